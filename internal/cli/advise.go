@@ -1,0 +1,348 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hopscope/hopscope/pkg/advise"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// AdviseOptions is `hopscope advise`: the seed article's decision matrix.
+// With needs flags it recommends a Service type; with -f or --cluster it
+// reviews every exposed Service against the matrix; with neither it asks.
+type AdviseOptions struct {
+	genericiooptions.IOStreams
+	Globals *Globals
+
+	Internal   bool
+	External   bool
+	Production bool
+	CloudLB    bool
+	Debug      bool
+	HTTP       bool
+	TCP        bool
+
+	Files         []string
+	Cluster       bool
+	AllNamespaces bool
+	Output        string
+
+	// Filled in by Complete.
+	mode         adviseMode
+	namespaces   []string
+	loadSnapshot func(ctx context.Context) (*snapshot.Snapshot, error)
+}
+
+type adviseMode int
+
+const (
+	adviseAsk adviseMode = iota
+	adviseRecommend
+	adviseReview
+)
+
+func newAdviseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &AdviseOptions{IOStreams: streams, Globals: g}
+	cmd := &cobra.Command{
+		Use:   "advise",
+		Short: "Which Service type fits? The decision matrix as advice, or a review of existing Services",
+		Long: `The decision matrix:
+
+  Internal traffic               → ClusterIP
+  External production traffic    → Ingress
+  Cloud simple exposure          → LoadBalancer
+  Debug only                     → NodePort
+
+With flags describing the traffic, advise recommends one with reasons, pros and cons.
+Without flags it asks. With -f (manifests) or --cluster (the current kubectl context) it
+reviews every exposed Service against the matrix. Advice is not a diagnosis: the exit code
+stays 0.`,
+		Example: `  hopscope advise --external --production --http
+  hopscope advise --internal
+  hopscope advise                         # answer a few questions
+  hopscope advise -f k8s/                  # review manifests
+  hopscope advise --cluster -A             # review the cluster, read-only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(cmd); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			ctx, stop := interruptible(cmd)
+			defer stop()
+			return o.Run(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Internal, "internal", false, "only workloads inside the cluster call the Service")
+	f.BoolVar(&o.External, "external", false, "clients outside the cluster call the Service")
+	f.BoolVar(&o.Production, "production", false, "it carries production traffic")
+	f.BoolVar(&o.CloudLB, "cloud-lb", false, "the cluster can provision load balancers (a cloud, or MetalLB)")
+	f.BoolVar(&o.Debug, "debug", false, "temporary access for debugging only")
+	f.BoolVar(&o.HTTP, "http", false, "the Service speaks HTTP(S)")
+	f.BoolVar(&o.TCP, "tcp", false, "the Service speaks another protocol (TCP/UDP, not HTTP)")
+	f.StringSliceVarP(&o.Files, "filename", "f", nil, "review the Services in these manifests (files, directories, - for stdin)")
+	f.BoolVar(&o.Cluster, "cluster", false, "review the Services of the current kubectl context (read-only)")
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "review every namespace (the default for files)")
+	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func (o *AdviseOptions) needsGiven() bool {
+	return o.Internal || o.External || o.Production || o.CloudLB || o.Debug || o.HTTP || o.TCP
+}
+
+// Complete decides the mode and, for a review, the source.
+func (o *AdviseOptions) Complete(_ *cobra.Command) error {
+	ns := ""
+	if o.Globals != nil && o.Globals.Kube != nil && o.Globals.Kube.Namespace != nil {
+		ns = *o.Globals.Kube.Namespace
+	}
+	switch {
+	case len(o.Files) > 0:
+		o.mode = adviseReview
+		files := source.Files{Paths: o.Files, Stdin: o.In, DefaultNamespace: ns}
+		o.loadSnapshot = func(context.Context) (*snapshot.Snapshot, error) { return files.Load() }
+		if ns != "" && !o.AllNamespaces {
+			o.namespaces = []string{ns}
+		}
+	case o.Cluster:
+		o.mode = adviseReview
+		if ns == "" && !o.AllNamespaces {
+			n, _, err := o.Globals.Kube.ToRawKubeConfigLoader().Namespace()
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("read kubeconfig: %w (use -f to review files)", err)}
+			}
+			ns = n
+		}
+		live := source.Live{Flags: o.Globals.Kube, Namespace: ns, AllNamespaces: o.AllNamespaces}
+		o.loadSnapshot = live.Load
+		if !o.AllNamespaces {
+			o.namespaces = []string{ns}
+		}
+	case o.needsGiven():
+		o.mode = adviseRecommend
+	default:
+		o.mode = adviseAsk
+	}
+	return nil
+}
+
+// Validate rejects contradictions.
+func (o *AdviseOptions) Validate() error {
+	if o.Output != "text" && o.Output != "json" {
+		return usageErrorf("--output %q: want text or json", o.Output)
+	}
+	if o.mode == adviseReview && o.needsGiven() {
+		return usageErrorf("review (-f or --cluster) and traffic flags (--internal, --external, ...) are separate uses of advise: pick one")
+	}
+	if len(o.Files) > 0 && o.Cluster {
+		return usageErrorf("-f reviews files and --cluster the current cluster: pick one")
+	}
+	if o.HTTP && o.TCP {
+		return usageErrorf("--http and --tcp contradict each other")
+	}
+	if o.Internal && o.External {
+		return usageErrorf("%v", advise.ErrContradiction)
+	}
+	return nil
+}
+
+// Run recommends, asks or reviews.
+func (o *AdviseOptions) Run(ctx context.Context) error {
+	switch o.mode {
+	case adviseReview:
+		return o.review(ctx)
+	case adviseAsk:
+		needs, err := o.ask()
+		if err != nil {
+			return err
+		}
+		return o.recommend(needs)
+	}
+	n := advise.Needs{Internal: o.Internal, External: o.External, Production: o.Production, CloudLB: o.CloudLB, Debug: o.Debug}
+	switch {
+	case o.HTTP:
+		n.Protocol = advise.HTTP
+	case o.TCP:
+		n.Protocol = advise.TCP
+	}
+	if !n.Internal && !n.External && !n.Debug && (n.Production || n.CloudLB || n.Protocol != advise.Unknown) {
+		// Saying "production" or "cloud LB" only makes sense for traffic
+		// from outside.
+		n.External = true
+	}
+	return o.recommend(n)
+}
+
+func (o *AdviseOptions) recommend(n advise.Needs) error {
+	r, err := advise.Recommend(n)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.Output == "json" {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	w := o.Out
+	fmt.Fprintf(w, "Use %s: %s.\nMatrix row: %s → %s\n", r.Choice, r.Summary, r.Rule, r.Choice)
+	printList(w, "Why", r.Reasons)
+	printList(w, "Pros", r.Pros)
+	printList(w, "Cons", r.Cons)
+	printList(w, "Watch out", r.Caveats)
+	return nil
+}
+
+// ask puts the matrix's questions on the terminal, one line each.
+func (o *AdviseOptions) ask() (advise.Needs, error) {
+	in := bufio.NewReader(o.In)
+	var n advise.Needs
+	fmt.Fprintln(o.Out, "A few questions about the Service (Enter takes the default in capitals).")
+	outside, err := askChoice(in, o.Out, "Who calls it?", []string{"only workloads inside the cluster", "clients outside the cluster"})
+	if err != nil {
+		return n, err
+	}
+	if outside == 0 {
+		n.Internal = true
+		return n, nil
+	}
+	n.External = true
+	if n.Debug, err = askYesNo(in, o.Out, "Is it only temporary access for debugging?", false); err != nil || n.Debug {
+		return n, err
+	}
+	if n.Production, err = askYesNo(in, o.Out, "Does it carry production traffic?", true); err != nil {
+		return n, err
+	}
+	httpYes, err := askYesNo(in, o.Out, "Does it speak HTTP(S)?", true)
+	if err != nil {
+		return n, err
+	}
+	n.Protocol = advise.TCP
+	if httpYes {
+		n.Protocol = advise.HTTP
+	}
+	if n.CloudLB, err = askYesNo(in, o.Out, "Can the cluster provision load balancers (a cloud such as EKS, GKE, AKS, or MetalLB)?", false); err != nil {
+		return n, err
+	}
+	fmt.Fprintln(o.Out)
+	return n, nil
+}
+
+// errNoAnswer ends the questions when input runs out.
+var errNoAnswer = errors.New("no answer (end of input): answer the questions, or describe the traffic with flags such as --internal or --external --production --http")
+
+func readAnswer(in *bufio.Reader) (string, error) {
+	line, err := in.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", &ExitError{Code: ExitUsage, Err: errNoAnswer}
+		}
+		return "", err
+	}
+	return strings.ToLower(strings.TrimSpace(line)), nil
+}
+
+func askYesNo(in *bufio.Reader, out io.Writer, q string, def bool) (bool, error) {
+	hint := "y/N"
+	if def {
+		hint = "Y/n"
+	}
+	for {
+		fmt.Fprintf(out, "%s [%s] ", q, hint)
+		ans, err := readAnswer(in)
+		if err != nil {
+			return false, err
+		}
+		switch ans {
+		case "":
+			return def, nil
+		case "y", "yes":
+			return true, nil
+		case "n", "no":
+			return false, nil
+		}
+		fmt.Fprintln(out, "Please answer y or n.")
+	}
+}
+
+func askChoice(in *bufio.Reader, out io.Writer, q string, choices []string) (int, error) {
+	for {
+		fmt.Fprintln(out, q)
+		for i, c := range choices {
+			fmt.Fprintf(out, "  %d) %s\n", i+1, c)
+		}
+		fmt.Fprintf(out, "Choose 1-%d: ", len(choices))
+		ans, err := readAnswer(in)
+		if err != nil {
+			return 0, err
+		}
+		for i := range choices {
+			if ans == fmt.Sprint(i+1) {
+				return i, nil
+			}
+		}
+		fmt.Fprintf(out, "Please answer with a number from 1 to %d.\n", len(choices))
+	}
+}
+
+func (o *AdviseOptions) review(ctx context.Context) error {
+	snap, err := o.loadSnapshot(ctx)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("load: %w", err)}
+	}
+	rv := advise.ReviewServices(snap, o.namespaces)
+	if o.Output == "json" {
+		if rv.Advice == nil {
+			rv.Advice = []advise.Advice{}
+		}
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rv)
+	}
+	w := o.Out
+	total := 0
+	var types []string
+	for t, n := range rv.Types {
+		total += n
+		types = append(types, fmt.Sprintf("%d %s", n, t))
+	}
+	sort.Strings(types)
+	fmt.Fprintf(w, "Reviewed %d Service(s) against the decision matrix", total)
+	if len(types) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(types, ", "))
+	}
+	fmt.Fprintln(w, ".")
+	for _, a := range rv.Advice {
+		fmt.Fprintf(w, "\n• %s: %s → %s\n  %s.\n", a.Object, a.Current, a.Suggest, a.Reason)
+		for _, e := range a.Evidence {
+			fmt.Fprintf(w, "  · %s\n", e)
+		}
+		fmt.Fprintf(w, "  look: %s\n", a.Look)
+	}
+	for _, s := range rv.Skipped {
+		fmt.Fprintf(w, "\n(skipped %s)", s)
+	}
+	if len(rv.Skipped) > 0 {
+		fmt.Fprintln(w)
+	}
+	if len(rv.Advice) == 0 {
+		fmt.Fprintln(w, "\nEvery exposed Service fits the matrix.")
+	} else {
+		fmt.Fprintf(w, "\n%d piece(s) of advice. This is advice, not a failure: the exit code stays 0.\n", len(rv.Advice))
+	}
+	return nil
+}

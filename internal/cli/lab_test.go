@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta/testrestmapper"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+func TestLabList(t *testing.T) {
+	out, errOut, code := run(t, "", "lab", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	all, _ := labs.Catalog()
+	for _, l := range all {
+		if !strings.Contains(out, l.Title) {
+			t.Errorf("lab list lacks lab %s (%s)", l.ID, l.Title)
+		}
+	}
+	if !strings.Contains(out, "whole cluster") {
+		t.Error("lab list does not mark the cluster-wide lab")
+	}
+
+	out, _, code = run(t, "", "lab", "list", "-o", "json")
+	var got []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got) != len(all) {
+		t.Fatalf("lab list -o json: exit %d, %d labs:\n%s", code, len(got), out)
+	}
+	for _, l := range got {
+		for _, spoiler := range []string{"expect", "solution", "hints"} {
+			if _, ok := l[spoiler]; ok {
+				t.Errorf("lab list -o json gives away %q", spoiler)
+			}
+		}
+	}
+}
+
+// TestLabShowKeepsTheAnswer: the briefing names symptoms and commands, never
+// the root cause.
+func TestLabShowKeepsTheAnswer(t *testing.T) {
+	all, _ := labs.Catalog()
+	for _, l := range all {
+		out, errOut, code := run(t, "", "lab", "show", l.ID)
+		if code != 0 {
+			t.Fatalf("lab show %s: exit %d %s", l.ID, code, errOut)
+		}
+		if !strings.Contains(out, l.Observe[0]) || !strings.Contains(out, l.Symptoms[0]) {
+			t.Errorf("lab show %s lacks its symptoms or observe commands", l.ID)
+		}
+		for _, spoiler := range []string{l.Expect.Check, l.Hints[len(l.Hints)-1], strings.SplitN(strings.TrimSpace(l.Solution), "\n", 2)[0]} {
+			if strings.Contains(out, spoiler) {
+				t.Errorf("lab show %s gives away %q", l.ID, spoiler)
+			}
+		}
+	}
+}
+
+func TestLabUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lab", "show", "99"}, "hopscope lab list"},
+		{[]string{"lab", "start", "1", "-n", "default"}, "refusing --namespace default"},
+		{[]string{"lab", "check", "1", "--namespace", "kube-system"}, "refusing --namespace kube-system"},
+		{[]string{"lab", "reset", "1", "-n", "prod"}, "refusing --namespace prod"},
+		{[]string{"lab", "solution", "1", "--apply", "-n", "prod"}, "refusing --namespace prod"},
+		{[]string{"lab", "hint", "1", "--level", "9"}, "has hints 1 to"},
+		{[]string{"lab", "check", "1", "-o", "xml"}, "--output"},
+		{[]string{"lab", "start"}, "accepts 1 arg"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Setenv(labs.StateDirEnv, t.TempDir())
+			_, errOut, code := run(t, "", tc.args...)
+			if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 mentioning %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestLabHintProgresses(t *testing.T) {
+	t.Setenv(labs.StateDirEnv, t.TempDir())
+	l, _ := labs.Get("1")
+	for i, h := range l.Hints {
+		out, _, code := run(t, "", "lab", "hint", "1")
+		if code != 0 || !strings.Contains(out, h) || !strings.Contains(out, "Hint "+strconv.Itoa(i+1)+" of") {
+			t.Fatalf("hint call %d: exit %d\n%s", i+1, code, out)
+		}
+	}
+	out, _, _ := run(t, "", "lab", "hint", "1")
+	if !strings.Contains(out, "That was the last hint") || !strings.Contains(out, "hopscope lab solution 1") {
+		t.Fatalf("after the last hint:\n%s", out)
+	}
+	out, _, _ = run(t, "", "lab", "hint", "1", "--level", "1")
+	if !strings.Contains(out, l.Hints[0]) {
+		t.Fatalf("--level 1:\n%s", out)
+	}
+	// Another lab's hints start from the first.
+	l2, _ := labs.Get("2")
+	out, _, _ = run(t, "", "lab", "hint", "2")
+	if !strings.Contains(out, l2.Hints[0]) {
+		t.Fatalf("lab 2's first hint:\n%s", out)
+	}
+}
+
+func TestLabSolution(t *testing.T) {
+	l, _ := labs.Get("4")
+	out, _, code := run(t, "", "lab", "solution", "4")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{l.Expect.Check, l.FixSteps[0], l.Verify, l.Interview.Question, "--apply", "When to use", l.Pros[0]} {
+		if !strings.Contains(out, want) {
+			t.Errorf("solution lacks %q", want)
+		}
+	}
+}
+
+// fakeLabCluster is a fake API with the lab's namespaces created the way
+// `lab start` creates them, for the logic that only needs to read them.
+func fakeLabCluster(objs ...runtime.Object) *labs.Cluster {
+	return &labs.Cluster{Client: fake.NewClientset(objs...), Dynamic: dynamicfake.NewSimpleDynamicClient(scheme.Scheme),
+		Mapper: testrestmapper.TestOnlyStaticRESTMapper(scheme.Scheme)}
+}
+
+func labNamespace(l *labs.Lab, name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name,
+		Labels: map[string]string{labs.ManagedByLabel: labs.ManagedByValue, labs.LabLabel: l.ID}}}
+}
+
+func streamsFor(in string) (genericiooptions.IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return genericiooptions.IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut}, &out, &errOut
+}
+
+func TestLabStartRefusals(t *testing.T) {
+	l1, _ := labs.Get("1")
+	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "hopscope-lab-1"}}
+	streams, out, _ := streamsFor("")
+	o := &LabStartOptions{IOStreams: streams, Globals: &Globals{}, Lab: l1, Cluster: fakeLabCluster(foreign)}
+	err := o.Run(context.Background())
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "refusing to touch it") || out.Len() != 0 {
+		t.Fatalf("start into a foreign namespace: exit %d, %v, stdout %q", ExitCode(err), err, out)
+	}
+
+	l5, _ := labs.Get("5")
+	streams, _, _ = streamsFor("")
+	o = &LabStartOptions{IOStreams: streams, Globals: &Globals{}, Lab: l5, Cluster: fakeLabCluster()}
+	err = o.Run(context.Background())
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--i-know-this-breaks-cluster-dns") {
+		t.Fatalf("cluster-wide lab on a cluster that is not local: exit %d, %v", ExitCode(err), err)
+	}
+}
+
+// offlineDiagnosis stands in for the live read in tests of the check
+// command's verdict and wording: it diagnoses the lab's manifests.
+func offlineDiagnosis(t *testing.T, objs []labs.PlacedObject) func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
+	t.Helper()
+	return func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
+		s := snapshot.New()
+		for _, o := range objs {
+			data, err := json.Marshal(o.Object.Object)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := source.DecodeBytes(s, o.Path, data, o.Object.GetNamespace()); err != nil {
+				return nil, nil, err
+			}
+		}
+		s.Index()
+		res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
+		return s, res, err
+	}
+}
+
+func TestLabCheckVerdicts(t *testing.T) {
+	l, _ := labs.Get("1")
+	broken, _ := l.BrokenObjects()
+	fixed, _ := l.FixedObjects()
+	cluster := fakeLabCluster(labNamespace(l, "hopscope-lab-1"))
+
+	streams, out, _ := streamsFor("")
+	o := &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Cluster: cluster, Diagnose: offlineDiagnosis(t, broken)}
+	err := o.Run(context.Background())
+	if ExitCode(err) != ExitFindings || !strings.Contains(out.String(), "FAIL  lab 1") || !strings.Contains(out.String(), "Still broken at the service layer") {
+		t.Fatalf("broken lab: exit %d\n%s", ExitCode(err), out)
+	}
+	if strings.Contains(out.String(), l.Expect.Check) || strings.Contains(out.String(), "api-v1") {
+		t.Fatalf("check without --explain gives the answer away:\n%s", out)
+	}
+
+	streams, out, _ = streamsFor("")
+	o = &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Explain: true, Cluster: cluster, Diagnose: offlineDiagnosis(t, broken)}
+	_ = o.Run(context.Background())
+	if !strings.Contains(out.String(), l.Expect.Check) || !strings.Contains(out.String(), "fix:") {
+		t.Fatalf("--explain does not explain:\n%s", out)
+	}
+
+	streams, out, _ = streamsFor("")
+	o = &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "json", Cluster: cluster, Diagnose: offlineDiagnosis(t, fixed)}
+	if err := o.Run(context.Background()); err != nil {
+		t.Fatalf("fixed lab: %v\n%s", err, out)
+	}
+	var v struct {
+		Solved       bool `json:"solved"`
+		FaultPresent bool `json:"faultPresent"`
+	}
+	if json.Unmarshal(out.Bytes(), &v) != nil || !v.Solved || v.FaultPresent {
+		t.Fatalf("fixed lab verdict:\n%s", out)
+	}
+}
+
+func TestLabCheckNotStarted(t *testing.T) {
+	l, _ := labs.Get("2")
+	streams, _, _ := streamsFor("")
+	o := &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Cluster: fakeLabCluster(),
+		Diagnose: func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
+			t.Fatal("a lab that is not running must not be diagnosed")
+			return nil, nil, nil
+		}}
+	err := o.Run(context.Background())
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "hopscope lab start 2") {
+		t.Fatalf("exit %d: %v", ExitCode(err), err)
+	}
+}

@@ -1,0 +1,116 @@
+// Package cli wires hopscope's commands. Each command is an Options struct
+// with Complete (fill in from flags and kubeconfig), Validate (reject bad
+// combinations) and Run (do the work, writing only to the injected
+// streams); cobra only binds flags to the struct, so tests build Options and
+// call Run directly.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// Exit codes, as documented in docs/output.md.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitUsage    = 2
+)
+
+// ExitError carries an exit code out of a command. Err may be nil when the
+// command already printed what it had to say (findings at --fail-on).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageErrorf is a mistake in flags or arguments: exit 2.
+func usageErrorf(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var ie *source.InputError
+	if errors.As(err, &ie) {
+		return ExitUsage
+	}
+	return ExitUsage
+}
+
+// Globals are the flags every command shares: the kubectl connection flags
+// and the colour switch.
+type Globals struct {
+	Kube    *genericclioptions.ConfigFlags
+	NoColor bool
+	Color   string
+}
+
+// NewRootCommand builds the hopscope command tree writing to streams. The
+// binary name decides how usage lines read: installed as kubectl-hopscope it
+// presents itself as "kubectl hopscope".
+func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	g := &Globals{Kube: genericclioptions.NewConfigFlags(true)}
+	use := "hopscope"
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		use = "kubectl hopscope"
+	}
+	root := &cobra.Command{
+		Use:           use,
+		Short:         "Find the first broken layer of a Kubernetes traffic path",
+		Long:          "hopscope walks Ingress → Service → Endpoints → Pod → Container in order, never skipping a layer,\nand names the first broken one with the evidence, a fix and a verify command.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	g.Kube.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	root.PersistentFlags().StringVar(&g.Color, "color", "auto", "colour the output: auto, always or never")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: err}
+	})
+	for _, sub := range commands(g, streams) {
+		root.AddCommand(sub)
+	}
+	return root
+}
+
+// commands lists every subcommand; adding one is one line here.
+func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
+	return []*cobra.Command{
+		newDiagnoseCommand(g, streams),
+		newTraceCommand(g, streams),
+		newChecksCommand(g, streams),
+		newDemoCommand(g, streams),
+		newLabCommand(g, streams),
+		newAdviseCommand(g, streams),
+		newQuizCommand(streams),
+	}
+}

@@ -1,0 +1,251 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod}
+
+var endpointsNoReadyAddress = &diagnose.Check{
+	ID:       "endpoints-no-ready-address",
+	Layer:    diagnose.LayerEndpoints,
+	Severity: diagnose.SeverityError,
+	Doc:      "Pods match a Service's selector, but its Endpoints/EndpointSlices hold no ready address.",
+	Symptom:  true,
+	Run:      runEndpointsNoReadyAddress,
+}
+
+var endpointsStalePod = &diagnose.Check{
+	ID:       "endpoints-stale-pod",
+	Layer:    diagnose.LayerEndpoints,
+	Severity: diagnose.SeverityError,
+	Doc:      "A Service's Endpoints/EndpointSlices point at pods that no longer exist (or at a recreated pod's old IP).",
+	Run:      runEndpointsStalePod,
+}
+
+// endpointsUnique drops the duplicates an Endpoints object and its mirrored
+// EndpointSlices produce, keeping the first (ready wins over not ready).
+func endpointsUnique(addrs []frontAddress) []frontAddress {
+	at := map[string]int{}
+	var out []frontAddress
+	for _, a := range addrs {
+		key := a.IP + "/" + a.Pod
+		if i, ok := at[key]; ok {
+			out[i].Ready = out[i].Ready || a.Ready
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, a)
+	}
+	return out
+}
+
+func endpointsAddressText(a frontAddress) string {
+	if a.Pod == "" {
+		return a.IP
+	}
+	return a.IP + " (Pod " + a.Pod + ")"
+}
+
+func runEndpointsNoReadyAddress(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, svc := range s.Services {
+		if !frontRoutesToPods(svc) {
+			continue
+		}
+		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
+		if len(pods) == 0 {
+			continue
+		}
+		raw, has := frontAddresses(s, svc.Namespace, svc.Name)
+		if !has {
+			continue
+		}
+		addrs := endpointsUnique(raw)
+		ready := false
+		for _, a := range addrs {
+			ready = ready || a.Ready
+		}
+		if ready {
+			continue
+		}
+		r.Report(endpointsNoReadyFinding(s, svc, pods, addrs))
+	}
+}
+
+// endpointsPodState summarises why a real pod may not be a ready endpoint.
+func endpointsPodState(p *corev1.Pod) string {
+	if snapshot.IsTemplatePod(p) {
+		return "pod template: no runtime state in the input"
+	}
+	var parts []string
+	if p.Status.Phase != "" {
+		parts = append(parts, "phase "+string(p.Status.Phase))
+	}
+	if p.DeletionTimestamp != nil {
+		parts = append(parts, "terminating")
+	}
+	if p.Status.PodIP == "" {
+		parts = append(parts, "no pod IP yet")
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type != corev1.PodReady {
+			continue
+		}
+		line := "Ready=" + string(c.Status)
+		if c.Reason != "" {
+			line += " (" + c.Reason + ")"
+		}
+		if c.Message != "" {
+			line += ": " + frontClip(c.Message)
+		}
+		parts = append(parts, line)
+	}
+	if len(parts) == 0 {
+		return "no status in the input"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, addrs []frontAddress) diagnose.Finding {
+	ref := frontEndpointsRef(svc)
+	var evidence []string
+	if len(addrs) == 0 {
+		evidence = append(evidence, fmt.Sprintf("the Endpoints/EndpointSlices of %s hold no address at all, although %d pod(s) match selector %s", svc.Name, len(pods), frontSelector(svc.Spec.Selector)))
+	} else {
+		var notReady []string
+		for _, a := range addrs {
+			notReady = append(notReady, endpointsAddressText(a))
+		}
+		evidence = append(evidence, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), frontJoin(notReady)))
+	}
+	var probeEvents []string
+	for i, p := range pods {
+		if i == frontMaxListed {
+			evidence = append(evidence, fmt.Sprintf("and %d more matching pod(s)", len(pods)-frontMaxListed))
+			break
+		}
+		evidence = append(evidence, fmt.Sprintf("%s: %s", frontPodLabel(s, p), endpointsPodState(p)))
+		if len(probeEvents) < 3 && !snapshot.IsTemplatePod(p) {
+			for _, e := range frontEvents(s, snapshot.Ref(snapshot.KindPod, p), "Unhealthy") {
+				probeEvents = append(probeEvents, "Pod "+p.Name+": "+e)
+			}
+		}
+	}
+	evidence = append(evidence, probeEvents...)
+
+	// Without a probe failure to point at, the next step is to look at the
+	// pod; with one, the probe or the app's configuration in the workload's
+	// template is what changes.
+	fix := diagnose.DescribeCmd(s.SubjectOf(pods[0]))
+	cause := fmt.Sprintf("none of the pods behind Service %s is ready, so the endpoints controllers publish no ready address", svc.Name)
+	if len(probeEvents) > 0 {
+		cause = fmt.Sprintf("the pods behind Service %s fail their readiness probe, so the endpoints controllers publish no ready address", svc.Name)
+		if owner, ok := s.OwnerOf(pods[0]); ok {
+			fix = diagnose.EditCmd(owner)
+		}
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Symptom:  fmt.Sprintf("`kubectl get endpoints %s -n %s` shows no ready address: connections to the Service are refused although %d pod(s) match", svc.Name, svc.Namespace, len(pods)),
+		Cause:    cause,
+		Evidence: evidence,
+		Fix:      fix,
+		Verify:   frontVerifyEndpoints(svc),
+		Origin:   frontOrigin(s, ref),
+	}
+}
+
+func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	if s.TemplatePods {
+		return
+	}
+	for _, svc := range s.Services {
+		ns := svc.Namespace
+		if svc.Spec.Type == corev1.ServiceTypeExternalName || !s.Knows(snapshot.KindPod, ns) {
+			continue
+		}
+		raw, has := frontAddresses(s, ns, svc.Name)
+		if !has {
+			continue
+		}
+		var stale []string
+		var sources []snapshot.ObjectRef
+		seenSource := map[snapshot.ObjectRef]bool{}
+		for _, a := range endpointsUnique(raw) {
+			if a.Pod == "" {
+				continue
+			}
+			why := endpointsStaleWhy(s.Pod(ns, a.Pod), a)
+			if why == "" {
+				continue
+			}
+			stale = append(stale, endpointsAddressText(a)+": "+why)
+			if !seenSource[a.Source] {
+				seenSource[a.Source] = true
+				sources = append(sources, a.Source)
+			}
+		}
+		if len(stale) == 0 {
+			continue
+		}
+		r.Report(endpointsStaleFinding(s, svc, stale, sources))
+	}
+}
+
+// endpointsStaleWhy says why an address no longer points at its pod, or ""
+// when it does.
+func endpointsStaleWhy(p *corev1.Pod, a frontAddress) string {
+	switch {
+	case p == nil:
+		return "the pod no longer exists"
+	case a.PodUID != "" && p.UID != "" && string(p.UID) != a.PodUID:
+		return fmt.Sprintf("the pod was re-created (uid %s, the address names uid %s)", p.UID, a.PodUID)
+	case p.Status.PodIP == "":
+		return ""
+	}
+	for _, ip := range p.Status.PodIPs {
+		if ip.IP == a.IP {
+			return ""
+		}
+	}
+	if p.Status.PodIP == a.IP {
+		return ""
+	}
+	return fmt.Sprintf("the pod's IP is now %s", p.Status.PodIP)
+}
+
+func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []string, sources []snapshot.ObjectRef) diagnose.Finding {
+	ref := frontEndpointsRef(svc)
+	evidence := append([]string{}, stale...)
+	var srcs []string
+	for _, src := range sources {
+		srcs = append(srcs, src.String())
+	}
+	evidence = append(evidence, "published in "+frontJoin(srcs))
+	var fix string
+	if len(svc.Spec.Selector) > 0 {
+		// Controller-managed: deleting the object makes the controller
+		// rebuild it from the pods that exist now.
+		evidence = append(evidence, "Service has a selector: the endpoints controllers should have removed these; check that kube-controller-manager is running")
+		src := sources[0]
+		fix = diagnose.Kubectl("delete", strings.ToLower(src.Kind), src.Name, "-n", src.Namespace)
+	} else {
+		evidence = append(evidence, "Service has no selector: these endpoints are maintained by hand or by another controller")
+		fix = diagnose.EditCmd(sources[0])
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Symptom:  fmt.Sprintf("some connections to Service %s time out: they are sent to addresses of pods that are gone", svc.Name),
+		Cause:    fmt.Sprintf("the endpoints of Service %s name pods that no longer exist at those addresses", svc.Name),
+		Evidence: evidence,
+		Fix:      fix,
+		Verify:   diagnose.GetCmd(ref, "-o", "wide"),
+		Origin:   frontOrigin(s, ref),
+	}
+}

@@ -1,0 +1,630 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+var ingressChecks = []*diagnose.Check{
+	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
+	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules,
+}
+
+var ingressBackendServiceMissing = &diagnose.Check{
+	ID:       "ingress-backend-service-missing",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress backend (rule path or defaultBackend) names a Service that is not in the Ingress's namespace.",
+	Run:      runIngressBackendServiceMissing,
+}
+
+var ingressBackendPortMissing = &diagnose.Check{
+	ID:       "ingress-backend-port-missing",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress backend names a port number or name that its Service does not have.",
+	Run:      runIngressBackendPortMissing,
+}
+
+var ingressClassMissing = &diagnose.Check{
+	ID:       "ingress-class-missing",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress names an IngressClass that does not exist, or names none while no class is the default, so no controller serves it.",
+	Run:      runIngressClassMissing,
+}
+
+var ingressTLSSecretMissing = &diagnose.Check{
+	ID:       "ingress-tls-secret-missing",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress TLS entry names a Secret that is not in the Ingress's namespace (the controller serves its default certificate).",
+	Run:      runIngressTLSSecretMissing,
+}
+
+var ingressDuplicateHostPath = &diagnose.Check{
+	ID:       "ingress-duplicate-host-path",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityWarning,
+	Doc:      "Two Ingresses of the same class serve the same host, path and pathType; the controller routes to only one of them.",
+	Run:      runIngressDuplicateHostPath,
+}
+
+var ingressNoRules = &diagnose.Check{
+	ID:       "ingress-no-rules",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress has no rule with paths and no defaultBackend: it routes nothing.",
+	Run:      runIngressNoRules,
+}
+
+// ingressClassAnnotation is the class annotation that predates
+// spec.ingressClassName; controllers still honour it.
+const ingressClassAnnotation = "kubernetes.io/ingress.class"
+
+// ingressBackendAt is one backend of an Ingress with where it sits: a rule
+// path or the default backend, as text for evidence and as a JSON pointer
+// for patches.
+type ingressBackendAt struct {
+	Where   string
+	Pointer string
+	Backend *networkingv1.IngressBackend
+}
+
+// ingressBackends lists every backend of ing that names a Service, rule
+// paths first, then the default backend.
+func ingressBackends(ing *networkingv1.Ingress) []ingressBackendAt {
+	var out []ingressBackendAt
+	for i, rule := range ing.Spec.Rules {
+		if rule.HTTP == nil {
+			continue
+		}
+		host := rule.Host
+		if host == "" {
+			host = "*"
+		}
+		for j := range rule.HTTP.Paths {
+			p := &rule.HTTP.Paths[j]
+			if p.Backend.Service == nil {
+				continue
+			}
+			out = append(out, ingressBackendAt{
+				Where:   fmt.Sprintf("rule host %s path %s", host, ingressPathText(p.Path)),
+				Pointer: fmt.Sprintf("/spec/rules/%d/http/paths/%d/backend", i, j),
+				Backend: &p.Backend,
+			})
+		}
+	}
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+		out = append(out, ingressBackendAt{Where: "defaultBackend", Pointer: "/spec/defaultBackend", Backend: b})
+	}
+	return out
+}
+
+func ingressPathText(p string) string {
+	if p == "" {
+		return "(any)"
+	}
+	return p
+}
+
+// ingressPortText formats a backend's Service port.
+func ingressPortText(p networkingv1.ServiceBackendPort) string {
+	if p.Name != "" {
+		return strconv.Quote(p.Name)
+	}
+	return strconv.Itoa(int(p.Number))
+}
+
+// ingressRoutes lists where backends sit, for a symptom line.
+func ingressRoutes(backends []ingressBackendAt) string {
+	var parts []string
+	for _, b := range backends {
+		parts = append(parts, b.Where)
+	}
+	return frontJoin(parts)
+}
+
+func runIngressBackendServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, ing := range s.Ingresses {
+		ns := ing.Namespace
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		var missing []ingressBackendAt
+		for _, b := range ingressBackends(ing) {
+			if s.Service(ns, b.Backend.Service.Name) == nil {
+				missing = append(missing, b)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if !s.Knows(snapshot.KindService, ns) {
+			r.NotChecked(ref, fmt.Sprintf("the input has no Services in namespace %s: cannot tell whether backend %q exists", ns, missing[0].Backend.Service.Name))
+			continue
+		}
+		r.Report(ingressServiceMissingFinding(s, ing, missing))
+	}
+}
+
+func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing []ingressBackendAt) diagnose.Finding {
+	ns := ing.Namespace
+	ref := snapshot.Ref(snapshot.KindIngress, ing)
+	var existing []string
+	for _, svc := range s.ServicesIn(ns) {
+		existing = append(existing, svc.Name)
+	}
+	sort.Strings(existing)
+
+	var evidence []string
+	var ops []diagnose.JSONPatchOp
+	allClose := true
+	seen := map[string]bool{}
+	for _, b := range missing {
+		name := b.Backend.Service.Name
+		evidence = append(evidence, fmt.Sprintf("%s → Service %q port %s: no Service %q in namespace %s",
+			b.Where, name, ingressPortText(b.Backend.Service.Port), name, ns))
+		best, dist, ok := frontClosest(name, existing)
+		near := ok && frontNameClose(name, best)
+		if near {
+			ops = append(ops,
+				diagnose.JSONPatchOp{Op: "test", Path: b.Pointer + "/service/name", Value: name},
+				diagnose.JSONPatchOp{Op: "replace", Path: b.Pointer + "/service/name", Value: best})
+		} else {
+			allClose = false
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		switch {
+		case near:
+			evidence = append(evidence, fmt.Sprintf("closest existing name: %q (edit distance %d from %q)", best, dist, name))
+		case ok:
+			evidence = append(evidence, fmt.Sprintf("closest existing name: %q (edit distance %d from %q: too far to assume it was meant)", best, dist, name))
+		}
+		for _, other := range s.NamespaceNames() {
+			if other != ns && s.Service(other, name) != nil {
+				evidence = append(evidence, fmt.Sprintf("a Service %q exists in namespace %s, but an Ingress can only route to Services in its own namespace (%s)", name, other, ns))
+			}
+		}
+	}
+	if len(existing) == 0 {
+		evidence = append(evidence, fmt.Sprintf("namespace %s has no Services at all", ns))
+	} else {
+		evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", ns, frontJoin(existing)))
+	}
+	fix := diagnose.EditCmd(ref)
+	if allClose && len(ops) > 0 {
+		fix = diagnose.JSONPatchCmd(ref, ops...)
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Symptom:  fmt.Sprintf("requests for %s fail at the ingress controller (HTTP 404 or 503, depending on the controller)", ingressRoutes(missing)),
+		Cause:    fmt.Sprintf("Ingress %s routes to Service %q, which does not exist in namespace %s", ing.Name, missing[0].Backend.Service.Name, ns),
+		Evidence: evidence,
+		Fix:      fix,
+		Verify:   diagnose.DescribeCmd(ref),
+		Origin:   frontOrigin(s, ref),
+	}
+}
+
+func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, ing := range s.Ingresses {
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		var evidence []string
+		var ops []diagnose.JSONPatchOp
+		allFixed := true
+		var first *ingressBackendAt
+		for _, b := range ingressBackends(ing) {
+			svc := s.Service(ing.Namespace, b.Backend.Service.Name)
+			if svc == nil || (svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0) {
+				continue
+			}
+			port := b.Backend.Service.Port
+			if port.Name == "" && port.Number == 0 {
+				continue
+			}
+			if ingressServiceHasPort(svc, port) {
+				continue
+			}
+			if first == nil {
+				b := b
+				first = &b
+			}
+			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, ingressPortText(port)))
+			evidence = append(evidence, fmt.Sprintf("Service %s ports: %s", svc.Name, strings.Join(frontServicePorts(svc), "; ")))
+			want, why, ok := ingressSuggestPort(svc, port)
+			if !ok {
+				allFixed = false
+				continue
+			}
+			evidence = append(evidence, why)
+			ops = append(ops,
+				diagnose.JSONPatchOp{Op: "test", Path: b.Pointer + "/service/name", Value: svc.Name},
+				diagnose.JSONPatchOp{Op: "replace", Path: b.Pointer + "/service/port", Value: map[string]int32{"number": want}})
+		}
+		if first == nil {
+			continue
+		}
+		fix := diagnose.EditCmd(ref)
+		if allFixed {
+			fix = diagnose.JSONPatchCmd(ref, ops...)
+		}
+		r.Report(diagnose.Finding{
+			Object:   ref,
+			Symptom:  fmt.Sprintf("requests for %s fail at the ingress controller (typically HTTP 503: it has no upstream for that port)", first.Where),
+			Cause:    fmt.Sprintf("Ingress %s routes to port %s of Service %s, which the Service does not have", ing.Name, ingressPortText(first.Backend.Service.Port), first.Backend.Service.Name),
+			Evidence: evidence,
+			Fix:      fix,
+			Verify:   diagnose.DescribeCmd(ref),
+			Origin:   frontOrigin(s, ref),
+		})
+	}
+}
+
+func ingressServiceHasPort(svc *corev1.Service, port networkingv1.ServiceBackendPort) bool {
+	for _, sp := range svc.Spec.Ports {
+		if port.Name != "" && sp.Name == port.Name || port.Name == "" && sp.Port == port.Number {
+			return true
+		}
+	}
+	return false
+}
+
+// ingressSuggestPort picks the Service port a wrong backend port most likely
+// meant: the port whose targetPort is the number given (an Ingress names the
+// Service port, not the container port), the port whose name is a typo of
+// the name given, or the only port.
+func ingressSuggestPort(svc *corev1.Service, port networkingv1.ServiceBackendPort) (int32, string, bool) {
+	if port.Name == "" {
+		for _, sp := range svc.Spec.Ports {
+			t := snapshot.TargetPortOf(sp)
+			if t.Type == intstr.Int && t.IntVal == port.Number {
+				return sp.Port, fmt.Sprintf("%d is the targetPort of Service port %d: an Ingress backend names the Service port, not the container port", port.Number, sp.Port), true
+			}
+		}
+	} else {
+		for _, sp := range svc.Spec.Ports {
+			if frontNameClose(port.Name, sp.Name) {
+				return sp.Port, fmt.Sprintf("port name %q is close to the Service's port %q (%d)", port.Name, sp.Name, sp.Port), true
+			}
+		}
+	}
+	if len(svc.Spec.Ports) == 1 {
+		return svc.Spec.Ports[0].Port, fmt.Sprintf("Service %s has one port, %d", svc.Name, svc.Spec.Ports[0].Port), true
+	}
+	return 0, "", false
+}
+
+// ingressClassOf returns the class an Ingress asks for and whether it came
+// from the legacy annotation.
+func ingressClassOf(ing *networkingv1.Ingress) (class string, fromAnnotation bool) {
+	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
+		return *ing.Spec.IngressClassName, false
+	}
+	if v := ing.Annotations[ingressClassAnnotation]; v != "" {
+		return v, true
+	}
+	return "", false
+}
+
+// ingressAdmitted reports whether a controller has published an address for
+// the Ingress: then some controller serves it, whatever its class says.
+func ingressAdmitted(ing *networkingv1.Ingress) bool {
+	return len(ing.Status.LoadBalancer.Ingress) > 0
+}
+
+func runIngressClassMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	known := s.Knows(snapshot.KindIngressClass, "")
+	for _, ing := range s.Ingresses {
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		if !known {
+			r.NotChecked(ref, "the input has no IngressClass objects: cannot tell which controller serves this Ingress")
+			continue
+		}
+		if ingressAdmitted(ing) {
+			continue
+		}
+		class, fromAnnotation := ingressClassOf(ing)
+		if class != "" && s.IngressClass(class) != nil {
+			continue
+		}
+		if class == "" && len(s.DefaultIngressClasses()) > 0 {
+			continue
+		}
+		r.Report(ingressClassFinding(s, ing, class, fromAnnotation))
+	}
+}
+
+func ingressClassFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, class string, fromAnnotation bool) diagnose.Finding {
+	ref := snapshot.Ref(snapshot.KindIngress, ing)
+	var names, described []string
+	for _, c := range s.IngressClasses {
+		names = append(names, c.Name)
+		d := c.Name + " (controller " + c.Spec.Controller
+		if c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
+			d += ", default"
+		}
+		described = append(described, d+")")
+	}
+	sort.Strings(names)
+	var evidence []string
+	var cause string
+	f := diagnose.Finding{Object: ref, Origin: frontOrigin(s, ref), Verify: diagnose.GetCmd(ref)}
+	switch {
+	case class == "":
+		evidence = append(evidence, "spec.ingressClassName is not set and there is no "+ingressClassAnnotation+" annotation")
+		evidence = append(evidence, "no IngressClass is marked default (annotation "+networkingv1.AnnotationIsDefaultIngressClass+": \"true\")")
+		cause = fmt.Sprintf("Ingress %s names no class and the cluster has no default IngressClass, so no controller picks it up", ing.Name)
+	case fromAnnotation:
+		evidence = append(evidence, fmt.Sprintf("annotation %s: %q, and no IngressClass of that name exists", ingressClassAnnotation, class))
+		evidence = append(evidence, "a controller started with that class name may still honour the legacy annotation without an IngressClass object; check its flags")
+		cause = fmt.Sprintf("Ingress %s asks for class %q through the legacy annotation, and no IngressClass has that name", ing.Name, class)
+		// The annotation is matched against controller flags, not only
+		// against IngressClass objects, so a missing object is likely but
+		// not certain to leave the Ingress unserved.
+		f.Severity = diagnose.SeverityWarning
+	default:
+		evidence = append(evidence, fmt.Sprintf("spec.ingressClassName: %q, and no IngressClass of that name exists", class))
+		cause = fmt.Sprintf("Ingress %s names IngressClass %q, which does not exist, so no controller serves it", ing.Name, class)
+	}
+	if len(described) == 0 {
+		evidence = append(evidence, "the cluster has no IngressClass at all: no ingress controller is installed")
+	} else {
+		evidence = append(evidence, "IngressClasses: "+frontJoin(described))
+	}
+	if frontFromCluster(s, ing) {
+		evidence = append(evidence, "status.loadBalancer.ingress is empty: no controller has admitted this Ingress")
+	}
+	target := ""
+	if class != "" {
+		if best, dist, ok := frontClosest(class, names); ok && frontNameClose(class, best) {
+			target = best
+			evidence = append(evidence, fmt.Sprintf("closest IngressClass: %q (edit distance %d)", best, dist))
+		}
+	}
+	if target == "" && len(names) == 1 {
+		target = names[0]
+	}
+	f.Fix = diagnose.EditCmd(ref)
+	if target != "" {
+		patch := map[string]any{"spec": map[string]any{"ingressClassName": target}}
+		if _, ok := ing.Annotations[ingressClassAnnotation]; ok {
+			// The API rejects an Ingress whose annotation and
+			// ingressClassName disagree, so the patch drops the annotation.
+			patch["metadata"] = map[string]any{"annotations": map[string]any{ingressClassAnnotation: nil}}
+		}
+		f.Fix = diagnose.MergePatchCmd(ref, patch)
+	}
+	f.Symptom = "the Ingress gets no ADDRESS and no controller routes its hosts: requests fail or hit another controller's default 404"
+	f.Cause = cause
+	f.Evidence = evidence
+	return f
+}
+
+// ingressCertManagerAnnotations make cert-manager create the TLS Secret of
+// an Ingress after it is applied.
+var ingressCertManagerAnnotations = []string{"cert-manager.io/cluster-issuer", "cert-manager.io/issuer"}
+
+func runIngressTLSSecretMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, ing := range s.Ingresses {
+		if len(ing.Spec.TLS) == 0 {
+			continue
+		}
+		ns := ing.Namespace
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		issuer := ""
+		for _, a := range ingressCertManagerAnnotations {
+			if v := ing.Annotations[a]; v != "" {
+				issuer = a + ": " + v
+			}
+		}
+		fromCluster := frontFromCluster(s, ing)
+		if issuer != "" && !fromCluster {
+			// cert-manager creates the Secret once the Ingress is applied.
+			continue
+		}
+		var missing []int
+		for i, t := range ing.Spec.TLS {
+			if t.SecretName != "" && s.Secret(ns, t.SecretName) == nil {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if !s.Knows(snapshot.KindSecret, ns) {
+			r.NotChecked(ref, fmt.Sprintf("the input has no Secrets in namespace %s: cannot tell whether TLS Secret %q exists", ns, ing.Spec.TLS[missing[0]].SecretName))
+			continue
+		}
+		r.Report(ingressTLSFinding(s, ing, missing, issuer))
+	}
+}
+
+func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing []int, issuer string) diagnose.Finding {
+	ns := ing.Namespace
+	ref := snapshot.Ref(snapshot.KindIngress, ing)
+	var existing []string
+	for _, sec := range s.Secrets {
+		if sec.Namespace == ns {
+			existing = append(existing, sec.Name)
+		}
+	}
+	sort.Strings(existing)
+	var evidence, hosts []string
+	var ops []diagnose.JSONPatchOp
+	allClose := true
+	for _, i := range missing {
+		t := ing.Spec.TLS[i]
+		hosts = append(hosts, t.Hosts...)
+		evidence = append(evidence, fmt.Sprintf("spec.tls[%d] hosts [%s] → secretName %q: no Secret of that name in namespace %s", i, strings.Join(t.Hosts, ", "), t.SecretName, ns))
+		if best, dist, ok := frontClosest(t.SecretName, existing); ok && frontNameClose(t.SecretName, best) {
+			evidence = append(evidence, fmt.Sprintf("closest existing Secret: %q (edit distance %d)", best, dist))
+			ptr := fmt.Sprintf("/spec/tls/%d/secretName", i)
+			ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: ptr, Value: t.SecretName}, diagnose.JSONPatchOp{Op: "replace", Path: ptr, Value: best})
+		} else {
+			allClose = false
+		}
+	}
+	if issuer != "" {
+		evidence = append(evidence, fmt.Sprintf("annotation %s: cert-manager has not issued the certificate yet (%s)",
+			issuer, diagnose.Kubectl("describe", "certificate", ing.Spec.TLS[missing[0]].SecretName, "-n", ns)))
+	}
+	first := ing.Spec.TLS[missing[0]].SecretName
+	secretRef := snapshot.ObjectRef{Kind: snapshot.KindSecret, Namespace: ns, Name: first}
+	fix := diagnose.Kubectl("create", "secret", "tls", first, "-n", ns, "--cert=tls.crt", "--key=tls.key")
+	verify := diagnose.GetCmd(secretRef)
+	if allClose && len(ops) > 0 {
+		fix = diagnose.JSONPatchCmd(ref, ops...)
+		verify = diagnose.DescribeCmd(ref)
+	}
+	hostText := "its TLS hosts"
+	if len(hosts) > 0 {
+		hostText = frontJoin(hosts)
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Symptom:  fmt.Sprintf("HTTPS clients of %s get the controller's default certificate (\"Kubernetes Ingress Controller Fake Certificate\" on ingress-nginx) and a certificate error", hostText),
+		Cause:    fmt.Sprintf("Ingress %s terminates TLS with Secret %q, which does not exist in namespace %s", ing.Name, first, ns),
+		Evidence: evidence,
+		Fix:      fix,
+		Verify:   verify,
+		Origin:   frontOrigin(s, ref),
+	}
+}
+
+// ingressRoute is one host+path+pathType an Ingress serves.
+type ingressRoute struct {
+	ingress *networkingv1.Ingress
+	class   string
+	text    string
+}
+
+func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	defaultClass := ""
+	if d := s.DefaultIngressClasses(); len(d) == 1 {
+		defaultClass = d[0].Name
+	}
+	byKey := map[string][]ingressRoute{}
+	var keys []string
+	for _, ing := range s.Ingresses {
+		// A canary Ingress duplicates its main Ingress's routes on purpose.
+		if ing.Annotations["nginx.ingress.kubernetes.io/canary"] == "true" {
+			continue
+		}
+		class, _ := ingressClassOf(ing)
+		if class == "" {
+			class = defaultClass
+		}
+		seen := map[string]bool{}
+		for _, rule := range ing.Spec.Rules {
+			if rule.HTTP == nil {
+				continue
+			}
+			host := rule.Host
+			if host == "" {
+				host = "*"
+			}
+			for _, p := range rule.HTTP.Paths {
+				pt := networkingv1.PathTypeImplementationSpecific
+				if p.PathType != nil {
+					pt = *p.PathType
+				}
+				key := class + "\x00" + host + "\x00" + p.Path + "\x00" + string(pt)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				if _, ok := byKey[key]; !ok {
+					keys = append(keys, key)
+				}
+				byKey[key] = append(byKey[key], ingressRoute{ingress: ing, class: class,
+					text: fmt.Sprintf("host %s path %s (%s)", host, ingressPathText(p.Path), pt)})
+			}
+		}
+	}
+	conflicts := map[*networkingv1.Ingress][]string{}
+	for _, key := range keys {
+		routes := byKey[key]
+		if len(routes) < 2 {
+			continue
+		}
+		for _, rt := range routes {
+			var others []string
+			for _, o := range routes {
+				if o.ingress != rt.ingress {
+					others = append(others, snapshot.Ref(snapshot.KindIngress, o.ingress).String())
+				}
+			}
+			class := rt.class
+			if class == "" {
+				class = "(none)"
+			}
+			conflicts[rt.ingress] = append(conflicts[rt.ingress],
+				fmt.Sprintf("%s, class %s, is also served by %s", rt.text, class, frontJoin(others)))
+		}
+	}
+	for _, ing := range s.Ingresses {
+		lines := conflicts[ing]
+		if len(lines) == 0 {
+			continue
+		}
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		r.Report(diagnose.Finding{
+			Object:   ref,
+			Symptom:  "requests for the shared host and path reach only one of the Ingresses' backends; the other Ingress's route is silently ignored",
+			Cause:    fmt.Sprintf("Ingress %s and another Ingress of the same class serve the same host, path and pathType; the controller keeps one (ingress-nginx: the oldest)", ing.Name),
+			Evidence: append(lines, "mark a deliberate canary with nginx.ingress.kubernetes.io/canary: \"true\", otherwise give each route one owner"),
+			Fix:      diagnose.EditCmd(ref),
+			Verify:   diagnose.Kubectl("get", "ingress", "-A", "-o", "wide"),
+			Origin:   frontOrigin(s, ref),
+		})
+	}
+}
+
+func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, ing := range s.Ingresses {
+		if ing.Spec.DefaultBackend != nil {
+			continue
+		}
+		paths := 0
+		var hosts []string
+		for _, rule := range ing.Spec.Rules {
+			if rule.HTTP != nil {
+				paths += len(rule.HTTP.Paths)
+			}
+			if rule.Host != "" {
+				hosts = append(hosts, rule.Host)
+			}
+		}
+		if paths > 0 {
+			continue
+		}
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		rules := "spec.rules: none"
+		if len(ing.Spec.Rules) > 0 {
+			rules = fmt.Sprintf("spec.rules: %d rule(s) without http paths", len(ing.Spec.Rules))
+			if len(hosts) > 0 {
+				rules += " (hosts " + frontJoin(hosts) + ")"
+			}
+		}
+		r.Report(diagnose.Finding{
+			Object:   ref,
+			Symptom:  "every request for this Ingress gets HTTP 404 from the ingress controller's default backend",
+			Cause:    fmt.Sprintf("Ingress %s has no rule with paths and no defaultBackend, so it routes nothing", ing.Name),
+			Evidence: []string{rules, "spec.defaultBackend: not set"},
+			Fix:      diagnose.EditCmd(ref),
+			Verify:   diagnose.DescribeCmd(ref),
+			Origin:   frontOrigin(s, ref),
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func TestNetpolIngressControllerKnown(t *testing.T) {
+	f := backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-default-deny.yaml", "NetworkPolicy/shop/allow-web-to-api")
+	ev := strings.Join(f.Evidence, "\n")
+	// Both policies selecting the pods are shown: they are additive.
+	backWant(t, "evidence", ev,
+		"NetworkPolicy shop/allow-web-to-api (podSelector {app=api}) ingress rules: from [podSelector {app=web}] on ports 8080/TCP",
+		"NetworkPolicy shop/default-deny (podSelector {} (all)) ingress rules: none (deny all)",
+		"Ingress shop/app-ingress → Service api-svc port 80 → target 8080/TCP (http)",
+		"ingress controller ingress-nginx: Deployment/ingress-nginx/ingress-nginx-controller",
+		"namespace ingress-nginx labels: kubernetes.io/metadata.name=ingress-nginx")
+	// The fix is added to the allow-list, not to the default-deny, and
+	// admits the controller on the target port, not the Service port.
+	backWant(t, "fix", f.Fix, "kubectl patch networkpolicy allow-web-to-api -n shop --type=json",
+		`"op":"add","path":"/spec/ingress/-"`,
+		`"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"ingress-nginx"}}`,
+		`"ports":[{"port":8080,"protocol":"TCP"}]`)
+
+	f = backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-wrong-port.yaml", "NetworkPolicy/shop/allow-ingress")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "on ports 80/TCP", "target 8080/TCP",
+		"namespace ingress-nginx labels: app.kubernetes.io/name=ingress-nginx,kubernetes.io/metadata.name=ingress-nginx")
+}
+
+func TestNetpolEgressDNSFix(t *testing.T) {
+	// A policy with no egress rules gets its first list; one with rules
+	// gets one more.
+	f := backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/payments/deny-all-egress")
+	backWant(t, "fix", f.Fix, `"op":"add","path":"/spec/egress","value":[{`, `{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}`)
+	f = backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/shop/api-egress")
+	backWant(t, "fix", f.Fix, `"op":"add","path":"/spec/egress/-","value":{`)
+	backWant(t, "verify", f.Verify, "kubectl run dns-check -n shop --rm -i --restart=Never --image=busybox:1.36 --labels=app=api,tier=backend -- nslookup kubernetes.default")
+
+	f = backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-wrong-namespace-dump.yaml", "NetworkPolicy/shop/allow-dns")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+		"to [namespaceSelector {kubernetes.io/metadata.name=kube-dns}] on ports 53/UDP, 53/TCP",
+		"cluster DNS: Pod/kube-system/coredns-a (labels k8s-app=kube-dns)")
+}
+
+func TestNetpolPortsMatch(t *testing.T) {
+	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
+	port := func(v intstr.IntOrString) *intstr.IntOrString { return &v }
+	end := int32(9000)
+	target := netpolTarget{Port: 8080, Name: "http", Protocol: tcp}
+	for _, tc := range []struct {
+		name  string
+		ports []networkingv1.NetworkPolicyPort
+		want  netpolMatch
+	}{
+		{"no ports: all", nil, netpolYes},
+		{"same number", []networkingv1.NetworkPolicyPort{{Port: port(intstr.FromInt32(8080))}}, netpolYes},
+		{"Service port, not target", []networkingv1.NetworkPolicyPort{{Port: port(intstr.FromInt32(80))}}, netpolNo},
+		{"range", []networkingv1.NetworkPolicyPort{{Port: port(intstr.FromInt32(8000)), EndPort: &end}}, netpolYes},
+		{"named", []networkingv1.NetworkPolicyPort{{Port: port(intstr.FromString("http"))}}, netpolYes},
+		{"other name", []networkingv1.NetworkPolicyPort{{Port: port(intstr.FromString("metrics"))}}, netpolNo},
+		{"UDP only", []networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: port(intstr.FromInt32(8080))}}, netpolNo},
+		{"protocol, any port", []networkingv1.NetworkPolicyPort{{Protocol: &tcp}}, netpolYes},
+	} {
+		if got := netpolPortsMatch(tc.ports, target); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	unknown := netpolTarget{Port: 53, Protocol: udp, NameUnknown: true}
+	if got := netpolPortsMatch([]networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: port(intstr.FromString("dns"))}}, unknown); got != netpolMaybe {
+		t.Errorf("named port of pods not in the input: %v, want maybe", got)
+	}
+}
+
+func TestNetpolIPBlock(t *testing.T) {
+	b := &networkingv1.IPBlock{CIDR: "10.244.0.0/16", Except: []string{"10.244.9.0/24"}}
+	for _, tc := range []struct {
+		ips  []string
+		want netpolMatch
+	}{
+		{[]string{"10.244.1.7"}, netpolYes},
+		{[]string{"10.244.9.7"}, netpolNo},
+		{[]string{"192.168.0.4"}, netpolNo},
+		{nil, netpolMaybe},
+	} {
+		if got := netpolIPBlockMatches(b, tc.ips); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.ips, got, tc.want)
+		}
+	}
+}

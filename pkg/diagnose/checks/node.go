@@ -1,0 +1,140 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+var nodeChecks = []*diagnose.Check{nodeNotReady}
+
+// nodeNotReady is the floor under every pod: when the kubelet stops
+// reporting, the node controller marks its pods not ready and, after the
+// eviction timeout, evicts them; until then Services lose those endpoints.
+var nodeNotReady = &diagnose.Check{
+	ID:       "node-not-ready",
+	Layer:    diagnose.LayerNode,
+	Severity: diagnose.SeverityError,
+	Doc:      "A Node whose Ready condition is not True (NotReady, Unknown, unreachable): the pods on it stop serving.",
+	Run:      runNodeNotReady,
+}
+
+// nodeMaxPods bounds how many pods of a node one finding names.
+const nodeMaxPods = 10
+
+func runNodeNotReady(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	if len(s.Nodes) == 0 {
+		return
+	}
+	var byNode map[string][]*corev1.Pod
+	for _, n := range s.Nodes {
+		ready := nodeCondition(n, corev1.NodeReady)
+		if ready == nil || ready.Status == corev1.ConditionTrue {
+			// No conditions: a Node manifest without status says nothing.
+			continue
+		}
+		if byNode == nil {
+			byNode = map[string][]*corev1.Pod{}
+			for _, p := range s.Pods {
+				if p.Spec.NodeName != "" {
+					byNode[p.Spec.NodeName] = append(byNode[p.Spec.NodeName], p)
+				}
+			}
+		}
+		r.Report(nodeNotReadyFinding(s, n, ready, byNode[n.Name]))
+	}
+}
+
+func nodeCondition(n *corev1.Node, t corev1.NodeConditionType) *corev1.NodeCondition {
+	for i := range n.Status.Conditions {
+		if n.Status.Conditions[i].Type == t {
+			return &n.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.NodeCondition, pods []*corev1.Pod) diagnose.Finding {
+	ref := snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n.Name}
+	line := fmt.Sprintf("condition Ready=%s", ready.Status)
+	if ready.Reason != "" {
+		line += " (" + ready.Reason + ")"
+	}
+	if ready.Message != "" {
+		line += ": " + backClip(ready.Message)
+	}
+	if !ready.LastHeartbeatTime.IsZero() {
+		line += "; last heartbeat " + ready.LastHeartbeatTime.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	if !ready.LastTransitionTime.IsZero() {
+		line += ", last transition " + ready.LastTransitionTime.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	ev := []string{line}
+	for _, c := range n.Status.Conditions {
+		if c.Type != corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			ev = append(ev, fmt.Sprintf("condition %s=True (%s): %s", c.Type, c.Reason, backClip(c.Message)))
+		}
+	}
+	var taints []string
+	for _, t := range n.Spec.Taints {
+		taints = append(taints, t.ToString())
+	}
+	if len(taints) > 0 {
+		ev = append(ev, "taints: "+strings.Join(taints, ", "))
+	}
+	if n.Spec.Unschedulable {
+		ev = append(ev, "the node is cordoned (unschedulable)")
+	}
+	ev = append(ev, backEventLines(s, ref, nil)...)
+
+	names := make([]string, 0, len(pods))
+	for _, p := range pods {
+		st := string(p.Status.Phase)
+		if c := backPodCondition(p, corev1.PodReady); c != nil && c.Status != corev1.ConditionTrue {
+			st += ", not ready"
+		}
+		names = append(names, fmt.Sprintf("%s/%s (%s)", p.Namespace, p.Name, st))
+	}
+	sort.Strings(names)
+	sev := diagnose.SeverityError
+	symptom := fmt.Sprintf("node %s is NotReady: the %d pod(s) on it are marked not ready and dropped from their Services' endpoints, then evicted", n.Name, len(pods))
+	if len(pods) == 0 {
+		ev = append(ev, "pods on the node: none in the input")
+		// Nothing the input shows runs there: capacity is lost, no path is.
+		sev = diagnose.SeverityWarning
+		symptom = fmt.Sprintf("node %s is NotReady: nothing can be scheduled on it", n.Name)
+	} else {
+		ev = append(ev, fmt.Sprintf("%d pod(s) on the node: %s", len(pods), backJoinLimit(names, nodeMaxPods)))
+	}
+
+	cause := "the kubelet on node " + n.Name + " "
+	switch ready.Reason {
+	case "NodeStatusUnknown":
+		cause += "stopped posting its status: the node is down, the kubelet stopped, or the node cannot reach the API server"
+	case "KubeletNotReady":
+		cause += "reports NotReady: " + backClip(ready.Message)
+	default:
+		cause += fmt.Sprintf("reports Ready=%s", ready.Status)
+		if ready.Reason != "" {
+			cause += " (" + ready.Reason + ")"
+		}
+		if ready.Message != "" {
+			cause += ": " + backClip(ready.Message)
+		}
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Severity: sev,
+		Symptom:  symptom,
+		Cause:    cause + "; repair the node (kubelet, container runtime, CNI) or drain it so its pods run elsewhere",
+		Evidence: ev,
+		Fix:      diagnose.Kubectl("drain", n.Name, "--ignore-daemonsets", "--delete-emptydir-data"),
+		Verify:   diagnose.GetCmd(ref),
+		Origin:   backOrigin(s, ref),
+	}
+}

@@ -1,0 +1,121 @@
+package checks
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+)
+
+// backFinding runs one check on one testdata case and returns its finding
+// on object ref (Kind/ns/name), failing the test when there is none.
+func backFinding(t *testing.T, c *diagnose.Check, file, ref string) diagnose.Finding {
+	t.Helper()
+	for _, f := range runCheckFile(t, c, filepath.Join("testdata", file)) {
+		if f.Object.String() == ref {
+			return f
+		}
+	}
+	t.Fatalf("%s on %s: no finding on %s", c.ID, file, ref)
+	return diagnose.Finding{}
+}
+
+// backWant fails the test unless text contains every one of wants.
+func backWant(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s does not contain %q:\n%s", what, w, text)
+		}
+	}
+}
+
+func TestPodNotReadyNamesTheProbePort(t *testing.T) {
+	f := backFinding(t, podNotReady, "pod-not-ready/bad-probe-port-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p")
+	backWant(t, "cause", f.Cause, "port 8081", "8080/TCP")
+	ev := strings.Join(f.Evidence, "\n")
+	backWant(t, "evidence", ev,
+		"condition Ready=False (ContainersNotReady)",
+		"readinessProbe: httpGet port 8081 path /healthz; declared ports: 8080/TCP",
+		"Event Warning Unhealthy (x42): Readiness probe failed: Get \"http://10.244.1.5:8081/healthz\"",
+	)
+	// Probes of a pod are immutable: the patch goes to the Deployment that
+	// owns its ReplicaSet.
+	backWant(t, "fix", f.Fix, "kubectl patch deployment api -n default --type=json",
+		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
+	backWant(t, "verify", f.Verify, "kubectl rollout status deployment/api -n default")
+}
+
+func TestPodNotReadyBelowACrashLoop(t *testing.T) {
+	f := backFinding(t, podNotReady, "pod-not-ready/bad-crashloop-dump.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
+	backWant(t, "cause", f.Cause, "container server is waiting (CrashLoopBackOff)")
+	if strings.Contains(f.Cause, "port") {
+		t.Errorf("the gRPC probe targets the declared port 7070; cause blames a port: %s", f.Cause)
+	}
+}
+
+// TestProbePortExplainsNotReady runs the engine: the container-layer probe
+// finding is the root cause, and the pod-not-ready symptom is demoted.
+func TestProbePortExplainsNotReady(t *testing.T) {
+	s := loadCase(t, filepath.Join("testdata", "pod-not-ready", "bad-probe-port-dump.yaml"))
+	res, err := diagnose.Engine{Checks: backLayerChecks()}.Run(s, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Check+" "+string(f.Severity))
+	}
+	if len(got) != 1 || got[0] != "pod-readiness-probe-port error" {
+		t.Errorf("findings = %v, want only the probe port as an error (pod-not-ready explained by it)", got)
+	}
+}
+
+func TestPodReadinessProbePortSeverity(t *testing.T) {
+	for _, tc := range []struct {
+		file, ref string
+		sev       diagnose.Severity
+		fix       string
+	}{
+		// Manifest, numeric port: the app might listen there undeclared.
+		{"pod-readiness-probe-port/bad-manifest.yaml", "Deployment/default/api", diagnose.SeverityWarning,
+			`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`},
+		// A named port the container does not define can never resolve.
+		{"pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", diagnose.SeverityError,
+			"kubectl edit statefulset search -n data"},
+		// A running pod that is not ready, with connection refused.
+		{"pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", diagnose.SeverityError,
+			"kubectl patch deployment api -n default"},
+	} {
+		f := backFinding(t, podReadinessProbePort, tc.file, tc.ref)
+		if f.Severity != tc.sev {
+			t.Errorf("%s: severity %s, want %s", tc.ref, f.Severity, tc.sev)
+		}
+		if f.Layer != diagnose.LayerContainer {
+			t.Errorf("%s: layer %s, want container (below pod-not-ready)", tc.ref, f.Layer)
+		}
+		backWant(t, tc.ref+" fix", f.Fix, tc.fix)
+	}
+	f := backFinding(t, podReadinessProbePort, "pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search")
+	backWant(t, "cause", f.Cause, `names port "health"`, "9200/TCP (http), 9300/TCP (transport)")
+}
+
+func TestPodPendingQuotesTheScheduler(t *testing.T) {
+	f := backFinding(t, podPending, "pod-pending/bad-unschedulable.yaml", "Pod/default/api-7d9f8c6b5-m4n8q")
+	backWant(t, "cause", f.Cause, "0/3 nodes are available: 3 Insufficient cpu", "lower its requests")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+		"Event Warning FailedScheduling (x18): 0/3 nodes are available",
+		"requests: app cpu=4 memory=2Gi")
+	backWant(t, "fix", f.Fix, "kubectl edit deployment api -n default")
+
+	f = backFinding(t, podPending, "pod-pending/bad-sandbox.yaml", "Pod/default/web-0")
+	backWant(t, "cause", f.Cause, "FailedCreatePodSandBox", `plugin type="calico" failed`)
+	backWant(t, "fix", f.Fix, "kubectl rollout restart statefulset/web -n default")
+}
+
+func TestPodNotReadyOnADeadNode(t *testing.T) {
+	f := backFinding(t, podNotReady, "pod-not-ready/bad-node-down.yaml", "Pod/default/web-0")
+	backWant(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
+	backWant(t, "fix", f.Fix, "kubectl drain worker-2")
+}

@@ -1,0 +1,181 @@
+// Package diagnose walks the traffic paths of a snapshot layer by layer —
+// Ingress → Service → Endpoints → Pod → Container, with exposure, network
+// policy, node and DNS beside them — and names the first broken layer of each
+// path with the symptom, the cause and its evidence, a fix and a verify
+// command.
+//
+// Checks (package checks) each look at one concern and report Findings; the
+// Engine runs them once over the snapshot, then walks every entry point and
+// decides, per path, which finding is the root cause and which layers above it
+// are only affected.
+package diagnose
+
+import (
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// Layer is one step of a traffic path. The set is closed: reports, SARIF rules
+// and the JSON contract rely on exactly these values.
+type Layer string
+
+// The layers, in the order a request meets them.
+const (
+	LayerExposure      Layer = "exposure"
+	LayerIngress       Layer = "ingress"
+	LayerService       Layer = "service"
+	LayerEndpoints     Layer = "endpoints"
+	LayerNetworkPolicy Layer = "networkpolicy"
+	LayerPod           Layer = "pod"
+	LayerContainer     Layer = "container"
+	LayerNode          Layer = "node"
+	LayerDNS           Layer = "dns"
+)
+
+// Layers lists every layer in walk order.
+var Layers = []Layer{LayerExposure, LayerIngress, LayerService, LayerEndpoints, LayerNetworkPolicy, LayerPod, LayerContainer, LayerNode, LayerDNS}
+
+// Depth orders layers from the outside in; a larger depth is further down the
+// path. DNS sits beside the path and sorts last.
+func (l Layer) Depth() int {
+	for i, x := range Layers {
+		if x == l {
+			return i
+		}
+	}
+	return len(Layers)
+}
+
+// Severity of a finding. Exit codes compare against it (--fail-on).
+type Severity string
+
+// Severities, from most to least serious.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity accepts the names used on the command line.
+func ParseSeverity(v string) (Severity, bool) {
+	s := Severity(v)
+	return s, s.Rank() > 0
+}
+
+// Finding is one problem with its proof. Symptom is what a user sees (for
+// example "ENDPOINTS: <none>"), Cause why, Evidence the concrete values that
+// prove it, Fix a command that would repair this object and Verify a command
+// that shows the repair worked.
+type Finding struct {
+	Layer    Layer              `json:"layer"`
+	Check    string             `json:"check"`
+	Severity Severity           `json:"severity"`
+	Object   snapshot.ObjectRef `json:"object"`
+	Path     []string           `json:"path"`
+	Symptom  string             `json:"symptom"`
+	Cause    string             `json:"cause"`
+	Evidence []string           `json:"evidence"`
+	Fix      string             `json:"fix"`
+	Verify   string             `json:"verify"`
+	// Origin is where the object was read from, when it came from a file.
+	Origin *snapshot.Origin `json:"origin,omitempty"`
+}
+
+// Key identifies a finding across traces: one check on one object.
+func (f Finding) Key() string { return f.Check + " " + f.Object.String() }
+
+// HopStatus is the verdict on one hop of a trace.
+type HopStatus string
+
+// Hop verdicts.
+const (
+	// StatusOK: checked, nothing wrong at this layer.
+	StatusOK HopStatus = "ok"
+	// StatusBroken: this layer itself is wrong.
+	StatusBroken HopStatus = "broken"
+	// StatusAffected: this layer may be fine, but a layer below it is broken,
+	// so traffic through it fails.
+	StatusAffected HopStatus = "affected"
+	// StatusNotChecked: the input cannot tell (with Reason saying why).
+	StatusNotChecked HopStatus = "not checked"
+)
+
+// Hop is one layer of one traced path.
+type Hop struct {
+	Layer  Layer              `json:"layer"`
+	Object snapshot.ObjectRef `json:"object"`
+	Status HopStatus          `json:"status"`
+	// Reason explains a status other than ok, or adds a fact to ok ("3/3 pods ready").
+	Reason string `json:"reason,omitempty"`
+	// Findings are the keys (Finding.Key) of findings on this hop.
+	Findings []string `json:"findings,omitempty"`
+}
+
+// Trace is the walk of one entry point.
+type Trace struct {
+	// Entry names the entry point: "Ingress/ns/name host/path", "Service/ns/name".
+	Entry string `json:"entry"`
+	Hops  []Hop  `json:"hops"`
+	// RootCause is the key of the finding that explains why this path fails,
+	// empty when the path is healthy.
+	RootCause string `json:"rootCause,omitempty"`
+}
+
+// Broken reports whether any hop of the trace is broken.
+func (t Trace) Broken() bool {
+	for _, h := range t.Hops {
+		if h.Status == StatusBroken {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary counts what a diagnosis saw and found.
+type Summary struct {
+	Objects  int `json:"objects"`
+	Findings int `json:"findings"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	// Skipped counts input objects of kinds hopscope does not model.
+	Skipped int `json:"skipped"`
+	// SkippedKinds breaks Skipped down by apiVersion/Kind.
+	SkippedKinds map[string]int `json:"skippedKinds,omitempty"`
+	// TemplatePods is true when pods were made from workload templates.
+	TemplatePods bool `json:"templatePods,omitempty"`
+	// NotChecked lists what could not be checked and why (for example kinds
+	// the user may not list).
+	NotChecked []string `json:"notChecked,omitempty"`
+}
+
+// Result is the whole outcome of a diagnosis: findings with the root causes
+// first, every trace, and the counts. It is what -o json prints.
+type Result struct {
+	Findings []Finding `json:"findings"`
+	Traces   []Trace   `json:"traces"`
+	Summary  Summary   `json:"summary"`
+}
+
+// MaxSeverity returns the most serious severity among the findings, or "".
+func (r *Result) MaxSeverity() Severity {
+	var max Severity
+	for _, f := range r.Findings {
+		if f.Severity.Rank() > max.Rank() {
+			max = f.Severity
+		}
+	}
+	return max
+}

@@ -1,0 +1,275 @@
+package labs
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// TestCatalogLoads holds the embedded catalog to its contract: it parses,
+// every lab is complete (validateLab), IDs and slugs are unique, and the
+// seed article's five labs plus the incidents the project promised are all
+// there.
+func TestCatalogLoads(t *testing.T) {
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 12 {
+		t.Fatalf("catalog has %d labs, want at least 12", len(all))
+	}
+	seeds := map[int]bool{}
+	checksUsed := map[string]bool{}
+	for _, l := range all {
+		seeds[l.SeedLab] = true
+		checksUsed[l.Expect.Check] = true
+	}
+	for n := 1; n <= 5; n++ {
+		if !seeds[n] {
+			t.Errorf("no lab comes from the seed article's lab %d", n)
+		}
+	}
+	// One lab per incident the issue names, told apart by the check that
+	// must find it.
+	for _, id := range []string{
+		"service-selector-matches-no-pods", "exposure-nodeport", "service-target-port-missing",
+		"ingress-backend-service-missing", "dns-coredns-unavailable", "dns-name-unresolvable",
+		"pod-readiness-probe-port", "ingress-class-missing", "ingress-tls-secret-missing",
+		"netpol-blocks-ingress-controller", "netpol-egress-blocks-dns", "exposure-local-traffic-policy",
+	} {
+		if !checksUsed[id] {
+			t.Errorf("no lab expects check %s", id)
+		}
+	}
+}
+
+// TestExpectedChecksExist makes a renamed or removed check fail here rather
+// than in a learner's `lab check`.
+func TestExpectedChecksExist(t *testing.T) {
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		if checks.ByID(l.Expect.Check) == nil {
+			t.Errorf("lab %s expects check %q, which is not registered", l.ID, l.Expect.Check)
+		}
+	}
+}
+
+// TestOfflineDiagnosis runs the real engine with every registered check on
+// each lab's manifests, with no cluster: a lab marked offline must report its
+// expected finding first, a lab not marked offline must not (or the mark is
+// wrong), and every fixed lab must leave no error at all.
+func TestOfflineDiagnosis(t *testing.T) {
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		t.Run(l.ID+"-"+l.Slug, func(t *testing.T) {
+			broken, err := l.BrokenObjects()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, res := diagnoseObjects(t, broken)
+			v := l.Judge(res, s)
+			switch {
+			case l.Offline && (len(res.Findings) == 0 || !l.Matches(res.Findings[0], s)):
+				t.Errorf("broken manifests: want %s on %s/%s first", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
+				logFindings(t, res)
+			case !l.Offline && v.FaultPresent:
+				t.Errorf("the expected finding shows offline although the lab says %q: set offline: true", l.OfflineWhy)
+			}
+			if l.Offline && v.Solved {
+				t.Errorf("the broken lab judges as solved")
+			}
+
+			fixed, err := l.FixedObjects()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, res = diagnoseObjects(t, fixed)
+			v = l.Judge(res, s)
+			if v.FaultPresent {
+				t.Errorf("fixed manifests still report %s", l.Expect.Check)
+			}
+			for _, f := range res.Findings {
+				if f.Severity == diagnose.SeverityError {
+					t.Errorf("fixed manifests: error %s on %s: %s", f.Check, f.Object, f.Cause)
+				}
+			}
+			if !v.Solved {
+				t.Errorf("the fixed lab does not judge as solved: layers %v", v.BrokenLayers)
+			}
+		})
+	}
+}
+
+// diagnoseObjects decodes placed lab objects the way the file source does
+// and runs the engine on them.
+func diagnoseObjects(t *testing.T, objs []PlacedObject) (*snapshot.Snapshot, *diagnose.Result) {
+	t.Helper()
+	s := snapshot.New()
+	for _, o := range objs {
+		data, err := json.Marshal(o.Object.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := source.DecodeBytes(s, o.Path, data, o.Object.GetNamespace()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Index()
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, res
+}
+
+func logFindings(t *testing.T, res *diagnose.Result) {
+	t.Helper()
+	for i, f := range res.Findings {
+		t.Logf("  finding %d: %s %s on %s: %s", i, f.Severity, f.Check, f.Object, f.Cause)
+	}
+}
+
+// TestSeedBroken gives the demo the seed labs' broken manifests in their own
+// namespaces, and nothing the demo could not diagnose offline.
+func TestSeedBroken(t *testing.T) {
+	files, err := SeedBroken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if !strings.HasPrefix(f.Namespace, NamespacePrefix) || len(f.Data) == 0 {
+			t.Errorf("%s: namespace %q, %d bytes", f.Name, f.Namespace, len(f.Data))
+		}
+		seen[strings.SplitN(f.Name, "-", 3)[1]] = true
+	}
+	for _, id := range []string{"1", "2", "3", "4"} {
+		if !seen[id] {
+			t.Errorf("SeedBroken lacks lab %s (have %v)", id, seen)
+		}
+	}
+	if seen["5"] {
+		t.Errorf("SeedBroken holds lab 5, whose fault cannot be seen offline")
+	}
+}
+
+// TestValidateRejects feeds broken lab folders to the loader: each must be
+// refused with a message naming the problem.
+func TestValidateRejects(t *testing.T) {
+	good, err := catalogFS.ReadFile("catalog/01-clusterip-selector/lab.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodBroken, _ := catalogFS.ReadFile("catalog/01-clusterip-selector/broken/api.yaml")
+	goodFix, _ := catalogFS.ReadFile("catalog/01-clusterip-selector/fix/api.yaml")
+	cases := []struct {
+		name  string
+		edit  func(files fstest.MapFS)
+		error string
+	}{
+		{"unknown field", func(f fstest.MapFS) { f["c/x/lab.yaml"].Data = append(f["c/x/lab.yaml"].Data, "colour: red\n"...) }, "unknown field"},
+		{"no hints", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "hints:", "oldHints:", 1))
+		}, "unknown field"},
+		{"namespace in manifest", func(f fstest.MapFS) {
+			f["c/x/broken/api.yaml"].Data = []byte(strings.Replace(string(goodBroken), "  name: api-svc\n", "  name: api-svc\n  namespace: default\n", 1))
+		}, "namespace-less"},
+		{"cluster-scoped kind", func(f fstest.MapFS) {
+			f["c/x/broken/ns.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n")}
+		}, "cluster-scoped"},
+		{"foreign namespace in a command", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "-n hopscope-lab-1 --show-labels", "-n production --show-labels", 1))
+		}, "does not own"},
+		{"no fix", func(f fstest.MapFS) { delete(f, "c/x/fix/api.yaml") }, "fix/"},
+		{"duplicate id", func(f fstest.MapFS) {
+			f["c/y/lab.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(good), "slug: clusterip-selector", "slug: other", 1))}
+			f["c/y/broken/api.yaml"] = &fstest.MapFile{Data: goodBroken}
+			f["c/y/fix/api.yaml"] = &fstest.MapFile{Data: goodFix}
+		}, "used twice"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files := fstest.MapFS{
+				"c/x/lab.yaml":        {Data: append([]byte(nil), good...)},
+				"c/x/broken/api.yaml": {Data: goodBroken},
+				"c/x/fix/api.yaml":    {Data: goodFix},
+			}
+			if _, err := load(files, "c"); err != nil {
+				t.Fatalf("the unedited lab must load: %v", err)
+			}
+			tc.edit(files)
+			_, err := load(files, "c")
+			if err == nil || !strings.Contains(err.Error(), tc.error) {
+				t.Fatalf("got error %v, want one containing %q", err, tc.error)
+			}
+		})
+	}
+}
+
+// TestFixedObjectsOverlay replaces broken objects by their fixed version and
+// keeps the rest, as a server-side apply of fix/ would.
+func TestFixedObjectsOverlay(t *testing.T) {
+	l, err := Get("clusterip-selector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := l.FixedObjects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range fixed {
+		got = append(got, o.Object.GetKind()+"/"+o.Object.GetNamespace()+"/"+o.Object.GetName()+" from "+o.Path)
+	}
+	want := []string{"Deployment/hopscope-lab-1/api from fix/api.yaml", "Service/hopscope-lab-1/api-svc from broken/api.yaml"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("fixed objects %v, want %v", got, want)
+	}
+}
+
+// TestExtraNamespaces places files of broken/<sub>/ in the lab's extra
+// namespace.
+func TestExtraNamespaces(t *testing.T) {
+	l, err := Get("7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := l.BrokenObjects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsOf := map[string]string{}
+	for _, o := range objs {
+		nsOf[o.Object.GetKind()+"/"+o.Object.GetName()] = o.Object.GetNamespace()
+	}
+	if nsOf["Service/orders"] != "hopscope-lab-7-orders" || nsOf["Deployment/storefront"] != "hopscope-lab-7" {
+		t.Fatalf("namespaces %v", nsOf)
+	}
+	if got := strings.Join(l.Namespaces(), ","); got != "hopscope-lab-7,hopscope-lab-7-orders" {
+		t.Fatalf("Namespaces() = %s", got)
+	}
+}
+
+func TestGet(t *testing.T) {
+	for _, key := range []string{"1", "clusterip-selector", "hopscope-lab-1", " 1 "} {
+		l, err := Get(key)
+		if err != nil || l.ID != "1" {
+			t.Errorf("Get(%q) = %v, %v", key, l, err)
+		}
+	}
+	if _, err := Get("99"); err == nil || !strings.Contains(err.Error(), "hopscope lab list") {
+		t.Errorf("Get(99) error %v, want a pointer to lab list", err)
+	}
+}

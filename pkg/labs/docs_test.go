@@ -1,0 +1,134 @@
+package labs
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/labs.md from the catalog")
+
+const docsPath = "../../docs/labs.md"
+
+// TestDocsUpToDate keeps docs/labs.md generated from the catalog: change a
+// lab, then run `go test ./pkg/labs -run TestDocsUpToDate -update`.
+func TestDocsUpToDate(t *testing.T) {
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	writeDocs(&b, all)
+	if *update {
+		if err := os.WriteFile(docsPath, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	have, err := os.ReadFile(docsPath)
+	if err != nil {
+		t.Fatalf("%v (generate it with -update)", err)
+	}
+	if !bytes.Equal(have, b.Bytes()) {
+		t.Fatalf("%s is out of date with the catalog: run `go test ./pkg/labs -run TestDocsUpToDate -update`", docsPath)
+	}
+}
+
+func writeDocs(b *bytes.Buffer, all []*Lab) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("# Labs\n\n")
+	p("<!-- Generated from pkg/labs/catalog by `go test ./pkg/labs -run TestDocsUpToDate -update`; edit the catalog, not this file. -->\n\n")
+	p("Each lab breaks a small app the way real incidents do, in its own namespace `hopscope-lab-<ID>`.\n")
+	p("Find the fault walking the layers (Ingress → Service → Endpoints → Pod → Container), fix it with\n")
+	p("kubectl, and let hopscope tell you whether the whole path is healthy again.\n\n")
+	p("```sh\n")
+	p("hopscope lab list                # the catalog\n")
+	p("hopscope lab start 1             # server-side apply the broken app into hopscope-lab-1\n")
+	p("hopscope lab hint 1              # the next hint, a little more each time (--level N for one)\n")
+	p("hopscope lab check 1             # PASS, or the layer that is still broken (--explain for the full diagnosis)\n")
+	p("hopscope lab solution 1          # root cause, fix, verify, interview answer (--apply repairs the lab)\n")
+	p("hopscope lab reset 1             # delete the lab's namespace and wait until it is gone\n")
+	p("```\n\n")
+	p("Labs run on any cluster your kubeconfig points at, or on hopscope's local practice cluster (`hopscope lab up`).\n")
+	p("`lab start` only writes into namespaces it created and labelled `%s=%s`; it refuses any other.\n", ManagedByLabel, ManagedByValue)
+	p("A cluster-wide lab (it breaks something in kube-system) runs only on the local cluster, which carries the\n")
+	p("ConfigMap `%s/%s`, unless you pass `--i-know-this-breaks-cluster-dns`; `lab reset` restores what it broke.\n\n", LocalClusterMarkerNamespace, LocalClusterMarkerName)
+	p("On the local cluster no container really runs: a kubelet stand-in writes the pod status a real node would\n")
+	p("report (a readiness probe naming a port the container does not declare never succeeds; the pod annotation\n")
+	p("`hopscope.dev/simulate: crashloop` reports a crash loop). The diagnosis reads that state like any other.\n\n")
+	p("| ID | Title | Difficulty | Seed lab | Runs in | Root-cause check | Seen offline |\n")
+	p("|---|---|---|---|---|---|---|\n")
+	for _, l := range all {
+		seed, where, offline := "", l.Namespace(), "yes"
+		if l.SeedLab > 0 {
+			seed = fmt.Sprint(l.SeedLab)
+		}
+		if l.ClusterWide {
+			where = "whole cluster"
+		}
+		if !l.Offline {
+			offline = "no"
+		}
+		p("| [%s](#lab-%s) | %s | %s | %s | %s | `%s` | %s |\n", l.ID, l.ID, mdCell(l.Title), l.Difficulty, seed, where, l.Expect.Check, offline)
+	}
+	p("\n\"Seed lab\" is the lab of the article hopscope grows from that the scenario comes from. \"Seen offline\" says\n")
+	p("whether `hopscope diagnose -f` on the broken manifests alone already names the root cause; the others need\n")
+	p("the state of a cluster.\n")
+	for _, l := range all {
+		p("\n## Lab %s\n\n### %s\n\n", l.ID, l.Title)
+		p("%s · namespace `%s`", l.Difficulty, strings.Join(l.Namespaces(), "`, `"))
+		if l.SeedLab > 0 {
+			p(" · from the seed article's lab %d", l.SeedLab)
+		}
+		p("\n\n")
+		if l.ClusterWide {
+			p("> **Cluster-wide.** This lab breaks `%s/%s` for every namespace.\n\n", l.ClusterBreak.ScaleDeployment.Namespace, l.ClusterBreak.ScaleDeployment.Name)
+		}
+		p("%s\n\n**What people see**\n\n", strings.TrimSpace(l.Scenario))
+		for _, s := range l.Symptoms {
+			p("- %s\n", s)
+		}
+		p("\n**Observe**\n\n```sh\n%s\n```\n\n", strings.Join(l.Observe, "\n"))
+		p("<details><summary>Hints</summary>\n\n")
+		for i, h := range l.Hints {
+			p("%d. %s\n", i+1, h)
+		}
+		p("\n</details>\n\n<details><summary>Solution</summary>\n\n")
+		p("%s\n\n", strings.TrimSpace(l.Solution))
+		p("hopscope reports `%s` on %s `%s`", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
+		if l.Expect.Namespace != "" {
+			p(" in `%s`", l.Expect.Namespace)
+		}
+		p(".\n\nFix:\n\n```sh\n%s\n```\n\nVerify:\n\n```sh\n%s\n```\n", strings.Join(l.FixSteps, "\n"), l.Verify)
+		if len(l.Fix) > 0 {
+			var files []string
+			for _, m := range l.Fix {
+				files = append(files, "`"+m.Path+"`")
+			}
+			p("\nThe fixed manifests (%s) are what `hopscope lab solution %s --apply` applies.\n", strings.Join(files, ", "), l.ID)
+		}
+		for _, t := range l.Tolerate {
+			p("\n`%s` is not held against this lab: %s.\n", t.Check, t.Why)
+		}
+		p("\n</details>\n\n**Interview question:** %s\n\n<details><summary>Answer</summary>\n\n%s\n\n</details>\n",
+			l.Interview.Question, strings.TrimSpace(l.Interview.Answer))
+		docList(p, "When to use", l.WhenToUse)
+		docList(p, "Pros", l.Pros)
+		docList(p, "Cons", l.Cons)
+	}
+}
+
+func docList(p func(string, ...any), title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	p("\n**%s**\n\n", title)
+	for _, it := range items {
+		p("- %s\n", it)
+	}
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -1,0 +1,253 @@
+package snapshot
+
+import (
+	"fmt"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Kind names as they appear in ObjectRef and in "not checked" messages.
+const (
+	KindPod                   = "Pod"
+	KindService               = "Service"
+	KindEndpoints             = "Endpoints"
+	KindEndpointSlice         = "EndpointSlice"
+	KindIngress               = "Ingress"
+	KindIngressClass          = "IngressClass"
+	KindNetworkPolicy         = "NetworkPolicy"
+	KindNamespace             = "Namespace"
+	KindNode                  = "Node"
+	KindConfigMap             = "ConfigMap"
+	KindSecret                = "Secret"
+	KindEvent                 = "Event"
+	KindDeployment            = "Deployment"
+	KindStatefulSet           = "StatefulSet"
+	KindDaemonSet             = "DaemonSet"
+	KindReplicaSet            = "ReplicaSet"
+	KindReplicationController = "ReplicationController"
+	KindJob                   = "Job"
+	KindCronJob               = "CronJob"
+)
+
+// TemplateAnnotation marks a Pod that the snapshot made from a workload's pod
+// template because the input held no Pods. Its value is the workload's
+// ObjectRef string. Such pods have no status: checks about runtime state must
+// leave them alone, checks about labels and ports must not.
+const TemplateAnnotation = "hopscope.dev/template-of"
+
+// ObjectRef names one object. Namespace is empty for cluster-scoped kinds.
+type ObjectRef struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// String formats the ref the one way hopscope prints refs: Kind/namespace/name,
+// or Kind/name for cluster-scoped objects.
+func (r ObjectRef) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Ref builds the ObjectRef of a typed object.
+func Ref(kind string, meta metav1.Object) ObjectRef {
+	return ObjectRef{Kind: kind, Namespace: meta.GetNamespace(), Name: meta.GetName()}
+}
+
+// Origin says where an object came from, so that SARIF and error messages can
+// point at the file and line of its document.
+type Origin struct {
+	File     string `json:"file,omitempty"`
+	Document int    `json:"document,omitempty"` // 1-based document number within File
+	Line     int    `json:"line,omitempty"`     // 1-based line where the object starts
+}
+
+// Workload is any controller that stamps out pods from a template.
+type Workload struct {
+	Ref      ObjectRef
+	Selector *metav1.LabelSelector // nil for Jobs/CronJobs without one, and for ReplicationControllers (see MapSelector)
+	// MapSelector is set for ReplicationControllers, whose selector is a plain map.
+	MapSelector map[string]string
+	Template    *corev1.PodTemplateSpec
+	Replicas    *int32
+	Object      metav1.Object
+}
+
+// Snapshot is the state one diagnosis reads. The exported slices are the raw
+// objects in input order; use the lookup methods, which go through indexes,
+// rather than scanning them.
+type Snapshot struct {
+	Pods                   []*corev1.Pod
+	Services               []*corev1.Service
+	Endpoints              []*corev1.Endpoints
+	EndpointSlices         []*discoveryv1.EndpointSlice
+	Ingresses              []*networkingv1.Ingress
+	IngressClasses         []*networkingv1.IngressClass
+	NetworkPolicies        []*networkingv1.NetworkPolicy
+	Namespaces             []*corev1.Namespace
+	Nodes                  []*corev1.Node
+	ConfigMaps             []*corev1.ConfigMap
+	Secrets                []*metav1.PartialObjectMetadata // metadata only: secret data is never held
+	Events                 []*corev1.Event                 // events.k8s.io/v1 Events are converted to this form
+	Deployments            []*appsv1.Deployment
+	StatefulSets           []*appsv1.StatefulSet
+	DaemonSets             []*appsv1.DaemonSet
+	ReplicaSets            []*appsv1.ReplicaSet
+	ReplicationControllers []*corev1.ReplicationController
+	Jobs                   []*batchv1.Job
+	CronJobs               []*batchv1.CronJob
+
+	// Live is true when the snapshot was read from a cluster: then a kind that
+	// was listed is known everywhere, and absence means absence.
+	Live bool
+	// Listed records, for a live snapshot, the kinds that were listed
+	// successfully. Forbidden records kinds the user may not list, with why.
+	Listed    map[string]bool
+	Forbidden map[string]string
+	// Skipped counts input objects of kinds hopscope does not model, by
+	// "apiVersion/Kind".
+	Skipped map[string]int
+	// TemplatePods is true when Pods were made from workload templates because
+	// the input had none.
+	TemplatePods bool
+
+	origins map[ObjectRef]Origin
+	idx     *index
+}
+
+// New returns an empty snapshot ready for Add.
+func New() *Snapshot {
+	return &Snapshot{
+		Listed:    map[string]bool{},
+		Forbidden: map[string]string{},
+		Skipped:   map[string]int{},
+		origins:   map[ObjectRef]Origin{},
+	}
+}
+
+// Add appends one typed object. Objects of unsupported Go types are an error
+// so that nothing is dropped silently; callers count unknown kinds with Skip.
+func (s *Snapshot) Add(obj any, origin Origin) error {
+	var ref ObjectRef
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		s.Pods = append(s.Pods, o)
+		ref = Ref(KindPod, o)
+	case *corev1.Service:
+		s.Services = append(s.Services, o)
+		ref = Ref(KindService, o)
+	case *corev1.Endpoints:
+		s.Endpoints = append(s.Endpoints, o)
+		ref = Ref(KindEndpoints, o)
+	case *discoveryv1.EndpointSlice:
+		s.EndpointSlices = append(s.EndpointSlices, o)
+		ref = Ref(KindEndpointSlice, o)
+	case *networkingv1.Ingress:
+		s.Ingresses = append(s.Ingresses, o)
+		ref = Ref(KindIngress, o)
+	case *networkingv1.IngressClass:
+		s.IngressClasses = append(s.IngressClasses, o)
+		ref = Ref(KindIngressClass, o)
+	case *networkingv1.NetworkPolicy:
+		s.NetworkPolicies = append(s.NetworkPolicies, o)
+		ref = Ref(KindNetworkPolicy, o)
+	case *corev1.Namespace:
+		s.Namespaces = append(s.Namespaces, o)
+		ref = Ref(KindNamespace, o)
+	case *corev1.Node:
+		s.Nodes = append(s.Nodes, o)
+		ref = Ref(KindNode, o)
+	case *corev1.ConfigMap:
+		s.ConfigMaps = append(s.ConfigMaps, o)
+		ref = Ref(KindConfigMap, o)
+	case *metav1.PartialObjectMetadata:
+		if o.Kind != KindSecret {
+			return fmt.Errorf("snapshot: metadata-only objects are only kept for Secrets, got %q", o.Kind)
+		}
+		s.Secrets = append(s.Secrets, o)
+		ref = Ref(KindSecret, o)
+	case *corev1.Event:
+		s.Events = append(s.Events, o)
+		ref = Ref(KindEvent, o)
+	case *appsv1.Deployment:
+		s.Deployments = append(s.Deployments, o)
+		ref = Ref(KindDeployment, o)
+	case *appsv1.StatefulSet:
+		s.StatefulSets = append(s.StatefulSets, o)
+		ref = Ref(KindStatefulSet, o)
+	case *appsv1.DaemonSet:
+		s.DaemonSets = append(s.DaemonSets, o)
+		ref = Ref(KindDaemonSet, o)
+	case *appsv1.ReplicaSet:
+		s.ReplicaSets = append(s.ReplicaSets, o)
+		ref = Ref(KindReplicaSet, o)
+	case *corev1.ReplicationController:
+		s.ReplicationControllers = append(s.ReplicationControllers, o)
+		ref = Ref(KindReplicationController, o)
+	case *batchv1.Job:
+		s.Jobs = append(s.Jobs, o)
+		ref = Ref(KindJob, o)
+	case *batchv1.CronJob:
+		s.CronJobs = append(s.CronJobs, o)
+		ref = Ref(KindCronJob, o)
+	default:
+		return fmt.Errorf("snapshot: unsupported object type %T", obj)
+	}
+	if origin != (Origin{}) {
+		s.origins[ref] = origin
+	}
+	s.idx = nil
+	return nil
+}
+
+// Skip counts an input object whose kind hopscope does not model.
+func (s *Snapshot) Skip(apiVersion, kind string) {
+	s.Skipped[apiVersion+"/"+kind]++
+}
+
+// SkippedTotal is the number of input objects that were skipped.
+func (s *Snapshot) SkippedTotal() int {
+	n := 0
+	for _, c := range s.Skipped {
+		n += c
+	}
+	return n
+}
+
+// Origin returns where ref came from, if it came from a file.
+func (s *Snapshot) Origin(ref ObjectRef) (Origin, bool) {
+	o, ok := s.origins[ref]
+	return o, ok
+}
+
+// ObjectCount is the number of modelled objects in the snapshot, not counting
+// pods made from templates.
+func (s *Snapshot) ObjectCount() int {
+	n := len(s.Services) + len(s.Endpoints) + len(s.EndpointSlices) + len(s.Ingresses) +
+		len(s.IngressClasses) + len(s.NetworkPolicies) + len(s.Namespaces) + len(s.Nodes) +
+		len(s.ConfigMaps) + len(s.Secrets) + len(s.Events) + len(s.Deployments) + len(s.StatefulSets) +
+		len(s.DaemonSets) + len(s.ReplicaSets) + len(s.ReplicationControllers) + len(s.Jobs) + len(s.CronJobs)
+	if !s.TemplatePods {
+		n += len(s.Pods)
+	}
+	return n
+}
+
+// Namespaces in the snapshot that hold at least one object, sorted.
+func (s *Snapshot) NamespaceNames() []string {
+	s.mustIndex()
+	out := make([]string, 0, len(s.idx.nsSeen))
+	for ns := range s.idx.nsSeen {
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out
+}

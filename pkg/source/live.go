@@ -1,0 +1,484 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// SystemNamespace is listed for DNS even when the scan is scoped to another
+// namespace: cluster DNS (CoreDNS pods, the kube-dns Service) lives there.
+const SystemNamespace = "kube-system"
+
+// DefaultPageSize is the LIST page size of a live scan, the same as kubectl's
+// --chunk-size default: big enough that most kinds take one request, small
+// enough that a 20k-pod cluster never returns one huge response.
+const DefaultPageSize = 500
+
+// defaultWorkers bounds how many LISTs run at once. A scan issues about
+// twenty lists; running all of them at once would spike API server load on
+// big clusters for little gain.
+const defaultWorkers = 4
+
+// Live reads a snapshot from a cluster with the kubectl connection flags.
+// A full scan makes one paged LIST per kind (plus one per kind for
+// kube-system when scoped to another namespace) and no per-object GETs.
+// Secrets are listed through the metadata API, so their data never reaches
+// this process. Nothing in a scan writes to the cluster.
+//
+// A kind the user may not list is recorded in Snapshot.Forbidden and the
+// rest of the scan goes on; any other failure (no kubeconfig, connection
+// refused, bad credentials) ends the scan with an error that says which
+// server and which list failed.
+//
+//	snap, err := source.Live{Flags: flags, AllNamespaces: all}.Load(ctx)
+type Live struct {
+	// Flags are the kubectl connection flags (--kubeconfig, --context, -n,
+	// --as, --request-timeout...). Used when Config is nil.
+	Flags *genericclioptions.ConfigFlags
+	// Config, when set, is used as-is instead of Flags (tests, embedders).
+	Config *rest.Config
+	// Namespace scopes the scan. When empty and AllNamespaces is false, it
+	// comes from Flags (-n, then the kubeconfig context), as in kubectl,
+	// falling back to "default".
+	Namespace string
+	// AllNamespaces scans every namespace (-A); Namespace is then ignored.
+	AllNamespaces bool
+	// PageSize is the LIST limit; DefaultPageSize when zero.
+	PageSize int64
+	// Workers bounds concurrent LISTs; 4 when zero.
+	Workers int
+}
+
+// NewLiveForConfig returns a Live source that talks to the cluster of cfg,
+// scoped to namespace ("" scans all namespaces).
+func NewLiveForConfig(cfg *rest.Config, namespace string) Live {
+	return Live{Config: cfg, Namespace: namespace, AllNamespaces: namespace == ""}
+}
+
+// scope is a resolved Live: the config to dial and the namespace to list
+// ("" for all).
+type scope struct {
+	config    *rest.Config
+	namespace string
+	server    string
+}
+
+func (l Live) resolve() (scope, error) {
+	var cfg *rest.Config
+	ns := l.Namespace
+	switch {
+	case l.Config != nil:
+		cfg = rest.CopyConfig(l.Config)
+	case l.Flags != nil:
+		c, err := l.Flags.ToRESTConfig()
+		if err != nil {
+			return scope{}, fmt.Errorf("read kubeconfig: %w (set --kubeconfig or KUBECONFIG, or use -f to read manifests instead)", err)
+		}
+		cfg = c
+		if ns == "" && !l.AllNamespaces {
+			n, _, err := l.Flags.ToRawKubeConfigLoader().Namespace()
+			if err != nil {
+				return scope{}, fmt.Errorf("read namespace from kubeconfig: %w", err)
+			}
+			ns = n
+		}
+	default:
+		return scope{}, errors.New("live source: neither Config nor Flags is set")
+	}
+	if l.AllNamespaces {
+		ns = ""
+	} else if ns == "" {
+		ns = metav1.NamespaceDefault
+	}
+	// client-go's default of 5 requests/s would make a 20-list scan wait on
+	// the client, not the server; the scan is bounded by Workers anyway.
+	if cfg.QPS == 0 {
+		cfg.QPS = 50
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = 100
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "hopscope"
+	}
+	return scope{config: cfg, namespace: ns, server: cfg.Host}, nil
+}
+
+// listing is one LIST of the scan: a kind in one namespace ("" for all
+// namespaces or for a cluster-scoped kind).
+type listing struct {
+	kind      string
+	resource  string
+	namespace string
+	fetch     func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+}
+
+// page is one LIST response: its objects (typed, with TypeMeta set) and the
+// continue token for the next page.
+type page struct {
+	objects []any
+	next    string
+}
+
+// kindList describes how to list one kind; scan turns it into listings.
+type kindList struct {
+	kind       string
+	resource   string
+	namespaced bool
+	// system is true for kinds the DNS checks need from kube-system even
+	// when the scan is scoped to another namespace.
+	system bool
+	fetch  func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+}
+
+// Load lists every kind the checks read and returns the indexed snapshot.
+func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
+	sc, err := l.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(sc.config)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", sc.server, err)
+	}
+	md, err := metadata.NewForConfig(sc.config)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", sc.server, err)
+	}
+	listings := plan(kinds(cs, md), sc.namespace)
+	results, err := l.run(ctx, sc, listings)
+	if err != nil {
+		return nil, err
+	}
+	s := snapshot.New()
+	s.Live = true
+	for i, r := range results {
+		li := listings[i]
+		// A namespaced list is keyed by its namespace, so a forbidden
+		// kube-system list (for DNS) never hides the scanned namespace.
+		key := li.kind
+		if li.namespace != "" {
+			key = li.kind + "/" + li.namespace
+		}
+		if r.notChecked != "" {
+			s.Forbidden[key] = r.notChecked
+			continue
+		}
+		s.Listed[key] = true
+		for _, obj := range r.objects {
+			if err := s.Add(obj, snapshot.Origin{}); err != nil {
+				return nil, fmt.Errorf("list %s: %w", li.resource, err)
+			}
+		}
+	}
+	s.Index()
+	return s, nil
+}
+
+// plan expands kinds into the LISTs of a scan of namespace ns ("" = all).
+func plan(ks []kindList, ns string) []listing {
+	var out []listing
+	for _, k := range ks {
+		switch {
+		case !k.namespaced:
+			out = append(out, listing{kind: k.kind, resource: k.resource, fetch: k.fetch})
+		default:
+			out = append(out, listing{kind: k.kind, resource: k.resource, namespace: ns, fetch: k.fetch})
+			if k.system && ns != "" && ns != SystemNamespace {
+				out = append(out, listing{kind: k.kind, resource: k.resource, namespace: SystemNamespace, fetch: k.fetch})
+			}
+		}
+	}
+	return out
+}
+
+// result is what one listing produced: objects, or why it was not checked.
+type result struct {
+	objects    []any
+	notChecked string
+}
+
+// run performs the listings with at most Workers in flight. The first hard
+// error cancels the others; results keep the listings' order so snapshots
+// are deterministic.
+func (l Live) run(ctx context.Context, sc scope, listings []listing) ([]result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := l.Workers
+	if workers <= 0 {
+		workers = defaultWorkers
+	}
+	pageSize := l.PageSize
+	if pageSize <= 0 {
+		pageSize = DefaultPageSize
+	}
+	results := make([]result, len(listings))
+	errs := make([]error, len(listings))
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i := range listings {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			results[i], errs[i] = listAll(ctx, listings[i], pageSize)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	// Report the error that caused the others: a listing that failed on its
+	// own beats one that only saw the cancellation.
+	var first error
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		err = fmt.Errorf("list %s%s from %s: %w", listings[i].resource, inNamespace(listings[i].namespace), sc.server, err)
+		if !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return results, nil
+}
+
+func inNamespace(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " in namespace " + ns
+}
+
+// listAll follows continue tokens to the end of one listing. A Forbidden or
+// NotFound (the API server does not serve the kind) answer is not an error:
+// the kind is reported as not checked and the scan goes on.
+func listAll(ctx context.Context, li listing, pageSize int64) (result, error) {
+	var r result
+	opts := metav1.ListOptions{Limit: pageSize}
+	restarted := false
+	for {
+		p, err := li.fetch(ctx, li.namespace, opts)
+		switch {
+		case err == nil:
+		case apierrors.IsForbidden(err):
+			return result{notChecked: "forbidden: " + apiMessage(err)}, nil
+		case apierrors.IsNotFound(err):
+			return result{notChecked: "not served by this API server: " + apiMessage(err)}, nil
+		case apierrors.IsResourceExpired(err) && opts.Continue != "" && !restarted:
+			// The continue token outlived etcd's compaction window (a very
+			// slow scan); start this kind over once rather than fail.
+			restarted = true
+			r = result{}
+			opts.Continue = ""
+			continue
+		default:
+			return result{}, err
+		}
+		r.objects = append(r.objects, p.objects...)
+		if p.next == "" {
+			return r, nil
+		}
+		opts.Continue = p.next
+	}
+}
+
+func apiMessage(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) && st.Status().Message != "" {
+		return st.Status().Message
+	}
+	return err.Error()
+}
+
+// typedPage turns one typed list response into a page, stamping each item
+// with its kind: list responses leave TypeMeta empty on items.
+func typedPage[T any, PT interface {
+	*T
+	runtime.Object
+}](items []T, meta metav1.ListMeta, gvk schema.GroupVersionKind) page {
+	p := page{objects: make([]any, 0, len(items)), next: meta.Continue}
+	for i := range items {
+		obj := PT(&items[i])
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
+		p.objects = append(p.objects, obj)
+	}
+	return p
+}
+
+// kinds is the table of everything a scan lists. Adding a kind to the
+// snapshot means adding a row here.
+func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
+	core := corev1.SchemeGroupVersion
+	apps := appsv1.SchemeGroupVersion
+	batch := batchv1.SchemeGroupVersion
+	networking := networkingv1.SchemeGroupVersion
+	discovery := discoveryv1.SchemeGroupVersion
+	return []kindList{
+		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Namespaces().List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNamespace)), nil
+		}},
+		{kind: snapshot.KindNode, resource: "nodes", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Nodes().List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNode)), nil
+		}},
+		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.NetworkingV1().IngressClasses().List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngressClass)), nil
+		}},
+		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Pods(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindPod)), nil
+		}},
+		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Services(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindService)), nil
+		}},
+		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Endpoints(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEndpoints)), nil
+		}},
+		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, discovery.WithKind(snapshot.KindEndpointSlice)), nil
+		}},
+		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.NetworkingV1().Ingresses(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngress)), nil
+		}},
+		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.NetworkingV1().NetworkPolicies(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindNetworkPolicy)), nil
+		}},
+		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().ConfigMaps(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindConfigMap)), nil
+		}},
+		{kind: snapshot.KindSecret, resource: "secrets", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			// The metadata API answers with PartialObjectMetadata: the
+			// server drops data and stringData before the response is sent.
+			l, err := md.Resource(core.WithResource("secrets")).Namespace(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindSecret)), nil
+		}},
+		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Events(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEvent)), nil
+		}},
+		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.AppsV1().Deployments(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDeployment)), nil
+		}},
+		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.AppsV1().StatefulSets(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindStatefulSet)), nil
+		}},
+		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.AppsV1().DaemonSets(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDaemonSet)), nil
+		}},
+		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindReplicaSet)), nil
+		}},
+		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().ReplicationControllers(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindReplicationController)), nil
+		}},
+		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.BatchV1().Jobs(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindJob)), nil
+		}},
+		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.BatchV1().CronJobs(ns).List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindCronJob)), nil
+		}},
+	}
+}
