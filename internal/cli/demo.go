@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,7 +31,7 @@ func newDemoCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comma
 		Short: "Diagnose the bundled broken labs of the seed article (no cluster needed)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if !slices.Contains(report.Formats, o.Output) {
+			if !report.Known(o.Output) {
 				return usageErrorf("--output %q: want one of %s", o.Output, strings.Join(report.Formats, ", "))
 			}
 			return o.Run()

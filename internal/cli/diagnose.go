@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,6 +32,7 @@ type DiagnoseOptions struct {
 	OutputFile    string
 	FailOn        string
 	Skip          []string
+	Explain       bool
 	// Entries are trace targets (ingress/NAME, service/NAME, URL); empty for
 	// a full diagnosis.
 	Entries []string
@@ -89,6 +89,7 @@ func (o *DiagnoseOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file instead of stdout")
 	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info")
 	f.StringSliceVar(&o.Skip, "skip", nil, "check IDs not to run (see 'hopscope checks')")
+	f.BoolVar(&o.Explain, "explain", false, "show every hop of healthy paths too, and each finding's check description")
 }
 
 // Execute runs Complete, Validate and Run.
@@ -134,7 +135,7 @@ func (o *DiagnoseOptions) Validate() error {
 		return usageErrorf("--fail-on %q: want error, warning or info", o.FailOn)
 	}
 	o.failOn = sev
-	if !slices.Contains(report.Formats, o.Output) {
+	if !report.Known(o.Output) {
 		return usageErrorf("--output %q: want one of %s", o.Output, strings.Join(report.Formats, ", "))
 	}
 	if o.AllNamespaces && o.explicitNS {
@@ -185,7 +186,10 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 }
 
 func (o *DiagnoseOptions) write(res *diagnose.Result) error {
-	ropt := report.Options{Color: o.color, Checks: checks.All()}
+	ropt := report.Options{Color: o.color, Checks: checks.All(), ToolVersion: Version(), Explain: o.Explain}
+	if wd, err := os.Getwd(); err == nil {
+		ropt.BaseDir = wd
+	}
 	if o.OutputFile == "" {
 		if err := report.Render(o.Out, o.Output, res, ropt); err != nil {
 			return fmt.Errorf("render %s: %w", o.Output, err)

@@ -109,6 +109,7 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 		newTraceCommand(g, streams),
 		newChecksCommand(g, streams),
 		newDemoCommand(g, streams),
+		newVersionCommand(g, streams),
 		newLabCommand(g, streams),
 		newAdviseCommand(g, streams),
 		newQuizCommand(streams),

@@ -53,7 +53,8 @@ type hopKey struct {
 
 // Run diagnoses s. The snapshot must be indexed (sources do that).
 func (e Engine) Run(s *snapshot.Snapshot, opt Options) (*Result, error) {
-	w := &walker{s: s, opt: opt, demoted: map[string]bool{}, pathOf: map[string][]string{}}
+	w := &walker{s: s, opt: opt, demoted: map[string]bool{}, pathOf: map[string][]string{},
+		policyPods: map[*networkingv1.NetworkPolicy]map[*corev1.Pod]bool{}}
 	w.inNS = nsFilter(opt.Namespaces)
 	w.idx, w.notChecked = e.runChecks(s, opt.Skip)
 
@@ -146,6 +147,8 @@ type walker struct {
 	// pathOf is the path (hop objects, outermost first) of the first trace
 	// that reached a finding's hop.
 	pathOf map[string][]string
+	// policyPods caches the pods each NetworkPolicy selects.
+	policyPods map[*networkingv1.NetworkPolicy]map[*corev1.Pod]bool
 }
 
 // entry is one traffic path's starting point.
@@ -372,7 +375,7 @@ func (w *walker) policyHops(ns string, pods []*corev1.Pod) []Hop {
 	var hops []Hop
 	selecting := 0
 	for _, np := range w.s.NetworkPoliciesIn(ns) {
-		if !selectsAny(w.s, np, pods) {
+		if !w.selectsAny(np, pods) {
 			continue
 		}
 		selecting++
@@ -388,14 +391,18 @@ func (w *walker) policyHops(ns string, pods []*corev1.Pod) []Hop {
 	return hops
 }
 
-func selectsAny(s *snapshot.Snapshot, np *networkingv1.NetworkPolicy, pods []*corev1.Pod) bool {
-	sel := s.PodsMatchingSelector(np.Namespace, &np.Spec.PodSelector)
-	if len(sel) == 0 {
-		return false
-	}
-	in := make(map[*corev1.Pod]bool, len(sel))
-	for _, p := range sel {
-		in[p] = true
+// selectsAny reports whether np selects any of pods. Each policy's selected
+// set is computed once per diagnosis: many Services share a namespace's
+// policies.
+func (w *walker) selectsAny(np *networkingv1.NetworkPolicy, pods []*corev1.Pod) bool {
+	in, ok := w.policyPods[np]
+	if !ok {
+		sel := w.s.PodsMatchingSelector(np.Namespace, &np.Spec.PodSelector)
+		in = make(map[*corev1.Pod]bool, len(sel))
+		for _, p := range sel {
+			in[p] = true
+		}
+		w.policyPods[np] = in
 	}
 	for _, p := range pods {
 		if in[p] {
