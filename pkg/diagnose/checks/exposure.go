@@ -189,17 +189,18 @@ func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if len(unprobed) == 0 {
 				continue
 			}
-			var names []string
-			for _, n := range unprobed {
-				if n == "*" {
-					names = append(names, "none of its containers")
-				} else {
-					names = append(names, "container "+n)
-				}
+			if unprobed[0] == "*" {
+				evidence = append(evidence, fmt.Sprintf("%s: none of its containers has a readinessProbe", frontGroupLabel(s, g)))
+			} else if len(unprobed) == 1 {
+				evidence = append(evidence, fmt.Sprintf("%s: container %s has no readinessProbe", frontGroupLabel(s, g), unprobed[0]))
+			} else {
+				evidence = append(evidence, fmt.Sprintf("%s: containers %s have no readinessProbe", frontGroupLabel(s, g), strings.Join(unprobed, ", ")))
 			}
-			evidence = append(evidence, fmt.Sprintf("%s: %s has no readinessProbe", frontGroupLabel(s, g), strings.Join(names, ", ")))
 			if fix == "" {
 				fix = exposureProbeFix(s, g, svc, unprobed[0])
+				if g.Owner.Kind == snapshot.KindPod {
+					evidence = append(evidence, "a bare Pod cannot gain a probe in place: kubectl edit saves the rejected change to a file; recreate the pod from it with `kubectl replace --force -f <that file>`")
+				}
 			}
 		}
 		if len(evidence) == 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // frontLayerChecks are the checks of the ingress, service, endpoints and
@@ -57,5 +58,31 @@ func TestFrontLayersRealworld(t *testing.T) {
 				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(exp, "\n"))
 			}
 		})
+	}
+}
+
+// TestFrontLayersRealworldTogether loads every realworld file into one
+// snapshot, as `hopscope diagnose -f dir/` does: the apps then share the
+// default namespace and select each other's pods, which may earn warnings
+// but never an error.
+func TestFrontLayersRealworldTogether(t *testing.T) {
+	files, err := filepath.Glob("/work/shared/realworld/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Skip("no realworld manifests in /work/shared/realworld")
+	}
+	s, err := source.Files{Paths: files}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range frontLayerChecks() {
+		r := diagnose.NewReporter(c)
+		c.Run(s, r)
+		for _, f := range r.Findings() {
+			if f.Severity == diagnose.SeverityError {
+				t.Errorf("error %s on %s: %s %v", c.ID, f.Object, f.Cause, f.Evidence)
+			} else {
+				t.Logf("%s %s: %s %v", f.Severity, f.Key(), f.Cause, f.Evidence)
+			}
+		}
 	}
 }

@@ -148,6 +148,10 @@ func runServiceSelectorMatchesNoPods(s *snapshot.Snapshot, r *diagnose.Reporter)
 			continue
 		}
 		ref := snapshot.Ref(snapshot.KindService, svc)
+		if why, forbidden := s.Forbidden[snapshot.KindPod]; forbidden {
+			r.NotChecked(ref, "pods could not be listed: "+why)
+			continue
+		}
 		if len(s.PodsIn(ns)) == 0 && len(workloads[ns]) == 0 {
 			r.NotChecked(ref, fmt.Sprintf("the input has no pods or workloads in namespace %s: cannot tell whether selector %s matches any", ns, frontSelector(svc.Spec.Selector)))
 			continue
@@ -192,9 +196,17 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	if s.TemplatePods {
 		kind = "pod template(s)"
 	}
-	evidence := []string{
-		"selector: " + frontSelector(sel),
-		fmt.Sprintf("none of the %d %s in namespace %s carries all of these labels", len(pods), kind, ns),
+	evidence := []string{"selector: " + frontSelector(sel)}
+	if len(pods) > 0 {
+		evidence = append(evidence, fmt.Sprintf("none of the %d %s in namespace %s carries all of these labels", len(pods), kind, ns))
+	} else {
+		var templates []string
+		for _, w := range workloads {
+			if w.Template != nil {
+				templates = append(templates, fmt.Sprintf("%s template %s", w.Ref, frontLabelsText(w.Template.Labels)))
+			}
+		}
+		evidence = append(evidence, fmt.Sprintf("namespace %s has no pods in the input, and no workload template there carries these labels: %s", ns, frontJoin(templates)))
 	}
 	near := s.ClosestPods(ns, sel, 3)
 	// Pods that share only label keys are noise next to pods that carry
@@ -619,6 +631,13 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 		for _, g := range frontGroupPods(s, v.missing) {
 			evidence = append(evidence, fmt.Sprintf("%s declares %s", frontGroupLabel(s, g), frontDeclared(g.Pods[0])))
 		}
+		if v.serving > 0 {
+			// Other pods serve the port: retargeting would break them. The
+			// selector is too wide, or a rollout changed the port's name.
+			evidence = append(evidence, fmt.Sprintf("%d selected pod(s) do serve %s: the selector may also pick pods of another workload", v.serving, frontTarget(v.sp)))
+			allFixed = false
+			continue
+		}
 		if value, why, ok := serviceSuggestTarget(v); ok {
 			evidence = append(evidence, why)
 			ops = append(ops,
@@ -639,10 +658,18 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 	if snapshot.TargetPortOf(first.sp).Type == intstr.String {
 		symptom = fmt.Sprintf("`kubectl get endpoints %s -n %s` lacks port %d for the pods without port %s", svc.Name, svc.Namespace, first.sp.Port, frontTarget(first.sp))
 	}
+	cause := fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare", svc.Name, first.sp.Port, frontTarget(first.sp))
+	if first.serving > 0 {
+		var owners []string
+		for _, g := range frontGroupPods(s, first.missing) {
+			owners = append(owners, g.Owner.String())
+		}
+		cause = fmt.Sprintf("Service %s also selects pods of %s, which have no port %s: they get no endpoint for port %d", svc.Name, frontJoin(owners), frontTarget(first.sp), first.sp.Port)
+	}
 	f := diagnose.Finding{
 		Object:   ref,
 		Symptom:  symptom,
-		Cause:    fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare", svc.Name, first.sp.Port, frontTarget(first.sp)),
+		Cause:    cause,
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.DescribeCmd(ref),

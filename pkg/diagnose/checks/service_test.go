@@ -135,3 +135,19 @@ func TestProtocolEvidence(t *testing.T) {
 		t.Errorf("fix %q", f.Fix)
 	}
 }
+
+// TestTargetPortPartialIsWarning: when some selected pods serve the port,
+// the Service is degraded, not down, and retargeting would break the pods
+// that serve, so the fix is left to a human.
+func TestTargetPortPartialIsWarning(t *testing.T) {
+	f := frontOne(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-selector-too-wide.yaml")
+	if f.Severity != diagnose.SeverityWarning {
+		t.Errorf("severity %s, want warning", f.Severity)
+	}
+	if f.Fix != "kubectl edit service guestbook -n default" {
+		t.Errorf("fix %q", f.Fix)
+	}
+	if !strings.Contains(f.Cause, "also selects pods of Deployment/default/frontend") {
+		t.Errorf("cause %q", f.Cause)
+	}
+}

@@ -1,0 +1,38 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestNoReadyAddressQuotesProbe: the not-ready addresses, their pods and
+// the kubelet's probe failure are the evidence.
+func TestNoReadyAddressQuotesProbe(t *testing.T) {
+	f := frontOne(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-not-ready-dump.yaml")
+	frontHasEvidence(t, f, "0 ready addresses, 2 not ready", "10.244.1.7 (Pod api-6b7f9c8d4-x2x9k)")
+	frontHasEvidence(t, f, "Ready=False (ContainersNotReady)")
+	frontHasEvidence(t, f, "Unhealthy (x42): Readiness probe failed: HTTP probe failed with statuscode: 404")
+	if f.Fix != "kubectl edit deployment api -n default" {
+		t.Errorf("fix %q", f.Fix)
+	}
+	if !endpointsNoReadyAddress.Symptom {
+		t.Error("endpoints-no-ready-address must be a Symptom check: a deeper cause explains it")
+	}
+}
+
+func TestStalePodEvidence(t *testing.T) {
+	got := runCheckFile(t, endpointsStalePod, "testdata/endpoints-stale-pod/bad-gone.yaml")
+	if len(got) != 2 {
+		t.Fatalf("%d findings", len(got))
+	}
+	frontHasEvidence(t, got[0], "10.244.2.5 (Pod api-7c9d-old99): the pod no longer exists")
+	frontHasEvidence(t, got[1], "re-created (uid 9c1d-0000-0200")
+	if got[1].Fix != "kubectl delete endpointslice db-q2w3e -n default" {
+		t.Errorf("fix %q", got[1].Fix)
+	}
+	for _, f := range got {
+		if strings.Contains(f.Evidence[0], "api-7c9d-new01") {
+			t.Errorf("a current address is called stale: %v", f.Evidence)
+		}
+	}
+}
