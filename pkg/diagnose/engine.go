@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -147,6 +148,9 @@ type walker struct {
 	// pathOf is the path (hop objects, outermost first) of the first trace
 	// that reached a finding's hop.
 	pathOf map[string][]string
+	// scope holds the entry Ingress and the Service of the trace being
+	// walked; findings with Affects only break hops of traces in scope.
+	scope map[snapshot.ObjectRef]bool
 	// policyPods caches the pods each NetworkPolicy selects.
 	policyPods map[*networkingv1.NetworkPolicy]map[*corev1.Pod]bool
 }
@@ -252,15 +256,35 @@ func (w *walker) namedEntries(raw, ns string) ([]entry, error) {
 				return ingressEntries(ing), nil
 			}
 		}
-		return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Ingress %q in namespace %q", name, ns)}
+		var elsewhere []string
+		for _, ing := range w.s.Ingresses {
+			if ing.Name == name {
+				elsewhere = append(elsewhere, ing.Namespace)
+			}
+		}
+		return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Ingress %q in namespace %q%s", name, ns, existsIn(elsewhere))}
 	case "service", "services", "svc":
 		svc := w.s.Service(ns, name)
 		if svc == nil {
-			return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Service %q in namespace %q", name, ns)}
+			var elsewhere []string
+			for _, o := range w.s.Services {
+				if o.Name == name {
+					elsewhere = append(elsewhere, o.Namespace)
+				}
+			}
+			return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Service %q in namespace %q%s", name, ns, existsIn(elsewhere))}
 		}
 		return []entry{{label: snapshot.Ref(snapshot.KindService, svc).String(), service: svc}}, nil
 	}
 	return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("unknown kind %q: want ingress or service", kind)}
+}
+
+// existsIn tells the user where a name they looked for does exist.
+func existsIn(namespaces []string) string {
+	if len(namespaces) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (it exists in namespace %s: add -n %s)", strings.Join(namespaces, ", "), namespaces[0])
 }
 
 // walk follows one entry point down the layers. A link that cannot be
@@ -268,6 +292,16 @@ func (w *walker) namedEntries(raw, ns string) ([]entry, error) {
 // further down so that the deepest broken layer is found.
 func (w *walker) walk(en entry) Trace {
 	t := Trace{Entry: en.label}
+	w.scope = map[snapshot.ObjectRef]bool{}
+	if en.ingress != nil {
+		w.scope[snapshot.Ref(snapshot.KindIngress, en.ingress)] = true
+		if en.backend != nil && en.backend.Service != nil {
+			w.scope[snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: en.ingress.Namespace, Name: en.backend.Service.Name}] = true
+		}
+	}
+	if en.service != nil {
+		w.scope[snapshot.Ref(snapshot.KindService, en.service)] = true
+	}
 	var svc *corev1.Service
 	if en.ingress != nil {
 		ref := snapshot.Ref(snapshot.KindIngress, en.ingress)
@@ -483,6 +517,9 @@ func joinReason(a, b string) string {
 func (w *walker) hop(layer Layer, ref snapshot.ObjectRef) Hop {
 	h := Hop{Layer: layer, Object: ref, Status: StatusOK}
 	for _, f := range w.idx.byHop[hopKey{layer, ref}] {
+		if !w.inScope(f) {
+			continue
+		}
 		h.Findings = append(h.Findings, f.Key())
 		if f.Severity == SeverityError {
 			h.Status = StatusBroken
@@ -496,10 +533,23 @@ func (w *walker) hop(layer Layer, ref snapshot.ObjectRef) Hop {
 	return h
 }
 
+// inScope reports whether f concerns the trace being walked.
+func (w *walker) inScope(f *Finding) bool {
+	if len(f.Affects) == 0 {
+		return true
+	}
+	for _, ref := range f.Affects {
+		if w.scope[ref] {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *walker) errorsOn(h Hop) []*Finding {
 	var out []*Finding
 	for _, f := range w.idx.byHop[hopKey{h.Layer, h.Object}] {
-		if f.Severity == SeverityError {
+		if f.Severity == SeverityError && w.inScope(f) {
 			out = append(out, f)
 		}
 	}
@@ -557,6 +607,12 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		root = w.firstPodRoot(t)
 	}
 	if root < 0 {
+		t.Status = TraceOK
+		for _, h := range t.Hops {
+			if h.Status == StatusNotChecked {
+				t.Status = TraceNotChecked
+			}
+		}
 		return w.recordPaths(t)
 	}
 	rootHop := t.Hops[root]
@@ -573,7 +629,11 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		case h.Status == StatusOK && i < root:
 			h.Status = StatusAffected
 			h.Reason = joinReason(h.Reason, "affected by "+by)
-		case candidate(i) && w.symptomOnly(*h):
+		case candidate(i) && w.symptomOnly(*h) && (i < root || !isPodLayer(h.Layer)):
+			// A symptom above the root cause is its consequence; below it,
+			// only layers that depend on what is above (endpoints follow
+			// the Service's ports) are. A pod is not ready for reasons of
+			// its own.
 			h.Status = StatusAffected
 			h.Reason = joinReason(h.Reason, "consequence of "+by)
 			for _, f := range w.errorsOn(*h) {
@@ -583,19 +643,42 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 	}
 	if errs := w.errorsOn(rootHop); len(errs) > 0 {
 		t.RootCause = errs[0].Key()
+		t.Hops[root].RootCause = true
+	}
+	if partial {
+		t.Status = TraceDegraded
+	} else {
+		t.Status = TraceBroken
 	}
 	return w.recordPaths(t)
 }
 
 // recordPaths remembers, for every finding on the trace, the path that
-// leads to it (the first trace that reaches a finding wins).
+// leads to it: the hops from the entry down to its hop, leaving out the
+// hops of other pods and repeats of one object (a pod hop and its
+// container hop name the same Pod). The first trace to reach a finding wins.
 func (w *walker) recordPaths(t Trace) Trace {
-	var objs []string
-	for _, h := range t.Hops {
-		objs = append(objs, h.Object.String())
+	for i, h := range t.Hops {
+		if len(h.Findings) == 0 {
+			continue
+		}
+		var objs []string
+		for j := 0; j <= i; j++ {
+			if isPodLayer(t.Hops[j].Layer) && isPodLayer(h.Layer) && !w.samePod(t, j, i) {
+				continue
+			}
+			if isPodLayer(t.Hops[j].Layer) && !isPodLayer(h.Layer) {
+				continue
+			}
+			o := t.Hops[j].Object.String()
+			if len(objs) > 0 && objs[len(objs)-1] == o {
+				continue
+			}
+			objs = append(objs, o)
+		}
 		for _, k := range h.Findings {
 			if _, ok := w.pathOf[k]; !ok {
-				w.pathOf[k] = append([]string(nil), objs...)
+				w.pathOf[k] = objs
 			}
 		}
 	}
@@ -741,6 +824,11 @@ func (w *walker) summary(res *Result) Summary {
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		s.NotChecked = append(s.NotChecked, k+": "+w.s.Forbidden[k])
+	}
+	for _, ns := range w.opt.Namespaces {
+		if !slices.Contains(w.s.NamespaceNames(), ns) {
+			s.NotChecked = append(s.NotChecked, fmt.Sprintf("namespace %s: the input holds no objects in it", ns))
+		}
 	}
 	seen := map[string]bool{}
 	for _, n := range w.notChecked {

@@ -235,3 +235,76 @@ spec:
 		t.Fatalf("pod hop names %s", tr.Hops[2].Object)
 	}
 }
+
+func TestAffectsLimitsAFindingToThePathsItConcerns(t *testing.T) {
+	other := snapshot.ObjectRef{Kind: "Service", Namespace: "default", Name: "other"}
+	scoped := &Check{ID: "scoped", Layer: LayerService, Severity: SeverityError, Doc: "d",
+		Run: func(_ *snapshot.Snapshot, r *Reporter) {
+			r.Report(Finding{Object: svcRef, Affects: []snapshot.ObjectRef{other}, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"})
+		}}
+	res, _ := Engine{Checks: []*Check{scoped}}.Run(load(t, walkYAML), Options{})
+	tr := traceOf(t, res, "Ingress/default/web */")
+	if tr.Status != TraceOK || tr.Hops[1].Status != StatusOK {
+		t.Fatalf("a finding scoped to another path broke this one: %s (%s)", statuses(tr), tr.Status)
+	}
+}
+
+func TestPodSymptomBelowTheRootCauseIsNotItsConsequence(t *testing.T) {
+	e := Engine{Checks: []*Check{
+		fakeCheck("svc-broken", LayerService, false, svcRef),
+		fakeCheck("not-ready", LayerPod, true, pod1, pod2),
+	}}
+	res, _ := e.Run(load(t, walkYAML), Options{})
+	tr := traceOf(t, res, "Ingress/default/web */")
+	if got, want := statuses(tr), "ingress=affected service=broken endpoints=ok pod=broken container=ok pod=broken container=ok"; got != want {
+		t.Fatalf("hops %s, want %s", got, want)
+	}
+	if tr.Status != TraceBroken || !tr.Hops[1].RootCause {
+		t.Fatalf("status %s, root hop %+v", tr.Status, tr.Hops[1])
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.Check == "not-ready" {
+			n++
+			if got := strings.Join(f.Path, ">"); got != "Ingress/default/web>Service/default/api>Endpoints/default/api>"+f.Object.String() {
+				t.Errorf("path %s", got)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("pod findings kept: %d, want 2", n)
+	}
+}
+
+func TestTraceStatusAndRootHop(t *testing.T) {
+	e := Engine{Checks: []*Check{fakeCheck("crash", LayerContainer, false, pod2)}}
+	res, _ := e.Run(load(t, walkYAML), Options{})
+	tr := traceOf(t, res, "Ingress/default/web */")
+	if tr.Status != TraceDegraded {
+		t.Fatalf("status %s, want degraded", tr.Status)
+	}
+	marked := 0
+	for _, h := range tr.Hops {
+		if h.RootCause {
+			marked++
+		}
+	}
+	if marked != 1 {
+		t.Fatalf("%d hops marked as root cause, want 1", marked)
+	}
+	res, _ = Engine{}.Run(load(t, walkYAML), Options{})
+	if got := traceOf(t, res, "Ingress/default/web */").Status; got != TraceOK {
+		t.Fatalf("healthy status %s", got)
+	}
+}
+
+func TestMissingEntryPointsSayWhereTheNameExists(t *testing.T) {
+	_, err := Engine{}.Run(load(t, walkYAML), Options{Entries: []string{"service/api"}, Namespace: "shop"})
+	if err == nil || !strings.Contains(err.Error(), "it exists in namespace default") {
+		t.Fatalf("error %v", err)
+	}
+	res, _ := Engine{}.Run(load(t, walkYAML), Options{Namespaces: []string{"nowhere"}})
+	if len(res.Summary.NotChecked) == 0 || !strings.Contains(res.Summary.NotChecked[0], "namespace nowhere") {
+		t.Fatalf("notChecked %v", res.Summary.NotChecked)
+	}
+}

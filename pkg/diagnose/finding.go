@@ -89,12 +89,27 @@ type Finding struct {
 	Evidence []string           `json:"evidence"`
 	Fix      string             `json:"fix"`
 	Verify   string             `json:"verify"`
+	// Container names the container a container-layer finding is about, so
+	// that two containers of one pod can each have a finding of one check.
+	Container string `json:"container,omitempty"`
+	// Affects narrows which paths the finding breaks: the Services and
+	// Ingresses whose traffic it concerns. Empty means every path through
+	// Object. A NetworkPolicy that blocks the ingress controller from one
+	// backend must not mark every other path through that policy broken.
+	Affects []snapshot.ObjectRef `json:"affects,omitempty"`
 	// Origin is where the object was read from, when it came from a file.
 	Origin *snapshot.Origin `json:"origin,omitempty"`
 }
 
-// Key identifies a finding across traces: one check on one object.
-func (f Finding) Key() string { return f.Check + " " + f.Object.String() }
+// Key identifies a finding across traces: one check on one object (and
+// container).
+func (f Finding) Key() string {
+	k := f.Check + " " + f.Object.String()
+	if f.Container != "" {
+		k += " container=" + f.Container
+	}
+	return k
+}
 
 // HopStatus is the verdict on one hop of a trace.
 type HopStatus string
@@ -121,13 +136,31 @@ type Hop struct {
 	Reason string `json:"reason,omitempty"`
 	// Findings are the keys (Finding.Key) of findings on this hop.
 	Findings []string `json:"findings,omitempty"`
+	// RootCause marks the hop the trace's root cause sits on.
+	RootCause bool `json:"rootCause,omitempty"`
 }
+
+// TraceStatus is the verdict on a whole path.
+type TraceStatus string
+
+// Path verdicts.
+const (
+	// TraceOK: every hop checked and healthy.
+	TraceOK TraceStatus = "ok"
+	// TraceBroken: traffic on this path fails.
+	TraceBroken TraceStatus = "broken"
+	// TraceDegraded: some pods behind the path are broken, others serve.
+	TraceDegraded TraceStatus = "degraded"
+	// TraceNotChecked: nothing found broken, but some hop could not be judged.
+	TraceNotChecked TraceStatus = "not checked"
+)
 
 // Trace is the walk of one entry point.
 type Trace struct {
 	// Entry names the entry point: "Ingress/ns/name host/path", "Service/ns/name".
-	Entry string `json:"entry"`
-	Hops  []Hop  `json:"hops"`
+	Entry  string      `json:"entry"`
+	Status TraceStatus `json:"status"`
+	Hops   []Hop       `json:"hops"`
 	// RootCause is the key of the finding that explains why this path fails,
 	// empty when the path is healthy.
 	RootCause string `json:"rootCause,omitempty"`

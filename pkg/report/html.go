@@ -279,7 +279,7 @@ func diagram(p pathView) htmlDiagram {
 			StatusClass: statusClass(h.Status),
 			Mark:        mark(h.Status),
 			Reason:      h.Reason,
-			Root:        p.Root != nil && isRootHop(h, p.Root),
+			Root:        p.Root != nil && isRootHop(p.Trace, i, p.Root),
 		})
 		if parent := p.Parents[i]; parent >= 0 {
 			px := margin + col[parent]*(boxW+colGap) + boxW

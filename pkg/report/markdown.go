@@ -111,7 +111,7 @@ func writeMarkdownHops(t *textWriter, p pathView) {
 	}
 	for i, h := range p.Hops {
 		note := h.Reason
-		if p.Root != nil && isRootHop(h, p.Root) {
+		if p.Root != nil && isRootHop(p.Trace, i, p.Root) {
 			note = strings.TrimPrefix(note+"; root cause", "; ")
 		}
 		t.printf("| %s%s | %s | %s %s | %s |\n", strings.Repeat("&nbsp;&nbsp;", depth[i]), layerTitle(h.Layer),

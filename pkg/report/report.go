@@ -186,7 +186,13 @@ func traceVerdict(t diagnose.Trace) verdict {
 	for _, h := range t.Hops {
 		switch h.Status {
 		case diagnose.StatusAffected:
-			return verdictFailing
+			// A pod hop is affected by its own container when only some
+			// replicas are broken; that degrades the path, it does not
+			// fail it.
+			if !podLayer(h.Layer) {
+				return verdictFailing
+			}
+			podOnly = true
 		case diagnose.StatusBroken:
 			if !podLayer(h.Layer) {
 				return verdictFailing

@@ -270,8 +270,20 @@ func TestSARIFLinesPointAtDocuments(t *testing.T) {
 		if start < 1 || start > len(lines) {
 			t.Fatalf("%s: startLine %d outside the file", fqn, start)
 		}
-		if start > 1 && strings.TrimSpace(lines[start-2]) != "---" {
-			t.Errorf("%s: line %d does not open a document (line before is %q)", fqn, start, lines[start-2])
+		// The line is the object's first line: only blank lines and
+		// comments may stand between it and the document's "---".
+		for before := start - 2; before >= 0; before-- {
+			l := strings.TrimSpace(lines[before])
+			if l == "---" {
+				break
+			}
+			if l != "" && !strings.HasPrefix(l, "#") {
+				t.Errorf("%s: line %d is not the first line of its document (%q comes before it)", fqn, start, lines[before])
+				break
+			}
+		}
+		if strings.HasPrefix(strings.TrimSpace(lines[start-1]), "#") {
+			t.Errorf("%s: line %d is a comment, not the object", fqn, start)
 		}
 		var doc []string
 		for _, l := range lines[start-1:] {

@@ -182,7 +182,7 @@ func writeTextPath(t *textWriter, v *view, p pathView, c palette, opt Options, e
 		if h.Reason != "" {
 			t.printf("  %s· %s%s", c.grey, h.Reason, c.reset)
 		}
-		if p.Root != nil && isRootHop(h, p.Root) {
+		if p.Root != nil && isRootHop(p.Trace, i, p.Root) {
 			t.printf("  %s◀ root cause%s", c.red, c.reset)
 		}
 		t.printf("\n")
@@ -212,11 +212,23 @@ func writeTextPath(t *textWriter, v *view, p pathView, c palette, opt Options, e
 	t.printf("\n")
 }
 
-// isRootHop reports whether h is the hop the root cause finding sits on.
-func isRootHop(h diagnose.Hop, root *diagnose.Finding) bool {
-	for _, k := range h.Findings {
-		if k == root.Key() {
-			return true
+// isRootHop reports whether hop i of t is the one the root cause sits on.
+// The engine marks that hop; traces built without the mark fall back to the
+// first hop carrying the root cause's finding, so one hop is marked, never
+// two (two pods on one broken node share the node's finding).
+func isRootHop(t diagnose.Trace, i int, root *diagnose.Finding) bool {
+	marked := false
+	for _, h := range t.Hops {
+		marked = marked || h.RootCause
+	}
+	if marked {
+		return t.Hops[i].RootCause
+	}
+	for j, h := range t.Hops {
+		for _, k := range h.Findings {
+			if k == root.Key() {
+				return j == i
+			}
 		}
 	}
 	return false

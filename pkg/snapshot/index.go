@@ -74,6 +74,7 @@ func (s *Snapshot) Index() {
 		nsSeen:      map[string]bool{},
 	}
 	s.idx = x
+	nsHasObjects := map[string]bool{}
 	seen := func(kind, ns string) {
 		m := x.present[kind]
 		if m == nil {
@@ -83,6 +84,7 @@ func (s *Snapshot) Index() {
 		m[ns] = true
 		if ns != "" {
 			x.nsSeen[ns] = true
+			nsHasObjects[ns] = true
 		}
 	}
 
@@ -180,7 +182,9 @@ func (s *Snapshot) Index() {
 	for _, evs := range x.events {
 		sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).Time.Before(eventTime(evs[j]).Time) })
 	}
-	x.clusterDump = len(s.Nodes) > 0 && x.nsSeen["kube-system"]
+	// A Namespace object named kube-system (as `kubectl get ns` prints) is
+	// not enough: the dump must hold objects in it.
+	x.clusterDump = len(s.Nodes) > 0 && nsHasObjects["kube-system"]
 }
 
 func eventTime(e *corev1.Event) metav1.Time {
@@ -194,21 +198,24 @@ func eventTime(e *corev1.Event) metav1.Time {
 	}
 }
 
-// Knows reports whether the input can tell that an object of kind in namespace
-// ns is absent. Manifests hold no IngressClasses, Nodes or Events; a missing
-// reference is only "missing" when the input holds that kind for that
-// namespace, when it is a live snapshot that listed the kind, or when it is a
-// dump of a whole cluster (it has Nodes and kube-system). Pass ns "" for
-// cluster-scoped kinds.
+// Knows reports whether the input can tell that an object of kind in
+// namespace ns is absent. Manifests hold no IngressClasses, Nodes or Events;
+// a missing reference is only "missing" when the input holds that kind for
+// that namespace, or when it is a live snapshot that listed the kind. A dump
+// of a whole cluster (it has Nodes and objects in kube-system) knows every
+// kind it holds at all, in every namespace — but only those: `kubectl
+// cluster-info dump` writes no Endpoints, Ingresses, NetworkPolicies,
+// ConfigMaps or Secrets, and a dump made without Secrets says nothing about
+// them. Pass ns "" for cluster-scoped kinds.
 func (s *Snapshot) Knows(kind, ns string) bool {
 	s.mustIndex()
 	if s.Live {
 		return s.Listed[kind] || (ns != "" && s.Listed[kind+"/"+ns])
 	}
-	if s.idx.clusterDump {
+	if s.idx.present[kind][ns] {
 		return true
 	}
-	return s.idx.present[kind][ns]
+	return s.idx.clusterDump && len(s.idx.present[kind]) > 0
 }
 
 // ClusterDump reports whether the input looks like a dump of a whole cluster.

@@ -1,0 +1,54 @@
+package snapshot
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestKnowsOnlyWhatTheInputHolds(t *testing.T) {
+	meta := func(ns, name string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: ns, Name: name} }
+	manifests := New()
+	_ = manifests.Add(&corev1.Service{ObjectMeta: meta("shop", "api")}, Origin{})
+	manifests.Index()
+	if !manifests.Knows(KindService, "shop") || manifests.Knows(KindService, "other") || manifests.Knows(KindEndpoints, "shop") {
+		t.Fatal("manifests know exactly the kinds and namespaces they hold")
+	}
+
+	// A `kubectl cluster-info dump`: Nodes, pods and services everywhere,
+	// but no Endpoints and no Secrets at all.
+	dump := New()
+	_ = dump.Add(&corev1.Node{ObjectMeta: meta("", "n1")}, Origin{})
+	_ = dump.Add(&corev1.Pod{ObjectMeta: meta("kube-system", "coredns-1")}, Origin{})
+	_ = dump.Add(&corev1.Service{ObjectMeta: meta("kube-system", "kube-dns")}, Origin{})
+	dump.Index()
+	if !dump.ClusterDump() {
+		t.Fatal("Nodes plus objects in kube-system make a cluster dump")
+	}
+	if !dump.Knows(KindService, "shop") {
+		t.Error("a cluster dump that holds Services knows every namespace has none it did not list")
+	}
+	if dump.Knows(KindEndpoints, "kube-system") || dump.Knows(KindSecret, "shop") {
+		t.Error("a cluster dump knows nothing of kinds it does not hold")
+	}
+
+	// `kubectl get nodes,ns` next to one namespace's objects is not a
+	// whole cluster.
+	partial := New()
+	_ = partial.Add(&corev1.Node{ObjectMeta: meta("", "n1")}, Origin{})
+	_ = partial.Add(&corev1.Namespace{ObjectMeta: meta("", "kube-system")}, Origin{})
+	_ = partial.Add(&corev1.Service{ObjectMeta: meta("shop", "api")}, Origin{})
+	partial.Index()
+	if partial.ClusterDump() || partial.Knows(KindService, "kube-system") {
+		t.Error("a Namespace object alone does not make kube-system known")
+	}
+
+	live := New()
+	live.Live = true
+	live.Listed[KindService+"/shop"] = true
+	live.Index()
+	if !live.Knows(KindService, "shop") || live.Knows(KindService, "other") {
+		t.Error("a live snapshot knows what it listed")
+	}
+}
