@@ -90,43 +90,11 @@ func isList(kind string) bool {
 	return kind == "List" || (strings.HasSuffix(kind, "List") && len(kind) > 4)
 }
 
-// addJSON decodes one JSON object (or list) into s. defaultNS fills in the
-// namespace of namespaced objects that have none, as kubectl apply would.
-func addJSON(s *snapshot.Snapshot, data []byte, origin snapshot.Origin, defaultNS string) error {
-	var tm typeMeta
-	if err := json.Unmarshal(data, &tm); err != nil {
-		return fmt.Errorf("not a Kubernetes object: %w", err)
-	}
-	if tm.Kind == "" && tm.APIVersion == "" && tm.Items == nil {
-		return fmt.Errorf("not a Kubernetes object: no apiVersion and kind")
-	}
-	if tm.Kind == "" {
-		return fmt.Errorf("object has no kind (apiVersion %q)", tm.APIVersion)
-	}
-	if isList(tm.Kind) {
-		for i, item := range tm.Items {
-			if err := addJSON(s, item, origin, defaultNS); err != nil {
-				return fmt.Errorf("item %d: %w", i, err)
-			}
-		}
-		return nil
-	}
-	if tm.APIVersion == "" {
-		return fmt.Errorf("%s has no apiVersion", tm.Kind)
-	}
-	obj := newObject(tm.APIVersion, tm.Kind)
-	if obj == nil {
-		s.Skip(tm.APIVersion, tm.Kind)
-		return nil
-	}
-	if err := json.Unmarshal(data, obj); err != nil {
-		return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
-	}
-	return addTyped(s, obj, tm.Kind, origin, defaultNS)
-}
-
-// addTyped normalises a freshly decoded object and adds it to s.
-func addTyped(s *snapshot.Snapshot, obj any, kind string, origin snapshot.Origin, defaultNS string) error {
+// normalize prepares a freshly decoded object for the snapshot: the
+// events.k8s.io form of Event becomes the core form, Secrets are marked as
+// such, and namespaced objects without a namespace get defaultNS as
+// `kubectl apply -n` would give them.
+func normalize(obj any, kind string, defaultNS string) (any, error) {
 	if ev, ok := obj.(*eventsv1.Event); ok {
 		obj = convertEvent(ev)
 	}
@@ -135,10 +103,10 @@ func addTyped(s *snapshot.Snapshot, obj any, kind string, origin snapshot.Origin
 	}
 	meta, err := metaOf(obj)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if meta.GetName() == "" && meta.GetGenerateName() == "" {
-		return fmt.Errorf("%s has no metadata.name", kind)
+		return nil, fmt.Errorf("%s has no metadata.name", kind)
 	}
 	if clusterScoped(kind) {
 		meta.SetNamespace("")
@@ -152,7 +120,7 @@ func addTyped(s *snapshot.Snapshot, obj any, kind string, origin snapshot.Origin
 	if meta.GetName() == "" {
 		meta.SetName(meta.GetGenerateName())
 	}
-	return s.Add(obj, origin)
+	return obj, nil
 }
 
 func metaOf(obj any) (metav1.Object, error) {

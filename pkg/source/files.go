@@ -4,7 +4,6 @@
 package source
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -53,26 +50,32 @@ type Files struct {
 	// DefaultNamespace is given to namespaced objects that have none, as
 	// `kubectl apply -n` would; "default" when empty.
 	DefaultNamespace string
+	// Workers is how many goroutines decode objects; GOMAXPROCS when 0.
+	// The result is the same for any value.
+	Workers int
 }
 
-// Load reads every path into one indexed snapshot.
+// Load reads every path into one indexed snapshot. Objects keep input
+// order: files in the order given (a directory's files in lexical order),
+// documents and List items in file order.
 func (f Files) Load() (*snapshot.Snapshot, error) {
-	s := snapshot.New()
 	if len(f.Paths) == 0 {
 		return nil, &InputError{File: "-f", Err: errors.New("no input files given")}
 	}
+	b := &batch{defaultNS: f.DefaultNamespace}
 	for _, p := range f.Paths {
+		if b.failed {
+			break
+		}
 		if p == "-" {
 			if f.Stdin == nil {
 				return nil, &InputError{File: "<stdin>", Err: errors.New("no standard input")}
 			}
 			data, err := io.ReadAll(f.Stdin)
 			if err != nil {
-				return nil, &InputError{File: "<stdin>", Err: err}
+				return nil, &InputError{File: "<stdin>", Err: fmt.Errorf("read: %w", err)}
 			}
-			if err := DecodeBytes(s, "<stdin>", data, f.DefaultNamespace); err != nil {
-				return nil, err
-			}
+			b.addFile("<stdin>", data)
 			continue
 		}
 		files, err := expand(p)
@@ -84,17 +87,25 @@ func (f Files) Load() (*snapshot.Snapshot, error) {
 			if err != nil {
 				return nil, &InputError{File: file, Err: err}
 			}
-			if err := DecodeBytes(s, file, data, f.DefaultNamespace); err != nil {
-				return nil, err
+			b.addFile(file, data)
+			if b.failed {
+				break
 			}
 		}
+	}
+	b.decode(f.Workers)
+	s := snapshot.New()
+	if err := b.apply(s); err != nil {
+		return nil, err
 	}
 	s.Index()
 	return s, nil
 }
 
 // expand turns a path into the list of files to read: the file itself, or
-// every .yaml/.yml/.json file below a directory, in lexical order.
+// every .yaml/.yml/.json file below a directory, in lexical order. Other
+// files in a directory (the logs of a `kubectl cluster-info dump`
+// directory, READMEs) are not read.
 func expand(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
@@ -124,78 +135,11 @@ func expand(p string) ([]string, error) {
 	return out, nil
 }
 
-// DecodeBytes decodes every document of one file's content into s. name is
-// used in errors and origins.
+// DecodeBytes decodes every document of one file's content into s, in
+// order. name is used in errors and origins. s is not indexed.
 func DecodeBytes(s *snapshot.Snapshot, name string, data []byte, defaultNS string) error {
-	docs := splitDocuments(data)
-	for i, d := range docs {
-		if len(bytes.TrimSpace(stripComments(d.body))) == 0 {
-			continue
-		}
-		js, err := yaml.YAMLToJSON(d.body)
-		if err != nil {
-			return &InputError{File: name, Document: i + 1, Line: d.line, Err: err}
-		}
-		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
-			continue
-		}
-		origin := snapshot.Origin{File: name, Document: i + 1, Line: d.line}
-		if err := addJSON(s, js, origin, defaultNS); err != nil {
-			return &InputError{File: name, Document: i + 1, Line: d.line, Err: err}
-		}
-	}
-	return nil
-}
-
-type document struct {
-	body []byte
-	line int // 1-based line of the document's first line
-}
-
-// splitDocuments cuts a YAML stream at "---" separator lines, remembering the
-// line each document starts on.
-func splitDocuments(data []byte) []document {
-	var docs []document
-	start, startLine, line := 0, 1, 1
-	for pos := 0; pos <= len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		var l []byte
-		next := len(data) + 1
-		if end < 0 {
-			l = data[pos:]
-		} else {
-			l = data[pos : pos+end]
-			next = pos + end + 1
-		}
-		if isSeparator(l) {
-			docs = append(docs, document{body: data[start:pos], line: startLine})
-			start, startLine = min(next, len(data)), line+1
-		}
-		pos = next
-		line++
-	}
-	docs = append(docs, document{body: data[start:], line: startLine})
-	return docs
-}
-
-func isSeparator(l []byte) bool {
-	l = bytes.TrimRight(l, " \t\r")
-	if !bytes.HasPrefix(l, []byte("---")) {
-		return false
-	}
-	rest := l[3:]
-	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '#'
-}
-
-func stripComments(d []byte) []byte {
-	var out []byte
-	for _, l := range bytes.Split(d, []byte("\n")) {
-		t := bytes.TrimSpace(l)
-		if len(t) == 0 || t[0] == '#' {
-			continue
-		}
-		out = append(out, t...)
-		out = append(out, '\n')
-	}
-	return out
+	b := &batch{defaultNS: defaultNS}
+	b.addFile(name, data)
+	b.decode(0)
+	return b.apply(s)
 }

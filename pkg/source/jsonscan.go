@@ -328,6 +328,7 @@ func skipLogSection(data []byte, i int) (int, error) {
 type objectMeta struct {
 	apiVersion, kind string
 	items            []byte // the raw "items" value, when present
+	itemsStart       int    // its offset in the object
 	hasItems         bool
 }
 
@@ -354,7 +355,7 @@ func peekMeta(data []byte, members []member) (objectMeta, error) {
 			}
 			m.kind = v
 		case "items":
-			m.items, m.hasItems = data[mb.start:mb.end], true
+			m.items, m.itemsStart, m.hasItems = data[mb.start:mb.end], mb.start, true
 		default:
 			if len(mb.key) == 4 || len(mb.key) == 5 || len(mb.key) == 10 || bytes.IndexByte(mb.key, '\\') >= 0 {
 				if foldsToMeta(mb.key) {

@@ -26,11 +26,11 @@ const maxNesting = 200
 // maxKeyLen is below the length the YAML 1.1 scanner allows a simple key.
 const maxKeyLen = 1000
 
-// itemMark is one element of a top-level List's items.
+// itemMark is one element of a top-level List's items, cut out as YAML.
 type itemMark struct {
-	start, end int    // its JSON in the converter's output
-	line       int    // absolute line of its "- " line
-	chunk      []byte // its YAML, when the fast path could not convert it
+	line  int    // absolute line of its "- " line
+	chunk []byte // its YAML
+	col   int    // the column of its "-" in chunk
 }
 
 // yamlConv converts one YAML document.
@@ -52,6 +52,11 @@ type yamlConv struct {
 	hasItems  bool
 	// rootMembers are the root mapping's keys and value spans in out.
 	rootMembers []member
+	// cut makes the root List's items YAML chunks, converted later one by
+	// one (in parallel), instead of converting them in place.
+	cut bool
+	// itemsStart and itemsEnd delimit the cut items in src.
+	itemsStart, itemsEnd int
 
 	scratch []byte
 }
@@ -442,12 +447,14 @@ func (c *yamlConv) inlineValue(n int) error {
 }
 
 // sequence converts a block sequence whose "-" sit at column col. With
-// record, it is the root List's items: each element's place is recorded,
-// and an element the fast path cannot convert is cut out as YAML text for
-// the reference decoder instead of failing the whole document.
+// record, it is the root mapping's items, which in cut mode are cut into
+// chunks instead (see cutItems).
 func (c *yamlConv) sequence(col int, record bool) error {
-	if record {
+	if record && c.cut {
 		c.hasItems = true
+		c.cutItems(col)
+		c.out = append(c.out, "[]"...)
+		return nil
 	}
 	c.out = append(c.out, '[')
 	first := true
@@ -456,31 +463,8 @@ func (c *yamlConv) sequence(col int, record bool) error {
 			c.out = append(c.out, ',')
 		}
 		first = false
-		start, startLine, startLs := len(c.out), c.line, c.ls
-		err := c.entry(col)
-		if err == errBail && record {
-			// Hand this item alone to the reference decoder: it ends
-			// before the next line indented no deeper than the "-".
-			c.out = append(c.out[:start], "null"...)
-			c.setLine(startLs)
-			c.line = startLine
-			c.nextLine()
-			for !c.eof() {
-				j := c.ls
-				for j < c.le && c.src[j] == ' ' {
-					j++
-				}
-				if j < c.le && c.src[j] != '#' && j-c.ls <= col {
-					break
-				}
-				c.nextLine()
-			}
-			c.items = append(c.items, itemMark{start: -1, line: c.base + startLine, chunk: c.src[startLs:c.ls]})
-			err = nil
-		} else if err != nil {
+		if err := c.entry(col); err != nil {
 			return err
-		} else if record {
-			c.items = append(c.items, itemMark{start: start, end: len(c.out), line: c.base + startLine})
 		}
 		next, err := c.toContent()
 		if err != nil {
@@ -495,6 +479,42 @@ func (c *yamlConv) sequence(col int, record bool) error {
 	}
 	c.out = append(c.out, ']')
 	return nil
+}
+
+// cutItems records the entries of the block sequence at c.i, whose "-"
+// sit at column col, as YAML chunks, and moves past the sequence. An entry
+// runs to the next line indented no deeper than col that is not blank or a
+// comment. Only a quoted scalar continued on such a line could make that
+// cut wrong, and then the chunk holding its start has no closing quote:
+// converting the chunk fails, and the document is read again by the
+// reference decoder.
+func (c *yamlConv) cutItems(col int) {
+	start, startLine := c.ls, c.line
+	c.itemsStart = start
+	defer func() { c.itemsEnd = c.ls }()
+	for {
+		c.nextLine()
+		j := c.ls
+		for !c.eof() {
+			j = c.ls
+			for j < c.le && c.src[j] == ' ' {
+				j++
+			}
+			if j < c.le && c.src[j] != '#' && j-c.ls <= col {
+				break
+			}
+			c.nextLine()
+		}
+		c.items = append(c.items, itemMark{line: c.base + startLine, chunk: c.src[start:c.ls], col: col})
+		if c.eof() {
+			return
+		}
+		c.i = j
+		if j-c.ls != col || !c.isSeqEntry() {
+			return // the sequence ended
+		}
+		start, startLine = c.ls, c.line
+	}
 }
 
 // entry converts one sequence entry; c.i is at its "-".
@@ -570,14 +590,14 @@ func (c *yamlConv) plainContinuation(n int, first []byte) ([]byte, error) {
 			}
 			break
 		}
-		if c.eof() || c.ls == c.le {
-			c.setLine(ls)
-			c.line = line
-			break
-		}
 		j := c.ls
 		for j < c.le && c.src[j] == ' ' {
 			j++
+		}
+		if c.eof() || j == c.le {
+			c.setLine(ls)
+			c.line = line
+			break
 		}
 		if c.src[j] == '\t' {
 			return nil, errBail

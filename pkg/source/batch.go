@@ -1,0 +1,641 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// A load runs in three stages. Parsing walks each file once, in order,
+// cutting it into units: one per document, or one per item of a List. The
+// YAML fast path turns each document into JSON on the way. Decoding turns
+// units into typed objects on every core. Applying adds the objects to the
+// snapshot in input order and reports the first error in input order, so
+// the result does not depend on the number of workers.
+
+// unit is one object to decode.
+type unit struct {
+	json []byte
+	// yaml is a List item still in YAML, its "-" at column col.
+	yaml []byte
+	col  int
+	line int
+	item int // 0-based index within its List; -1 for a whole document
+	// listKind and listAPIVersion are set for items of a typed list
+	// (PodList...), whose items may lack apiVersion and kind.
+	listKind, listAPIVersion string
+}
+
+// group is one document of one file and its units.
+type group struct {
+	file        string
+	doc         int
+	line        int
+	first, n    int    // its units in batch.units
+	yamlBody    []byte // the YAML, to re-read it with the reference decoder
+	yamlLine    int    // absolute line of yamlBody's first line
+	err         error  // the document cannot be read: an *InputError
+	objectCount int
+}
+
+// decodedObject is one typed object ready for the snapshot, or a skipped
+// kind.
+type decodedObject struct {
+	obj              any
+	apiVersion, kind string
+	line             int
+}
+
+// decodeResult is what decoding one unit gives.
+type decodeResult struct {
+	objects []decodedObject
+	err     error // an error about this unit's content (wrapped later)
+	// redo means the fast path's cut of this item was wrong: the whole
+	// document goes to the reference decoder.
+	redo bool
+}
+
+// batch gathers units of many files and decodes them together.
+type batch struct {
+	defaultNS string
+	groups    []group
+	units     []unit
+	results   []decodeResult
+	failed    bool // a group has an error: later input is not read
+}
+
+// addFile parses one file's content into groups.
+func (b *batch) addFile(name string, data []byte) {
+	data = normalizeEncoding(data)
+	if looksLikeJSON(data) {
+		if b.addJSON(name, data) {
+			return
+		}
+	}
+	b.addYAML(name, data)
+}
+
+// addJSON reads a stream of JSON values. It returns false, having added
+// nothing, when the first value is not JSON, so that the caller can try
+// YAML (a flow-style YAML document also starts with "{").
+func (b *batch) addJSON(name string, data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	values, err := jsonStream(data)
+	if err != nil && len(values) == 0 {
+		// Use the JSON error only if YAML cannot read it either.
+		trial := &batch{defaultNS: b.defaultNS}
+		trial.addYAML(name, data)
+		if !trial.failed {
+			b.merge(trial)
+			return true
+		}
+		var je *jsonError
+		errors.As(err, &je)
+		b.fail(group{file: name, doc: 1, line: lineAt(data, je.Offset)}, err)
+		return true
+	}
+	line, pos := 1, 0
+	for k, v := range values {
+		line += countLines(data[pos:v.start])
+		pos = v.start
+		g := group{file: name, doc: k + 1, line: line}
+		if !v.isObj {
+			b.fail(g, notObject(data[v.start:v.end]))
+			return true
+		}
+		if !b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, data) {
+			return true
+		}
+	}
+	if err != nil {
+		var je *jsonError
+		errors.As(err, &je)
+		b.fail(group{file: name, doc: len(values) + 1, line: lineAt(data, je.Offset)}, err)
+	}
+	return true
+}
+
+// addYAML reads a YAML stream.
+func (b *batch) addYAML(name string, data []byte) {
+	for _, d := range splitYAML(data) {
+		if b.failed {
+			return
+		}
+		g := group{file: name, doc: d.num, line: d.line, yamlBody: d.body, yamlLine: d.line}
+		if !d.whole {
+			if looksLikeJSON(d.body) && b.addJSONDocument(g, d.body) {
+				continue
+			}
+			conv, err := convertYAML(d.body, d.line, true)
+			if err == nil && conv.hasItems {
+				// Items were cut out for a List; anything else with an
+				// items key is converted whole.
+				if meta, merr := peekMeta(conv.json, conv.members); merr != nil || !isList(meta.kind) {
+					conv, err = convertYAML(d.body, d.line, false)
+				}
+			}
+			if err == nil {
+				if len(conv.json) == 0 {
+					continue // an empty document
+				}
+				g.line = conv.line
+				switch conv.json[0] {
+				case '{':
+					b.addObject(g, conv.json, conv.members, 0, conv.items, conv.hasItems, nil)
+					continue
+				case '[':
+					b.fail(g, errors.New("not a Kubernetes object: the document is a YAML sequence, not a mapping with apiVersion and kind"))
+					return
+				}
+				// A scalar: the reference decoder tells null from an error.
+			}
+		}
+		b.addReference(g)
+	}
+}
+
+// addJSONDocument reads a YAML document that is one JSON object, if it is.
+func (b *batch) addJSONDocument(g group, body []byte) bool {
+	if !utf8.Valid(body) {
+		return false
+	}
+	values, err := jsonStream(body)
+	if err != nil || len(values) != 1 || !values[0].isObj {
+		return false
+	}
+	v := values[0]
+	g.line += countLines(body[:v.start])
+	b.addObject(g, body[v.start:v.end], v.members, v.start, nil, false, body)
+	return true
+}
+
+// addReference reads a document with the reference decoder
+// (sigs.k8s.io/yaml), for YAML the fast path does not handle.
+func (b *batch) addReference(g group) {
+	js, err := yaml.YAMLToJSONStrict(g.yamlBody)
+	if err != nil {
+		line, err := yamlError(err, g.yamlLine)
+		if line > 0 {
+			g.line = line
+		}
+		b.fail(g, err)
+		return
+	}
+	if g.line == g.yamlLine {
+		g.line = firstContentLine(g.yamlBody, g.yamlLine)
+	}
+	s := &jsonScanner{data: js}
+	i := s.skipSpace(0)
+	if i >= len(js) || string(js[i:]) == "null" {
+		return
+	}
+	if js[i] != '{' {
+		b.fail(g, notObject(js))
+		return
+	}
+	var members []member
+	if _, err := s.object(i, 1, &members); err != nil {
+		b.fail(g, fmt.Errorf("internal: reference decoder gave invalid JSON: %w", err))
+		return
+	}
+	g.yamlBody = nil // already the reference result: never redone
+	b.addObject(g, js, members, 0, nil, false, nil)
+}
+
+// addObject adds the units of one top-level object: itself, or its items
+// when it is a List. members are its top-level members. For JSON input,
+// src is the whole input and base the object's offset in it, so that items
+// get their own line numbers; items are the fast YAML path's List items.
+func (b *batch) addObject(g group, obj []byte, members []member, base int, items []itemMark, hasItems bool, src []byte) bool {
+	if base > 0 {
+		// Members' spans are relative to the whole input.
+		rel := make([]member, len(members))
+		for i, m := range members {
+			rel[i] = member{key: m.key, start: m.start - base, end: m.end - base}
+		}
+		members = rel
+	}
+	meta, err := peekMeta(obj, members)
+	slow := err != nil
+	var rawItems []json.RawMessage
+	if slow {
+		var tm typeMeta
+		if err := json.Unmarshal(obj, &tm); err != nil {
+			b.fail(g, fmt.Errorf("not a Kubernetes object: %w", err))
+			return false
+		}
+		meta = objectMeta{apiVersion: tm.APIVersion, kind: tm.Kind, hasItems: tm.Items != nil}
+		rawItems = tm.Items
+	}
+	switch {
+	case meta.kind == "" && meta.apiVersion == "" && !meta.hasItems:
+		b.fail(g, errors.New("not a Kubernetes object: no apiVersion and kind"))
+		return false
+	case meta.kind == "":
+		b.fail(g, fmt.Errorf("object has no kind (apiVersion %q)", meta.apiVersion))
+		return false
+	case !isList(meta.kind):
+		if meta.apiVersion == "" {
+			b.fail(g, fmt.Errorf("%s has no apiVersion", meta.kind))
+			return false
+		}
+		g.first, g.n = len(b.units), 1
+		b.units = append(b.units, unit{json: obj, line: g.line, item: -1})
+		b.groups = append(b.groups, g)
+		return true
+	}
+	g.first = len(b.units)
+	add := func(u unit) {
+		u.listKind, u.listAPIVersion = meta.kind, meta.apiVersion
+		u.item = len(b.units) - g.first
+		b.units = append(b.units, u)
+	}
+	switch {
+	case slow:
+		for _, it := range rawItems {
+			add(unit{json: it, line: g.line})
+		}
+	case hasItems:
+		for _, it := range items {
+			add(unit{yaml: it.chunk, col: it.col, line: it.line})
+		}
+	case meta.hasItems:
+		v := meta.items
+		if string(v) == "null" {
+			break
+		}
+		if len(v) == 0 || v[0] != '[' {
+			var tm typeMeta
+			err := json.Unmarshal(obj, &tm)
+			if err == nil {
+				err = errors.New("items is not a list")
+			}
+			b.fail(g, fmt.Errorf("not a Kubernetes object: %w", err))
+			return false
+		}
+		var spans []span
+		s := &jsonScanner{data: v}
+		if _, err := s.array(0, 1, &spans); err != nil {
+			b.fail(g, fmt.Errorf("internal: items: %w", err))
+			return false
+		}
+		line, pos := g.line, 0
+		if src != nil {
+			line += countLines(obj[:meta.itemsStart])
+		}
+		for _, sp := range spans {
+			if src != nil {
+				// JSON input: each item's line from its own "{".
+				line += countLines(v[pos:sp.start])
+				pos = sp.start
+			}
+			add(unit{json: v[sp.start:sp.end], line: line})
+		}
+	}
+	g.n = len(b.units) - g.first
+	b.groups = append(b.groups, g)
+	return true
+}
+
+// fail records that a document cannot be read; nothing after it is read.
+func (b *batch) fail(g group, err error) {
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		err = &InputError{File: g.file, Document: g.doc, Line: g.line, Err: err}
+	}
+	g.err, g.first, g.n = err, len(b.units), 0
+	b.groups = append(b.groups, g)
+	b.failed = true
+}
+
+// merge appends another batch's groups and units.
+func (b *batch) merge(o *batch) {
+	off := len(b.units)
+	for _, g := range o.groups {
+		g.first += off
+		b.groups = append(b.groups, g)
+	}
+	b.units = append(b.units, o.units...)
+	b.failed = b.failed || o.failed
+}
+
+// decode decodes every unit on workers goroutines.
+func (b *batch) decode(workers int) {
+	b.results = make([]decodeResult, len(b.units))
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const step = 16
+	workers = min(workers, (len(b.units)+step-1)/step)
+	if workers <= 1 {
+		var buf itemBuffers
+		for i := range b.units {
+			b.results[i] = decodeUnit(&b.units[i], b.defaultNS, &buf)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf itemBuffers
+			for {
+				start := int(next.Add(step)) - step
+				if start >= len(b.units) {
+					return
+				}
+				for i := start; i < min(start+step, len(b.units)); i++ {
+					b.results[i] = decodeUnit(&b.units[i], b.defaultNS, &buf)
+					// The JSON is no longer needed; let it go early.
+					b.units[i].json = nil
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// apply adds the decoded objects to s in input order and returns the
+// first error in input order.
+func (b *batch) apply(s *snapshot.Snapshot) error {
+	for gi := range b.groups {
+		g := &b.groups[gi]
+		if g.err != nil {
+			return g.err
+		}
+		results := b.results[g.first : g.first+g.n]
+		for _, r := range results {
+			if r.redo {
+				return b.redo(s, g)
+			}
+		}
+		for i, r := range results {
+			if err := addResult(s, g, &b.units[g.first+i], r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// redo reads a document again with the reference decoder, for the rare
+// item the fast path cut wrongly.
+func (b *batch) redo(s *snapshot.Snapshot, g *group) error {
+	one := &batch{defaultNS: b.defaultNS}
+	rg := *g
+	rg.err, rg.line = nil, rg.yamlLine
+	one.addReference(rg)
+	one.decode(1)
+	return one.apply(s)
+}
+
+func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
+	if r.err != nil {
+		err := r.err
+		if u.item >= 0 {
+			err = fmt.Errorf("item %d: %w", u.item, err)
+		}
+		return &InputError{File: g.file, Document: g.doc, Line: u.line, Err: err}
+	}
+	for _, o := range r.objects {
+		if o.obj == nil {
+			s.Skip(o.apiVersion, o.kind)
+			continue
+		}
+		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line}
+		if err := s.Add(o.obj, origin); err != nil {
+			return &InputError{File: g.file, Document: g.doc, Line: o.line, Err: err}
+		}
+	}
+	return nil
+}
+
+// decodeUnit turns one unit into typed objects.
+func decodeUnit(u *unit, defaultNS string, buf *itemBuffers) decodeResult {
+	js := u.json
+	if u.yaml != nil {
+		var err error
+		if js, err = convertItem(u.yaml, u.line, u.col, buf); err != nil {
+			var ok bool
+			if js, ok = referenceItem(u.yaml); !ok {
+				return decodeResult{redo: true}
+			}
+		}
+	}
+	var out []decodedObject
+	if err := decodeObject(js, u.line, u.listKind, u.listAPIVersion, defaultNS, &out, 0); err != nil {
+		return decodeResult{err: err}
+	}
+	return decodeResult{objects: out}
+}
+
+// referenceItem converts one List item the fast path declined, given as
+// YAML text starting with its "- ", with the reference decoder.
+func referenceItem(chunk []byte) ([]byte, bool) {
+	js, err := yaml.YAMLToJSONStrict(chunk)
+	if err != nil {
+		return nil, false
+	}
+	var spans []span
+	s := &jsonScanner{data: js}
+	i := s.skipSpace(0)
+	if i >= len(js) || js[i] != '[' {
+		return nil, false
+	}
+	if _, err := s.array(i, 1, &spans); err != nil || len(spans) != 1 {
+		return nil, false
+	}
+	return js[spans[0].start:spans[0].end], true
+}
+
+// maxListNesting bounds Lists inside Lists.
+const maxListNesting = 100
+
+// decodeObject decodes one JSON object into out: a typed object, a skipped
+// kind, or for a List inside a List, its items.
+func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS string, out *[]decodedObject, depth int) error {
+	av, kind, ok := quickMeta(js)
+	var items []json.RawMessage
+	full := !ok
+	for attempt := 0; ; attempt++ {
+		if full {
+			var tm typeMeta
+			if err := json.Unmarshal(js, &tm); err != nil {
+				return fmt.Errorf("not a Kubernetes object: %w", err)
+			}
+			av, kind, items = tm.APIVersion, tm.Kind, tm.Items
+		}
+		// Items of a typed list, as `kubectl cluster-info dump` prints
+		// them, carry no apiVersion and kind: the list names them.
+		wantAV, wantKind := av, kind
+		if av == "" && kind == "" && listKind != "List" && isList(listKind) {
+			av, kind = listAPIVersion, strings.TrimSuffix(listKind, "List")
+		}
+		if !full && (kind == "" || isList(kind)) {
+			full = true
+			continue
+		}
+		switch {
+		case kind == "" && av == "" && items == nil:
+			return errors.New("not a Kubernetes object: no apiVersion and kind")
+		case kind == "":
+			return fmt.Errorf("object has no kind (apiVersion %q)", av)
+		case isList(kind):
+			if depth >= maxListNesting {
+				return errors.New("lists nested too deeply")
+			}
+			for i, it := range items {
+				if err := decodeObject(it, line, kind, av, defaultNS, out, depth+1); err != nil {
+					return fmt.Errorf("item %d: %w", i, err)
+				}
+			}
+			return nil
+		case av == "":
+			return fmt.Errorf("%s has no apiVersion", kind)
+		}
+		if newObject(av, kind) == nil {
+			if !full {
+				// Make sure encoding/json reads the same kind before
+				// skipping: it also accepts keys in other cases.
+				full = true
+				continue
+			}
+			*out = append(*out, decodedObject{apiVersion: av, kind: kind, line: line})
+			return nil
+		}
+		obj, err := decodeTyped(js, av, kind)
+		if err != nil {
+			return fmt.Errorf("decode %s %s%s: %w", av, kind, nameOf(js), err)
+		}
+		if gotAV, gotKind := typeOf(obj); (gotAV != wantAV || gotKind != wantKind) && !full && attempt == 0 {
+			full = true
+			continue
+		}
+		if wantKind == "" {
+			setTypeMeta(obj, av, kind)
+		}
+		obj, err = normalize(obj, kind, defaultNS)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, decodedObject{obj: obj, apiVersion: av, kind: kind, line: line})
+		return nil
+	}
+}
+
+// decodeTyped decodes js into a new object of its kind with the fast
+// decoder; when that fails it asks encoding/json, whose verdict and
+// message are the reference.
+func decodeTyped(js []byte, apiVersion, kind string) (any, error) {
+	obj := newObject(apiVersion, kind)
+	if err := fastJSON.Unmarshal(js, obj); err == nil {
+		return obj, nil
+	}
+	obj = newObject(apiVersion, kind)
+	return obj, json.Unmarshal(js, obj)
+}
+
+type objectKind interface {
+	GetObjectKind() schema.ObjectKind
+}
+
+func typeOf(obj any) (apiVersion, kind string) {
+	if ok, is := obj.(objectKind); is {
+		return ok.GetObjectKind().GroupVersionKind().ToAPIVersionAndKind()
+	}
+	return "", ""
+}
+
+func setTypeMeta(obj any, apiVersion, kind string) {
+	if ok, is := obj.(objectKind); is {
+		ok.GetObjectKind().SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, kind))
+	}
+}
+
+// nameOf names the object in an error message, when its metadata can be
+// read.
+func nameOf(js []byte) string {
+	var m struct {
+		Metadata struct{ Name, Namespace string }
+	}
+	if json.Unmarshal(js, &m) != nil || m.Metadata.Name == "" {
+		return ""
+	}
+	if m.Metadata.Namespace == "" {
+		return " " + m.Metadata.Name
+	}
+	return " " + m.Metadata.Namespace + "/" + m.Metadata.Name
+}
+
+func notObject(js []byte) error {
+	what := "a scalar"
+	s := &jsonScanner{data: js}
+	if i := s.skipSpace(0); i < len(js) && js[i] == '[' {
+		what = "a list"
+	}
+	return fmt.Errorf("not a Kubernetes object: the document is %s, not a mapping with apiVersion and kind", what)
+}
+
+func countLines(b []byte) int { return bytes.Count(b, []byte{'\n'}) }
+
+// yamlLineRe finds the line numbers in the reference decoder's messages,
+// which count from the start of the text it was given.
+var yamlLineRe = regexp.MustCompile(`\bline (\d+)`)
+
+// yamlError rewrites the reference decoder's error for a document starting
+// at absolute line first: line numbers become the file's, and the first
+// one is returned.
+func yamlError(err error, first int) (int, error) {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	line := 0
+	msg = yamlLineRe.ReplaceAllStringFunc(msg, func(m string) string {
+		n, convErr := strconv.Atoi(m[len("line "):])
+		if convErr != nil {
+			return m
+		}
+		abs := first + n - 1
+		if line == 0 {
+			line = abs
+		}
+		return "line " + strconv.Itoa(abs)
+	})
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return line, errors.New(msg)
+}
+
+// firstContentLine is the absolute line of the first line of body that is
+// not blank or a comment.
+func firstContentLine(body []byte, first int) int {
+	line := first
+	for len(body) > 0 {
+		eol := bytes.IndexByte(body, '\n')
+		l := body
+		if eol >= 0 {
+			l, body = body[:eol], body[eol+1:]
+		} else {
+			body = nil
+		}
+		if t := strings.TrimLeft(string(l), " \t\r"); t != "" && t[0] != '#' {
+			return line
+		}
+		line++
+	}
+	return first
+}

@@ -1,0 +1,75 @@
+package source
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// addSeeds adds every file of the test data as a seed.
+func addSeeds(f *testing.F) {
+	for _, dir := range []string{"compare", "good", "bad"} {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"))
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	for _, s := range []string{
+		"", "---", "...", "a: 1", "- a", "{}", "[]", `{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}`,
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n",
+		"a: |\n  x\n", "a: \"x\\\n y\"", "a: 'x\n\n y'", "a: &x 1\nb: *x", "--- !!str\n",
+		"==== START logs for container a of pod b/c ====\nx\n==== END logs for container a of pod b/c ====\n",
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzDecodeBytes holds the loader to its contract on any input: no
+// panic, errors are InputErrors naming the file, and the result does not
+// depend on the number of workers.
+func FuzzDecodeBytes(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a := snapshot.New()
+		errA := DecodeBytes(a, "in.yaml", data, "")
+		if errA != nil {
+			var ie *InputError
+			if !errors.As(errA, &ie) || ie.File != "in.yaml" || ie.Document < 0 || ie.Line < 0 {
+				t.Fatalf("error %v is not an InputError about in.yaml", errA)
+			}
+		}
+		b := &batch{}
+		b.addFile("in.yaml", data)
+		b.decode(1)
+		sb := snapshot.New()
+		errB := b.apply(sb)
+		if (errA == nil) != (errB == nil) || (errA != nil && errA.Error() != errB.Error()) {
+			t.Fatalf("parallel error %v, sequential %v", errA, errB)
+		}
+		if !reflect.DeepEqual(objectsOf(a), objectsOf(sb)) {
+			t.Fatal("parallel and sequential decoding differ")
+		}
+	})
+}
+
+// FuzzFastYAMLMatchesReference holds the fast YAML path to the reference
+// decoder: whenever it converts a document, the result must be the
+// reference's.
+func FuzzFastYAMLMatchesReference(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, d := range splitYAML(data) {
+			if !d.whole {
+				checkAgainstReference(t, string(d.body))
+			}
+		}
+	})
+}
