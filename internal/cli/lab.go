@@ -885,7 +885,11 @@ func (o *LabResetOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Out, "Lab %s reset: %s deleted.\n", l.ID, strings.Join(l.Namespaces(), ", "))
+	gone := "is gone"
+	if len(l.Namespaces()) > 1 {
+		gone = "are gone"
+	}
+	fmt.Fprintf(o.Out, "Lab %s reset: %s %s.\n", l.ID, strings.Join(l.Namespaces(), ", "), gone)
 	if l.ClusterWide {
 		fmt.Fprintf(o.Out, "%s is back to the replica count it had before the lab.\n", breaksWhat(l))
 	}

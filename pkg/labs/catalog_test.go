@@ -50,15 +50,26 @@ func TestCatalogLoads(t *testing.T) {
 }
 
 // TestExpectedChecksExist makes a renamed or removed check fail here rather
-// than in a learner's `lab check`.
+// than in a learner's `lab check`, and keeps each lab's layer the one its
+// check reports at.
 func TestExpectedChecksExist(t *testing.T) {
 	all, err := Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, l := range all {
-		if checks.ByID(l.Expect.Check) == nil {
+		c := checks.ByID(l.Expect.Check)
+		if c == nil {
 			t.Errorf("lab %s expects check %q, which is not registered", l.ID, l.Expect.Check)
+			continue
+		}
+		if string(c.Layer) != l.Layer {
+			t.Errorf("lab %s says its fault is at the %s layer, but %s reports at the %s layer", l.ID, l.Layer, c.ID, c.Layer)
+		}
+		for _, tol := range l.Tolerate {
+			if checks.ByID(tol.Check) == nil {
+				t.Errorf("lab %s tolerates check %q, which is not registered", l.ID, tol.Check)
+			}
 		}
 	}
 }
