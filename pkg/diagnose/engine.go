@@ -44,7 +44,10 @@ func (e *EntryError) Error() string { return fmt.Sprintf("entry %q: %s", e.Entry
 type findingIndex struct {
 	all   []*Finding
 	byHop map[hopKey][]*Finding
-	check map[string]*Check
+	// byObject holds the error findings of each object, at any layer, for
+	// ExplainedBy lookups.
+	byObject map[snapshot.ObjectRef][]*Finding
+	check    map[string]*Check
 }
 
 type hopKey struct {
@@ -100,7 +103,7 @@ func (e Engine) runChecks(s *snapshot.Snapshot, skip []string) (*findingIndex, [
 		}()
 	}
 	wg.Wait()
-	idx := &findingIndex{byHop: map[hopKey][]*Finding{}, check: map[string]*Check{}}
+	idx := &findingIndex{byHop: map[hopKey][]*Finding{}, byObject: map[snapshot.ObjectRef][]*Finding{}, check: map[string]*Check{}}
 	var nc []NotChecked
 	seen := map[string]bool{}
 	for i, r := range reporters {
@@ -119,6 +122,9 @@ func (e Engine) runChecks(s *snapshot.Snapshot, skip []string) (*findingIndex, [
 			idx.all = append(idx.all, &f)
 			k := hopKey{f.Layer, f.Object}
 			idx.byHop[k] = append(idx.byHop[k], &f)
+			if f.Severity == SeverityError {
+				idx.byObject[f.Object] = append(idx.byObject[f.Object], &f)
+			}
 		}
 		nc = append(nc, r.NotCheckedItems()...)
 	}
@@ -615,6 +621,14 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		}
 		return w.recordPaths(t)
 	}
+	// When the evidence of the root cause names what would explain it and
+	// that is broken too, the walk goes one step further: to the nodes a
+	// Pending pod cannot be scheduled on, to the DNS name a crashing
+	// container cannot resolve.
+	if g := w.explainer(t.Hops[root]); g != nil {
+		t.Hops = slices.Insert(t.Hops, root+1, w.hop(g.Layer, g.Object))
+		root++
+	}
 	rootHop := t.Hops[root]
 	by := rootHop.Object.String() + " (" + string(rootHop.Layer) + ")"
 	for i := range t.Hops {
@@ -629,6 +643,12 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		case h.Status == StatusOK && i < root:
 			h.Status = StatusAffected
 			h.Reason = joinReason(h.Reason, "affected by "+by)
+		case h.Status == StatusBroken && i < root && w.explainer(*h) != nil:
+			h.Status = StatusAffected
+			h.Reason = joinReason(h.Reason, "consequence of "+by)
+			for _, f := range w.errorsOn(*h) {
+				w.demoted[f.Key()] = true
+			}
 		case candidate(i) && w.symptomOnly(*h) && (i < root || !isPodLayer(h.Layer)):
 			// A symptom above the root cause is its consequence; below it,
 			// only layers that depend on what is above (endpoints follow
@@ -651,6 +671,39 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		t.Status = TraceBroken
 	}
 	return w.recordPaths(t)
+}
+
+// explainer returns the error finding that explains every error on h
+// through their ExplainedBy, or nil when some error stands on its own.
+func (w *walker) explainer(h Hop) *Finding {
+	errs := w.errorsOn(h)
+	if len(errs) == 0 {
+		return nil
+	}
+	var first *Finding
+	for _, f := range errs {
+		g := w.explanationOf(f)
+		if g == nil {
+			return nil
+		}
+		if first == nil {
+			first = g
+		}
+	}
+	return first
+}
+
+// explanationOf returns the first error finding on an object f names in
+// ExplainedBy.
+func (w *walker) explanationOf(f *Finding) *Finding {
+	for _, ref := range f.ExplainedBy {
+		for _, g := range w.idx.byObject[ref] {
+			if g != f && len(g.ExplainedBy) == 0 {
+				return g
+			}
+		}
+	}
+	return nil
 }
 
 // recordPaths remembers, for every finding on the trace, the path that
@@ -740,6 +793,11 @@ func (w *walker) demoteExplainedPods() {
 			}
 		}
 		if explained {
+			w.demoted[f.Key()] = true
+		}
+	}
+	for _, f := range w.idx.all {
+		if len(f.ExplainedBy) > 0 && w.explanationOf(f) != nil {
 			w.demoted[f.Key()] = true
 		}
 	}

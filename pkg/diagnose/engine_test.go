@@ -308,3 +308,32 @@ func TestMissingEntryPointsSayWhereTheNameExists(t *testing.T) {
 		t.Fatalf("notChecked %v", res.Summary.NotChecked)
 	}
 }
+
+func TestExplainedByMovesTheRootCauseToWhatExplainsIt(t *testing.T) {
+	dep := snapshot.ObjectRef{Kind: "Deployment", Namespace: "default", Name: "api"}
+	crash := &Check{ID: "crash", Layer: LayerContainer, Severity: SeverityError, Doc: "d",
+		Run: func(_ *snapshot.Snapshot, r *Reporter) {
+			for _, p := range []snapshot.ObjectRef{pod1, pod2} {
+				r.Report(Finding{Object: p, ExplainedBy: []snapshot.ObjectRef{dep}, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"})
+			}
+		}}
+	e := Engine{Checks: []*Check{crash, fakeCheck("dns-name", LayerDNS, false, dep)}}
+	res, _ := e.Run(load(t, walkYAML), Options{})
+	tr := traceOf(t, res, "Ingress/default/web */")
+	if tr.RootCause != "dns-name Deployment/default/api" {
+		t.Fatalf("root cause %q, hops %s", tr.RootCause, statuses(tr))
+	}
+	if res.Findings[0].Check != "dns-name" {
+		t.Fatalf("first finding %s", res.Findings[0].Key())
+	}
+	for _, f := range res.Findings {
+		if f.Check == "crash" {
+			t.Fatalf("explained finding still reported: %s", f.Key())
+		}
+	}
+	// Without the explaining finding the crash is the root cause.
+	res, _ = Engine{Checks: []*Check{crash}}.Run(load(t, walkYAML), Options{})
+	if got := traceOf(t, res, "Ingress/default/web */").RootCause; got != "crash Pod/default/api-1" {
+		t.Fatalf("root cause %q", got)
+	}
+}

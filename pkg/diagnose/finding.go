@@ -97,6 +97,13 @@ type Finding struct {
 	// Object. A NetworkPolicy that blocks the ingress controller from one
 	// backend must not mark every other path through that policy broken.
 	Affects []snapshot.ObjectRef `json:"affects,omitempty"`
+	// ExplainedBy names objects whose own failure would explain this
+	// finding, when the evidence says so (a pod Pending only on the
+	// not-ready taint is explained by the NotReady nodes; a crash whose
+	// message is a failed name lookup by the workload's unresolvable DNS
+	// name). When one of them has an error finding, that finding becomes
+	// the root cause and this one a consequence.
+	ExplainedBy []snapshot.ObjectRef `json:"explainedBy,omitempty"`
 	// Origin is where the object was read from, when it came from a file.
 	Origin *snapshot.Origin `json:"origin,omitempty"`
 }

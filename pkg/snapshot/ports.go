@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -83,4 +85,49 @@ func ResolveTargetPort(p *corev1.Pod, sp corev1.ServicePort) (port int32, declar
 		}
 	}
 	return target.IntVal, nil, true
+}
+
+// meshProxies are the names service meshes give the proxy container they
+// inject next to an app. Such a container declares only its own admin and
+// metrics ports, never the app's.
+var meshProxies = map[string]bool{
+	"istio-proxy": true, "linkerd-proxy": true, "envoy": true, "envoy-sidecar": true,
+	"consul-dataplane": true, "consul-connect-envoy-sidecar": true, "kuma-sidecar": true,
+}
+
+// IsSidecar reports whether the container named name runs beside p's app
+// rather than serving it: a native sidecar (an init container with
+// restartPolicy Always), or a mesh proxy in a pod that has other containers.
+// A pod whose only container is an Envoy is a proxy deployment, and Envoy is
+// its app.
+func IsSidecar(p *corev1.Pod, name string) bool {
+	for _, c := range p.Spec.InitContainers {
+		if c.Name == name {
+			return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		}
+	}
+	return meshProxies[name] && len(p.Spec.Containers) > 1
+}
+
+// IsMetricsPort reports whether a declared port is named as a metrics
+// endpoint ("metrics", "http-metrics", Istio's "http-envoy-prom"): a port a
+// scraper reads, never the one a Service's clients are meant to reach.
+func IsMetricsPort(port corev1.ContainerPort) bool {
+	name := strings.ToLower(port.Name)
+	return strings.Contains(name, "metric") || strings.Contains(name, "prom")
+}
+
+// AppPorts lists the ports p's app containers declare for clients: those of
+// its regular containers that are not sidecars, leaving out metrics ports. A
+// Service's numeric targetPort can only be judged against these: a sidecar's
+// or a metrics port says nothing about where the app listens.
+func AppPorts(p *corev1.Pod) []DeclaredPort {
+	var out []DeclaredPort
+	for _, d := range DeclaredPorts(p) {
+		if IsSidecar(p, d.Container) || IsMetricsPort(d.Port) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -45,6 +47,46 @@ func TestResolveTargetPort(t *testing.T) {
 			}
 			if port != c.port || ok != c.ok || container != c.container {
 				t.Errorf("got port %d container %q ok %v, want %d %q %v", port, container, ok, c.port, c.container, c.ok)
+			}
+		})
+	}
+}
+
+func TestAppPorts(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	cases := []struct {
+		name string
+		pod  corev1.PodSpec
+		want []string // container/port of every app port
+	}{
+		{"istio-injected app that declares nothing", corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "istio-init"}},
+			Containers: []corev1.Container{
+				{Name: "reviews"},
+				{Name: "istio-proxy", Ports: []corev1.ContainerPort{{Name: "http-envoy-prom", ContainerPort: 15090}}},
+			},
+		}, nil},
+		{"native sidecar and a metrics port", corev1.PodSpec{
+			InitContainers: []corev1.Container{
+				{Name: "envoy", RestartPolicy: &always, Ports: []corev1.ContainerPort{{Name: "proxy", ContainerPort: 15001}}},
+			},
+			Containers: []corev1.Container{{Name: "app", Ports: []corev1.ContainerPort{
+				{Name: "http", ContainerPort: 8080},
+				{Name: "metrics", ContainerPort: 9090},
+			}}},
+		}, []string{"app/8080"}},
+		{"an Envoy deployment serves on its own ports", corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "envoy", Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}}},
+		}, []string{"envoy/8080"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, d := range AppPorts(&corev1.Pod{Spec: c.pod}) {
+				got = append(got, d.Container+"/"+strconv.Itoa(int(d.Port.ContainerPort)))
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("AppPorts = %v, want %v", got, c.want)
 			}
 		})
 	}

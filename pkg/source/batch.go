@@ -20,9 +20,10 @@ import (
 )
 
 // A load runs in three stages. Parsing walks each file once, in order,
-// cutting it into units: one per document, or one per item of a List. The
-// YAML fast path turns each document into JSON on the way. Decoding turns
-// units into typed objects on every core. Applying adds the objects to the
+// cutting it into units: one per document, or one per item of a List. A
+// document is turned into JSON on the way, but a List's items are only cut
+// apart. Decoding, on every core, turns units into typed objects, first
+// converting List items from YAML. Applying adds the objects to the
 // snapshot in input order and reports the first error in input order, so
 // the result does not depend on the number of workers.
 
@@ -41,14 +42,13 @@ type unit struct {
 
 // group is one document of one file and its units.
 type group struct {
-	file        string
-	doc         int
-	line        int
-	first, n    int    // its units in batch.units
-	yamlBody    []byte // the YAML, to re-read it with the reference decoder
-	yamlLine    int    // absolute line of yamlBody's first line
-	err         error  // the document cannot be read: an *InputError
-	objectCount int
+	file     string
+	doc      int
+	line     int
+	first, n int    // its units in batch.units
+	yamlBody []byte // the YAML, to re-read it with the reference decoder
+	yamlLine int    // absolute line of yamlBody's first line
+	err      error  // the document cannot be read: an *InputError
 }
 
 // decodedObject is one typed object ready for the snapshot, or a skipped
@@ -118,7 +118,7 @@ func (b *batch) addJSON(name string, data []byte) bool {
 			b.fail(g, notObject(data[v.start:v.end]))
 			return true
 		}
-		if !b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, data) {
+		if !b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, true) {
 			return true
 		}
 	}
@@ -156,7 +156,7 @@ func (b *batch) addYAML(name string, data []byte) {
 				g.line = conv.line
 				switch conv.json[0] {
 				case '{':
-					b.addObject(g, conv.json, conv.members, 0, conv.items, conv.hasItems, nil)
+					b.addObject(g, conv.json, conv.members, 0, conv.items, conv.hasItems, false)
 					continue
 				case '[':
 					b.fail(g, errors.New("not a Kubernetes object: the document is a YAML sequence, not a mapping with apiVersion and kind"))
@@ -180,7 +180,8 @@ func (b *batch) addJSONDocument(g group, body []byte) bool {
 	}
 	v := values[0]
 	g.line += countLines(body[:v.start])
-	b.addObject(g, body[v.start:v.end], v.members, v.start, nil, false, body)
+	g.yamlBody = nil // errors are placed by counting JSON lines
+	b.addObject(g, body[v.start:v.end], v.members, v.start, nil, false, true)
 	return true
 }
 
@@ -214,14 +215,15 @@ func (b *batch) addReference(g group) {
 		return
 	}
 	g.yamlBody = nil // already the reference result: never redone
-	b.addObject(g, js, members, 0, nil, false, nil)
+	b.addObject(g, js, members, 0, nil, false, false)
 }
 
 // addObject adds the units of one top-level object: itself, or its items
-// when it is a List. members are its top-level members. For JSON input,
-// src is the whole input and base the object's offset in it, so that items
-// get their own line numbers; items are the fast YAML path's List items.
-func (b *batch) addObject(g group, obj []byte, members []member, base int, items []itemMark, hasItems bool, src []byte) bool {
+// when it is a List. members are its top-level members, with spans
+// relative to base. items are the List items the fast YAML path cut out
+// (hasItems says it did). With jsonInput, obj is the input itself, so each
+// item's line is found by counting lines.
+func (b *batch) addObject(g group, obj []byte, members []member, base int, items []itemMark, hasItems, jsonInput bool) bool {
 	if base > 0 {
 		// Members' spans are relative to the whole input.
 		rel := make([]member, len(members))
@@ -295,12 +297,12 @@ func (b *batch) addObject(g group, obj []byte, members []member, base int, items
 			return false
 		}
 		line, pos := g.line, 0
-		if src != nil {
+		if jsonInput {
 			line += countLines(obj[:meta.itemsStart])
 		}
 		for _, sp := range spans {
-			if src != nil {
-				// JSON input: each item's line from its own "{".
+			if jsonInput {
+				// Each item's line from its own "{".
 				line += countLines(v[pos:sp.start])
 				pos = sp.start
 			}
@@ -363,8 +365,10 @@ func (b *batch) decode(workers int) {
 				}
 				for i := start; i < min(start+step, len(b.units)); i++ {
 					b.results[i] = decodeUnit(&b.units[i], b.defaultNS, &buf)
-					// The JSON is no longer needed; let it go early.
-					b.units[i].json = nil
+					if b.results[i].err == nil {
+						// The JSON is no longer needed; let it go early.
+						b.units[i].json = nil
+					}
 				}
 			}
 		}()
@@ -381,10 +385,17 @@ func (b *batch) apply(s *snapshot.Snapshot) error {
 			return g.err
 		}
 		results := b.results[g.first : g.first+g.n]
+		redo := false
 		for _, r := range results {
-			if r.redo {
-				return b.redo(s, g)
+			redo = redo || r.redo
+		}
+		if redo {
+			// Only this group is read again; the groups after it (later
+			// documents and files) still follow.
+			if err := b.redo(s, g); err != nil {
+				return err
 			}
+			continue
 		}
 		for i, r := range results {
 			if err := addResult(s, g, &b.units[g.first+i], r); err != nil {
@@ -408,11 +419,18 @@ func (b *batch) redo(s *snapshot.Snapshot, g *group) error {
 
 func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 	if r.err != nil {
-		err := r.err
+		err, line := r.err, u.line
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			err = fe.err
+			if l := fieldLine(g, u, fe.offset); l > 0 {
+				line = l
+			}
+		}
 		if u.item >= 0 {
 			err = fmt.Errorf("item %d: %w", u.item, err)
 		}
-		return &InputError{File: g.file, Document: g.doc, Line: u.line, Err: err}
+		return &InputError{File: g.file, Document: g.doc, Line: line, Err: err}
 	}
 	for _, o := range r.objects {
 		if o.obj == nil {
@@ -522,7 +540,12 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 		}
 		obj, err := decodeTyped(js, av, kind)
 		if err != nil {
-			return fmt.Errorf("decode %s %s%s: %w", av, kind, nameOf(js), err)
+			err = fmt.Errorf("decode %s %s%s: %w", av, kind, nameOf(js), err)
+			var te *json.UnmarshalTypeError
+			if depth == 0 && errors.As(err, &te) {
+				err = &fieldError{offset: int(te.Offset), err: err}
+			}
+			return err
 		}
 		if gotAV, gotKind := typeOf(obj); (gotAV != wantAV || gotKind != wantKind) && !full && attempt == 0 {
 			full = true
@@ -617,7 +640,17 @@ func yamlError(err error, first int) (int, error) {
 		return "line " + strconv.Itoa(abs)
 	})
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	return line, errors.New(msg)
+	// The line is reported beside the file; do not repeat it, and put a
+	// list of errors on one line.
+	var parts []string
+	for _, p := range strings.Split(msg, "\n") {
+		p = strings.TrimSpace(p)
+		if p == "" || p == "unmarshal errors:" {
+			continue
+		}
+		parts = append(parts, strings.TrimPrefix(p, "line "+strconv.Itoa(line)+": "))
+	}
+	return line, errors.New(strings.Join(parts, "; "))
 }
 
 // firstContentLine is the absolute line of the first line of body that is
@@ -638,4 +671,36 @@ func firstContentLine(body []byte, first int) int {
 		line++
 	}
 	return first
+}
+
+// fieldError is a decoding error at an offset of the unit's JSON.
+type fieldError struct {
+	offset int
+	err    error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// fieldLine finds the input line of an offset of a unit's JSON: for JSON
+// input by counting lines, for YAML by converting the YAML again while
+// recording where each key came from.
+func fieldLine(g *group, u *unit, offset int) int {
+	var marks []lineMark
+	switch {
+	case u.yaml != nil:
+		var buf itemBuffers
+		if _, err := convertItemMarked(u.yaml, u.line, u.col, &buf, &marks); err != nil {
+			return 0
+		}
+	case g.yamlBody != nil && u.item < 0:
+		if _, err := convertYAMLMarked(g.yamlBody, g.yamlLine, false, &marks); err != nil {
+			return 0
+		}
+	case u.json != nil && g.yamlBody == nil:
+		return u.line + countLines(u.json[:min(offset, len(u.json))])
+	default:
+		return 0
+	}
+	return lineOfOffset(marks, offset)
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 
+	yamlv3 "go.yaml.in/yaml/v3"
+
 	"github.com/hopscope/hopscope/internal/gen/synth"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -51,4 +53,49 @@ func BenchmarkLoad20kPodsFull(b *testing.B) {
 
 func BenchmarkLoad100kPods(b *testing.B) {
 	benchLoad(b, synth.Config{Pods: 100000, Seed: 1}, synth.YAML, 0)
+}
+
+// BenchmarkRawYAMLv3Parse20kPods is the yardstick: go.yaml.in/yaml/v3
+// parsing the same dump into untyped values on one core, without typed
+// decoding or indexing.
+func BenchmarkRawYAMLv3Parse20kPods(b *testing.B) {
+	data := readDump(b, synth.Config{Pods: 20000, Seed: 1}, synth.YAML)
+	for b.Loop() {
+		var v any
+		if err := yamlv3.Unmarshal(data, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReferenceDecode20kPods is the loader before the fast path:
+// sigs.k8s.io/yaml to JSON, then encoding/json, on one core.
+func BenchmarkReferenceDecode20kPods(b *testing.B) {
+	data := readDump(b, synth.Config{Pods: 20000, Seed: 1}, synth.YAML)
+	for b.Loop() {
+		if err := referenceDecode(snapshot.New(), "dump", data, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readDump(b *testing.B, cfg synth.Config, f synth.Format) []byte {
+	path, err := synth.CachedFile("", cfg, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	return data
+}
+
+// BenchmarkLoad20kPodsMultiDoc reads the dump as a stream of 33k
+// `---`-separated documents, as `helm template` or a manifest repository
+// writes them.
+func BenchmarkLoad20kPodsMultiDoc(b *testing.B) {
+	benchLoad(b, synth.Config{Pods: 20000, Seed: 1}, synth.MultiDoc, 0)
 }

@@ -15,6 +15,12 @@ type convertedDoc struct {
 // YAML chunks in items (for convertItem) and the JSON holds [] in their
 // place.
 func convertYAML(src []byte, firstLine int, cut bool) (convertedDoc, error) {
+	return convertYAMLMarked(src, firstLine, cut, nil)
+}
+
+// convertYAMLMarked is convertYAML recording the line of each key in marks
+// when marks is not nil.
+func convertYAMLMarked(src []byte, firstLine int, cut bool, marks *[]lineMark) (convertedDoc, error) {
 	// With cut, the items' text is checked when each is converted; the
 	// rest is checked below, once the items are known.
 	if !cut && !checkText(src) {
@@ -24,7 +30,7 @@ func convertYAML(src []byte, firstLine int, cut bool) (convertedDoc, error) {
 	if cut {
 		size = min(size, 4096)
 	}
-	c := &yamlConv{src: src, base: firstLine - 1, out: make([]byte, 0, size), cut: cut}
+	c := &yamlConv{src: src, base: firstLine - 1, out: make([]byte, 0, size), cut: cut, marks: marks}
 	c.setLine(0)
 	c.line = 1
 	col, err := c.toContent()
@@ -58,10 +64,16 @@ type itemBuffers struct {
 // first line holds the item's "-" at column col and is line line of its
 // file. The JSON it returns lives in buf until the next call.
 func convertItem(chunk []byte, line, col int, buf *itemBuffers) ([]byte, error) {
+	return convertItemMarked(chunk, line, col, buf, nil)
+}
+
+// convertItemMarked is convertItem recording the line of each key in marks
+// when marks is not nil.
+func convertItemMarked(chunk []byte, line, col int, buf *itemBuffers, marks *[]lineMark) ([]byte, error) {
 	if !checkText(chunk) {
 		return nil, errBail
 	}
-	c := &yamlConv{src: chunk, base: line - 1, out: buf.out[:0], scratch: buf.scratch}
+	c := &yamlConv{src: chunk, base: line - 1, out: buf.out[:0], scratch: buf.scratch, marks: marks}
 	c.setLine(0)
 	c.line = 1
 	c.i = c.ls + col

@@ -1,6 +1,22 @@
 // Package source builds snapshots: from files (manifests, `kubectl get -o
 // yaml` dumps, `kubectl cluster-info dump` directories, stdin) and from a live
 // cluster.
+//
+// The file source reads multi-document YAML, JSON (one object, a List, or a
+// stream of objects as `kubectl cluster-info dump` prints them, log sections
+// included), `kind: List` and typed lists whose items lack apiVersion and
+// kind. Objects are decoded into the k8s.io/api types; Secrets keep only
+// their metadata; kinds hopscope does not model are skipped and counted.
+// Malformed input is an *InputError naming the file, document and line.
+//
+// Decoding means what sigs.k8s.io/yaml and encoding/json mean (YAML 1.1
+// scalars; a duplicate key is an error in YAML, the last one wins in JSON
+// as in encoding/json), but a large dump is read about 8 times faster than
+// through them: List items are cut apart and decoded on every core, through
+// a fast YAML-to-JSON path for the YAML kubectl writes, falling back to
+// sigs.k8s.io/yaml for anything else. BENCHMARKS.md has the numbers.
+//
+//	s, err := source.Files{Paths: []string{"dump.yaml"}}.Load()
 package source
 
 import (

@@ -25,14 +25,15 @@ func TestLoadRejectsMalformedInput(t *testing.T) {
 		{"tab-indentation.yaml", 1, 4, "tab"},
 		{"scalar-document.yaml", 1, 1, "not a Kubernetes object"},
 		{"list-document.yaml", 1, 2, "not a Kubernetes object: the document is a YAML sequence"},
-		{"replicas-string.yaml", 2, 7, "decode apps/v1 Deployment shop/web: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"},
-		{"duplicate-keys.yaml", 1, 5, `"name" already set`},
+		{"replicas-string.yaml", 2, 13, "decode apps/v1 Deployment shop/web: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"},
+		{"duplicate-keys.yaml", 1, 5, `: key "name" already set in map`},
 		{"truncated.json", 1, 6, "unexpected end of JSON input"},
-		{"bad-item.yaml", 1, 7, "item 1: decode apps/v1 Deployment b:"},
+		{"bad-item.yaml", 1, 12, "item 1: decode apps/v1 Deployment b:"},
 		{"no-name.yaml", 1, 1, "ConfigMap has no metadata.name"},
 		{"no-kind.yaml", 1, 1, "object has no kind"},
 		{"unterminated-quote.yaml", 1, 7, "found unexpected end of stream"},
 		{"stream-broken.json", 3, 3, "invalid character '}'"},
+		{"unquoted-yes-label.yaml", 1, 8, "cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -117,10 +118,10 @@ func TestLoadRecordsDocumentsAndLines(t *testing.T) {
 	s := load(t, "multi.yaml")
 	file := filepath.Join("testdata", "good", "multi.yaml")
 	want := map[snapshot.ObjectRef]snapshot.Origin{
-		{Kind: "Namespace", Name: "shop"}:                     {File: file, Document: 1, Line: 3},
-		{Kind: "Service", Namespace: "shop", Name: "web"}:     {File: file, Document: 2, Line: 12},
-		{Kind: "ConfigMap", Namespace: "shop", Name: "one"}:   {File: file, Document: 3, Line: 27},
-		{Kind: "ConfigMap", Namespace: "shop", Name: "two"}:   {File: file, Document: 3, Line: 38},
+		{Kind: "Namespace", Name: "shop"}:                   {File: file, Document: 1, Line: 3},
+		{Kind: "Service", Namespace: "shop", Name: "web"}:   {File: file, Document: 2, Line: 12},
+		{Kind: "ConfigMap", Namespace: "shop", Name: "one"}: {File: file, Document: 3, Line: 27},
+		{Kind: "ConfigMap", Namespace: "shop", Name: "two"}: {File: file, Document: 3, Line: 38},
 	}
 	for ref, w := range want {
 		got, ok := s.Origin(ref)
@@ -178,8 +179,8 @@ func TestLoadReadsJSONListWithItemLines(t *testing.T) {
 	if err := DecodeBytes(s, "list.json", buf.Bytes(), ""); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Pods) != 30 || s.ObjectCount() != c.Len() {
-		t.Fatalf("%d pods, %d objects; want 30, %d", len(s.Pods), s.ObjectCount(), c.Len())
+	if len(s.Pods) != len(c.Pods) || s.ObjectCount() != c.Len() {
+		t.Fatalf("%d pods, %d objects; want %d, %d", len(s.Pods), s.ObjectCount(), len(c.Pods), c.Len())
 	}
 	lines := strings.Split(buf.String(), "\n")
 	for _, p := range s.Pods[:3] {
@@ -284,5 +285,14 @@ func TestLoadReadsHugeDocument(t *testing.T) {
 	}
 	if len(s.ConfigMaps) != 1 || len(s.ConfigMaps[0].Data["blob"]) < 40<<20 || s.ConfigMaps[0].Data["small"] != "x" {
 		t.Fatalf("big ConfigMap not decoded whole")
+	}
+}
+
+func TestLoadPointsJSONErrorsAtTheirLine(t *testing.T) {
+	in := "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\",\n     \"metadata\": {\"name\": \"x\"},\n     \"spec\": {\"replicas\": \"2\"}}\n  ]\n}\n"
+	err := DecodeBytes(snapshot.New(), "in.json", []byte(in), "")
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Line != 7 || ie.Document != 1 || !strings.Contains(err.Error(), "item 0: decode apps/v1 Deployment x") {
+		t.Fatalf("got %v", err)
 	}
 }

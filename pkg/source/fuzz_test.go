@@ -1,11 +1,13 @@
 package source
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -69,6 +71,38 @@ func FuzzFastYAMLMatchesReference(f *testing.F) {
 		for _, d := range splitYAML(data) {
 			if !d.whole {
 				checkAgainstReference(t, string(d.body))
+			}
+		}
+	})
+}
+
+// FuzzTypedDecodeMatchesEncodingJSON holds the fast JSON decoder to
+// encoding/json: whenever it accepts an object, it must decode it the same.
+// (When it fails, the loader asks encoding/json anyway.)
+func FuzzTypedDecodeMatchesEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a":"b"}},"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}],"resources":{"limits":{"cpu":"1"}}}]},"status":{"startTime":"2024-01-01T00:00:00Z"}}`,
+		`{"kind":"Service","spec":{"ports":[{"port":80,"targetPort":"http"},{"port":81,"targetPort":8080}],"selector":null}}`,
+		`{"metadata":{"Name":"x","name":"y","creationTimestamp":null,"annotations":{"k":"\u00e9\ud83d\ude00"}}}`,
+		`{"spec":{"replicas":1.0}}`, `{"spec":{"replicas":"1"}}`, `{"status":{"capacity":{"cpu":1.5,"memory":"1Gi"}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	kinds := [][2]string{{"v1", "Pod"}, {"v1", "Service"}, {"apps/v1", "Deployment"}, {"v1", "Node"}, {"discovery.k8s.io/v1", "EndpointSlice"}, {"v1", "Secret"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) || !utf8.Valid(data) {
+			return
+		}
+		for _, k := range kinds {
+			fast, std := newObject(k[0], k[1]), newObject(k[0], k[1])
+			if fastJSON.Unmarshal(data, fast) != nil {
+				continue
+			}
+			if err := json.Unmarshal(data, std); err != nil {
+				t.Fatalf("%s: the fast decoder accepted what encoding/json rejects (%v): %s", k[1], err, data)
+			}
+			if !reflect.DeepEqual(fast, std) {
+				t.Fatalf("%s: decoders differ on %s:\nfast: %+v\n std: %+v", k[1], data, fast, std)
 			}
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -53,7 +55,8 @@ type Live struct {
 	// Flags are the kubectl connection flags (--kubeconfig, --context, -n,
 	// --as, --request-timeout...). Used when Config is nil.
 	Flags *genericclioptions.ConfigFlags
-	// Config, when set, is used as-is instead of Flags (tests, embedders).
+	// Config, when set, reaches the cluster instead of Flags (tests,
+	// embedders); the scan adjusts a copy (rate limits, warnings).
 	Config *rest.Config
 	// Namespace scopes the scan. When empty and AllNamespaces is false, it
 	// comes from Flags (-n, then the kubeconfig context), as in kubectl,
@@ -65,6 +68,11 @@ type Live struct {
 	PageSize int64
 	// Workers bounds concurrent LISTs; 4 when zero.
 	Workers int
+	// Warnings receives the API server's warnings ("Warning: ..." lines,
+	// each once), as kubectl prints them; nil drops them. The deprecation
+	// warning for v1 Endpoints is never shown: the scan reads Endpoints on
+	// purpose, to compare them with EndpointSlices as users see both.
+	Warnings io.Writer
 }
 
 // NewLiveForConfig returns a Live source that talks to the cluster of cfg,
@@ -119,6 +127,11 @@ func (l Live) resolve() (scope, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hopscope"
 	}
+	var out rest.WarningHandler = rest.NoWarnings{}
+	if l.Warnings != nil {
+		out = rest.NewWarningWriter(l.Warnings, rest.WarningWriterOptions{Deduplicate: true})
+	}
+	cfg.WarningHandler, cfg.WarningHandlerWithContext = warningFilter{next: out}, nil
 	return scope{config: cfg, namespace: ns, server: cfg.Host}, nil
 }
 
@@ -259,6 +272,9 @@ func (l Live) run(ctx context.Context, sc scope, listings []listing) ([]result, 
 		if err == nil {
 			continue
 		}
+		if apierrors.IsUnauthorized(err) {
+			err = fmt.Errorf("%w: the API server rejected the kubeconfig's credentials (expired token or certificate?)", err)
+		}
 		err = fmt.Errorf("list %s%s from %s: %w", listings[i].resource, inNamespace(listings[i].namespace), sc.server, err)
 		if !errors.Is(err, context.Canceled) {
 			return nil, err
@@ -271,6 +287,17 @@ func (l Live) run(ctx context.Context, sc scope, listings []listing) ([]result, 
 		return nil, first
 	}
 	return results, nil
+}
+
+// warningFilter drops the API server's deprecation warning for v1
+// Endpoints and passes every other warning on.
+type warningFilter struct{ next rest.WarningHandler }
+
+func (f warningFilter) HandleWarningHeader(code int, agent, message string) {
+	if strings.Contains(message, "v1 Endpoints is deprecated") {
+		return
+	}
+	f.next.HandleWarningHeader(code, agent, message)
 }
 
 func inNamespace(ns string) string {

@@ -33,6 +33,21 @@ type itemMark struct {
 	col   int    // the column of its "-" in chunk
 }
 
+// lineMark ties an offset of the JSON output to the YAML line it came from.
+type lineMark struct{ offset, line int }
+
+// lineOfOffset is the line of the last key that starts before offset.
+func lineOfOffset(marks []lineMark, offset int) int {
+	line := 0
+	for _, m := range marks {
+		if m.offset >= offset {
+			break
+		}
+		line = m.line
+	}
+	return line
+}
+
 // yamlConv converts one YAML document.
 type yamlConv struct {
 	src  []byte
@@ -57,6 +72,9 @@ type yamlConv struct {
 	cut bool
 	// itemsStart and itemsEnd delimit the cut items in src.
 	itemsStart, itemsEnd int
+	// marks, when set, records where each key starts in out and its line,
+	// to point a decoding error at its line.
+	marks *[]lineMark
 
 	scratch []byte
 }
@@ -356,6 +374,9 @@ func (c *yamlConv) mapping(col int) error {
 // key converts the mapping key at c.i and moves past its ':'. It reports
 // whether the key is a plain "items".
 func (c *yamlConv) key() (bool, error) {
+	if c.marks != nil {
+		*c.marks = append(*c.marks, lineMark{offset: len(c.out), line: c.base + c.line})
+	}
 	switch ch := c.src[c.i]; {
 	case ch == '"' || ch == '\'':
 		startLine := c.line

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -90,9 +91,14 @@ func (c *Cluster) lean() {
 		d.Spec.RevisionHistoryLimit, d.Spec.ProgressDeadlineSeconds = nil, nil
 		d.Spec.Strategy.RollingUpdate = nil
 		leanTemplate(&d.Spec.Template)
-		d.Status.Conditions = d.Status.Conditions[1:]
-		d.Status.Conditions[0].LastUpdateTime = metav1.Time{}
-		d.Status.Conditions[0].Message = ""
+		var conds []appsv1.DeploymentCondition
+		for _, cd := range d.Status.Conditions {
+			if cd.Type == appsv1.DeploymentAvailable {
+				cd.LastUpdateTime, cd.Message = metav1.Time{}, ""
+				conds = append(conds, cd)
+			}
+		}
+		d.Status.Conditions = conds
 	}
 	for _, rs := range c.ReplicaSets {
 		leanMeta(&rs.ObjectMeta)

@@ -13,6 +13,8 @@
 // writes what `kubectl get -A -o yaml` prints for such a cluster.
 package synth
 
+//lint:file-ignore SA1019 core/v1 Endpoints are deprecated but still served, and dumps carry them; hopscope reads them beside EndpointSlices.
+
 import (
 	"fmt"
 	"math/rand/v2"
@@ -37,10 +39,10 @@ type Config struct {
 	// Seed varies names, sizes and which apps are broken.
 	Seed uint64
 	// Full writes every field a real API server fills in (tolerations,
-	// probes, every pod condition, uids, resourceVersions...): about 2.8 KB
-	// of YAML per pod, 4.5 times the default. The default keeps what a
-	// diagnosis reads, so that 20k pods make the 18 MB dump the project's
-	// speed targets are stated for.
+	// every pod condition, uids, resourceVersions, image IDs...): about
+	// 2.9 KB of YAML per pod, so 20k pods make an 82 MB dump. The default
+	// keeps what a diagnosis reads, about 1.1 KB per pod: 20k pods make
+	// 36 MB and about 33.6k objects.
 	Full bool
 }
 
@@ -67,6 +69,8 @@ type Cluster struct {
 	Deployments    []*appsv1.Deployment
 	ReplicaSets    []*appsv1.ReplicaSet
 	Ingresses      []*networkingv1.Ingress
+	IngressClasses []*networkingv1.IngressClass
+	ConfigMaps     []*corev1.ConfigMap
 	Events         []*corev1.Event
 }
 
@@ -100,6 +104,12 @@ func (c *Cluster) Objects() []any {
 	for _, o := range c.Ingresses {
 		out = append(out, o)
 	}
+	for _, o := range c.IngressClasses {
+		out = append(out, o)
+	}
+	for _, o := range c.ConfigMaps {
+		out = append(out, o)
+	}
 	for _, o := range c.Events {
 		out = append(out, o)
 	}
@@ -109,7 +119,8 @@ func (c *Cluster) Objects() []any {
 // Len is the number of objects.
 func (c *Cluster) Len() int {
 	return len(c.Namespaces) + len(c.Nodes) + len(c.Pods) + len(c.Services) + len(c.Endpoints) +
-		len(c.EndpointSlices) + len(c.Deployments) + len(c.ReplicaSets) + len(c.Ingresses) + len(c.Events)
+		len(c.EndpointSlices) + len(c.Deployments) + len(c.ReplicaSets) + len(c.Ingresses) + len(c.IngressClasses) +
+		len(c.ConfigMaps) + len(c.Events)
 }
 
 // generator carries the random source and the clock through one Generate.
@@ -137,6 +148,7 @@ func Generate(cfg Config) *Cluster {
 	for i := range nodes {
 		g.node(fmt.Sprintf("ip-10-0-%d-%d.ec2.internal", i/250, i%250+1), i)
 	}
+	g.system()
 	// About 200 pods per namespace, as a team's share of a large cluster.
 	nsCount := max(1, (pods+199)/200)
 	perNS := make([]int, nsCount)
@@ -361,7 +373,7 @@ func (g *generator) app(ns string, n, replicas int) string {
 	if drift {
 		pods = nil
 	}
-	g.endpoints(svc, pods, state == podHealthy)
+	g.endpoints(svc, pods, state == podHealthy, tmpl.Spec.Containers[0].Ports)
 	g.events(pods, state)
 	return name
 }
@@ -434,7 +446,21 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, tmpl corev1.PodTemplat
 
 // endpoints writes the Endpoints and EndpointSlice the controllers would
 // compute for svc from its pods' readiness.
-func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready bool) {
+func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready bool, cports []corev1.ContainerPort) {
+	var slicePorts []discoveryv1.EndpointPort
+	var epPorts []corev1.EndpointPort
+	for _, sp := range svc.Spec.Ports {
+		num := sp.TargetPort.IntVal
+		if sp.TargetPort.Type == intstr.String {
+			for _, cp := range cports {
+				if cp.Name == sp.TargetPort.StrVal {
+					num = cp.ContainerPort
+				}
+			}
+		}
+		slicePorts = append(slicePorts, discoveryv1.EndpointPort{Name: ptr(sp.Name), Port: ptr(num), Protocol: ptr(sp.Protocol)})
+		epPorts = append(epPorts, corev1.EndpointPort{Name: sp.Name, Port: num, Protocol: sp.Protocol})
+	}
 	ep := &corev1.Endpoints{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -452,10 +478,10 @@ func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready boo
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
 		},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(8080)), Protocol: ptr(corev1.ProtocolTCP)}},
+		Ports:       slicePorts,
 	}
 	if len(pods) > 0 {
-		sub := corev1.EndpointSubset{Ports: []corev1.EndpointPort{{Name: "http", Port: 8080, Protocol: corev1.ProtocolTCP}}}
+		sub := corev1.EndpointSubset{Ports: epPorts}
 		for _, p := range pods {
 			addr := corev1.EndpointAddress{IP: p.Status.PodIP, NodeName: ptr(p.Spec.NodeName), TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
 			if ready {

@@ -291,59 +291,6 @@ func (b backProbe) String() string {
 	return out
 }
 
-// backProbePortProblem says why a probe's port cannot reach container c, or
-// "" when it can (or when the input cannot tell). podPorts are the ports any
-// container of the pod declares: containers share the pod's network, so a
-// numeric probe port declared by a sidecar still answers. A named port must
-// be declared by the probed container itself: the kubelet looks it up there.
-func backProbePortProblem(c *corev1.Container, pr backProbe, podPorts map[int32]bool) string {
-	if pr.Host != "" {
-		return ""
-	}
-	if pr.Port.Type == intstr.String {
-		for _, p := range c.Ports {
-			if p.Name == pr.Port.StrVal {
-				return ""
-			}
-		}
-		return fmt.Sprintf("the probe names port %q, which container %s does not define (it declares %s): the kubelet cannot resolve it, so the probe always fails",
-			pr.Port.StrVal, c.Name, backPortsLine(c))
-	}
-	if len(c.Ports) == 0 || podPorts[pr.Port.IntVal] {
-		return ""
-	}
-	return fmt.Sprintf("the probe targets port %d, which container %s does not declare (it declares %s)", pr.Port.IntVal, c.Name, backPortsLine(c))
-}
-
-// backPodPorts is the set of container port numbers declared anywhere in a pod.
-func backPodPorts(p *corev1.Pod) map[int32]bool {
-	out := map[int32]bool{}
-	for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
-		for _, c := range cs {
-			for _, port := range c.Ports {
-				out[port.ContainerPort] = true
-			}
-		}
-	}
-	return out
-}
-
-// backSuggestedPort is the declared port a wrong probe port most likely
-// meant: the only TCP port of the container, or false when a human must
-// choose.
-func backSuggestedPort(c *corev1.Container) (int32, bool) {
-	var tcp []int32
-	for _, p := range c.Ports {
-		if p.Protocol == "" || p.Protocol == corev1.ProtocolTCP {
-			tcp = append(tcp, p.ContainerPort)
-		}
-	}
-	if len(tcp) != 1 {
-		return 0, false
-	}
-	return tcp[0], true
-}
-
 // backPodSpecPath is the JSON pointer of the pod spec inside an object of
 // kind, for patches of containers, volumes and probes.
 func backPodSpecPath(kind string) (string, bool) {

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -87,7 +89,16 @@ func runContainerCrashLoop(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 		for _, c := range backContainers(p) {
 			if containerCrashing(p, c) {
-				r.Report(containerCrashFinding(s, p, c))
+				f := containerCrashFinding(s, p, c)
+				if containerLookupFailed(c) {
+					// The app exits because a name does not resolve: when
+					// the workload's DNS names are broken (dns-name-
+					// unresolvable), that is the cause of the crash.
+					if owner, ok := s.OwnerOf(p); ok {
+						f.ExplainedBy = append(f.ExplainedBy, owner)
+					}
+				}
+				r.Report(f)
 			}
 		}
 	}
@@ -120,12 +131,13 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 	}
 	target, specPath := backFixTarget(s, p)
 	f := diagnose.Finding{
-		Object:   subject,
-		Symptom:  fmt.Sprintf("pod %s/%s shows %s with %d restarts: it is never Ready, so Services send it no traffic", p.Namespace, p.Name, status, cs.RestartCount),
-		Evidence: ev,
-		Fix:      diagnose.EditCmd(target),
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subject),
+		Object:    subject,
+		Container: c.Spec.Name,
+		Symptom:   fmt.Sprintf("pod %s/%s shows %s with %d restarts: it is never Ready, so Services send it no traffic", p.Namespace, p.Name, status, cs.RestartCount),
+		Evidence:  ev,
+		Fix:       diagnose.EditCmd(target),
+		Verify:    backVerifyPod(s, p),
+		Origin:    backOrigin(s, subject),
 	}
 	switch {
 	case last != nil && last.Reason == "OOMKilled":
@@ -150,6 +162,19 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 		f.Cause = fmt.Sprintf("%s keeps exiting with %s and the kubelet restarts it with a growing back-off (%d restarts)", c.Label(), backTerminatedLine(last), cs.RestartCount)
 	default:
 		f.Cause = fmt.Sprintf("%s keeps crashing (%d restarts); its last output explains why", c.Label(), cs.RestartCount)
+	}
+	if f.Fix == diagnose.EditCmd(target) {
+		// A crash that came with a new image: going back to the image of
+		// the rollout before is a concrete way out while the crash is
+		// investigated.
+		if prev, ok := containerPreviousImage(s, p, c); ok {
+			f.Evidence = append(f.Evidence, prev.line(c)+"; this pod runs "+c.Spec.Image)
+			args := []string{"rollout", "undo", "deployment/" + prev.Deployment.Name, "-n", prev.Deployment.Namespace}
+			if prev.Revision > 0 {
+				args = append(args, fmt.Sprintf("--to-revision=%d", prev.Revision))
+			}
+			f.Fix = diagnose.Kubectl(args...)
+		}
 	}
 	if target.Kind == snapshot.KindPod {
 		f.Cause += "; " + backImmutableNote
@@ -208,18 +233,24 @@ func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 	}
 	low := strings.ToLower(msg)
 	var why string
+	// The image reference itself is wrong (rather than credentials or the
+	// node's network): the fix is another image.
+	imageAtFault := true
 	switch {
 	case w.Reason == "InvalidImageName":
 		why = fmt.Sprintf("the image reference %q is not a valid image name", c.Spec.Image)
 	case w.Reason == "ErrImageNeverPull":
 		why = fmt.Sprintf("imagePullPolicy is Never and image %q is not present on node %s", c.Spec.Image, p.Spec.NodeName)
+		imageAtFault = false
 	case strings.Contains(low, "unauthorized") || strings.Contains(low, "denied") || strings.Contains(low, "authentication required") || strings.Contains(low, "forbidden"):
 		why = fmt.Sprintf("the registry refuses to serve %q to the node: credentials are missing or wrong (or the repository does not exist)", c.Spec.Image)
 		ev = append(ev, containerPullSecretsLine(s, p))
+		imageAtFault = false
 	case strings.Contains(low, "not found") || strings.Contains(low, "manifest unknown") || strings.Contains(low, "no such"):
 		why = fmt.Sprintf("image %q does not exist in its registry: a wrong repository or tag", c.Spec.Image)
 	case strings.Contains(low, "timeout") || strings.Contains(low, "no such host") || strings.Contains(low, "connection refused") || strings.Contains(low, "i/o"):
 		why = fmt.Sprintf("node %s cannot reach the registry of %q", p.Spec.NodeName, c.Spec.Image)
+		imageAtFault = false
 	default:
 		why = fmt.Sprintf("the node cannot pull image %q", c.Spec.Image)
 	}
@@ -234,17 +265,117 @@ func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 	target, _ := backFixTarget(s, p)
 	cause := fmt.Sprintf("%s is %s: %s", c.Label(), w.Reason, why)
 	if target.Kind == snapshot.KindPod {
-		cause += "; a bare pod's image can be edited in place"
+		cause += "; a bare pod's image can be changed in place"
+	}
+	fix := diagnose.EditCmd(target)
+	if imageAtFault {
+		image, because := containerImageCandidate(s, p, c, w.Reason)
+		ev = append(ev, because)
+		if setImage, ok := containerSetImageCmd(target, c.Spec.Name, image); ok {
+			fix = setImage
+		}
 	}
 	return diagnose.Finding{
-		Object:   subject,
-		Symptom:  fmt.Sprintf("pod %s/%s never starts (%s): it has no running container to send traffic to", p.Namespace, p.Name, w.Reason),
-		Cause:    cause,
-		Evidence: ev,
-		Fix:      diagnose.EditCmd(target),
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subject),
+		Object:    subject,
+		Container: c.Spec.Name,
+		Symptom:   fmt.Sprintf("pod %s/%s never starts (%s): it has no running container to send traffic to", p.Namespace, p.Name, w.Reason),
+		Cause:     cause,
+		Evidence:  ev,
+		Fix:       fix,
+		Verify:    backVerifyPod(s, p),
+		Origin:    backOrigin(s, subject),
 	}
+}
+
+// containerRevisionAnnotation is where the Deployment controller numbers
+// the ReplicaSets of a Deployment's rollouts.
+const containerRevisionAnnotation = "deployment.kubernetes.io/revision"
+
+// containerImageCandidate proposes the image a container most likely
+// should run: an invalid reference made valid (a repository in lower case),
+// else the image the same container has in another revision of its
+// Deployment (the last rollout that came before this one), else a
+// placeholder that says what to put. The second value is the evidence line
+// that explains the choice.
+func containerImageCandidate(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, reason string) (string, string) {
+	repo, rest := containerImageRepo(strings.TrimSpace(c.Spec.Image))
+	if reason == "InvalidImageName" {
+		if fixed := strings.ToLower(repo) + rest; fixed != c.Spec.Image {
+			return fixed, fmt.Sprintf("image references must have a lower-case repository: %q", fixed)
+		}
+	}
+	if prev, ok := containerPreviousImage(s, p, c); ok {
+		return prev.Image, prev.line(c) + ": the image of the rollout before this one"
+	}
+	placeholder := repo + ":<a tag that exists>"
+	return placeholder, fmt.Sprintf("no other revision in the input runs another image for %s: put a tag of %s that exists in the registry", c.Label(), repo)
+}
+
+// containerRevision is an earlier rollout of a pod's Deployment that ran
+// another image in the same container.
+type containerRevision struct {
+	Deployment snapshot.ObjectRef
+	ReplicaSet string
+	Revision   int // 0 when the ReplicaSet carries no revision number
+	Image      string
+}
+
+func (r containerRevision) line(c backContainer) string {
+	rs := "ReplicaSet " + r.ReplicaSet
+	if r.Revision > 0 {
+		rs += fmt.Sprintf(" (revision %d)", r.Revision)
+	}
+	return fmt.Sprintf("%s of %s runs %s with image %q", rs, r.Deployment, c.Label(), r.Image)
+}
+
+// containerPreviousImage finds the latest ReplicaSet of p's Deployment
+// whose template gives container c another image than p runs: the rollout
+// the current one replaced.
+func containerPreviousImage(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (containerRevision, bool) {
+	owner, ok := s.OwnerOf(p)
+	if !ok || owner.Kind != snapshot.KindDeployment {
+		return containerRevision{}, false
+	}
+	best := containerRevision{Revision: -1}
+	for _, rs := range s.ReplicaSets {
+		ctrl := metav1.GetControllerOf(rs)
+		if rs.Namespace != p.Namespace || ctrl == nil || ctrl.Kind != snapshot.KindDeployment || ctrl.Name != owner.Name {
+			continue
+		}
+		image := ""
+		for _, oc := range append(append([]corev1.Container(nil), rs.Spec.Template.Spec.InitContainers...), rs.Spec.Template.Spec.Containers...) {
+			if oc.Name == c.Spec.Name {
+				image = oc.Image
+			}
+		}
+		rev, _ := strconv.Atoi(rs.Annotations[containerRevisionAnnotation])
+		if image == "" || image == c.Spec.Image || rev <= best.Revision {
+			continue
+		}
+		best = containerRevision{Deployment: owner, ReplicaSet: rs.Name, Revision: rev, Image: image}
+	}
+	return best, best.Image != ""
+}
+
+// containerImageRepo splits an image reference into its repository and
+// its ":tag" or "@digest" (a registry's ":port" belongs to the repository).
+func containerImageRepo(image string) (repo, rest string) {
+	slash := strings.LastIndex(image, "/")
+	if i := strings.IndexAny(image[slash+1:], ":@"); i >= 0 {
+		return image[:slash+1+i], image[slash+1+i:]
+	}
+	return image, ""
+}
+
+// containerSetImageCmd is `kubectl set image` for one container of the
+// object that owns the pod spec, for the kinds that command accepts.
+func containerSetImageCmd(target snapshot.ObjectRef, container, image string) (string, bool) {
+	switch target.Kind {
+	case snapshot.KindPod, snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet,
+		snapshot.KindReplicaSet, snapshot.KindReplicationController, snapshot.KindCronJob:
+		return diagnose.Kubectl("set", "image", strings.ToLower(target.Kind)+"/"+target.Name, container+"="+image, "-n", target.Namespace), true
+	}
+	return "", false
 }
 
 // containerPullSecretsLine names the pod's image pull secrets and whether
@@ -341,11 +472,12 @@ func containerConfigFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer
 	ev := []string{backStateLine(c)}
 	ev = append(ev, backEventLines(s, ref, []string{"Failed"}, "Error:")...)
 	f := diagnose.Finding{
-		Object:   subject,
-		Symptom:  fmt.Sprintf("pod %s/%s never starts (%s): %s is never created, so the pod serves nothing", p.Namespace, p.Name, w.Reason, c.Label()),
-		Evidence: ev,
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subject),
+		Object:    subject,
+		Container: c.Spec.Name,
+		Symptom:   fmt.Sprintf("pod %s/%s never starts (%s): %s is never created, so the pod serves nothing", p.Namespace, p.Name, w.Reason, c.Label()),
+		Evidence:  ev,
+		Verify:    backVerifyPod(s, p),
+		Origin:    backOrigin(s, subject),
 	}
 	target, _ := backFixTarget(s, p)
 	f.Fix = diagnose.EditCmd(target)
@@ -481,14 +613,33 @@ func containerMountFinding(s *snapshot.Snapshot, p *corev1.Pod, mounts []contain
 		}
 	}
 	return diagnose.Finding{
-		Object:   subject,
-		Symptom:  fmt.Sprintf("pod %s/%s is stuck in ContainerCreating on node %s: its containers never start", p.Namespace, p.Name, p.Spec.NodeName),
-		Cause:    strings.Join(causes, "; "),
-		Evidence: ev,
-		Fix:      fix,
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subject),
+		Object:    subject,
+		Container: containerMounting(p, mounts[0].Volume),
+		Symptom:   fmt.Sprintf("pod %s/%s is stuck in ContainerCreating on node %s: its containers never start", p.Namespace, p.Name, p.Spec.NodeName),
+		Cause:     strings.Join(causes, "; "),
+		Evidence:  ev,
+		Fix:       fix,
+		Verify:    backVerifyPod(s, p),
+		Origin:    backOrigin(s, subject),
 	}
+}
+
+// containerMounting names the first container that mounts volume, the one
+// the kubelet cannot start first; the pod's first container when none (or
+// no volume) is named.
+func containerMounting(p *corev1.Pod, volume string) string {
+	cs := backContainers(p)
+	for _, c := range cs {
+		for _, m := range c.Spec.VolumeMounts {
+			if m.Name == volume {
+				return c.Spec.Name
+			}
+		}
+	}
+	if len(cs) == 0 {
+		return ""
+	}
+	return cs[0].Spec.Name
 }
 
 // containerMissingExplained turns a missing ConfigMap/Secret (or key) into a
@@ -638,4 +789,38 @@ func containerKeyRefPaths(spec *corev1.PodSpec, kind, name, key string) []string
 		}
 	}
 	return out
+}
+
+// lookupFailures are what resolvers and runtimes print when a host name does
+// not resolve (glibc, musl, Go, Java, Node.js, Python).
+var lookupFailures = []string{
+	"Name or service not known", "no such host", "NXDOMAIN", "Temporary failure in name resolution",
+	"nodename nor servname", "UnknownHostException", "getaddrinfo ENOTFOUND", "could not resolve host",
+	"Could not resolve host", "Name does not resolve",
+}
+
+// containerLookupFailed reports whether the container's last exit or
+// current wait message says a host name did not resolve.
+func containerLookupFailed(c backContainer) bool {
+	if c.Status == nil {
+		return false
+	}
+	var msgs []string
+	if t := c.Status.LastTerminationState.Terminated; t != nil {
+		msgs = append(msgs, t.Message)
+	}
+	if t := c.Status.State.Terminated; t != nil {
+		msgs = append(msgs, t.Message)
+	}
+	if w := c.Status.State.Waiting; w != nil {
+		msgs = append(msgs, w.Message)
+	}
+	for _, m := range msgs {
+		for _, needle := range lookupFailures {
+			if strings.Contains(m, needle) {
+				return true
+			}
+		}
+	}
+	return false
 }

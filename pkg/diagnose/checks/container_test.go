@@ -27,11 +27,34 @@ func TestContainerImagePullQuotesThePullError(t *testing.T) {
 	f := backFinding(t, containerImagePull, "container-image-pull/bad-dump.yaml", "Pod/default/web-59d8c7d9f-7xk2m")
 	backWant(t, "cause", f.Cause, `image "nginx:1.255" does not exist`, "docker.io/library/nginx:1.255: not found")
 	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "container nginx image: nginx:1.255", "Event Warning Failed (x4)")
-	backWant(t, "fix", f.Fix, "kubectl edit deployment web -n default")
+	// No other revision in the input: the placeholder says what to put.
+	backWant(t, "fix", f.Fix, "kubectl set image deployment/web 'nginx=nginx:<a tag that exists>' -n default")
+	if f.Container != "nginx" {
+		t.Errorf("container %q", f.Container)
+	}
 
 	f = backFinding(t, containerImagePull, "container-image-pull/bad-dump.yaml", "Pod/default/typo")
 	backWant(t, "cause", f.Cause, "InvalidImageName", "repository name must be lowercase")
-	backWant(t, "fix", f.Fix, "kubectl edit pod typo -n default")
+	backWant(t, "fix", f.Fix, "kubectl set image pod/typo app=example/app:latest -n default")
+
+	// The Deployment's previous ReplicaSet ran a tag that worked.
+	f = backFinding(t, containerImagePull, "container-image-pull/bad-rollout-dump.yaml", "Pod/shop/api-7f9c6d5b8-q2w4e")
+	backWant(t, "fix", f.Fix, "kubectl set image deployment/api api=registry.example.com:5000/shop/api:1.9.8 -n shop")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), `ReplicaSet api-6b8d7c9f4 (revision 6) of Deployment/shop/api runs container api with image "registry.example.com:5000/shop/api:1.9.8"`)
+}
+
+func TestContainerImageRepo(t *testing.T) {
+	for _, tc := range []struct{ image, repo, rest string }{
+		{"nginx", "nginx", ""},
+		{"nginx:1.27", "nginx", ":1.27"},
+		{"registry.example.com:5000/shop/api:1.9.8", "registry.example.com:5000/shop/api", ":1.9.8"},
+		{"ghcr.io/x/y@sha256:abc", "ghcr.io/x/y", "@sha256:abc"},
+		{"localhost:5000/app", "localhost:5000/app", ""},
+	} {
+		if repo, rest := containerImageRepo(tc.image); repo != tc.repo || rest != tc.rest {
+			t.Errorf("containerImageRepo(%q) = %q, %q", tc.image, repo, rest)
+		}
+	}
 }
 
 func TestContainerConfigErrorPatchesTheTypo(t *testing.T) {
@@ -72,5 +95,15 @@ func TestContainerParseMissing(t *testing.T) {
 		if ok != tc.ok || got.Kind != tc.kind || got.Name != tc.name || got.Key != tc.key {
 			t.Errorf("containerParseMissing(%q) = %+v, %v", tc.msg, got, ok)
 		}
+	}
+}
+
+func TestContainerCrashLoopRollsBackANewImage(t *testing.T) {
+	f := backFinding(t, containerCrashLoop, "container-crashloop/bad-new-image-dump.yaml", "Pod/shop/cart-8d7c6b5a4-r7t9y")
+	backWant(t, "fix", f.Fix, "kubectl rollout undo deployment/cart -n shop --to-revision=3")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+		`ReplicaSet cart-5c8d7f9b4d (revision 3) of Deployment/shop/cart runs container server with image "example/cart:2.3.0"; this pod runs example/cart:2.4.0`)
+	if f.Container != "server" {
+		t.Errorf("container %q", f.Container)
 	}
 }

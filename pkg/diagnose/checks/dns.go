@@ -171,15 +171,23 @@ func dnsServersDown(pods []*corev1.Pod, deploy *appsv1.Deployment) (bool, int) {
 }
 
 func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	if !(s.ClusterDump() || s.Live) || !s.Knows(snapshot.KindPod, dnsNamespace) {
+	if !(s.ClusterDump() || s.Live) {
 		return
 	}
+	// Without Pods in the input only the Deployment's status can tell
+	// whether DNS servers run; an absent pod proves nothing.
+	podsKnown := s.Knows(snapshot.KindPod, dnsNamespace)
 	svc := dnsService(s)
 	deploy := dnsDeployment(s)
-	pods := dnsPods(s, svc)
-	if len(pods) == 0 && deploy == nil && svc == nil {
-		r.NotChecked(snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: dnsNamespace, Name: "kube-dns"},
-			"no CoreDNS/kube-dns pods, Deployment or Service in kube-system: the cluster DNS runs elsewhere")
+	var pods []*corev1.Pod
+	if podsKnown {
+		pods = dnsPods(s, svc)
+	}
+	if len(pods) == 0 && deploy == nil {
+		if podsKnown && svc == nil {
+			r.NotChecked(snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: dnsNamespace, Name: "kube-dns"},
+				"no CoreDNS/kube-dns pods, Deployment or Service in kube-system: the cluster DNS runs elsewhere")
+		}
 		return
 	}
 	down, ready := dnsServersDown(pods, deploy)
@@ -214,7 +222,11 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			}
 		}
 	}
-	ev = append(ev, fmt.Sprintf("%d DNS pod(s) (k8s-app=kube-dns) in kube-system, %d ready", len(pods), ready))
+	if podsKnown {
+		ev = append(ev, fmt.Sprintf("%d DNS pod(s) (k8s-app=kube-dns) in kube-system, %d ready", len(pods), ready))
+	} else {
+		ev = append(ev, "the input holds no Pods: the Deployment's status is the evidence")
+	}
 	for i, p := range pods {
 		if i == 5 {
 			ev = append(ev, fmt.Sprintf("and %d more pod(s)", len(pods)-5))
@@ -233,7 +245,10 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	case deploy != nil:
 		fix = diagnose.Kubectl("rollout", "restart", "deployment/"+deploy.Name, "-n", dnsNamespace)
 		if len(pods) == 0 {
-			cause = fmt.Sprintf("Deployment %s has 0 available replicas and no DNS pod exists", deploy.Name)
+			cause = fmt.Sprintf("Deployment %s has 0 available replicas", deploy.Name)
+			if podsKnown {
+				cause += " and no DNS pod exists"
+			}
 		}
 	}
 waiting:
@@ -287,6 +302,13 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		return
 	}
 	if !s.Knows(snapshot.KindEndpoints, dnsNamespace) && !s.Knows(snapshot.KindEndpointSlice, dnsNamespace) {
+		return
+	}
+	if _, has := frontAddresses(s, dnsNamespace, svc.Name); !has {
+		// The endpoints controllers write an Endpoints object and a slice
+		// for every Service with a selector, empty or not: when neither is
+		// in the input, the dump left them out.
+		r.NotChecked(snapshot.Ref(snapshot.KindService, svc), fmt.Sprintf("the input holds no Endpoints or EndpointSlices of Service kube-system/%s: cannot tell whether it has ready endpoints", svc.Name))
 		return
 	}
 	ready, notReady := dnsEndpointCounts(s, svc)
@@ -586,6 +608,11 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if !ok || !s.Knows(snapshot.KindService, ref.Namespace) || s.Service(ref.Namespace, ref.Service) != nil {
 			return
 		}
+		// A file that holds no Service of the namespace at all says
+		// nothing about it, even in a dump: it may have been left out.
+		if !s.Live && len(s.ServicesIn(ref.Namespace)) == 0 {
+			return
+		}
 		key := src.Object.String() + "/" + src.Container + "/" + src.Var
 		if seen[key] {
 			return
@@ -664,6 +691,15 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 	}
 	closest := backClosest(ref.Service, existing, 3)
 	typo := len(closest) > 0 && backLikelyTypo(ref.Service, closest[0])
+	if !typo {
+		if ext := dnsExtendedName(s, ref.Namespace, ref.Service); ext != "" {
+			// Charts name a component's Services after it with a suffix
+			// (redis → redis-master, redis-headless); an upgrade that adds
+			// one leaves clients on the old, bare name.
+			closest = append([]string{ext}, closest...)
+			typo = true
+		}
+	}
 	if len(elsewhere) == 0 && !typo && !(src.authoritative && ref.Strong) {
 		if !src.authoritative && ref.Strong {
 			r.NotChecked(src.Object, fmt.Sprintf("%s=%s names Service %s in namespace %s, which is not in the input (it may be deployed separately)",
@@ -702,6 +738,10 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 		}
 		newHost = dnsRewriteHost(ref, ref.Service, ns)
 		verify.Namespace = ns
+	case typo && strings.HasPrefix(closest[0], ref.Service+"-"):
+		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the Service was most likely renamed (a chart upgrade adding a suffix) and this client still uses the old name", ref.Service, ref.Namespace, closest[0])
+		newHost = dnsRewriteHost(ref, closest[0], ref.Namespace)
+		verify.Name = closest[0]
 	case typo:
 		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the name is most likely misspelt", ref.Service, ref.Namespace, closest[0])
 		newHost = dnsRewriteHost(ref, closest[0], ref.Namespace)
@@ -752,6 +792,31 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 		Verify:   diagnose.GetCmd(verify),
 		Origin:   backOrigin(s, src.Object),
 	})
+}
+
+// dnsExtendedName finds the Service of namespace ns whose name is name plus
+// a dash suffix ("open-webui-redis" → "open-webui-redis-master"), the one
+// clients are meant to use: not a headless Service (those address single
+// pods), the shortest name when several match; "" when none or when two
+// are equally likely.
+func dnsExtendedName(s *snapshot.Snapshot, ns, name string) string {
+	var best string
+	tie := false
+	for _, svc := range s.ServicesIn(ns) {
+		if !strings.HasPrefix(svc.Name, name+"-") || svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			continue
+		}
+		switch {
+		case best == "" || len(svc.Name) < len(best):
+			best, tie = svc.Name, false
+		case len(svc.Name) == len(best):
+			tie = true
+		}
+	}
+	if tie {
+		return ""
+	}
+	return best
 }
 
 // dnsRewriteHost writes a host naming Service svc in namespace ns in the

@@ -133,3 +133,12 @@ func TestDNSRewriteHost(t *testing.T) {
 		}
 	}
 }
+
+func TestDNSRenamedServiceFix(t *testing.T) {
+	f := backFinding(t, dnsNameUnresolvable, "dns-name-unresolvable/bad-renamed.yaml", "Deployment/open-webui/open-webui")
+	if f.Severity != diagnose.SeverityError {
+		t.Errorf("severity %s", f.Severity)
+	}
+	backWant(t, "cause", f.Cause, "Service open-webui-redis-master exists there", "renamed")
+	backWant(t, "fix", f.Fix, `"value":"redis://open-webui-redis-master:6379/0"`)
+}

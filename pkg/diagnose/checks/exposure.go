@@ -284,7 +284,15 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		events := frontEvents(s, ref, "SyncLoadBalancerFailed", "EnsuringLoadBalancer", "EnsuredLoadBalancer", "LoadBalancerUpdateFailed")
 		evidence = append(evidence, events...)
 		cause := fmt.Sprintf("no load balancer was provisioned for Service %s", svc.Name)
+		fix := diagnose.EditCmd(ref)
 		switch {
+		case len(events) > 0 && strings.Contains(events[0], "could not find any suitable subnets"):
+			// The AWS cloud controller picks subnets by tag; naming them on
+			// the Service works without access to the VPC's tags.
+			cause += ": the AWS cloud controller finds no subnet tagged for load balancers"
+			evidence = append(evidence, "subnets are found by tag kubernetes.io/role/elb=1 (internal: kubernetes.io/role/internal-elb=1) and kubernetes.io/cluster/<cluster>; tag them, or name them on the Service")
+			fix = diagnose.Kubectl("annotate", "service", svc.Name, "-n", svc.Namespace,
+				"service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>")
 		case len(events) > 0 && strings.Contains(events[0], "Failed"):
 			cause += ": the cloud controller reports a failure"
 		case len(events) == 0 && s.Knows(snapshot.KindEvent, svc.Namespace):
@@ -296,7 +304,7 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Symptom:  fmt.Sprintf("`kubectl get svc %s -n %s` shows EXTERNAL-IP <pending>: there is no external address to connect to", svc.Name, svc.Namespace),
 			Cause:    cause,
 			Evidence: evidence,
-			Fix:      diagnose.EditCmd(ref),
+			Fix:      fix,
 			Verify:   diagnose.GetCmd(ref),
 			Origin:   frontOrigin(s, ref),
 		})

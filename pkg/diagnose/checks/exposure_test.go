@@ -46,6 +46,13 @@ func TestLBPendingQuotesEvents(t *testing.T) {
 	f := frontOne(t, exposureLBPending, "testdata/exposure-lb-pending/bad-pending-dump.yaml")
 	frontHasEvidence(t, f, "SyncLoadBalancerFailed (x7)", "TooManyLoadBalancers")
 	frontHasEvidence(t, f, "EXTERNAL-IP <pending>")
+
+	f = frontOne(t, exposureLBPending, "testdata/exposure-lb-pending/bad-aws-subnets-dump.yaml")
+	want := "kubectl annotate service ingress-nginx-controller -n ingress-nginx 'service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>'"
+	if f.Fix != want {
+		t.Errorf("fix %q, want %q", f.Fix, want)
+	}
+	frontHasEvidence(t, f, "kubernetes.io/role/elb=1")
 }
 
 func TestLocalTrafficPolicyNodes(t *testing.T) {

@@ -16,7 +16,15 @@ import (
 
 var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
-	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules,
+	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,
+}
+
+var ingressBackendInvalid = &diagnose.Check{
+	ID:       "ingress-backend-invalid",
+	Layer:    diagnose.LayerIngress,
+	Severity: diagnose.SeverityError,
+	Doc:      "An Ingress backend names neither a Service nor a resource, or a Service without a name or port: the API server rejects the Ingress.",
+	Run:      runIngressBackendInvalid,
 }
 
 var ingressBackendServiceMissing = &diagnose.Check{
@@ -94,7 +102,8 @@ func ingressBackends(ing *networkingv1.Ingress) []ingressBackendAt {
 		}
 		for j := range rule.HTTP.Paths {
 			p := &rule.HTTP.Paths[j]
-			if p.Backend.Service == nil {
+			if p.Backend.Service == nil || p.Backend.Service.Name == "" {
+				// No Service to look up: ingress-backend-invalid reports it.
 				continue
 			}
 			out = append(out, ingressBackendAt{
@@ -104,7 +113,7 @@ func ingressBackends(ing *networkingv1.Ingress) []ingressBackendAt {
 			})
 		}
 	}
-	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil {
+	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil && b.Service.Name != "" {
 		out = append(out, ingressBackendAt{Where: "defaultBackend", Pointer: "/spec/defaultBackend", Backend: b})
 	}
 	return out
@@ -338,7 +347,10 @@ func runIngressClassMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if class != "" && s.IngressClass(class) != nil {
 			continue
 		}
-		if class == "" && len(s.DefaultIngressClasses()) > 0 {
+		if defaults := s.DefaultIngressClasses(); class == "" && len(defaults) > 1 {
+			r.Report(ingressClassAmbiguousFinding(s, ing, defaults))
+			continue
+		} else if class == "" && len(defaults) == 1 {
 			continue
 		}
 		r.Report(ingressClassFinding(s, ing, class, fromAnnotation))
@@ -409,6 +421,131 @@ func ingressClassFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, class 
 	f.Cause = cause
 	f.Evidence = evidence
 	return f
+}
+
+// ingressClassAmbiguousFinding reports a class-less Ingress in a cluster
+// with more than one default IngressClass. Before Kubernetes 1.25 the
+// DefaultIngressClass admission plugin rejects such an Ingress; since then it
+// assigns the newest default (by creation time, then name), so which
+// controller serves it depends on the cluster's version and history, not on
+// the manifest.
+func ingressClassAmbiguousFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, defaults []*networkingv1.IngressClass) diagnose.Finding {
+	ref := snapshot.Ref(snapshot.KindIngress, ing)
+	sorted := append([]*networkingv1.IngressClass(nil), defaults...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i].CreationTimestamp, sorted[j].CreationTimestamp
+		if !a.Equal(&b) {
+			return b.Before(&a)
+		}
+		return sorted[i].Name < sorted[j].Name
+	})
+	var described []string
+	for _, c := range sorted {
+		described = append(described, fmt.Sprintf("%s (controller %s)", c.Name, c.Spec.Controller))
+	}
+	newest := sorted[0].Name
+	evidence := []string{
+		"spec.ingressClassName is not set and there is no " + ingressClassAnnotation + " annotation",
+		fmt.Sprintf("%d IngressClasses are marked default (%s: \"true\"): %s", len(sorted), networkingv1.AnnotationIsDefaultIngressClass, strings.Join(described, ", ")),
+		"Kubernetes before 1.25 rejects the Ingress: \"" + fmt.Sprintf("%d default IngressClasses were found, only 1 allowed", len(sorted)) + "\"",
+		fmt.Sprintf("Kubernetes 1.25 and later assign the newest default (by creationTimestamp, then by name) when the Ingress is created: %s", newest),
+	}
+	f := diagnose.Finding{
+		Object:   ref,
+		Symptom:  "the Ingress is rejected when applied, or served by whichever controller owns the newest default class: requests may reach the wrong controller or none",
+		Cause:    fmt.Sprintf("Ingress %s names no class while %d IngressClasses are marked default, so the cluster, not the manifest, decides which controller serves it", ing.Name, len(sorted)),
+		Evidence: evidence,
+		Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"ingressClassName": newest}}),
+		Verify:   diagnose.GetCmd(ref),
+		Origin:   frontOrigin(s, ref),
+	}
+	f.Evidence = append(f.Evidence, fmt.Sprintf("fix: name the class explicitly (%s is what the API server would pick; use another if its controller should serve this Ingress), and keep one default: %s",
+		newest, diagnose.Kubectl("annotate", "ingressclass", sorted[len(sorted)-1].Name, networkingv1.AnnotationIsDefaultIngressClass+"-")))
+	if !frontFromCluster(s, ing) {
+		// A manifest is not applied yet: the outcome depends on the
+		// cluster's version, not on what the input shows.
+		f.Severity = diagnose.SeverityWarning
+	} else {
+		f.Evidence = append(f.Evidence, "status.loadBalancer.ingress is empty: no controller has admitted this Ingress")
+	}
+	return f
+}
+
+// ingressInvalidBackend returns the API server's validation error for the
+// backend at field, or "" when the backend is valid.
+func ingressInvalidBackend(field string, b *networkingv1.IngressBackend) string {
+	switch {
+	case b.Service == nil && b.Resource == nil:
+		return field + `: Invalid value: "": resource or service backend is required`
+	case b.Service != nil && b.Resource != nil:
+		return field + `: Invalid value: "": cannot set both resource and service backends`
+	case b.Service == nil:
+		return ""
+	case b.Service.Name == "":
+		return field + ".service.name: Required value"
+	case b.Service.Port.Name != "" && b.Service.Port.Number != 0:
+		return field + `: Invalid value: "": cannot set both port name & port number`
+	case b.Service.Port.Name == "" && b.Service.Port.Number == 0:
+		return field + ": Required value: port name or number is required"
+	}
+	return ""
+}
+
+func runIngressBackendInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, ing := range s.Ingresses {
+		ref := snapshot.Ref(snapshot.KindIngress, ing)
+		var evidence []string
+		var first string
+		check := func(where, field string, b *networkingv1.IngressBackend) {
+			why := ingressInvalidBackend(field, b)
+			if why == "" {
+				return
+			}
+			if first == "" {
+				first = why
+			}
+			evidence = append(evidence, where+": "+why)
+		}
+		if b := ing.Spec.DefaultBackend; b != nil {
+			check("defaultBackend", "spec.defaultBackend", b)
+		}
+		for i, rule := range ing.Spec.Rules {
+			if rule.HTTP == nil {
+				continue
+			}
+			host := rule.Host
+			if host == "" {
+				host = "*"
+			}
+			for j := range rule.HTTP.Paths {
+				p := &rule.HTTP.Paths[j]
+				check(fmt.Sprintf("rule host %s path %s", host, ingressPathText(p.Path)), fmt.Sprintf("spec.rules[%d].http.paths[%d].backend", i, j), &p.Backend)
+			}
+		}
+		if len(evidence) == 0 {
+			continue
+		}
+		evidence = append(evidence, "correct the backend where the Ingress is written, then apply it: a backend is `service: {name: <Service>, port: {number: <port>}}` (or `port: {name: <port name>}`), or a `resource` reference")
+		r.Report(diagnose.Finding{
+			Object:   ref,
+			Symptom:  fmt.Sprintf("`kubectl apply` fails with `The Ingress %q is invalid: %s`: the Ingress is never created and routes nothing", ing.Name, first),
+			Cause:    fmt.Sprintf("Ingress %s has a backend the API server rejects, so the whole Ingress is never created", ing.Name),
+			Evidence: evidence,
+			Fix:      ingressFileFix(s, ref),
+			Verify:   diagnose.GetCmd(ref),
+			Origin:   frontOrigin(s, ref),
+		})
+	}
+}
+
+// ingressFileFix is the fix for an Ingress the API server rejects: it does
+// not exist in the cluster, so the file it came from is corrected and
+// applied; without a file, a human writes it.
+func ingressFileFix(s *snapshot.Snapshot, ref snapshot.ObjectRef) string {
+	if o, ok := s.Origin(ref); ok && o.File != "" && o.File != "<stdin>" {
+		return diagnose.Kubectl("apply", "-f", o.File, "-n", ref.Namespace)
+	}
+	return diagnose.EditCmd(ref)
 }
 
 // ingressCertManagerAnnotations make cert-manager create the TLS Secret of
@@ -483,7 +620,14 @@ func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing 
 	secretRef := snapshot.ObjectRef{Kind: snapshot.KindSecret, Namespace: ns, Name: first}
 	fix := diagnose.Kubectl("create", "secret", "tls", first, "-n", ns, "--cert=tls.crt", "--key=tls.key")
 	verify := diagnose.GetCmd(secretRef)
-	if allClose && len(ops) > 0 {
+	switch {
+	case issuer != "":
+		// cert-manager owns the Secret: its Certificate (named after the
+		// Secret by the ingress-shim) says why it was not issued.
+		cert := snapshot.ObjectRef{Kind: "Certificate", Namespace: ns, Name: first}
+		fix = diagnose.DescribeCmd(cert)
+		evidence = append(evidence, "then follow the issuance chain: "+diagnose.Kubectl("get", "certificaterequests,orders,challenges", "-n", ns))
+	case allClose && len(ops) > 0:
 		fix = diagnose.JSONPatchCmd(ref, ops...)
 		verify = diagnose.DescribeCmd(ref)
 	}

@@ -90,3 +90,48 @@ func TestFrontNameClose(t *testing.T) {
 		}
 	}
 }
+
+// TestIngressTwoDefaultClasses is QA defect 10: with two default classes a
+// class-less Ingress is rejected or given the newest default, so the fix
+// names the class the API server would pick, and a manifest gets a warning.
+func TestIngressTwoDefaultClasses(t *testing.T) {
+	got := map[string]diagnose.Finding{}
+	for _, f := range runCheckFile(t, ingressClassMissing, "testdata/ingress-class-missing/bad-two-defaults.yaml") {
+		got[f.Object.String()] = f
+	}
+	web, legacy := got["Ingress/shop/web"], got["Ingress/shop/legacy"]
+	if web.Severity != diagnose.SeverityWarning || legacy.Severity != diagnose.SeverityError {
+		t.Errorf("severities web=%s legacy=%s, want warning (manifest) and error (cluster, not admitted)", web.Severity, legacy.Severity)
+	}
+	frontHasEvidence(t, web, "2 IngressClasses are marked default", "traefik (controller traefik.io/ingress-controller), nginx (controller k8s.io/ingress-nginx)")
+	frontHasEvidence(t, web, `"2 default IngressClasses were found, only 1 allowed"`)
+	if want := `kubectl patch ingress web -n shop --type=merge -p '{"spec":{"ingressClassName":"traefik"}}'`; web.Fix != want {
+		t.Errorf("fix %q, want %q", web.Fix, want)
+	}
+}
+
+func TestIngressBackendInvalidQuotesTheAPIServer(t *testing.T) {
+	got := map[string]diagnose.Finding{}
+	for _, f := range runCheckFile(t, ingressBackendInvalid, "testdata/ingress-backend-invalid/bad-empty-backend.yaml") {
+		got[f.Object.String()] = f
+	}
+	frontHasEvidence(t, got["Ingress/shop/web"], "rule host shop.example.com path /api",
+		`spec.rules[0].http.paths[1].backend: Invalid value: "": resource or service backend is required`)
+	frontHasEvidence(t, got["Ingress/shop/admin"], "spec.defaultBackend: Required value: port name or number is required")
+	if want := "kubectl apply -f testdata/ingress-backend-invalid/bad-empty-backend.yaml -n shop"; got["Ingress/shop/web"].Fix != want {
+		t.Errorf("fix %q, want %q", got["Ingress/shop/web"].Fix, want)
+	}
+}
+
+// TestIngressTLSCertManagerFix: with cert-manager the Certificate, not a
+// hand-made Secret, is where the fix starts.
+func TestIngressTLSCertManagerFix(t *testing.T) {
+	f := frontOne(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-cert-manager-dump.yaml")
+	if want := "kubectl describe certificate shop-tls -n shop"; f.Fix != want {
+		t.Errorf("fix %q, want %q", f.Fix, want)
+	}
+	frontHasEvidence(t, f, "kubectl get certificaterequests,orders,challenges -n shop")
+	if f.Verify != "kubectl get secret shop-tls -n shop" {
+		t.Errorf("verify %q", f.Verify)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -518,7 +519,8 @@ func netpolIngressClassController(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	return ""
 }
 
-// netpolBlocked gathers, per policy a fix should change, what it blocks.
+// netpolBlocked gathers, per policy a finding is reported on, what it
+// blocks.
 type netpolBlocked struct {
 	policy   *networkingv1.NetworkPolicy
 	all      []*networkingv1.NetworkPolicy // every policy isolating the pods
@@ -526,9 +528,57 @@ type netpolBlocked struct {
 	subjects []string
 	targets  []netpolTarget
 	ctrl     *netpolController
+	// services are the Ingress backends whose pods the controller cannot
+	// reach, with the target ports it is refused on.
+	services []*netpolBlockedService
 	// testLabels are the labels of the first blocked pod: a test pod
 	// wearing them is selected by the same policies.
 	testLabels string
+}
+
+// netpolBlockedService is one backend Service the ingress controller
+// cannot reach, and on which target ports.
+type netpolBlockedService struct {
+	svc     *corev1.Service
+	port    int32 // the Service port an Ingress sends to, for the verify command
+	targets []netpolTarget
+}
+
+// service returns the entry for svc, adding it on first use.
+func (bl *netpolBlocked) service(svc *corev1.Service, port int32) *netpolBlockedService {
+	for _, b := range bl.services {
+		if b.svc == svc {
+			return b
+		}
+	}
+	b := &netpolBlockedService{svc: svc, port: port}
+	bl.services = append(bl.services, b)
+	return b
+}
+
+// netpolIsolatingPolicy picks the policy an ingress-controller finding is
+// reported on among those isolating the pods. No policy is the cause on its
+// own — the missing allow rule is — so the finding names them all and its
+// fix adds a policy of its own; the one named is the one a reader should
+// look at first: a policy meant to admit traffic from other namespaces (a
+// namespaceSelector or ipBlock peer) that misses the controller, else a
+// deny-all (no ingress rules), else the first by name.
+func netpolIsolatingPolicy(pols []*networkingv1.NetworkPolicy) *networkingv1.NetworkPolicy {
+	for _, np := range pols {
+		for _, rule := range np.Spec.Ingress {
+			for _, peer := range rule.From {
+				if peer.NamespaceSelector != nil || peer.IPBlock != nil {
+					return np
+				}
+			}
+		}
+	}
+	for _, np := range pols {
+		if len(np.Spec.Ingress) == 0 {
+			return np
+		}
+	}
+	return pols[0]
 }
 
 func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -566,12 +616,15 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 				if netpolControllerAdmitted(s, pols, ctrl, t) {
 					continue
 				}
-				np := netpolReportTarget(pols, true)
+				np := netpolIsolatingPolicy(pols)
 				bl := blocked[np]
 				if bl == nil {
 					bl = &netpolBlocked{policy: np, all: pols, ctrl: ctrl}
 					blocked[np] = bl
 					order = append(order, np)
+				}
+				if bs := bl.service(svc, sp.Port); !netpolHasTarget(bs.targets, t) {
+					bs.targets = append(bs.targets, t)
 				}
 				path := fmt.Sprintf("Ingress %s/%s → Service %s port %s → target %s", ing.Namespace, ing.Name, svc.Name, netpolBackendPortText(b.Port), t)
 				if !backOneOf(path, bl.paths) {
@@ -759,43 +812,62 @@ func netpolTargetOf(p *corev1.Pod, sp *corev1.ServicePort) netpolTarget {
 func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Finding {
 	np := bl.policy
 	ref := snapshot.Ref(snapshot.KindNetworkPolicy, np)
-	ev := []string{fmt.Sprintf("NetworkPolicy %s/%s isolates ingress of %s", np.Namespace, np.Name, backJoinLimit(bl.subjects, 5))}
+	var names []string
+	for _, p := range bl.all {
+		names = append(names, p.Name)
+	}
+	ev := []string{fmt.Sprintf("NetworkPolic(ies) %s isolate ingress of %s", strings.Join(names, ", "), backJoinLimit(bl.subjects, 5))}
 	for _, p := range bl.all {
 		ev = append(ev, netpolRulesLine(p, true))
 	}
 	ev = append(ev, bl.paths...)
-	var cause, fix string
+	policies := fmt.Sprintf("the %d NetworkPolic(ies) selecting the backend pods (%s)", len(bl.all), strings.Join(names, ", "))
+	var cause, fix, verify string
 	ctrl := bl.ctrl
 	switch {
 	case ctrl != nil && ctrl.Outside != "":
 		ev = append(ev, fmt.Sprintf("ingress controller %s: traffic comes from %s", ctrl.Family, ctrl.Outside))
-		cause = fmt.Sprintf("no rule of the NetworkPolic(ies) selecting the backend pods admits traffic from outside the pod network on port %s (no ipBlock peer, no rule without peers), and the %s controller's traffic comes from %s",
-			bl.targets[0], ctrl.Family, ctrl.Outside)
-		fix = diagnose.EditCmd(ref)
+		cause = fmt.Sprintf("no rule of %s admits traffic from outside the pod network on port %s (no ipBlock peer, no rule without peers), and the %s controller's traffic comes from %s",
+			policies, bl.targets[0], ctrl.Family, ctrl.Outside)
+		// Load-balancer and node addresses are not known here: the new
+		// policy admits any source, on the target ports only.
+		fix = netpolAllowPolicies(s, bl, "allow-load-balancer", nil)
+		ev = append(ev, "the fix admits any source on the target port(s) only; narrow it to the load balancer's subnet with an ipBlock if that is known")
 	case ctrl != nil && len(ctrl.Pods) > 0:
 		cp := ctrl.Pods[0]
 		nsLabels, _ := netpolNamespaceLabels(s, cp.Namespace)
 		ev = append(ev, fmt.Sprintf("ingress controller %s: %s (labels %s); namespace %s labels: %s",
 			ctrl.Family, s.SubjectOf(cp), backSelectorString(ctrl.Selector), cp.Namespace, nsLabels.String()))
-		cause = fmt.Sprintf("no rule of the %d NetworkPolic(ies) selecting the backend pods admits the %s controller (namespace %s) on port %s: the controller's connections are dropped",
-			len(bl.all), ctrl.Family, cp.Namespace, bl.targets[0])
-		var ports []map[string]any
-		for _, t := range bl.targets {
-			ports = append(ports, map[string]any{"protocol": string(t.Protocol), "port": t.Port})
+		cause = fmt.Sprintf("no rule of %s admits the %s controller (namespace %s) on port %s: the allow rule for the ingress controller is missing, so its connections are dropped",
+			policies, ctrl.Family, cp.Namespace, bl.targets[0])
+		peer := map[string]any{
+			"namespaceSelector": map[string]any{"matchLabels": map[string]string{corev1.LabelMetadataName: cp.Namespace}},
+			"podSelector":       map[string]any{"matchLabels": ctrl.Selector},
 		}
-		rule := map[string]any{
-			"from": []any{map[string]any{
-				"namespaceSelector": map[string]any{"matchLabels": map[string]string{corev1.LabelMetadataName: cp.Namespace}},
-				"podSelector":       map[string]any{"matchLabels": ctrl.Selector},
-			}},
-			"ports": ports,
+		fix = netpolAllowPolicies(s, bl, "allow-"+ctrl.Family, peer)
+		// The check runs from the controller itself: a test pod wearing its
+		// labels would also join the controller's Service and take live
+		// traffic. The ingress-nginx image ships curl.
+		if b := bl.services[0]; b.port != 0 && ctrl.Family == "ingress-nginx" {
+			from := "pod/" + cp.Name
+			if owner, ok := s.OwnerOf(cp); ok && owner.Kind == snapshot.KindDeployment || ok && owner.Kind == snapshot.KindDaemonSet {
+				from = strings.ToLower(owner.Kind) + "/" + owner.Name
+			}
+			verify = diagnose.Kubectl("exec", "-n", cp.Namespace, from, "--", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-m", "5",
+				fmt.Sprintf("http://%s.%s.svc:%d/", b.svc.Name, b.svc.Namespace, b.port))
 		}
-		fix = netpolAddRule(np, true, rule)
 	default:
 		ev = append(ev, "ingress controller: none of the known controllers (ingress-nginx, traefik, haproxy, contour, kong) is in the input")
-		cause = fmt.Sprintf("the NetworkPolic(ies) selecting the backend pods admit no traffic from any other namespace on port %s, so no ingress controller outside namespace %s can reach them",
-			bl.targets[0], np.Namespace)
+		cause = fmt.Sprintf("%s admit no traffic from any other namespace on port %s, so no ingress controller outside namespace %s can reach them",
+			strings.ToUpper(policies[:1])+policies[1:], bl.targets[0], np.Namespace)
 		fix = diagnose.EditCmd(ref)
+	}
+	if verify == "" {
+		verify = diagnose.DescribeCmd(ref)
+	}
+	var affects []snapshot.ObjectRef
+	for _, b := range bl.services {
+		affects = append(affects, snapshot.Ref(snapshot.KindService, b.svc))
 	}
 	return diagnose.Finding{
 		Object:   ref,
@@ -803,9 +875,61 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 		Cause:    cause,
 		Evidence: ev,
 		Fix:      fix,
-		Verify:   diagnose.DescribeCmd(ref),
-		Origin:   backOrigin(s, ref),
+		Verify:   verify,
+		// Only the Ingress backends are cut off: other paths through the
+		// same policies (in-namespace clients of a database) are not.
+		Affects: affects,
+		Origin:  backOrigin(s, ref),
 	}
+}
+
+// netpolNamed reports whether namespace ns holds a NetworkPolicy named name.
+func netpolNamed(s *snapshot.Snapshot, ns, name string) bool {
+	for _, np := range s.NetworkPoliciesIn(ns) {
+		if np.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// netpolAllowPolicies is a `kubectl apply` of one new NetworkPolicy per
+// blocked backend Service: it selects the Service's pods and admits peer
+// (any source when nil) on the target ports. A policy of its own leaves the
+// existing ones as they are: policies are additive.
+func netpolAllowPolicies(s *snapshot.Snapshot, bl *netpolBlocked, prefix string, peer map[string]any) string {
+	var docs []string
+	for _, b := range bl.services {
+		var ports []any
+		for _, t := range b.targets {
+			ports = append(ports, map[string]any{"protocol": string(t.Protocol), "port": t.Port})
+		}
+		rule := map[string]any{"ports": ports}
+		if peer != nil {
+			rule["from"] = []any{peer}
+		}
+		name := prefix + "-to-" + b.svc.Name
+		for i := 2; netpolNamed(s, b.svc.Namespace, name); i++ {
+			name = fmt.Sprintf("%s-to-%s-%d", prefix, b.svc.Name, i)
+		}
+		doc, err := yaml.Marshal(map[string]any{
+			"apiVersion": "networking.k8s.io/v1",
+			"kind":       snapshot.KindNetworkPolicy,
+			"metadata":   map[string]any{"name": name, "namespace": b.svc.Namespace},
+			"spec": map[string]any{
+				"podSelector": map[string]any{"matchLabels": b.svc.Spec.Selector},
+				"policyTypes": []string{string(networkingv1.PolicyTypeIngress)},
+				"ingress":     []any{rule},
+			},
+		})
+		if err != nil {
+			// Built from strings and numbers only; failing here is a bug.
+			panic("checks: cannot marshal a NetworkPolicy: " + err.Error())
+		}
+		docs = append(docs, string(doc))
+	}
+	ns := bl.services[0].svc.Namespace
+	return diagnose.Kubectl("apply", "-n", ns, "-f", "-") + " <<'EOF'\n" + strings.Join(docs, "---\n") + "EOF"
 }
 
 // --- egress DNS ---

@@ -4,31 +4,77 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/pkg/diagnose"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func TestNetpolIngressControllerKnown(t *testing.T) {
-	f := backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-default-deny.yaml", "NetworkPolicy/shop/allow-web-to-api")
+	f := backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-default-deny.yaml", "NetworkPolicy/shop/default-deny")
 	ev := strings.Join(f.Evidence, "\n")
 	// Both policies selecting the pods are shown: they are additive.
 	backWant(t, "evidence", ev,
+		"NetworkPolic(ies) allow-web-to-api, default-deny isolate ingress of Deployment/shop/api",
 		"NetworkPolicy shop/allow-web-to-api (podSelector {app=api}) ingress rules: from [podSelector {app=web}] on ports 8080/TCP",
 		"NetworkPolicy shop/default-deny (podSelector {} (all)) ingress rules: none (deny all)",
 		"Ingress shop/app-ingress → Service api-svc port 80 → target 8080/TCP (http)",
 		"ingress controller ingress-nginx: Deployment/ingress-nginx/ingress-nginx-controller",
 		"namespace ingress-nginx labels: kubernetes.io/metadata.name=ingress-nginx")
-	// The fix is added to the allow-list, not to the default-deny, and
-	// admits the controller on the target port, not the Service port.
-	backWant(t, "fix", f.Fix, "kubectl patch networkpolicy allow-web-to-api -n shop --type=json",
-		`"op":"add","path":"/spec/ingress/-"`,
-		`"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"ingress-nginx"}}`,
-		`"ports":[{"port":8080,"protocol":"TCP"}]`)
+	backWant(t, "cause", f.Cause, "(allow-web-to-api, default-deny)", "the allow rule for the ingress controller is missing")
+	// The fix adds a policy of its own for the backend's pods, admitting
+	// the controller on the target port, not the Service port; existing
+	// policies stay as they are.
+	backWant(t, "fix", f.Fix, "kubectl apply -n shop -f - <<'EOF'\n", "\nEOF",
+		"kind: NetworkPolicy", "name: allow-ingress-nginx-to-api-svc", "namespace: shop",
+		"podSelector:\n    matchLabels:\n      app: api",
+		"kubernetes.io/metadata.name: ingress-nginx", "app.kubernetes.io/component: controller",
+		"port: 8080\n      protocol: TCP", "policyTypes:\n  - Ingress")
+	backWant(t, "verify", f.Verify, "kubectl exec -n ingress-nginx deployment/ingress-nginx-controller -- curl -sS -o /dev/null",
+		"-m 5 http://api-svc.shop.svc:80/")
+	if len(f.Affects) != 1 || f.Affects[0].String() != "Service/shop/api-svc" {
+		t.Errorf("affects %v, want the blocked backend Service/shop/api-svc", f.Affects)
+	}
 
 	f = backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-wrong-port.yaml", "NetworkPolicy/shop/allow-ingress")
 	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "on ports 80/TCP", "target 8080/TCP",
 		"namespace ingress-nginx labels: app.kubernetes.io/name=ingress-nginx,kubernetes.io/metadata.name=ingress-nginx")
+}
+
+// TestNetpolIngressControllerBreaksOnlyItsPaths is QA defect 6: with a
+// default-deny, an allow-intra for the namespace's own pods and an
+// allow-api for the controller, only the web backend's paths break; the api
+// path and the Services no Ingress routes to (postgres, cache) stay healthy.
+func TestNetpolIngressControllerBreaksOnlyItsPaths(t *testing.T) {
+	s := loadCase(t, "testdata/netpol-blocks-ingress-controller/bad-allow-intra.yaml")
+	res, err := diagnose.Engine{Checks: backLayerChecks()}.Run(s, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"Ingress/shop/web shop.example.com/":      true,
+		"Ingress/shop/fallback (default backend)": true,
+		"Ingress/shop/web shop.example.com/api":   false,
+		"Service/shop/postgres":                   false,
+		"Service/shop/cache":                      false,
+	}
+	for _, tr := range res.Traces {
+		broken, ok := want[tr.Entry]
+		if !ok {
+			continue
+		}
+		delete(want, tr.Entry)
+		if tr.Broken() != broken {
+			t.Errorf("%s: broken=%v, want %v (root cause %q)", tr.Entry, tr.Broken(), broken, tr.RootCause)
+		}
+		if broken && tr.RootCause != "netpol-blocks-ingress-controller NetworkPolicy/shop/default-deny" {
+			t.Errorf("%s: root cause %q", tr.Entry, tr.RootCause)
+		}
+	}
+	for entry := range want {
+		t.Errorf("no trace %s", entry)
+	}
 }
 
 func TestNetpolEgressDNSFix(t *testing.T) {

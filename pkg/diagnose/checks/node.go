@@ -46,8 +46,20 @@ func runNodeNotReady(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				}
 			}
 		}
-		r.Report(nodeNotReadyFinding(s, n, ready, byNode[n.Name]))
+		r.Report(nodeNotReadyFinding(s, n, ready, byNode[n.Name], nodeNoneReady(s)))
 	}
+}
+
+// nodeNoneReady reports whether no Node of the input is Ready: then no pod
+// can be scheduled or run anywhere (a cluster whose CNI never came up), so
+// a NotReady node is an outage even with no pod on it.
+func nodeNoneReady(s *snapshot.Snapshot) bool {
+	for _, n := range s.Nodes {
+		if c := nodeCondition(n, corev1.NodeReady); c == nil || c.Status == corev1.ConditionTrue {
+			return false
+		}
+	}
+	return true
 }
 
 func nodeCondition(n *corev1.Node, t corev1.NodeConditionType) *corev1.NodeCondition {
@@ -59,7 +71,7 @@ func nodeCondition(n *corev1.Node, t corev1.NodeConditionType) *corev1.NodeCondi
 	return nil
 }
 
-func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.NodeCondition, pods []*corev1.Pod) diagnose.Finding {
+func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.NodeCondition, pods []*corev1.Pod, noneReady bool) diagnose.Finding {
 	ref := snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n.Name}
 	line := fmt.Sprintf("condition Ready=%s", ready.Status)
 	if ready.Reason != "" {
@@ -103,12 +115,16 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	sort.Strings(names)
 	sev := diagnose.SeverityError
 	symptom := fmt.Sprintf("node %s is NotReady: the %d pod(s) on it are marked not ready and dropped from their Services' endpoints, then evicted", n.Name, len(pods))
-	if len(pods) == 0 {
+	switch {
+	case len(pods) == 0 && noneReady:
+		ev = append(ev, fmt.Sprintf("pods on the node: none in the input; none of the %d node(s) is Ready", len(s.Nodes)))
+		symptom = fmt.Sprintf("node %s is NotReady, and so is every other node: no pod can be scheduled anywhere, so nothing in the cluster serves", n.Name)
+	case len(pods) == 0:
 		ev = append(ev, "pods on the node: none in the input")
 		// Nothing the input shows runs there: capacity is lost, no path is.
 		sev = diagnose.SeverityWarning
 		symptom = fmt.Sprintf("node %s is NotReady: nothing can be scheduled on it", n.Name)
-	} else {
+	default:
 		ev = append(ev, fmt.Sprintf("%d pod(s) on the node: %s", len(pods), backJoinLimit(names, nodeMaxPods)))
 	}
 

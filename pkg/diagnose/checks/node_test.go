@@ -25,3 +25,16 @@ func TestNodeNotReadyEvidence(t *testing.T) {
 	}
 	backWant(t, "cause", f.Cause, "cni plugin not initialized")
 }
+
+// TestNodeNoneReadyIsAnOutage: with every node NotReady nothing can be
+// scheduled, so an empty NotReady node is an error too, and the Pending pod
+// points at the nodes.
+func TestNodeNoneReadyIsAnOutage(t *testing.T) {
+	f := backFinding(t, nodeNotReady, "node-not-ready/bad-no-node-ready.yaml", "Node/cp-1")
+	if f.Severity != diagnose.SeverityError {
+		t.Errorf("severity %s, want error: no node is Ready", f.Severity)
+	}
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "none of the 2 node(s) is Ready")
+	p := backFinding(t, podPending, "node-not-ready/bad-no-node-ready.yaml", "Pod/kube-system/coredns-7db6d8ff4d-5czzt")
+	backWant(t, "cause", p.Cause, "the nodes are what to repair")
+}

@@ -75,30 +75,54 @@ func TestProbePortExplainsNotReady(t *testing.T) {
 func TestPodReadinessProbePortSeverity(t *testing.T) {
 	for _, tc := range []struct {
 		file, ref string
-		sev       diagnose.Severity
+		container string
 		fix       string
 	}{
-		// Manifest, numeric port: the app might listen there undeclared.
-		{"pod-readiness-probe-port/bad-manifest.yaml", "Deployment/default/api", diagnose.SeverityWarning,
-			`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`},
 		// A named port the container does not define can never resolve.
-		{"pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", diagnose.SeverityError,
+		{"pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", "es",
 			"kubectl edit statefulset search -n data"},
 		// A running pod that is not ready, with connection refused.
-		{"pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", diagnose.SeverityError,
+		{"pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", "app",
 			"kubectl patch deployment api -n default"},
 	} {
 		f := backFinding(t, podReadinessProbePort, tc.file, tc.ref)
-		if f.Severity != tc.sev {
-			t.Errorf("%s: severity %s, want %s", tc.ref, f.Severity, tc.sev)
+		if f.Severity != diagnose.SeverityError {
+			t.Errorf("%s: severity %s, want error", tc.ref, f.Severity)
 		}
-		if f.Layer != diagnose.LayerContainer {
-			t.Errorf("%s: layer %s, want container (below pod-not-ready)", tc.ref, f.Layer)
+		if f.Layer != diagnose.LayerContainer || f.Container != tc.container {
+			t.Errorf("%s: layer %s container %q, want container layer, container %q", tc.ref, f.Layer, f.Container, tc.container)
 		}
 		backWant(t, tc.ref+" fix", f.Fix, tc.fix)
 	}
 	f := backFinding(t, podReadinessProbePort, "pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search")
 	backWant(t, "cause", f.Cause, `names port "health"`, "9200/TCP (http), 9300/TCP (transport)")
+}
+
+// TestProbePortBlamesTheAppNotTheReadySidecar is QA defect 3: a Ready
+// native sidecar probing an undeclared port is not the cause; the app
+// container, refused on its probe port, is — and the fix patches the app's
+// probe to the port its startup probe uses, not the metrics port.
+func TestProbePortBlamesTheAppNotTheReadySidecar(t *testing.T) {
+	got := runCheckFile(t, podReadinessProbePort, filepath.Join("testdata", "pod-readiness-probe-port", "bad-sidecar-dump.yaml"))
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1 (the app container only)", len(got))
+	}
+	f := got[0]
+	if f.Container != "app" {
+		t.Errorf("container %q, want app", f.Container)
+	}
+	backWant(t, "cause", f.Cause, "port 8081", "container app", "connection refused")
+	if strings.Contains(f.Cause, "envoy") || strings.Contains(f.Fix, "initContainers") {
+		t.Errorf("envoy blamed: cause %q fix %q", f.Cause, f.Fix)
+	}
+	backWant(t, "fix", f.Fix, "kubectl patch deployment web -n shop --type=json",
+		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+		"suggested probe port: 8080 (http), the declared port the startupProbe of container app reaches",
+		`dial tcp 10.244.0.17:8081: connect: connection refused`)
+
+	nr := backFinding(t, podNotReady, "pod-readiness-probe-port/bad-sidecar-dump.yaml", "Pod/shop/web-5d8f7c9b6-ax7q2")
+	backWant(t, "pod-not-ready cause", nr.Cause, "readiness probe of container app never passes")
 }
 
 func TestPodPendingQuotesTheScheduler(t *testing.T) {
@@ -107,7 +131,14 @@ func TestPodPendingQuotesTheScheduler(t *testing.T) {
 	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"Event Warning FailedScheduling (x18): 0/3 nodes are available",
 		"requests: app cpu=4 memory=2Gi")
-	backWant(t, "fix", f.Fix, "kubectl edit deployment api -n default")
+	// Without the nodes' capacity the value is a placeholder that says what
+	// to put.
+	backWant(t, "fix", f.Fix, "kubectl set resources deployment/api -c app '--requests=cpu=<at most the cpu a node has free>' -n default")
+
+	f = backFinding(t, podPending, "pod-pending/bad-insufficient-cpu-dump.yaml", "Pod/shop/report-6c9f8d7b5-k2m4n")
+	backWant(t, "fix", f.Fix, "kubectl set resources deployment/report -c app --requests=cpu=1500m -n shop")
+	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "container app requests cpu=3500m (pod total 4)",
+		"node node-a has the most free: 2 of allocatable cpu is not requested by its pods")
 
 	f = backFinding(t, podPending, "pod-pending/bad-sandbox.yaml", "Pod/default/web-0")
 	backWant(t, "cause", f.Cause, "FailedCreatePodSandBox", `plugin type="calico" failed`)

@@ -132,7 +132,10 @@ func serviceWorkloadFix(s *snapshot.Snapshot, w snapshot.Workload, set map[strin
 		if o.Line > 0 {
 			where += fmt.Sprintf(" (document starting at line %d)", o.Line)
 		}
-		return diagnose.Kubectl("apply", "-f", o.File), fmt.Sprintf("in %s, %s of %s, then apply the file", where, change, w.Ref)
+		// -n keeps the namespace the diagnosis put the object in when the
+		// file names none (`diagnose -f app.yaml -n shop`); it is harmless
+		// when the file names the same one.
+		return diagnose.Kubectl("apply", "-f", o.File, "-n", w.Ref.Namespace), fmt.Sprintf("in %s, %s of %s, then apply the file", where, change, w.Ref)
 	}
 	return diagnose.MergePatchCmd(w.Ref, serviceTemplateLabelsPatch(w.Ref.Kind, set)), change + " of " + w.Ref.String()
 }
@@ -567,9 +570,12 @@ func serviceJudgePorts(svc *corev1.Service, pods []*corev1.Pod) []servicePortVer
 				v.otherProto = other.Protocol()
 			case target.Type == intstr.String:
 				v.missing = append(v.missing, p)
-			case len(ports) == 0 || probes[j][target.IntVal]:
-				// Nothing declared, or a probe reaches the port: the app
-				// listens where the input cannot see.
+			case len(snapshot.AppPorts(p)) == 0 || probes[j][target.IntVal]:
+				// A numeric targetPort is valid declared or not: it is only
+				// judged when the app containers declare where they serve.
+				// Without such a port (only a mesh proxy's or a metrics
+				// port), or with a probe on the target, the app listens
+				// where the input cannot see.
 				v.serving++
 			default:
 				v.missing = append(v.missing, p)
@@ -684,14 +690,16 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 
 // serviceSuggestTarget proposes a targetPort for a port that resolves
 // nowhere: a declared name close to the one given, or the one port (same
-// number and protocol) every pod that lacks the target declares.
+// number and protocol) every pod that lacks the target declares. Only the
+// app containers' client ports are candidates: retargeting a Service to a
+// mesh proxy's or a metrics port sends its clients to the wrong server.
 func serviceSuggestTarget(v servicePortVerdict) (any, string, bool) {
 	target := snapshot.TargetPortOf(v.sp)
 	proto := frontProto(v.sp.Protocol)
 	if target.Type == intstr.String {
 		names := map[string]bool{}
 		for _, p := range v.missing {
-			for _, d := range snapshot.DeclaredPorts(p) {
+			for _, d := range snapshot.AppPorts(p) {
 				if d.Port.Name != "" && d.Protocol() == proto {
 					names[d.Port.Name] = true
 				}
@@ -708,7 +716,7 @@ func serviceSuggestTarget(v servicePortVerdict) (any, string, bool) {
 	var only *snapshot.DeclaredPort
 	for _, p := range v.missing {
 		var mine []snapshot.DeclaredPort
-		for _, d := range snapshot.DeclaredPorts(p) {
+		for _, d := range snapshot.AppPorts(p) {
 			if d.Protocol() == proto {
 				mine = append(mine, d)
 			}
@@ -740,6 +748,12 @@ func runServiceNoSelectorNoEndpoints(s *snapshot.Snapshot, r *diagnose.Reporter)
 		ref := snapshot.Ref(snapshot.KindService, svc)
 		if !s.Knows(snapshot.KindEndpoints, ns) && !s.Knows(snapshot.KindEndpointSlice, ns) {
 			r.NotChecked(ref, fmt.Sprintf("Service has no selector and the input has no Endpoints or EndpointSlices in namespace %s", ns))
+			continue
+		}
+		if !has && ns == metav1.NamespaceDefault && svc.Name == "kubernetes" {
+			// The API server itself keeps the endpoints of this Service
+			// current; a cluster that answered for the dump has them.
+			r.NotChecked(ref, "the input holds no Endpoints of Service default/kubernetes, which the API server maintains")
 			continue
 		}
 		evidence := []string{"spec.selector: not set, so no controller computes endpoints: they must be created by hand or by another controller"}

@@ -43,7 +43,7 @@ func TestSelectorLab1(t *testing.T) {
 	frontHasEvidence(t, f, "alternative: patch the Service selector")
 	// The Deployment as written is rejected by the API server, so the fix
 	// is to correct the manifest and apply it.
-	if want := "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml"; f.Fix != want {
+	if want := "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default"; f.Fix != want {
 		t.Errorf("fix %q, want %q", f.Fix, want)
 	}
 	frontHasEvidence(t, f, "set app: api under spec.template.metadata.labels of Deployment/default/api")
@@ -149,5 +149,15 @@ func TestTargetPortPartialIsWarning(t *testing.T) {
 	}
 	if !strings.Contains(f.Cause, "also selects pods of Deployment/default/frontend") {
 		t.Errorf("cause %q", f.Cause)
+	}
+}
+
+// TestTargetPortNeverSuggestsASidecarPort: with a mesh proxy and a metrics
+// port beside the app's port, the fix retargets to the app's port only.
+func TestTargetPortNeverSuggestsASidecarPort(t *testing.T) {
+	f := frontOne(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-sidecar-ports.yaml")
+	frontHasEvidence(t, f, "the pods declare one TCP port: 9080 in container ratings")
+	if !strings.Contains(f.Fix, `"path":"/spec/ports/0/targetPort","value":9080`) {
+		t.Errorf("fix %q does not retarget to the app's 9080", f.Fix)
 	}
 }

@@ -1,0 +1,106 @@
+package incidentgen
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/incidents from the corpus")
+
+const corpusDir = "../../testdata/incidents"
+
+// TestCorpusUpToDate keeps testdata/incidents in step with the corpus: each
+// incident's state.yaml and expected.yaml, and the README, must be exactly
+// what the generator produces (run with -update to rewrite them).
+func TestCorpusUpToDate(t *testing.T) {
+	incidents := Corpus()
+	seen := map[string]bool{}
+	for i := range incidents {
+		in := &incidents[i]
+		if seen[in.Name] {
+			t.Fatalf("incident %s defined twice", in.Name)
+		}
+		seen[in.Name] = true
+		state, err := in.State()
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp, err := in.ExpectedYAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(corpusDir, in.Name)
+		compare(t, filepath.Join(dir, "state.yaml"), state)
+		compare(t, filepath.Join(dir, "expected.yaml"), exp)
+	}
+	compare(t, filepath.Join(corpusDir, "README.md"), README(incidents))
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !seen[e.Name()] {
+			if *update {
+				if err := os.RemoveAll(filepath.Join(corpusDir, e.Name())); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			t.Errorf("%s is not in the corpus (run with -update to remove it)", e.Name())
+		}
+	}
+}
+
+func compare(t *testing.T, path string, want []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%v (run go test ./internal/incidentgen -update)", err)
+		return
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale (run go test ./internal/incidentgen -update)", path)
+	}
+}
+
+// TestStatesLoad checks that every state decodes with hopscope's own loader
+// as a whole-cluster dump, and that the incident metadata is complete.
+func TestStatesLoad(t *testing.T) {
+	url := regexp.MustCompile(`^https://\S+$`)
+	for _, in := range Corpus() {
+		t.Run(in.Name, func(t *testing.T) {
+			state, err := in.State()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Check == "" || in.Object == "" || in.Layer == "" || in.Summary == "" || in.Story == "" || !url.MatchString(in.Source) {
+				t.Errorf("incomplete metadata: %+v", in)
+			}
+			s, err := source.Files{Paths: []string{"-"}, Stdin: bytes.NewReader(state)}.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.ClusterDump() {
+				t.Errorf("state is not recognised as a whole-cluster dump")
+			}
+			if s.SkippedTotal() != 0 {
+				t.Errorf("loader skipped %v", s.Skipped)
+			}
+		})
+	}
+}

@@ -1,0 +1,342 @@
+package diagnose_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/internal/incidentgen"
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// The incident corpus (testdata/incidents, see its README) holds real-world
+// networking incidents nobody tuned hopscope to. Each must be diagnosed the
+// way an on-call engineer needs it: the root cause first, exit 1, and no
+// error about anything the incident does not involve.
+
+const incidentsDir = "../../testdata/incidents"
+
+// minIncidents is the size the corpus must keep.
+const minIncidents = 40
+
+// incidentExpectation is testdata/incidents/NAME/expected.yaml.
+type incidentExpectation struct {
+	Check   string   `json:"check"`
+	Object  string   `json:"object"`
+	Layer   string   `json:"layer"`
+	Family  string   `json:"family"`
+	Source  string   `json:"source"`
+	Summary string   `json:"summary"`
+	Related []string `json:"related"`
+}
+
+type incidentRun struct {
+	name   string
+	want   incidentExpectation
+	snap   *snapshot.Snapshot
+	result *diagnose.Result
+	err    error
+}
+
+var (
+	incidentsOnce sync.Once
+	incidentRuns  []incidentRun
+	incidentsErr  error
+)
+
+// runIncidents diagnoses every incident once per test binary; both tests
+// below read the results.
+func runIncidents(t *testing.T) []incidentRun {
+	t.Helper()
+	incidentsOnce.Do(func() {
+		files, err := filepath.Glob(filepath.Join(incidentsDir, "*", "expected.yaml"))
+		if err != nil {
+			incidentsErr = err
+			return
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			dir := filepath.Dir(f)
+			run := incidentRun{name: filepath.Base(dir)}
+			data, err := os.ReadFile(f)
+			if err == nil {
+				err = yaml.UnmarshalStrict(data, &run.want)
+			}
+			if err == nil {
+				run.snap, err = source.Files{Paths: []string{filepath.Join(dir, "state.yaml")}}.Load()
+			}
+			if err == nil {
+				run.result, err = diagnose.Engine{Checks: checks.All()}.Run(run.snap, diagnose.Options{})
+			}
+			if err != nil {
+				run.err = fmt.Errorf("%s: %w", dir, err)
+			}
+			incidentRuns = append(incidentRuns, run)
+		}
+	})
+	if incidentsErr != nil {
+		t.Fatal(incidentsErr)
+	}
+	return incidentRuns
+}
+
+// TestIncidents holds the engine to the corpus. For every incident:
+//   - the expected finding (check, object, layer) is reported first;
+//   - the result is an error-level result, so the CLI exits 1;
+//   - no other error-level finding names an unrelated object (see related).
+//
+// It logs a scoreboard of how many incidents were right first.
+func TestIncidents(t *testing.T) {
+	runs := runIncidents(t)
+	if len(runs) < minIncidents {
+		t.Errorf("the corpus has %d incidents, want at least %d", len(runs), minIncidents)
+	}
+	right := 0
+	var misses []string
+	for _, run := range runs {
+		ok := t.Run(run.name, func(t *testing.T) {
+			if run.err != nil {
+				t.Fatal(run.err)
+			}
+			checkIncident(t, run)
+		})
+		if ok {
+			right++
+		} else {
+			misses = append(misses, run.name)
+		}
+	}
+	t.Logf("scoreboard: %d/%d incidents diagnosed right first", right, len(runs))
+	for _, m := range misses {
+		t.Logf("  miss: %s", m)
+	}
+}
+
+func checkIncident(t *testing.T, run incidentRun) {
+	res, want := run.result, run.want
+	if want.Check == "" || want.Object == "" || want.Layer == "" || !strings.HasPrefix(want.Source, "https://") {
+		t.Fatalf("expected.yaml is incomplete: %+v", want)
+	}
+	dump := func() {
+		for i, f := range res.Findings {
+			t.Logf("  #%d %s %s %s (%s): %s", i+1, f.Severity, f.Check, f.Object, f.Layer, f.Cause)
+		}
+	}
+	if len(res.Findings) == 0 {
+		t.Fatalf("no findings; want %s on %s first", want.Check, want.Object)
+	}
+	first := res.Findings[0]
+	if first.Check != want.Check || first.Object.String() != want.Object || string(first.Layer) != want.Layer {
+		dump()
+		t.Errorf("first finding is %s on %s (%s), want %s on %s (%s)", first.Check, first.Object, first.Layer, want.Check, want.Object, want.Layer)
+	}
+	if first.Symptom == "" || first.Cause == "" || len(first.Evidence) == 0 || first.Fix == "" || first.Verify == "" {
+		t.Errorf("the first finding lacks symptom, cause, evidence, fix or verify: %+v", first)
+	}
+	if res.MaxSeverity() != diagnose.SeverityError {
+		dump()
+		t.Errorf("highest severity is %q: the CLI would not exit 1", res.MaxSeverity())
+	}
+	rel := related(run)
+	for _, f := range res.Findings {
+		if f.Severity == diagnose.SeverityError && !rel[f.Object.String()] {
+			dump()
+			t.Errorf("error %s names %s, which is not related to the incident (related: %s)", f.Check, f.Object, strings.Join(sortedKeys(rel), ", "))
+		}
+	}
+}
+
+// related decides which objects an incident involves, so that errors on
+// them are not false alarms:
+//   - the expected object and the objects listed in expected.yaml's related;
+//   - the workload family of each: a pod's owning workload, a workload's
+//     pods (a crash-looping pod and its Deployment are one fault);
+//   - every hop of every traced path that passes through one of those (the
+//     Ingress, Service, Endpoints and pods of the failing path), and their
+//     workload families in turn.
+//
+// Anything else — another app, another namespace's Service, a healthy
+// background component — is unrelated, and an error on it is a false alarm.
+func related(run incidentRun) map[string]bool {
+	s := run.snap
+	owners := map[string]string{}
+	podsOf := map[string][]string{}
+	for _, p := range s.Pods {
+		if ref, ok := s.OwnerOf(p); ok {
+			pod := s.SubjectOf(p).String()
+			owners[pod] = ref.String()
+			podsOf[ref.String()] = append(podsOf[ref.String()], pod)
+		}
+	}
+	rel := map[string]bool{}
+	var add func(obj string)
+	add = func(obj string) {
+		if rel[obj] {
+			return
+		}
+		rel[obj] = true
+		if o, ok := owners[obj]; ok {
+			add(o)
+		}
+		for _, p := range podsOf[obj] {
+			add(p)
+		}
+	}
+	add(run.want.Object)
+	for _, r := range run.want.Related {
+		add(r)
+	}
+	seeds := map[string]bool{}
+	for k := range rel {
+		seeds[k] = true
+	}
+	for _, tr := range run.result.Traces {
+		through := false
+		for _, h := range tr.Hops {
+			through = through || seeds[h.Object.String()]
+		}
+		if !through {
+			continue
+		}
+		for _, h := range tr.Hops {
+			add(h.Object.String())
+		}
+	}
+	return rel
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEveryCheckExercised requires each registered check to be exercised by
+// at least one incident (it reports a finding on some incident) or by its
+// own table-test cases in pkg/diagnose/checks/testdata/<id>/.
+func TestEveryCheckExercised(t *testing.T) {
+	runs := runIncidents(t)
+	seen := map[string][]string{}
+	for _, run := range runs {
+		if run.result == nil {
+			continue
+		}
+		for _, f := range run.result.Findings {
+			seen[f.Check] = append(seen[f.Check], run.name)
+		}
+	}
+	var byIncident, byTable int
+	for _, c := range checks.All() {
+		if len(seen[c.ID]) > 0 {
+			byIncident++
+			continue
+		}
+		bad, _ := filepath.Glob(filepath.Join("checks", "testdata", c.ID, "bad-*.yaml"))
+		if len(bad) == 0 {
+			t.Errorf("check %s is exercised by no incident and has no table test case", c.ID)
+			continue
+		}
+		byTable++
+	}
+	t.Logf("%d checks exercised by incidents, %d only by their table tests", byIncident, byTable)
+}
+
+// The real-world apps (testdata/realworld) are healthy: neither their
+// manifests nor the cluster state they produce once running may yield an
+// error, and every warning must be listed, with why it is fair, in
+// testdata/realworld/README.md.
+
+const realworldDir = "../../testdata/realworld"
+
+// realWorldFindings diagnoses every real-world file in both forms and
+// returns the non-error findings as README rows "file | form | check |
+// object", failing on any error.
+func realWorldFindings(t *testing.T) map[string]bool {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(realworldDir, "*.yaml"))
+	if len(files) < 7 {
+		t.Fatalf("found %d real-world manifests, want the 4 shared ones and 3 more", len(files))
+	}
+	rows := map[string]bool{}
+	for _, file := range files {
+		name := filepath.Base(file)
+		manifests, err := source.Files{Paths: []string{file}}.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		state, err := incidentgen.FromManifests(manifests).Render("healthy cluster state for " + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump := snapshot.New()
+		if err := source.DecodeBytes(dump, name+" (running)", state, ""); err != nil {
+			t.Fatalf("%s: the generated state does not load: %v", name, err)
+		}
+		dump.Index()
+		if !dump.ClusterDump() {
+			t.Fatalf("%s: the generated state is not a whole-cluster dump", name)
+		}
+		for form, s := range map[string]*snapshot.Snapshot{"manifests": manifests, "state": dump} {
+			res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range res.Findings {
+				switch f.Severity {
+				case diagnose.SeverityError:
+					t.Errorf("%s (%s): error %s on %s: %s %v", name, form, f.Check, f.Object, f.Cause, f.Evidence)
+				case diagnose.SeverityWarning:
+					rows[strings.Join([]string{name, form, f.Check, f.Object.String()}, " | ")] = true
+				}
+			}
+		}
+	}
+	return rows
+}
+
+// TestRealWorldAppsStayQuiet checks both forms of every real-world app and
+// that testdata/realworld/README.md lists exactly the warnings they get.
+func TestRealWorldAppsStayQuiet(t *testing.T) {
+	got := realWorldFindings(t)
+	data, err := os.ReadFile(filepath.Join(realworldDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) < 5 || !strings.HasSuffix(strings.TrimSpace(cells[0]), ".yaml") {
+			continue
+		}
+		var key []string
+		for _, c := range cells[:4] {
+			key = append(key, strings.Trim(strings.TrimSpace(c), "`"))
+		}
+		listed[strings.Join(key, " | ")] = true
+	}
+	for _, row := range sortedKeys(got) {
+		if !listed[row] {
+			t.Errorf("warning not explained in testdata/realworld/README.md: | %s | (why it is fair) |", row)
+		}
+	}
+	for _, row := range sortedKeys(listed) {
+		if !got[row] {
+			t.Errorf("testdata/realworld/README.md lists a warning that no longer occurs: %s", row)
+		}
+	}
+	if !t.Failed() {
+		t.Logf("%d warnings on real-world apps, all explained", len(got))
+	}
+}
