@@ -201,8 +201,3 @@ func ingressFor(ns, name, class, host string, paths ...networkingv1.HTTPIngressP
 func route(path, svc string, port int32) networkingv1.HTTPIngressPath {
 	return networkingv1.HTTPIngressPath{Path: path, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Number: port}}}}
 }
-
-// routeNamed is an Ingress path to a Service port name.
-func routeNamed(path, svc, port string) networkingv1.HTTPIngressPath {
-	return networkingv1.HTTPIngressPath{Path: path, Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Name: port}}}}
-}

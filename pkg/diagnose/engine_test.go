@@ -70,7 +70,6 @@ func fakeCheck(id string, layer Layer, symptom bool, objects ...snapshot.ObjectR
 }
 
 var (
-	ingRef = snapshot.ObjectRef{Kind: "Ingress", Namespace: "default", Name: "web"}
 	svcRef = snapshot.ObjectRef{Kind: "Service", Namespace: "default", Name: "api"}
 	epRef  = snapshot.ObjectRef{Kind: "Endpoints", Namespace: "default", Name: "api"}
 	pod1   = snapshot.ObjectRef{Kind: "Pod", Namespace: "default", Name: "api-1"}

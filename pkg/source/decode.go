@@ -1,7 +1,5 @@
 package source
 
-//lint:file-ignore SA1019 core/v1 Endpoints are deprecated but still served, and dumps carry them; hopscope reads them beside EndpointSlices.
-
 import (
 	"encoding/json"
 	"fmt"

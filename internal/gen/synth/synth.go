@@ -13,8 +13,6 @@
 // writes what `kubectl get -A -o yaml` prints for such a cluster.
 package synth
 
-//lint:file-ignore SA1019 core/v1 Endpoints are deprecated but still served, and dumps carry them; hopscope reads them beside EndpointSlices.
-
 import (
 	"fmt"
 	"math/rand/v2"
