@@ -75,7 +75,7 @@ func (o *DemoOptions) Run() error {
 	}
 	if o.Output == "text" {
 		fmt.Fprintln(o.Out, "\nEvery example above is broken on purpose. Next: the same diagnosis live on a local cluster —")
-		fmt.Fprintln(o.Out, "  go run ./testenv/cmd/hopscope-lab demo     (first build ~12 min on 2 cores, then seconds)")
+		fmt.Fprintln(o.Out, "  cd testenv && go run ./cmd/hopscope-lab demo     (first build ~12 min on 2 cores, then seconds)")
 	}
 	if worst.Rank() >= diagnose.SeverityError.Rank() {
 		return &ExitError{Code: ExitFindings}
