@@ -123,7 +123,7 @@ func (o *DiagnoseOptions) Complete(cmd *cobra.Command) error {
 		}
 		o.namespace = ns
 	}
-	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces}
+	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: o.ErrOut}
 	o.loadSnapshot = live.Load
 	return nil
 }

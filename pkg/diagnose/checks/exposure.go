@@ -246,7 +246,16 @@ func exposureProbeFix(s *snapshot.Snapshot, g frontPodGroup, svc *corev1.Service
 			// number changes.
 			v := intstr.FromString(declared.Port.Name)
 			port = &v
-		case declared == nil || declared.Container == container:
+		case declared == nil:
+			// The Service targets a port the container does not declare;
+			// when it declares exactly one TCP port, that is where the app
+			// listens, and the probe must not inherit the Service's mistake.
+			v := intstr.FromInt32(n)
+			if only, ok := exposureOnlyTCPPort(p, container); ok {
+				v = intstr.FromInt32(only)
+			}
+			port = &v
+		case declared.Container == container:
 			v := intstr.FromInt32(n)
 			port = &v
 		default:
@@ -388,4 +397,23 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Origin:   frontOrigin(s, ref),
 		})
 	}
+}
+
+// exposureOnlyTCPPort returns the container's single declared TCP port.
+func exposureOnlyTCPPort(p *corev1.Pod, container string) (int32, bool) {
+	for _, c := range p.Spec.Containers {
+		if c.Name != container {
+			continue
+		}
+		var tcp []int32
+		for _, cp := range c.Ports {
+			if frontProto(cp.Protocol) == corev1.ProtocolTCP {
+				tcp = append(tcp, cp.ContainerPort)
+			}
+		}
+		if len(tcp) == 1 {
+			return tcp[0], true
+		}
+	}
+	return 0, false
 }

@@ -1,0 +1,79 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+func decode(t *testing.T, yaml string, live bool) *snapshot.Snapshot {
+	t.Helper()
+	s := snapshot.New()
+	if err := source.DecodeBytes(s, "case.yaml", []byte(yaml), ""); err != nil {
+		t.Fatal(err)
+	}
+	if live {
+		s.Live = true
+		for _, k := range []string{snapshot.KindPod, snapshot.KindService, snapshot.KindDeployment, snapshot.KindEndpoints} {
+			s.Listed[k] = true
+		}
+	}
+	s.Index()
+	return s
+}
+
+// A live scan listed pods: a Service in a namespace with none selects
+// nothing for certain, which is a finding, not "not checked".
+func TestSelectorOnAnEmptyLiveNamespace(t *testing.T) {
+	s := decode(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: api-svc, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+`, true)
+	c := ByID("service-selector-matches-no-pods")
+	r := diagnose.NewReporter(c)
+	c.Run(s, r)
+	if len(r.Findings()) != 1 {
+		t.Fatalf("findings %v, not checked %v", r.Findings(), r.NotCheckedItems())
+	}
+}
+
+// The readiness probe suggested for a LoadBalancer's pods goes to the port
+// the container declares, not to the Service's wrong targetPort.
+func TestLBProbeFixUsesTheDeclaredPort(t *testing.T) {
+	s := decode(t, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: default}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - {name: app, image: hashicorp/http-echo:0.2.3, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb-svc, namespace: default}
+spec:
+  type: LoadBalancer
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8081}]
+`, false)
+	c := ByID("exposure-lb-no-readiness-probe")
+	r := diagnose.NewReporter(c)
+	c.Run(s, r)
+	if len(r.Findings()) != 1 {
+		t.Fatalf("findings %v", r.Findings())
+	}
+	if fix := r.Findings()[0].Fix; !strings.Contains(fix, `"port":8080`) {
+		t.Fatalf("fix probes the wrong port: %s", fix)
+	}
+}

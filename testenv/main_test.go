@@ -1,0 +1,37 @@
+package testenv_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hopscope/hopscope/testenv"
+)
+
+// cluster is the one control plane every test of this binary shares;
+// tests isolate themselves by namespace.
+var cluster *testenv.Cluster
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var log io.Writer
+	if os.Getenv("HOPSCOPE_LAB_LOG") != "" {
+		log = os.Stderr
+	}
+	start := time.Now()
+	c, err := testenv.Start(context.Background(), testenv.Options{Log: log})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start local cluster: %v\n", err)
+		return 1
+	}
+	defer c.Stop()
+	fmt.Fprintf(os.Stderr, "local cluster ready in %s\n", time.Since(start).Round(10*time.Millisecond))
+	cluster = c
+	return m.Run()
+}
