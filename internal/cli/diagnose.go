@@ -124,6 +124,9 @@ func (o *DiagnoseOptions) Complete(cmd *cobra.Command) error {
 		o.namespace = ns
 	}
 	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: o.ErrOut}
+	if len(o.Entries) > 0 {
+		live.Kinds = source.TraceKinds(o.Entries)
+	}
 	o.loadSnapshot = live.Load
 	return nil
 }

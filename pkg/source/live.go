@@ -68,6 +68,10 @@ type Live struct {
 	PageSize int64
 	// Workers bounds concurrent LISTs; 4 when zero.
 	Workers int
+	// Kinds, when set, limits the scan to these kinds (snapshot.Kind*
+	// names); the others are not listed and checks that need them say "not
+	// checked". A trace sets it to what its path can use (TraceKinds).
+	Kinds map[string]bool
 	// Warnings receives the API server's warnings ("Warning: ..." lines,
 	// each once), as kubectl prints them; nil drops them. The deprecation
 	// warning for v1 Endpoints is never shown: the scan reads Endpoints on
@@ -176,7 +180,17 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", sc.server, err)
 	}
-	listings := plan(kinds(cs, md), sc.namespace)
+	ks := kinds(cs, md)
+	if l.Kinds != nil {
+		kept := ks[:0]
+		for _, k := range ks {
+			if l.Kinds[k.kind] {
+				kept = append(kept, k)
+			}
+		}
+		ks = kept
+	}
+	listings := plan(ks, sc.namespace)
 	results, err := l.run(ctx, sc, listings)
 	if err != nil {
 		return nil, err
@@ -508,4 +522,32 @@ func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
 			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindCronJob)), nil
 		}},
 	}
+}
+
+// TraceKinds is what a trace of entries reads: the Service layers and what
+// the pods below need (owners for fixes, nodes, policies and the namespaces
+// their selectors name, Events as evidence), plus Ingresses, their classes
+// and TLS Secrets' metadata only when an entry starts at an Ingress (an
+// ingress/NAME or a URL). ConfigMaps, Jobs and CronJobs are never on a
+// traced path and are not read.
+func TraceKinds(entries []string) map[string]bool {
+	out := map[string]bool{}
+	for _, k := range []string{
+		snapshot.KindService, snapshot.KindEndpoints, snapshot.KindEndpointSlice, snapshot.KindPod,
+		snapshot.KindNetworkPolicy, snapshot.KindNamespace, snapshot.KindNode, snapshot.KindEvent,
+		snapshot.KindDeployment, snapshot.KindReplicaSet, snapshot.KindStatefulSet, snapshot.KindDaemonSet,
+		snapshot.KindReplicationController,
+	} {
+		out[k] = true
+	}
+	for _, e := range entries {
+		lower := strings.ToLower(e)
+		if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") ||
+			strings.HasPrefix(lower, "ingress/") || strings.HasPrefix(lower, "ingresses/") || strings.HasPrefix(lower, "ing/") {
+			out[snapshot.KindIngress] = true
+			out[snapshot.KindIngressClass] = true
+			out[snapshot.KindSecret] = true
+		}
+	}
+	return out
 }
