@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -12,6 +13,15 @@ import (
 )
 
 func main() {
+	// HOPSCOPE_CPUPROFILE=file writes a CPU profile of the whole run, so a
+	// user whose cluster is slow to diagnose can send us where time went.
+	if path := os.Getenv("HOPSCOPE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	err := cli.NewRootCommand(streams).Execute()
 	if err != nil && err.Error() != "" {
@@ -20,7 +30,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "hopscope:", err)
 		}
 	}
-	os.Exit(cli.ExitCode(err))
+	code := cli.ExitCode(err)
+	pprof.StopCPUProfile()
+	os.Exit(code)
 }
 
 func asExit(err error, target **cli.ExitError) bool {

@@ -36,6 +36,7 @@ type index struct {
 	secrets     map[nsName]*metav1.PartialObjectMetadata
 	events      map[ObjectRef][]*corev1.Event
 	replicaSets map[nsName]*appsv1.ReplicaSet
+	rsOfDeploy  map[nsName][]*appsv1.ReplicaSet
 	workloads   []Workload
 	workloadBy  map[ObjectRef]*Workload
 	present     map[string]map[string]bool // kind -> namespace ("" for cluster-scoped) -> seen
@@ -69,6 +70,7 @@ func (s *Snapshot) Index() {
 		secrets:     map[nsName]*metav1.PartialObjectMetadata{},
 		events:      map[ObjectRef][]*corev1.Event{},
 		replicaSets: map[nsName]*appsv1.ReplicaSet{},
+		rsOfDeploy:  map[nsName][]*appsv1.ReplicaSet{},
 		workloadBy:  map[ObjectRef]*Workload{},
 		present:     map[string]map[string]bool{},
 		nsSeen:      map[string]bool{},
@@ -96,6 +98,10 @@ func (s *Snapshot) Index() {
 	}
 	for _, rs := range s.ReplicaSets {
 		x.replicaSets[nsName{rs.Namespace, rs.Name}] = rs
+		if up := metav1.GetControllerOfNoCopy(rs); up != nil && up.Kind == KindDeployment {
+			k := nsName{rs.Namespace, up.Name}
+			x.rsOfDeploy[k] = append(x.rsOfDeploy[k], rs)
+		}
 	}
 	if len(s.Pods) == 0 && !s.Live && len(x.workloads) > 0 {
 		s.Pods = templatePods(x.workloads)
@@ -534,4 +540,11 @@ func (s *Snapshot) SubjectOf(p *corev1.Pod) ObjectRef {
 		}
 	}
 	return Ref(KindPod, p)
+}
+
+// ReplicaSetsOf returns the ReplicaSets a Deployment controls (its current
+// and previous revisions), in input order.
+func (s *Snapshot) ReplicaSetsOf(deployment ObjectRef) []*appsv1.ReplicaSet {
+	s.mustIndex()
+	return s.idx.rsOfDeploy[nsName{deployment.Namespace, deployment.Name}]
 }

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -337,11 +336,7 @@ func containerPreviousImage(s *snapshot.Snapshot, p *corev1.Pod, c backContainer
 		return containerRevision{}, false
 	}
 	best := containerRevision{Revision: -1}
-	for _, rs := range s.ReplicaSets {
-		ctrl := metav1.GetControllerOf(rs)
-		if rs.Namespace != p.Namespace || ctrl == nil || ctrl.Kind != snapshot.KindDeployment || ctrl.Name != owner.Name {
-			continue
-		}
+	for _, rs := range s.ReplicaSetsOf(owner) {
 		image := ""
 		for _, oc := range append(append([]corev1.Container(nil), rs.Spec.Template.Spec.InitContainers...), rs.Spec.Template.Spec.Containers...) {
 			if oc.Name == c.Spec.Name {
