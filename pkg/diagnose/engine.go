@@ -221,21 +221,12 @@ func (w *walker) allEntries() []entry {
 func ingressEntries(ing *networkingv1.Ingress) []entry {
 	base := snapshot.Ref(snapshot.KindIngress, ing).String()
 	var out []entry
-	for _, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
-			continue
+	for _, b := range snapshot.IngressBackends(ing) {
+		label := base + " (default backend)"
+		if !b.IsDefault() {
+			label = base + " " + b.Host + b.Path.Path
 		}
-		host := rule.Host
-		if host == "" {
-			host = "*"
-		}
-		for i := range rule.HTTP.Paths {
-			p := &rule.HTTP.Paths[i]
-			out = append(out, entry{label: base + " " + host + p.Path, ingress: ing, backend: &p.Backend})
-		}
-	}
-	if ing.Spec.DefaultBackend != nil {
-		out = append(out, entry{label: base + " (default backend)", ingress: ing, backend: ing.Spec.DefaultBackend})
+		out = append(out, entry{label: label, ingress: ing, backend: b.Backend})
 	}
 	if len(out) == 0 {
 		out = append(out, entry{label: base, ingress: ing})

@@ -92,29 +92,12 @@ type ingressBackendAt struct {
 // paths first, then the default backend.
 func ingressBackends(ing *networkingv1.Ingress) []ingressBackendAt {
 	var out []ingressBackendAt
-	for i, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
+	for _, b := range snapshot.IngressBackends(ing) {
+		if b.Backend.Service == nil || b.Backend.Service.Name == "" {
+			// No Service to look up: ingress-backend-invalid reports it.
 			continue
 		}
-		host := rule.Host
-		if host == "" {
-			host = "*"
-		}
-		for j := range rule.HTTP.Paths {
-			p := &rule.HTTP.Paths[j]
-			if p.Backend.Service == nil || p.Backend.Service.Name == "" {
-				// No Service to look up: ingress-backend-invalid reports it.
-				continue
-			}
-			out = append(out, ingressBackendAt{
-				Where:   fmt.Sprintf("rule host %s path %s", host, ingressPathText(p.Path)),
-				Pointer: fmt.Sprintf("/spec/rules/%d/http/paths/%d/backend", i, j),
-				Backend: &p.Backend,
-			})
-		}
-	}
-	if b := ing.Spec.DefaultBackend; b != nil && b.Service != nil && b.Service.Name != "" {
-		out = append(out, ingressBackendAt{Where: "defaultBackend", Pointer: "/spec/defaultBackend", Backend: b})
+		out = append(out, ingressBackendAt{Where: b.Where(), Pointer: b.Pointer(), Backend: b.Backend})
 	}
 	return out
 }
@@ -506,21 +489,8 @@ func runIngressBackendInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			}
 			evidence = append(evidence, where+": "+why)
 		}
-		if b := ing.Spec.DefaultBackend; b != nil {
-			check("defaultBackend", "spec.defaultBackend", b)
-		}
-		for i, rule := range ing.Spec.Rules {
-			if rule.HTTP == nil {
-				continue
-			}
-			host := rule.Host
-			if host == "" {
-				host = "*"
-			}
-			for j := range rule.HTTP.Paths {
-				p := &rule.HTTP.Paths[j]
-				check(fmt.Sprintf("rule host %s path %s", host, ingressPathText(p.Path)), fmt.Sprintf("spec.rules[%d].http.paths[%d].backend", i, j), &p.Backend)
-			}
+		for _, b := range snapshot.IngressBackends(ing) {
+			check(b.Where(), b.Field(), b.Backend)
 		}
 		if len(evidence) == 0 {
 			continue
