@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // chromium finds Debian's chromium (or a chromium-browser / google-chrome
@@ -112,6 +116,44 @@ func TestBrowserRendersBrokenHop(t *testing.T) {
 	}
 	if colours < 50 {
 		t.Errorf("only %d distinct colours: the screenshot looks blank", colours)
+	}
+}
+
+// TestBrowserShowsARealIncident renders what the real loader and engine
+// say about one incident of the corpus (a liveness probe killing a slow
+// app behind an Ingress), checks the browser marks the container as the
+// root cause, and keeps that screenshot for the README (-update).
+func TestBrowserShowsARealIncident(t *testing.T) {
+	bin := chromium(t)
+	snap, err := source.Files{Paths: []string{"../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml"}}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "incident.html")
+	if err := os.WriteFile(path, render(t, "html", res, Options{Checks: checks.All()}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := "file://" + path
+	dom := string(runChromium(t, bin, "--dump-dom", url))
+	if !regexp.MustCompile(`class="hop s-broken root" data-status="broken" data-layer="container"`).MatchString(dom) {
+		t.Errorf("the container hop is not drawn as the root cause:\n%s", dom)
+	}
+	shot := filepath.Join(t.TempDir(), "incident.png")
+	runChromium(t, bin, "--screenshot="+shot, "--window-size=1200,800", url)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	if red, amber, _ := countColours(img); red < 4000 || amber < 4000 {
+		t.Errorf("broken (%d px) or affected (%d px) hops missing from the first screen", red, amber)
 	}
 	if *update {
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "img", "report.png"), data, 0o644); err != nil {
