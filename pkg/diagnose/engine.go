@@ -874,6 +874,12 @@ func (w *walker) summary(res *Result) Summary {
 	for _, k := range kinds {
 		s.NotChecked = append(s.NotChecked, k+": "+w.s.Forbidden[k])
 	}
+	for ref, n := range w.s.Duplicates {
+		if w.inNS(ref.Namespace) {
+			s.Duplicates = append(s.Duplicates, fmt.Sprintf("%s is defined %d times in the input; the last definition is diagnosed", ref, n))
+		}
+	}
+	sort.Strings(s.Duplicates)
 	for _, ns := range w.opt.Namespaces {
 		if !slices.Contains(w.s.NamespaceNames(), ns) {
 			s.NotChecked = append(s.NotChecked, fmt.Sprintf("namespace %s: the input holds no objects in it", ns))

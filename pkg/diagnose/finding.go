@@ -199,6 +199,9 @@ type Summary struct {
 	// NotChecked lists what could not be checked and why (for example kinds
 	// the user may not list).
 	NotChecked []string `json:"notChecked,omitempty"`
+	// Duplicates lists objects the input defines more than once; the last
+	// definition is the one diagnosed.
+	Duplicates []string `json:"duplicates,omitempty"`
 }
 
 // Result is the whole outcome of a diagnosis: findings with the root causes

@@ -64,8 +64,11 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		t.printf("\n")
 	}
 
-	if s.TemplatePods || len(s.NotChecked) > 0 || s.Skipped > 0 {
+	if s.TemplatePods || len(s.NotChecked) > 0 || s.Skipped > 0 || len(s.Duplicates) > 0 {
 		t.printf("## Limits of this diagnosis\n\n")
+		for _, d := range s.Duplicates {
+			t.printf("- %s\n", mdText(d))
+		}
 		if s.TemplatePods {
 			t.printf("- The input holds no Pods: pods were made from workload templates, so labels, ports and probes were checked but runtime state (readiness, restarts) was not.\n")
 		}

@@ -264,10 +264,13 @@ func writeTextFinding(t *textWriter, v *view, f *diagnose.Finding, c palette, op
 // writeTextNotes prints what limits the diagnosis: template pods, hops and
 // kinds that could not be checked, skipped kinds.
 func writeTextNotes(t *textWriter, s diagnose.Summary, c palette) {
-	if !s.TemplatePods && len(s.NotChecked) == 0 && s.Skipped == 0 {
+	if !s.TemplatePods && len(s.NotChecked) == 0 && s.Skipped == 0 && len(s.Duplicates) == 0 {
 		return
 	}
 	t.printf("%sNOTES%s\n", c.bold, c.reset)
+	for _, d := range s.Duplicates {
+		t.printf("  - %s\n", d)
+	}
 	if s.TemplatePods {
 		t.printf("  - the input holds no Pods: pods were made from workload templates, so labels, ports and probes were checked but runtime state (readiness, restarts) was not\n")
 	}

@@ -75,6 +75,7 @@ func (s *Snapshot) Index() {
 		present:     map[string]map[string]bool{},
 		nsSeen:      map[string]bool{},
 	}
+	s.dropDuplicates()
 	s.idx = x
 	nsHasObjects := map[string]bool{}
 	seen := func(kind, ns string) {

@@ -52,3 +52,19 @@ func TestKnowsOnlyWhatTheInputHolds(t *testing.T) {
 		t.Error("a live snapshot knows what it listed")
 	}
 }
+
+func TestTheLastDefinitionOfAnObjectWins(t *testing.T) {
+	s := New()
+	first := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "d", Name: "dup"}}
+	second := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "d", Name: "dup", Labels: map[string]string{"v": "2"}}}
+	_ = s.Add(first, Origin{File: "a.yaml", Document: 1, Line: 1})
+	_ = s.Add(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "d", Name: "other"}}, Origin{})
+	_ = s.Add(second, Origin{File: "b.yaml", Document: 1, Line: 1})
+	s.Index()
+	if len(s.Services) != 2 || s.Service("d", "dup") != second || s.Services[0].Name != "other" {
+		t.Fatalf("services %v", s.Services)
+	}
+	if got := s.Duplicates[ObjectRef{Kind: KindService, Namespace: "d", Name: "dup"}]; got != 2 {
+		t.Fatalf("duplicates %v", s.Duplicates)
+	}
+}

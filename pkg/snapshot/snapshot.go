@@ -119,7 +119,13 @@ type Snapshot struct {
 	// the input had none.
 	TemplatePods bool
 
+	// Duplicates counts objects defined more than once in the input (the
+	// same kind, namespace and name in two files or documents); Index keeps
+	// the last definition, as a later `kubectl apply` would.
+	Duplicates map[ObjectRef]int
+
 	origins map[ObjectRef]Origin
+	seen    map[ObjectRef]bool
 	idx     *index
 }
 
@@ -130,6 +136,7 @@ func New() *Snapshot {
 		Forbidden: map[string]string{},
 		Skipped:   map[string]int{},
 		origins:   map[ObjectRef]Origin{},
+		seen:      map[ObjectRef]bool{},
 	}
 }
 
@@ -204,8 +211,63 @@ func (s *Snapshot) Add(obj any, origin Origin) error {
 	if origin != (Origin{}) {
 		s.origins[ref] = origin
 	}
+	if s.seen[ref] {
+		if s.Duplicates == nil {
+			s.Duplicates = map[ObjectRef]int{}
+		}
+		if s.Duplicates[ref] == 0 {
+			s.Duplicates[ref] = 1
+		}
+		s.Duplicates[ref]++
+	}
+	s.seen[ref] = true
 	s.idx = nil
 	return nil
+}
+
+// keepLast drops earlier definitions of objects defined more than once.
+func keepLast[T metav1.Object](items []T, kind string, dup map[ObjectRef]int) []T {
+	if len(dup) == 0 {
+		return items
+	}
+	last := map[ObjectRef]int{}
+	for i, o := range items {
+		last[Ref(kind, o)] = i
+	}
+	if len(last) == len(items) {
+		return items
+	}
+	out := items[:0]
+	for i, o := range items {
+		if last[Ref(kind, o)] == i {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// dropDuplicates applies keepLast to every kind.
+func (s *Snapshot) dropDuplicates() {
+	d := s.Duplicates
+	s.Pods = keepLast(s.Pods, KindPod, d)
+	s.Services = keepLast(s.Services, KindService, d)
+	s.Endpoints = keepLast(s.Endpoints, KindEndpoints, d)
+	s.EndpointSlices = keepLast(s.EndpointSlices, KindEndpointSlice, d)
+	s.Ingresses = keepLast(s.Ingresses, KindIngress, d)
+	s.IngressClasses = keepLast(s.IngressClasses, KindIngressClass, d)
+	s.NetworkPolicies = keepLast(s.NetworkPolicies, KindNetworkPolicy, d)
+	s.Namespaces = keepLast(s.Namespaces, KindNamespace, d)
+	s.Nodes = keepLast(s.Nodes, KindNode, d)
+	s.ConfigMaps = keepLast(s.ConfigMaps, KindConfigMap, d)
+	s.Secrets = keepLast(s.Secrets, KindSecret, d)
+	s.Deployments = keepLast(s.Deployments, KindDeployment, d)
+	s.StatefulSets = keepLast(s.StatefulSets, KindStatefulSet, d)
+	s.DaemonSets = keepLast(s.DaemonSets, KindDaemonSet, d)
+	s.ReplicaSets = keepLast(s.ReplicaSets, KindReplicaSet, d)
+	s.ReplicationControllers = keepLast(s.ReplicationControllers, KindReplicationController, d)
+	s.Jobs = keepLast(s.Jobs, KindJob, d)
+	s.CronJobs = keepLast(s.CronJobs, KindCronJob, d)
+	s.Events = keepLast(s.Events, KindEvent, d)
 }
 
 // Skip counts an input object whose kind hopscope does not model.
