@@ -51,6 +51,10 @@ func TestDiagnoseExitCodes(t *testing.T) {
 		{"trace service", []string{"trace", "service/api-svc", "-f", seed + "lab1-as-written.yaml"}, 1, "api-svc", ""},
 		{"trace missing", []string{"trace", "service/nope", "-f", seed + "lab1-as-written.yaml"}, 2, "", "nope"},
 		{"trace url", []string{"trace", "http://example.com/app/x", "-f", seed + "lab4-ingress.yaml"}, 1, "wrong-svc", ""},
+		{"trace without entry", []string{"trace", "-f", seed + "lab4-ingress.yaml"}, 2, "", "trace needs an entry point"},
+		{"directory without manifests", []string{"diagnose", "-f", "testdata/no-manifests"}, 2, "", "no .yaml, .yml or .json files"},
+		{"file without objects", []string{"diagnose", "-f", "testdata/no-objects.yaml"}, 2, "", "holds no Kubernetes objects"},
+		{"no kubeconfig", []string{"diagnose", "--kubeconfig", "testdata/no-objects.yaml"}, 2, "", "no kubeconfig found"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

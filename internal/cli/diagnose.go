@@ -70,7 +70,12 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		Example: `  hopscope trace ingress/app-ingress -n shop
   hopscope trace service/api-svc -f lab1.yaml
   hopscope trace http://shop.example.com/app -f dump.yaml`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("trace needs an entry point: ingress/NAME, service/NAME or an http(s) URL (see 'hopscope trace --help')")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Entries = args
 			return o.Execute(cmd, args)
@@ -115,6 +120,10 @@ func (o *DiagnoseOptions) Complete(cmd *cobra.Command) error {
 		files := source.Files{Paths: o.Files, Stdin: o.In, DefaultNamespace: o.namespace}
 		o.loadSnapshot = func(context.Context) (*snapshot.Snapshot, error) { return files.Load() }
 		return nil
+	}
+	if raw, err := o.Globals.Kube.ToRawKubeConfigLoader().RawConfig(); err == nil && len(raw.Clusters) == 0 &&
+		(o.Globals.Kube.APIServer == nil || *o.Globals.Kube.APIServer == "") && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+		return usageErrorf("no cluster to read: no kubeconfig found (KUBECONFIG is unset or empty and ~/.kube/config has no cluster) and not running in a pod; pass --kubeconfig or --context, or -f FILE to diagnose manifests and dumps")
 	}
 	if !o.explicitNS {
 		ns, _, err := o.Globals.Kube.ToRawKubeConfigLoader().Namespace()
@@ -163,6 +172,12 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("load: %w", err)}
+	}
+	if snap.ObjectCount() == 0 && snap.SkippedTotal() == 0 && len(snap.Forbidden) == 0 && len(o.Files) > 0 {
+		return usageErrorf("%s: the input holds no Kubernetes objects", strings.Join(o.Files, ", "))
+	}
+	if snap.Live && o.explicitNS && snap.Knows(snapshot.KindNamespace, "") && snap.Namespace(o.namespace) == nil {
+		return usageErrorf("namespace %q does not exist in this cluster (kubectl get namespaces lists them)", o.namespace)
 	}
 	opt := diagnose.Options{Entries: o.Entries, Namespace: o.namespace, Skip: o.Skip}
 	if o.namespace == "" {

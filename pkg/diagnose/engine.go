@@ -314,6 +314,9 @@ func (w *walker) walk(en entry) Trace {
 		svc = w.s.Service(svcRef.Namespace, svcRef.Name)
 		if svc == nil {
 			why := "not in the input"
+			if w.s.Live {
+				why = "does not exist in namespace " + svcRef.Namespace
+			}
 			if !w.s.Knows(snapshot.KindService, svcRef.Namespace) {
 				why = w.unknownWhy(snapshot.KindService, svcRef.Namespace)
 			}
@@ -688,10 +691,22 @@ func (w *walker) explainer(h Hop) *Finding {
 // ExplainedBy.
 func (w *walker) explanationOf(f *Finding) *Finding {
 	for _, ref := range f.ExplainedBy {
+		var symptom *Finding
 		for _, g := range w.idx.byObject[ref] {
-			if g != f && len(g.ExplainedBy) == 0 {
-				return g
+			if g == f || len(g.ExplainedBy) > 0 {
+				continue
 			}
+			// A pod's crash loop explains more than its not-ready symptom.
+			if c := w.idx.check[g.Check]; c != nil && c.Symptom {
+				if symptom == nil {
+					symptom = g
+				}
+				continue
+			}
+			return g
+		}
+		if symptom != nil {
+			return symptom
 		}
 	}
 	return nil

@@ -108,3 +108,19 @@ func TestRealWorldAppsHaveNoErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeDownUnderTheIngressController: the ingress controller's pods are
+// not ready because their node is NotReady; the node is the root cause, not
+// the controller (editing the controller Deployment would not help). Found
+// by QA on a dump of a healthy shop with one node gone.
+func TestNodeDownUnderTheIngressController(t *testing.T) {
+	res := diagnoseFiles(t, "testdata/qa/node-down-under-ingress-controller.yaml")
+	if first := res.Findings[0]; first.Check != "node-not-ready" || first.Object.String() != "Node/node-a" {
+		t.Fatalf("first finding %s on %s, want node-not-ready on Node/node-a", first.Check, first.Object)
+	}
+	for _, f := range res.Findings {
+		if f.Check == "ingress-controller-unavailable" && f.Object.String() == "Ingress/shop/web" {
+			t.Fatalf("the consequence is still reported: %s", f.Key())
+		}
+	}
+}

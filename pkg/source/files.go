@@ -147,6 +147,11 @@ func expand(p string) ([]string, error) {
 	if err != nil {
 		return nil, &InputError{File: p, Err: err}
 	}
+	if len(out) == 0 {
+		// A CI gate pointed at a renamed or mistyped folder must fail, not
+		// pass green on nothing.
+		return nil, &InputError{File: p, Err: errors.New("no .yaml, .yml or .json files in this directory")}
+	}
 	sort.Strings(out)
 	return out, nil
 }

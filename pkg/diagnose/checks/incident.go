@@ -783,15 +783,28 @@ func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter)
 			}
 			ev = append(ev, backEventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"BackOff", "Unhealthy", "Failed"})...)
 		}
+		// Controller pods on a NotReady node are down because of the node:
+		// then the node is the cause, and editing the controller would not
+		// help. A crash loop of the controller itself stays this finding's
+		// own cause (its evidence quotes the crash).
+		var explainedBy []snapshot.ObjectRef
+		seenNode := map[string]bool{}
+		for _, p := range pods {
+			if n := p.Spec.NodeName; n != "" && !seenNode[n] {
+				seenNode[n] = true
+				explainedBy = append(explainedBy, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n})
+			}
+		}
 		target, _ := backFixTarget(s, pods[0])
 		r.Report(diagnose.Finding{
-			Object:   ref,
-			Symptom:  "every host of the Ingress is unreachable (connection refused or timeout on the controller's address); the Ingress has no ADDRESS",
-			Cause:    fmt.Sprintf("the ingress controller for class %s (%s) is not running: none of its pods is ready, so nothing routes this Ingress", class, ctrl),
-			Evidence: ev,
-			Fix:      diagnose.EditCmd(target),
-			Verify:   backVerifyPod(s, pods[0]),
-			Origin:   backOrigin(s, ref),
+			Object:      ref,
+			ExplainedBy: explainedBy,
+			Symptom:     "every host of the Ingress is unreachable (connection refused or timeout on the controller's address); the Ingress has no ADDRESS",
+			Cause:       fmt.Sprintf("the ingress controller for class %s (%s) is not running: none of its pods is ready, so nothing routes this Ingress", class, ctrl),
+			Evidence:    ev,
+			Fix:         diagnose.EditCmd(target),
+			Verify:      backVerifyPod(s, pods[0]),
+			Origin:      backOrigin(s, ref),
 		})
 	}
 }
