@@ -77,3 +77,49 @@ spec:
 		t.Fatalf("fix probes the wrong port: %s", fix)
 	}
 }
+
+// When the Deployment's selector leaves the drifted label free, the fix
+// relabels its template (the seed's lab 1 fix), with the Service patch as
+// the alternative; lab check and lab solution then agree.
+func TestSelectorFixRelabelsWhenTheWorkloadDoesNotPinTheLabel(t *testing.T) {
+	s := decode(t, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: lab}
+spec:
+  selector: {matchLabels: {tier: backend}}
+  template:
+    metadata: {labels: {app: api-v1, tier: backend}}
+    spec: {containers: [{name: app, image: x, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api-1
+  namespace: lab
+  labels: {app: api-v1, tier: backend}
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, controller: true, uid: u1}]
+spec: {containers: [{name: app, image: x, ports: [{containerPort: 8080}]}]}
+status: {phase: Running, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-svc, namespace: lab}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+`, true)
+	c := ByID("service-selector-matches-no-pods")
+	r := diagnose.NewReporter(c)
+	c.Run(s, r)
+	if len(r.Findings()) != 1 {
+		t.Fatalf("findings %v", r.Findings())
+	}
+	f := r.Findings()[0]
+	if !strings.Contains(f.Fix, "patch deployment api") || !strings.Contains(f.Fix, `"app":"api"`) {
+		t.Fatalf("fix %s", f.Fix)
+	}
+	if !strings.Contains(strings.Join(f.Evidence, "\n"), "alternative: patch the Service selector") {
+		t.Fatalf("evidence lacks the Service alternative: %v", f.Evidence)
+	}
+}

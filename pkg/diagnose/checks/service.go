@@ -261,13 +261,28 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	// Side 2: the pods consistently carry other values; the Service changes.
 	if len(near) > 0 {
 		if patch, proposed, owner, n, ok := serviceSelectorSide(s, svc, near[0]); ok {
+			servicePatch := diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"selector": patch}})
 			evidence = append(evidence,
-				fmt.Sprintf("the pods of %s consistently carry %s: selector %s would select %d pod(s), all of %s", owner, frontSelector(proposed), frontSelector(proposed), n, owner),
-				"fix: patch the Service selector to "+frontSelector(proposed))
-			if alt := serviceRelabelAlternative(s, owner, sel, proposed); alt != "" {
-				evidence = append(evidence, alt)
+				fmt.Sprintf("the pods of %s consistently carry %s: selector %s would select %d pod(s), all of %s", owner, frontSelector(proposed), frontSelector(proposed), n, owner))
+			// When the workload's own selector leaves the differing labels
+			// free, relabelling its template is a plain patch: the
+			// Service stays as it was written (the seed's lab 1 fix). When
+			// the selector pins them (immutable), the Service is what can
+			// change without re-creating the workload.
+			if w := s.Workload(owner); w != nil && w.Template != nil && !servicePins(*w, sel, proposed) {
+				fix, howto := serviceWorkloadFix(s, *w, sel)
+				evidence = append(evidence,
+					fmt.Sprintf("%s's selector (%s) does not pin the differing labels, so its template can be relabelled in place", owner, serviceWorkloadSelectorText(*w)),
+					"fix: "+howto,
+					"alternative: patch the Service selector to "+frontSelector(proposed)+" ("+servicePatch+")")
+				f.Fix = fix
+			} else {
+				evidence = append(evidence, "fix: patch the Service selector to "+frontSelector(proposed))
+				if alt := serviceRelabelAlternative(s, owner, sel, proposed); alt != "" {
+					evidence = append(evidence, alt)
+				}
+				f.Fix = servicePatch
 			}
-			f.Fix = diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"selector": patch}})
 		}
 	}
 	f.Evidence = evidence
@@ -373,6 +388,17 @@ func serviceSelectorSide(s *snapshot.Snapshot, svc *corev1.Service, np snapshot.
 		}
 	}
 	return patch, proposed, owner, len(matched), len(matched) > 0
+}
+
+// servicePins reports whether the workload's selector requires, for a key
+// where the Service and the pods differ, the pods' value.
+func servicePins(w snapshot.Workload, want, have map[string]string) bool {
+	for k := range want {
+		if _, pinned := serviceSelectorWants(w, k); pinned && have[k] != want[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // serviceRelabelAlternative says how to fix the other side: relabel the
