@@ -71,7 +71,20 @@ func (e Engine) Run(s *snapshot.Snapshot, opt Options) (*Result, error) {
 		traces = append(traces, w.walk(en))
 	}
 	w.demoteExplainedPods()
-	res := &Result{Traces: traces, Findings: w.order(traces)}
+	findings, merged := w.groupReplicas(w.order(traces))
+	for i := range traces {
+		if k, ok := merged[traces[i].RootCause]; ok {
+			traces[i].RootCause = k
+		}
+		for j := range traces[i].Hops {
+			for n, key := range traces[i].Hops[j].Findings {
+				if k, ok := merged[key]; ok {
+					traces[i].Hops[j].Findings[n] = k
+				}
+			}
+		}
+	}
+	res := &Result{Traces: traces, Findings: findings}
 	res.Summary = w.summary(res)
 	return res, nil
 }
@@ -807,6 +820,50 @@ func (w *walker) demoteExplainedPods() {
 			w.demoted[f.Key()] = true
 		}
 	}
+}
+
+// groupReplicas merges findings that say the same thing about several
+// replicas of one workload (one check, one container, pods of one owner):
+// a template mistake in a 20-replica Deployment is one finding naming the
+// other pods, not 20. merged maps each dropped key to the kept one.
+func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]string) {
+	type groupKey struct {
+		check, container string
+		owner            snapshot.ObjectRef
+	}
+	merged = map[string]string{}
+	first := map[groupKey]int{}
+	others := map[int][]string{}
+	for _, f := range in {
+		if f.Object.Kind == snapshot.KindPod && (f.Layer == LayerPod || f.Layer == LayerContainer) {
+			if p := w.s.Pod(f.Object.Namespace, f.Object.Name); p != nil {
+				if owner, ok := w.s.OwnerOf(p); ok {
+					k := groupKey{f.Check, f.Container, owner}
+					if i, seen := first[k]; seen {
+						merged[f.Key()] = out[i].Key()
+						others[i] = append(others[i], f.Object.Name)
+						continue
+					}
+					first[k] = len(out)
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	for i, names := range others {
+		f := &out[i]
+		owner, _ := w.s.OwnerOf(w.s.Pod(f.Object.Namespace, f.Object.Name))
+		shown := names
+		if len(shown) > 5 {
+			shown = shown[:5]
+		}
+		line := fmt.Sprintf("the same on %d more pod(s) of %s: %s", len(names), owner, strings.Join(shown, ", "))
+		if len(names) > len(shown) {
+			line += fmt.Sprintf(" and %d more", len(names)-len(shown))
+		}
+		f.Evidence = append(append([]string(nil), f.Evidence...), line)
+	}
+	return out, merged
 }
 
 // order returns the findings to report: root causes of broken paths first

@@ -336,3 +336,38 @@ func TestExplainedByMovesTheRootCauseToWhatExplainsIt(t *testing.T) {
 		t.Fatalf("root cause %q", got)
 	}
 }
+
+func TestOneFindingPerWorkloadNotPerReplica(t *testing.T) {
+	s := load(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, labels: {app: api}, ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: api, controller: true, uid: u}]}
+spec: {containers: [{name: app, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-2, labels: {app: api}, ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: api, controller: true, uid: u}]}
+spec: {containers: [{name: app, image: x}]}
+`)
+	res, _ := Engine{Checks: []*Check{fakeCheck("crash", LayerContainer, false, pod1, pod2)}}.Run(s, Options{})
+	if len(res.Findings) != 1 || res.Summary.Errors != 1 {
+		t.Fatalf("%d findings, %d errors; want one finding for the workload", len(res.Findings), res.Summary.Errors)
+	}
+	if ev := strings.Join(res.Findings[0].Evidence, "|"); !strings.Contains(ev, "the same on 1 more pod(s) of StatefulSet/default/api: api-2") {
+		t.Fatalf("evidence %s", ev)
+	}
+	for _, h := range res.Traces[0].Hops {
+		for _, k := range h.Findings {
+			if k == "crash Pod/default/api-2" {
+				t.Fatalf("a hop still names the merged finding %s", k)
+			}
+		}
+	}
+}
