@@ -280,9 +280,13 @@ func quietKlog(w io.Writer) {
 		if w == nil {
 			w = io.Discard
 		}
-		// Every severity goes to the INFO stream; binding only that one
-		// writes each line once.
+		// Every severity goes to the INFO stream, so binding that one to w
+		// writes each line once; the others are bound to io.Discard because
+		// an unbound severity makes klog create log files in /tmp.
 		klog.SetOutputBySeverity("INFO", w)
+		for _, sev := range []string{"WARNING", "ERROR", "FATAL"} {
+			klog.SetOutputBySeverity(sev, io.Discard)
+		}
 		klog.LogToStderr(false)
 	})
 }

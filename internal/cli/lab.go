@@ -876,6 +876,9 @@ func (o *LabResetOptions) Run(ctx context.Context) error {
 	l := o.Lab
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
+	// Deleting a namespace takes seconds (the namespace controller removes
+	// every object in it first): say what the wait is for.
+	fmt.Fprintf(o.ErrOut, "resetting lab %s: deleting namespace(s) %s and waiting until they are gone...\n", l.ID, strings.Join(l.Namespaces(), ", "))
 	if err := o.Cluster.Reset(ctx, l); err != nil {
 		return labError(fmt.Errorf("reset lab %s: %w", l.ID, err))
 	}

@@ -44,7 +44,7 @@ const TemplateAnnotation = "hopscope.dev/template-of"
 // ObjectRef names one object. Namespace is empty for cluster-scoped kinds.
 type ObjectRef struct {
 	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
+	Namespace string `json:"namespace"` // "" for cluster-scoped kinds; always present in JSON, as the contract shows
 	Name      string `json:"name"`
 }
 
