@@ -93,16 +93,7 @@ func TestBrowserRendersBrokenHop(t *testing.T) {
 		t.Error("the filter form is still hidden: the page's script did not run")
 	}
 
-	shot := filepath.Join(t.TempDir(), "report.png")
-	runChromium(t, bin, "--screenshot="+shot, "--window-size=1200,800", url)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
-	}
+	img, _ := screenshot(t, bin, url)
 	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 800 {
 		t.Errorf("screenshot is %dx%d, want 1200x800", b.Dx(), b.Dy())
 	}
@@ -142,16 +133,7 @@ func TestBrowserShowsARealIncident(t *testing.T) {
 	if !regexp.MustCompile(`class="hop s-broken root" data-status="broken" data-layer="container"`).MatchString(dom) {
 		t.Errorf("the container hop is not drawn as the root cause:\n%s", dom)
 	}
-	shot := filepath.Join(t.TempDir(), "incident.png")
-	runChromium(t, bin, "--screenshot="+shot, "--window-size=1200,800", url)
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
-	}
+	img, data := screenshot(t, bin, url)
 	if red, amber, _ := countColours(img); red < 4000 || amber < 4000 {
 		t.Errorf("broken (%d px) or affected (%d px) hops missing from the first screen", red, amber)
 	}
@@ -190,4 +172,21 @@ func countColours(img image.Image) (red, amber, distinct int) {
 		}
 	}
 	return red, amber, len(seen)
+}
+
+// screenshot takes a 1200x800 screenshot of url and returns it decoded and
+// as PNG bytes.
+func screenshot(t *testing.T, bin, url string) (image.Image, []byte) {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	runChromium(t, bin, "--screenshot="+shot, "--window-size=1200,800", url)
+	data, err := os.ReadFile(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	return img, data
 }

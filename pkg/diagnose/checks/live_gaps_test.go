@@ -25,6 +25,14 @@ func decode(t *testing.T, yaml string, live bool) *snapshot.Snapshot {
 	return s
 }
 
+// findingsOf runs one registered check over s.
+func findingsOf(id string, s *snapshot.Snapshot) []diagnose.Finding {
+	c := ByID(id)
+	r := diagnose.NewReporter(c)
+	c.Run(s, r)
+	return r.Findings()
+}
+
 // A live scan listed pods: a Service in a namespace with none selects
 // nothing for certain, which is a finding, not "not checked".
 func TestSelectorOnAnEmptyLiveNamespace(t *testing.T) {
@@ -36,11 +44,8 @@ spec:
   selector: {app: api}
   ports: [{port: 80, targetPort: 8080}]
 `, true)
-	c := ByID("service-selector-matches-no-pods")
-	r := diagnose.NewReporter(c)
-	c.Run(s, r)
-	if len(r.Findings()) != 1 {
-		t.Fatalf("findings %v, not checked %v", r.Findings(), r.NotCheckedItems())
+	if got := findingsOf("service-selector-matches-no-pods", s); len(got) != 1 {
+		t.Fatalf("findings %v", got)
 	}
 }
 
@@ -67,13 +72,11 @@ spec:
   selector: {app: api}
   ports: [{port: 80, targetPort: 8081}]
 `, false)
-	c := ByID("exposure-lb-no-readiness-probe")
-	r := diagnose.NewReporter(c)
-	c.Run(s, r)
-	if len(r.Findings()) != 1 {
-		t.Fatalf("findings %v", r.Findings())
+	got := findingsOf("exposure-lb-no-readiness-probe", s)
+	if len(got) != 1 {
+		t.Fatalf("findings %v", got)
 	}
-	if fix := r.Findings()[0].Fix; !strings.Contains(fix, `"port":8080`) {
+	if fix := got[0].Fix; !strings.Contains(fix, `"port":8080`) {
 		t.Fatalf("fix probes the wrong port: %s", fix)
 	}
 }
@@ -109,13 +112,11 @@ spec:
   selector: {app: api}
   ports: [{port: 80, targetPort: 8080}]
 `, true)
-	c := ByID("service-selector-matches-no-pods")
-	r := diagnose.NewReporter(c)
-	c.Run(s, r)
-	if len(r.Findings()) != 1 {
-		t.Fatalf("findings %v", r.Findings())
+	got := findingsOf("service-selector-matches-no-pods", s)
+	if len(got) != 1 {
+		t.Fatalf("findings %v", got)
 	}
-	f := r.Findings()[0]
+	f := got[0]
 	if !strings.Contains(f.Fix, "patch deployment api") || !strings.Contains(f.Fix, `"app":"api"`) {
 		t.Fatalf("fix %s", f.Fix)
 	}
