@@ -143,3 +143,25 @@ func TestDemoDiagnosesEveryBundledLab(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoJSONIsOneDocument(t *testing.T) {
+	out, _, code := run(t, "", "demo", "-o", "json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var all []struct {
+		File   string `json:"file"`
+		Result struct {
+			Findings []json.RawMessage `json:"findings"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(out), &all); err != nil {
+		t.Fatalf("demo -o json is not one JSON document: %v", err)
+	}
+	if len(all) < 8 || len(all[0].Result.Findings) == 0 {
+		t.Fatalf("%d examples", len(all))
+	}
+	if _, _, code := run(t, "", "demo", "-o", "sarif"); code != 2 {
+		t.Fatalf("demo -o sarif: exit %d, want 2", code)
+	}
+}

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -31,13 +31,17 @@ func newDemoCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comma
 		Short: "Diagnose the bundled broken labs of the seed article (no cluster needed)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if !report.Known(o.Output) {
-				return usageErrorf("--output %q: want one of %s", o.Output, strings.Join(report.Formats, ", "))
+			switch o.Output {
+			case "text", "markdown", "json":
+			default:
+				// One report per example: html and sarif documents cannot be
+				// concatenated, so demo offers the formats that can.
+				return usageErrorf("--output %q: demo prints text, markdown or json (use 'diagnose -f' for html and sarif)", o.Output)
 			}
 			return o.Run()
 		},
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text, markdown or json (an array with one result per example)")
 	return cmd
 }
 
@@ -46,6 +50,12 @@ func newDemoCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comma
 func (o *DemoOptions) Run() error {
 	color := decideColor(o.Globals, o.Out)
 	worst := diagnose.Severity("")
+	type demoResult struct {
+		File   string           `json:"file"`
+		Title  string           `json:"title"`
+		Result *diagnose.Result `json:"result"`
+	}
+	var all []demoResult
 	for i, ex := range examples.Seed {
 		data, err := examples.Read(ex.File)
 		if err != nil {
@@ -60,17 +70,31 @@ func (o *DemoOptions) Run() error {
 		if err != nil {
 			return fmt.Errorf("demo: %s: %w", ex.File, err)
 		}
-		if o.Output == "text" {
+		switch o.Output {
+		case "json":
+			all = append(all, demoResult{File: ex.File, Title: ex.Title, Result: res})
+		case "text":
 			if i > 0 {
 				fmt.Fprintln(o.Out)
 			}
 			fmt.Fprintf(o.Out, "━━ %s\n   (%s)\n\n", ex.Title, ex.File)
+		case "markdown":
+			fmt.Fprintf(o.Out, "# %s\n\n`%s`\n\n", ex.Title, ex.File)
 		}
-		if err := report.Render(o.Out, o.Output, res, report.Options{Color: color, Checks: checks.All()}); err != nil {
-			return fmt.Errorf("demo: render: %w", err)
+		if o.Output != "json" {
+			if err := report.Render(o.Out, o.Output, res, report.Options{Color: color, Checks: checks.All()}); err != nil {
+				return fmt.Errorf("demo: render: %w", err)
+			}
 		}
 		if m := res.MaxSeverity(); m.Rank() > worst.Rank() {
 			worst = m
+		}
+	}
+	if o.Output == "json" {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(all); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 	}
 	if o.Output == "text" {
