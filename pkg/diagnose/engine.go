@@ -827,9 +827,13 @@ func (w *walker) demoteExplainedPods() {
 // a template mistake in a 20-replica Deployment is one finding naming the
 // other pods, not 20. merged maps each dropped key to the kept one.
 func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]string) {
+	// Replicas merge only when they fail the same way: the cause, with the
+	// pod's own name taken out, must match (one replica OOMKilled and one
+	// exiting with an error are two findings).
 	type groupKey struct {
-		check, container string
-		owner            snapshot.ObjectRef
+		check, container, cause string
+		severity                Severity
+		owner                   snapshot.ObjectRef
 	}
 	merged = map[string]string{}
 	first := map[groupKey]int{}
@@ -838,7 +842,7 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 		if f.Object.Kind == snapshot.KindPod && (f.Layer == LayerPod || f.Layer == LayerContainer) {
 			if p := w.s.Pod(f.Object.Namespace, f.Object.Name); p != nil {
 				if owner, ok := w.s.OwnerOf(p); ok {
-					k := groupKey{f.Check, f.Container, owner}
+					k := groupKey{f.Check, f.Container, strings.ReplaceAll(f.Cause, f.Object.Name, "<pod>"), f.Severity, owner}
 					if i, seen := first[k]; seen {
 						merged[f.Key()] = out[i].Key()
 						others[i] = append(others[i], f.Object.Name)

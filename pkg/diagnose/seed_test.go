@@ -124,3 +124,39 @@ func TestNodeDownUnderTheIngressController(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingIsBlamedOnNodesOnlyWhenTheyAreTheOnlyObstacle: "0/2 nodes: 1
+// Insufficient cpu, 1 not-ready taint" keeps pod-pending with its evidence;
+// "0/N nodes: N not-ready taint" moves the blame to the NotReady node.
+func TestPendingIsBlamedOnNodesOnlyWhenTheyAreTheOnlyObstacle(t *testing.T) {
+	has := func(res *diagnose.Result, check string) bool {
+		for _, f := range res.Findings {
+			if f.Check == check {
+				return true
+			}
+		}
+		return false
+	}
+	if res := diagnoseFiles(t, "testdata/qa/pending-not-only-for-the-not-ready-node.yaml"); !has(res, "pod-pending") {
+		t.Error("pod-pending (Insufficient cpu on the Ready node) was hidden behind the NotReady node")
+	}
+	res := diagnoseFiles(t, "testdata/qa/pending-only-for-the-not-ready-node.yaml")
+	if has(res, "pod-pending") || res.Findings[0].Check != "node-not-ready" {
+		t.Errorf("a pod blocked only by the not-ready taint should be explained by the node: first %s", res.Findings[0].Key())
+	}
+}
+
+// TestReplicasFailingDifferentlyStayApart: one replica exits with an error,
+// the other is OOMKilled; merging them would hide the OOMKill.
+func TestReplicasFailingDifferentlyStayApart(t *testing.T) {
+	res := diagnoseFiles(t, "testdata/qa/replicas-failing-differently.yaml")
+	n := 0
+	for _, f := range res.Findings {
+		if f.Check == "container-crashloop" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d crash-loop findings, want 2 (Error and OOMKilled)", n)
+	}
+}

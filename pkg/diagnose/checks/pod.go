@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -454,7 +455,7 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 		if req := podRequests(p); req != "" {
 			f.Evidence = append(f.Evidence, "requests: "+req)
 		}
-		if strings.Contains(msg, "node.kubernetes.io/not-ready") || strings.Contains(msg, "node.kubernetes.io/unreachable") {
+		if podOnlyBlockedByNotReadyNodes(msg) {
 			f.ExplainedBy = podNotReadyNodes(s)
 		}
 		if len(p.Spec.NodeSelector) > 0 {
@@ -695,4 +696,28 @@ func podNotReadyNodes(s *snapshot.Snapshot) []snapshot.ObjectRef {
 		}
 	}
 	return out
+}
+
+var (
+	schedTotal    = regexp.MustCompile(`0/(\d+) nodes are available`)
+	schedNotReady = regexp.MustCompile(`(\d+) node\(s\) had (?:untolerated )?taint \{node\.kubernetes\.io/(?:not-ready|unreachable):`)
+)
+
+// podOnlyBlockedByNotReadyNodes reports whether the scheduler rejected every
+// node for the not-ready or unreachable taint alone ("0/3 nodes are
+// available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready:
+// }"). When other reasons (Insufficient cpu, a nodeSelector) rule out some
+// nodes, repairing the NotReady ones would not place the pod.
+func podOnlyBlockedByNotReadyNodes(msg string) bool {
+	m := schedTotal.FindStringSubmatch(msg)
+	if m == nil {
+		return false
+	}
+	total, _ := strconv.Atoi(m[1])
+	tainted := 0
+	for _, t := range schedNotReady.FindAllStringSubmatch(msg, -1) {
+		n, _ := strconv.Atoi(t[1])
+		tainted += n
+	}
+	return total > 0 && tainted == total
 }
