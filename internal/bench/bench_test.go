@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -14,16 +13,7 @@ import (
 // benchDiagnose measures load + index + engine on a generated
 // `kubectl get -A -o yaml` dump, written once to the dump cache.
 func benchDiagnose(b *testing.B, cfg synth.Config) {
-	path, err := synth.CachedFile("", cfg, synth.YAML)
-	if err != nil {
-		b.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(info.Size())
-	b.ReportAllocs()
+	path := synth.BenchInput(b, cfg, synth.YAML)
 	engine := diagnose.Engine{Checks: checks.All()}
 	var load, run time.Duration
 	var res *diagnose.Result

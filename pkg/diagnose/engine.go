@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -842,7 +843,7 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 		if f.Object.Kind == snapshot.KindPod && (f.Layer == LayerPod || f.Layer == LayerContainer) {
 			if p := w.s.Pod(f.Object.Namespace, f.Object.Name); p != nil {
 				if owner, ok := w.s.OwnerOf(p); ok {
-					k := groupKey{f.Check, f.Container, strings.ReplaceAll(f.Cause, f.Object.Name, "<pod>"), f.Severity, owner}
+					k := groupKey{f.Check, f.Container, failureSignature(f), f.Severity, owner}
 					if i, seen := first[k]; seen {
 						merged[f.Key()] = out[i].Key()
 						others[i] = append(others[i], f.Object.Name)
@@ -868,6 +869,26 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 		f.Evidence = append(append([]string(nil), f.Evidence...), line)
 	}
 	return out, merged
+}
+
+// Parts of a cause that differ between replicas failing the same way.
+var (
+	causeTime   = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+	causeCount  = regexp.MustCompile(`\((x\d+|\d+ restarts?)\)`)
+	causeIP     = regexp.MustCompile(`\b\d{1,3}(\.\d{1,3}){3}\b`)
+	causeSuffix = regexp.MustCompile(`-[a-z0-9]{5}\b`)
+)
+
+// failureSignature is a finding's cause with what differs between replicas
+// taken out (the pod's name, timestamps, restart and event counts, pod
+// IPs), so that replicas failing the same way compare equal and one
+// OOMKilled among crashing ones does not.
+func failureSignature(f Finding) string {
+	c := strings.ReplaceAll(f.Cause, f.Object.Name, "<pod>")
+	c = causeTime.ReplaceAllString(c, "<time>")
+	c = causeCount.ReplaceAllString(c, "(<n>)")
+	c = causeIP.ReplaceAllString(c, "<ip>")
+	return causeSuffix.ReplaceAllString(c, "-<id>")
 }
 
 // order returns the findings to report: root causes of broken paths first

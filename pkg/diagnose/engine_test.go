@@ -371,3 +371,17 @@ spec: {containers: [{name: app, image: x}]}
 		}
 	}
 }
+
+func TestFailureSignatureIgnoresWhatDiffersBetweenReplicas(t *testing.T) {
+	sig := func(name, cause string) string {
+		return failureSignature(Finding{Object: snapshot.ObjectRef{Kind: "Pod", Name: name}, Cause: cause})
+	}
+	a := sig("api-7d9f-x2k4p", "container app keeps exiting with Error (exit code 1) at 2025-03-14T09:24:31Z (22 restarts); pod api-7d9f-x2k4p at 10.244.1.7")
+	b := sig("api-7d9f-q9z8m", "container app keeps exiting with Error (exit code 1) at 2025-03-14T08:55:37Z (191 restarts); pod api-7d9f-q9z8m at 10.244.2.9")
+	if a != b {
+		t.Fatalf("same failure, different signatures:\n%s\n%s", a, b)
+	}
+	if c := sig("api-7d9f-q9z8m", "container app was OOMKilled (exit code 137) at 2025-03-14T08:55:37Z (3 restarts)"); c == a {
+		t.Fatal("an OOMKill has the signature of an error exit")
+	}
+}

@@ -13,17 +13,9 @@ import (
 // benchLoad loads a generated dump of pods pods in format f with Files,
 // reporting MB/s over the file's size and objects per run.
 func benchLoad(b *testing.B, cfg synth.Config, f synth.Format, workers int) {
-	path, err := synth.CachedFile("", cfg, f)
-	if err != nil {
-		b.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(info.Size())
-	b.ReportAllocs()
+	path := synth.BenchInput(b, cfg, f)
 	var s *snapshot.Snapshot
+	var err error
 	for b.Loop() {
 		s, err = Files{Paths: []string{path}, Workers: workers}.Load()
 		if err != nil {
