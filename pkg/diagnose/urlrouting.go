@@ -1,3 +1,7 @@
+// A URL entry point ("hopscope trace https://shop.example.com/api") is the
+// Ingress rule path an ingress controller would route it to. Picking it the
+// way the controllers do keeps the trace on the path the request really takes.
+
 package diagnose
 
 import (
