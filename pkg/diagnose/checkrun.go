@@ -22,6 +22,7 @@ type findingIndex struct {
 	check    map[string]*Check
 }
 
+// hopKey names one hop: an object at a layer.
 type hopKey struct {
 	layer Layer
 	ref   snapshot.ObjectRef
@@ -60,7 +61,6 @@ func (e Engine) runChecks(s *snapshot.Snapshot, skip []string) (*findingIndex, [
 	for i, r := range reporters {
 		idx.check[run[i].ID] = run[i]
 		for _, f := range r.Findings() {
-			f := f
 			if seen[f.Key()] {
 				continue
 			}
@@ -80,4 +80,15 @@ func (e Engine) runChecks(s *snapshot.Snapshot, skip []string) (*findingIndex, [
 		nc = append(nc, r.NotCheckedItems()...)
 	}
 	return idx, nc
+}
+
+// hasError reports whether any check found an error on ref at layer, whatever
+// path it concerns.
+func (x *findingIndex) hasError(layer Layer, ref snapshot.ObjectRef) bool {
+	for _, f := range x.byHop[hopKey{layer, ref}] {
+		if f.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
 }

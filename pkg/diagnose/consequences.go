@@ -12,14 +12,14 @@ import (
 
 // explainer returns the error finding that explains every error on h
 // through their ExplainedBy, or nil when some error stands on its own.
-func (w *walker) explainer(h Hop) *Finding {
-	errs := w.errorsOn(h)
+func (d *diagnosis) explainer(h Hop) *Finding {
+	errs := d.errorsOn(h)
 	if len(errs) == 0 {
 		return nil
 	}
 	var first *Finding
 	for _, f := range errs {
-		g := w.explanationOf(f)
+		g := d.explanationOf(f)
 		if g == nil {
 			return nil
 		}
@@ -32,15 +32,15 @@ func (w *walker) explainer(h Hop) *Finding {
 
 // explanationOf returns the first error finding on an object f names in
 // ExplainedBy.
-func (w *walker) explanationOf(f *Finding) *Finding {
+func (d *diagnosis) explanationOf(f *Finding) *Finding {
 	for _, ref := range f.ExplainedBy {
 		var symptom *Finding
-		for _, g := range w.idx.byObject[ref] {
+		for _, g := range d.idx.byObject[ref] {
 			if g == f || len(g.ExplainedBy) > 0 {
 				continue
 			}
 			// A pod's crash loop explains more than its not-ready symptom.
-			if c := w.idx.check[g.Check]; c != nil && c.Symptom {
+			if c := d.idx.check[g.Check]; c != nil && c.Symptom {
 				if symptom == nil {
 					symptom = g
 				}
@@ -57,32 +57,27 @@ func (w *walker) explanationOf(f *Finding) *Finding {
 
 // demoteExplainedPods handles pods no trace reached: a pod that is not ready
 // because its container crashes or its node is down has one cause, not two.
-func (w *walker) demoteExplainedPods() {
-	for _, f := range w.idx.all {
-		if f.Layer != LayerPod || f.Severity != SeverityError || w.demoted[f.Key()] {
+func (d *diagnosis) demoteExplainedPods() {
+	for _, f := range d.idx.all {
+		if f.Layer != LayerPod || f.Severity != SeverityError || d.demoted[f.Key()] {
 			continue
 		}
-		if c := w.idx.check[f.Check]; c == nil || !c.Symptom {
+		if c := d.idx.check[f.Check]; c == nil || !c.Symptom {
 			continue
 		}
-		explained := false
-		for _, g := range w.idx.byHop[hopKey{LayerContainer, f.Object}] {
-			explained = explained || g.Severity == SeverityError
-		}
+		explained := d.idx.hasError(LayerContainer, f.Object)
 		if f.Object.Kind == snapshot.KindPod {
-			if p := w.s.Pod(f.Object.Namespace, f.Object.Name); p != nil && p.Spec.NodeName != "" {
-				for _, g := range w.idx.byHop[hopKey{LayerNode, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: p.Spec.NodeName}}] {
-					explained = explained || g.Severity == SeverityError
-				}
+			if p := d.s.Pod(f.Object.Namespace, f.Object.Name); p != nil && p.Spec.NodeName != "" {
+				explained = explained || d.idx.hasError(LayerNode, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: p.Spec.NodeName})
 			}
 		}
 		if explained {
-			w.demoted[f.Key()] = true
+			d.demoted[f.Key()] = true
 		}
 	}
-	for _, f := range w.idx.all {
-		if len(f.ExplainedBy) > 0 && w.explanationOf(f) != nil {
-			w.demoted[f.Key()] = true
+	for _, f := range d.idx.all {
+		if len(f.ExplainedBy) > 0 && d.explanationOf(f) != nil {
+			d.demoted[f.Key()] = true
 		}
 	}
 }

@@ -34,46 +34,36 @@ type Options struct {
 
 // Run diagnoses s. The snapshot must be indexed (sources do that).
 func (e Engine) Run(s *snapshot.Snapshot, opt Options) (*Result, error) {
-	w := &walker{s: s, opt: opt, demoted: map[string]bool{}, pathOf: map[string][]string{},
+	d := &diagnosis{s: s, opt: opt, demoted: map[string]bool{}, pathOf: map[string][]string{},
 		policyPods: map[*networkingv1.NetworkPolicy]map[*corev1.Pod]bool{}}
-	w.inNS = nsFilter(opt.Namespaces)
-	w.idx, w.notChecked = e.runChecks(s, opt.Skip)
+	d.inNS = nsFilter(opt.Namespaces)
+	d.idx, d.notChecked = e.runChecks(s, opt.Skip)
 
-	entries, err := w.entries()
+	entries, err := d.entries()
 	if err != nil {
 		return nil, err
 	}
 	traces := make([]Trace, 0, len(entries))
 	for _, en := range entries {
-		traces = append(traces, w.walk(en))
+		traces = append(traces, d.walk(en))
 	}
-	w.demoteExplainedPods()
-	findings, merged := w.groupReplicas(w.order(traces))
-	for i := range traces {
-		if k, ok := merged[traces[i].RootCause]; ok {
-			traces[i].RootCause = k
-		}
-		for j := range traces[i].Hops {
-			for n, key := range traces[i].Hops[j].Findings {
-				if k, ok := merged[key]; ok {
-					traces[i].Hops[j].Findings[n] = k
-				}
-			}
-		}
-	}
+	d.demoteExplainedPods()
+	findings, merged := d.groupReplicas(d.order(traces))
+	renameMerged(traces, merged)
 	res := &Result{Traces: traces, Findings: findings}
-	res.Summary = w.summary(res)
+	res.Summary = d.summary(res)
 	return res, nil
 }
 
-// walker holds the state of one diagnosis while it walks the paths.
-type walker struct {
+// diagnosis holds the state of one Run, shared by its steps.
+type diagnosis struct {
 	s          *snapshot.Snapshot
 	opt        Options
 	idx        *findingIndex
 	notChecked []NotChecked
 	inNS       func(string) bool
-	// demoted holds keys of symptom findings explained by a deeper broken hop.
+	// demoted holds the keys of findings another finding explains
+	// (consequences.go); they leave the report.
 	demoted map[string]bool
 	// pathOf is the path (hop objects, outermost first) of the first trace
 	// that reached a finding's hop.
@@ -85,6 +75,7 @@ type walker struct {
 	policyPods map[*networkingv1.NetworkPolicy]map[*corev1.Pod]bool
 }
 
+// nsFilter reports whether a namespace is one the user asked about.
 func nsFilter(namespaces []string) func(string) bool {
 	if len(namespaces) == 0 {
 		return func(string) bool { return true }

@@ -29,17 +29,34 @@ type entry struct {
 	service *corev1.Service
 }
 
-func (w *walker) entries() ([]entry, error) {
-	if len(w.opt.Entries) == 0 {
-		return w.allEntries(), nil
+// backendService is the Service an Ingress entry routes to; false for a
+// Service entry and for an Ingress whose backend is not a Service.
+func (en entry) backendService() (snapshot.ObjectRef, bool) {
+	if en.ingress == nil || en.backend == nil || en.backend.Service == nil {
+		return snapshot.ObjectRef{}, false
 	}
-	ns := w.opt.Namespace
+	return snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: en.ingress.Namespace, Name: en.backend.Service.Name}, true
+}
+
+// exposedOnItsOwn reports whether clients outside the cluster reach svc
+// without an Ingress: through a node port or a cloud load balancer.
+func exposedOnItsOwn(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer
+}
+
+// entries lists the entry points to walk: the ones the user named, or every
+// one the snapshot holds in the namespaces asked about.
+func (d *diagnosis) entries() ([]entry, error) {
+	if len(d.opt.Entries) == 0 {
+		return d.allEntries(), nil
+	}
+	ns := d.opt.Namespace
 	if ns == "" {
 		ns = "default"
 	}
 	var out []entry
-	for _, raw := range w.opt.Entries {
-		en, err := w.namedEntries(raw, ns)
+	for _, raw := range d.opt.Entries {
+		en, err := d.namedEntries(raw, ns)
 		if err != nil {
 			return nil, err
 		}
@@ -48,27 +65,29 @@ func (w *walker) entries() ([]entry, error) {
 	return out, nil
 }
 
-func (w *walker) allEntries() []entry {
+// allEntries lists every Ingress path, then every Service not already behind
+// one of them.
+func (d *diagnosis) allEntries() []entry {
 	var out []entry
 	covered := map[snapshot.ObjectRef]bool{}
-	for _, ing := range w.s.Ingresses {
-		if !w.inNS(ing.Namespace) {
+	for _, ing := range d.s.Ingresses {
+		if !d.inNS(ing.Namespace) {
 			continue
 		}
 		for _, en := range ingressEntries(ing) {
-			if en.backend != nil && en.backend.Service != nil {
-				covered[snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: ing.Namespace, Name: en.backend.Service.Name}] = true
+			if ref, ok := en.backendService(); ok {
+				covered[ref] = true
 			}
 			out = append(out, en)
 		}
 	}
-	for _, svc := range w.s.Services {
-		if !w.inNS(svc.Namespace) {
+	for _, svc := range d.s.Services {
+		if !d.inNS(svc.Namespace) {
 			continue
 		}
 		// A Service already walked behind an Ingress gets its own trace only
 		// when it is also exposed on its own (NodePort, LoadBalancer).
-		if covered[snapshot.Ref(snapshot.KindService, svc)] && svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		if covered[snapshot.Ref(snapshot.KindService, svc)] && !exposedOnItsOwn(svc) {
 			continue
 		}
 		out = append(out, entry{label: snapshot.Ref(snapshot.KindService, svc).String(), service: svc})
@@ -94,9 +113,11 @@ func ingressEntries(ing *networkingv1.Ingress) []entry {
 	return out
 }
 
-func (w *walker) namedEntries(raw, ns string) ([]entry, error) {
+// namedEntries resolves one entry the user named (ingress/NAME and
+// service/NAME in namespace ns, or a URL) to the paths it starts.
+func (d *diagnosis) namedEntries(raw, ns string) ([]entry, error) {
 	if strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
-		en, err := w.urlEntry(raw)
+		en, err := d.urlEntry(raw)
 		if err != nil {
 			return nil, err
 		}
@@ -108,23 +129,23 @@ func (w *walker) namedEntries(raw, ns string) ([]entry, error) {
 	}
 	switch strings.ToLower(kind) {
 	case "ingress", "ingresses", "ing":
-		for _, ing := range w.s.IngressesIn(ns) {
+		for _, ing := range d.s.IngressesIn(ns) {
 			if ing.Name == name {
 				return ingressEntries(ing), nil
 			}
 		}
 		var elsewhere []string
-		for _, ing := range w.s.Ingresses {
+		for _, ing := range d.s.Ingresses {
 			if ing.Name == name {
 				elsewhere = append(elsewhere, ing.Namespace)
 			}
 		}
 		return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Ingress %q in namespace %q%s", name, ns, existsIn(elsewhere))}
 	case "service", "services", "svc":
-		svc := w.s.Service(ns, name)
+		svc := d.s.Service(ns, name)
 		if svc == nil {
 			var elsewhere []string
-			for _, o := range w.s.Services {
+			for _, o := range d.s.Services {
 				if o.Name == name {
 					elsewhere = append(elsewhere, o.Namespace)
 				}

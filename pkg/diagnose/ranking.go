@@ -11,7 +11,7 @@ import (
 // order returns the findings to report: root causes of broken paths first
 // (in trace order), then the other errors, warnings and infos; demoted
 // symptoms and findings outside the namespace filter are left out.
-func (w *walker) order(traces []Trace) []Finding {
+func (d *diagnosis) order(traces []Trace) []Finding {
 	rank := map[string]int{}
 	for _, t := range traces {
 		if t.RootCause != "" {
@@ -21,13 +21,13 @@ func (w *walker) order(traces []Trace) []Finding {
 		}
 	}
 	var out []Finding
-	for _, f := range w.idx.all {
+	for _, f := range d.idx.all {
 		key := f.Key()
-		if w.demoted[key] {
+		if d.demoted[key] {
 			continue
 		}
-		path, onPath := w.pathOf[key]
-		if !onPath && !w.inNS(f.Object.Namespace) && f.Layer != LayerDNS {
+		path, onPath := d.pathOf[key]
+		if !onPath && !d.inNS(f.Object.Namespace) && f.Layer != LayerDNS {
 			continue
 		}
 		g := *f
@@ -50,8 +50,8 @@ func (w *walker) order(traces []Trace) []Finding {
 		if out[i].Severity.Rank() != out[j].Severity.Rank() {
 			return out[i].Severity.Rank() > out[j].Severity.Rank()
 		}
-		_, pi := w.pathOf[out[i].Key()]
-		_, pj := w.pathOf[out[j].Key()]
+		_, pi := d.pathOf[out[i].Key()]
+		_, pj := d.pathOf[out[j].Key()]
 		if pi != pj {
 			return pi
 		}
@@ -64,14 +64,14 @@ func (w *walker) order(traces []Trace) []Finding {
 // leads to it: the hops from the entry down to its hop, leaving out the
 // hops of other pods and repeats of one object (a pod hop and its
 // container hop name the same Pod). The first trace to reach a finding wins.
-func (w *walker) recordPaths(t Trace) Trace {
+func (d *diagnosis) recordPaths(t Trace) Trace {
 	for i, h := range t.Hops {
 		if len(h.Findings) == 0 {
 			continue
 		}
 		var objs []string
 		for j := 0; j <= i; j++ {
-			if isPodLayer(t.Hops[j].Layer) && isPodLayer(h.Layer) && !w.samePod(t, j, i) {
+			if isPodLayer(t.Hops[j].Layer) && isPodLayer(h.Layer) && !samePod(t, j, i) {
 				continue
 			}
 			if isPodLayer(t.Hops[j].Layer) && !isPodLayer(h.Layer) {
@@ -84,8 +84,8 @@ func (w *walker) recordPaths(t Trace) Trace {
 			objs = append(objs, o)
 		}
 		for _, k := range h.Findings {
-			if _, ok := w.pathOf[k]; !ok {
-				w.pathOf[k] = objs
+			if _, ok := d.pathOf[k]; !ok {
+				d.pathOf[k] = objs
 			}
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // replicas of one workload (one check, one container, pods of one owner):
 // a template mistake in a 20-replica Deployment is one finding naming the
 // other pods, not 20. merged maps each dropped key to the kept one.
-func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]string) {
+func (d *diagnosis) groupReplicas(in []Finding) (out []Finding, merged map[string]string) {
 	// Replicas merge only when they fail the same way: the cause, with the
 	// pod's own name taken out, must match (one replica OOMKilled and one
 	// exiting with an error are two findings).
@@ -30,8 +30,8 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 	others := map[int][]string{}
 	for _, f := range in {
 		if f.Object.Kind == snapshot.KindPod && (f.Layer == LayerPod || f.Layer == LayerContainer) {
-			if p := w.s.Pod(f.Object.Namespace, f.Object.Name); p != nil {
-				if owner, ok := w.s.OwnerOf(p); ok {
+			if p := d.s.Pod(f.Object.Namespace, f.Object.Name); p != nil {
+				if owner, ok := d.s.OwnerOf(p); ok {
 					k := groupKey{f.Check, f.Container, failureSignature(f), f.Severity, owner}
 					if i, seen := first[k]; seen {
 						merged[f.Key()] = out[i].Key()
@@ -46,7 +46,7 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 	}
 	for i, names := range others {
 		f := &out[i]
-		owner, _ := w.s.OwnerOf(w.s.Pod(f.Object.Namespace, f.Object.Name))
+		owner, _ := d.s.OwnerOf(d.s.Pod(f.Object.Namespace, f.Object.Name))
 		shown := names
 		if len(shown) > 5 {
 			shown = shown[:5]
@@ -58,6 +58,23 @@ func (w *walker) groupReplicas(in []Finding) (out []Finding, merged map[string]s
 		f.Evidence = append(append([]string(nil), f.Evidence...), line)
 	}
 	return out, merged
+}
+
+// renameMerged points the traces at the findings kept when replicas were
+// merged, so that no hop names a finding the report leaves out.
+func renameMerged(traces []Trace, merged map[string]string) {
+	for i := range traces {
+		if k, ok := merged[traces[i].RootCause]; ok {
+			traces[i].RootCause = k
+		}
+		for j := range traces[i].Hops {
+			for n, key := range traces[i].Hops[j].Findings {
+				if k, ok := merged[key]; ok {
+					traces[i].Hops[j].Findings[n] = k
+				}
+			}
+		}
+	}
 }
 
 // Parts of a cause that differ between replicas failing the same way.

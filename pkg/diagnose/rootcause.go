@@ -9,32 +9,22 @@ import (
 	"slices"
 )
 
-func (w *walker) errorsOn(h Hop) []*Finding {
-	var out []*Finding
-	for _, f := range w.idx.byHop[hopKey{h.Layer, h.Object}] {
-		if f.Severity == SeverityError && w.inScope(f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // symptomOnly reports whether every error on the hop comes from a Symptom
 // check, so the hop may be explained by a deeper one.
-func (w *walker) symptomOnly(h Hop) bool {
-	errs := w.errorsOn(h)
+func (d *diagnosis) symptomOnly(h Hop) bool {
+	errs := d.errorsOn(h)
 	if len(errs) == 0 {
 		return false
 	}
 	for _, f := range errs {
-		if c := w.idx.check[f.Check]; c == nil || !c.Symptom {
+		if c := d.idx.check[f.Check]; c == nil || !c.Symptom {
 			return false
 		}
 	}
 	return true
 }
 
-// finish decides, once all hops are known, which broken hop is the root
+// judge decides, once all hops are known, which broken hop is the root
 // cause and which hops are only affected by it.
 //
 // The root cause is the deepest broken hop whose findings name a cause; a hop
@@ -44,14 +34,14 @@ func (w *walker) symptomOnly(h Hop) bool {
 // affected: if one layer fails, everything above it fails. The pod layer
 // fails the path only when no pod behind it serves (podsDown): one
 // crash-looping replica of three degrades a Service, it does not take it down.
-func (w *walker) finish(t Trace, podsDown bool) Trace {
+func (d *diagnosis) judge(t Trace, podsDown bool) Trace {
 	candidate := func(i int) bool {
 		h := t.Hops[i]
 		return h.Status == StatusBroken && (podsDown || !isPodLayer(h.Layer))
 	}
 	root := -1
 	for i := range t.Hops {
-		if candidate(i) && !w.symptomOnly(t.Hops[i]) {
+		if candidate(i) && !d.symptomOnly(t.Hops[i]) {
 			root = i
 		}
 	}
@@ -67,7 +57,7 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 	// affected then.
 	partial := root < 0
 	if partial || isPodLayer(t.Hops[root].Layer) {
-		root = w.firstPodRoot(t)
+		root = firstPodRoot(t)
 	}
 	if root < 0 {
 		t.Status = TraceOK
@@ -76,21 +66,21 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 				t.Status = TraceNotChecked
 			}
 		}
-		return w.recordPaths(t)
+		return d.recordPaths(t)
 	}
 	// When the evidence of the root cause names what would explain it and
 	// that is broken too, the walk goes one step further: to the nodes a
 	// Pending pod cannot be scheduled on, to the DNS name a crashing
 	// container cannot resolve.
-	if g := w.explainer(t.Hops[root]); g != nil {
-		t.Hops = slices.Insert(t.Hops, root+1, w.hop(g.Layer, g.Object))
+	if g := d.explainer(t.Hops[root]); g != nil {
+		t.Hops = slices.Insert(t.Hops, root+1, d.hop(g.Layer, g.Object))
 		root++
 	}
 	rootHop := t.Hops[root]
 	by := rootHop.Object.String() + " (" + string(rootHop.Layer) + ")"
 	for i := range t.Hops {
 		h := &t.Hops[i]
-		if i == root || (isPodLayer(h.Layer) && isPodLayer(rootHop.Layer) && !w.samePod(t, i, root)) {
+		if i == root || (isPodLayer(h.Layer) && isPodLayer(rootHop.Layer) && !samePod(t, i, root)) {
 			continue
 		}
 		if partial && !isPodLayer(h.Layer) {
@@ -100,25 +90,20 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 		case h.Status == StatusOK && i < root:
 			h.Status = StatusAffected
 			h.Reason = joinReason(h.Reason, "affected by "+by)
-		case h.Status == StatusBroken && i < root && w.explainer(*h) != nil:
-			h.Status = StatusAffected
-			h.Reason = joinReason(h.Reason, "consequence of "+by)
-			for _, f := range w.errorsOn(*h) {
-				w.demoted[f.Key()] = true
-			}
-		case candidate(i) && w.symptomOnly(*h) && (i < root || !isPodLayer(h.Layer)):
+		case h.Status == StatusBroken && i < root && d.explainer(*h) != nil,
 			// A symptom above the root cause is its consequence; below it,
 			// only layers that depend on what is above (endpoints follow
 			// the Service's ports) are. A pod is not ready for reasons of
 			// its own.
+			candidate(i) && d.symptomOnly(*h) && (i < root || !isPodLayer(h.Layer)):
 			h.Status = StatusAffected
 			h.Reason = joinReason(h.Reason, "consequence of "+by)
-			for _, f := range w.errorsOn(*h) {
-				w.demoted[f.Key()] = true
+			for _, f := range d.errorsOn(*h) {
+				d.demoted[f.Key()] = true
 			}
 		}
 	}
-	if errs := w.errorsOn(rootHop); len(errs) > 0 {
+	if errs := d.errorsOn(rootHop); len(errs) > 0 {
 		t.RootCause = errs[0].Key()
 		t.Hops[root].RootCause = true
 	}
@@ -127,16 +112,18 @@ func (w *walker) finish(t Trace, podsDown bool) Trace {
 	} else {
 		t.Status = TraceBroken
 	}
-	return w.recordPaths(t)
+	return d.recordPaths(t)
 }
 
+// isPodLayer reports whether l belongs to one pod's group of hops: the pod,
+// its container and its node.
 func isPodLayer(l Layer) bool {
 	return l == LayerPod || l == LayerContainer || l == LayerNode
 }
 
 // firstPodRoot returns the index of the deepest broken hop belonging to the
 // first broken pod of the trace (pod, then its container, then its node).
-func (w *walker) firstPodRoot(t Trace) int {
+func firstPodRoot(t Trace) int {
 	root := -1
 	for i, h := range t.Hops {
 		if h.Layer == LayerPod && root >= 0 {
@@ -151,7 +138,7 @@ func (w *walker) firstPodRoot(t Trace) int {
 
 // samePod reports whether hop i belongs to the pod group of hop j: a pod hop
 // followed by its container and node hops.
-func (w *walker) samePod(t Trace, i, j int) bool {
+func samePod(t Trace, i, j int) bool {
 	start := j
 	for start > 0 && t.Hops[start].Layer != LayerPod {
 		start--

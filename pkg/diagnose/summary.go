@@ -9,15 +9,15 @@ import (
 	"sort"
 )
 
-func (w *walker) summary(res *Result) Summary {
+func (d *diagnosis) summary(res *Result) Summary {
 	s := Summary{
-		Objects:      w.s.ObjectCount(),
+		Objects:      d.s.ObjectCount(),
 		Findings:     len(res.Findings),
-		Skipped:      w.s.SkippedTotal(),
-		TemplatePods: w.s.TemplatePods,
+		Skipped:      d.s.SkippedTotal(),
+		TemplatePods: d.s.TemplatePods,
 	}
-	if len(w.s.Skipped) > 0 {
-		s.SkippedKinds = w.s.Skipped
+	if len(d.s.Skipped) > 0 {
+		s.SkippedKinds = d.s.Skipped
 	}
 	for _, f := range res.Findings {
 		switch f.Severity {
@@ -29,28 +29,28 @@ func (w *walker) summary(res *Result) Summary {
 			s.Infos++
 		}
 	}
-	kinds := make([]string, 0, len(w.s.Forbidden))
-	for k := range w.s.Forbidden {
+	kinds := make([]string, 0, len(d.s.Forbidden))
+	for k := range d.s.Forbidden {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		s.NotChecked = append(s.NotChecked, k+": "+w.s.Forbidden[k])
+		s.NotChecked = append(s.NotChecked, k+": "+d.s.Forbidden[k])
 	}
-	for ref, n := range w.s.Duplicates {
-		if w.inNS(ref.Namespace) {
+	for ref, n := range d.s.Duplicates {
+		if d.inNS(ref.Namespace) {
 			s.Duplicates = append(s.Duplicates, fmt.Sprintf("%s is defined %d times in the input; the last definition is diagnosed", ref, n))
 		}
 	}
 	sort.Strings(s.Duplicates)
-	for _, ns := range w.opt.Namespaces {
-		if !slices.Contains(w.s.NamespaceNames(), ns) {
+	for _, ns := range d.opt.Namespaces {
+		if !slices.Contains(d.s.NamespaceNames(), ns) {
 			s.NotChecked = append(s.NotChecked, fmt.Sprintf("namespace %s: the input holds no objects in it", ns))
 		}
 	}
 	seen := map[string]bool{}
-	for _, n := range w.notChecked {
-		if !w.inNS(n.Object.Namespace) {
+	for _, n := range d.notChecked {
+		if !d.inNS(n.Object.Namespace) {
 			continue
 		}
 		line := fmt.Sprintf("%s (%s): %s", n.Object, n.Layer, n.Why)

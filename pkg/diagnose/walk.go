@@ -18,56 +18,56 @@ import (
 // walk follows one entry point down the layers. A link that cannot be
 // followed ends the walk; a layer that is up but unhealthy is followed
 // further down so that the deepest broken layer is found.
-func (w *walker) walk(en entry) Trace {
+func (d *diagnosis) walk(en entry) Trace {
 	t := Trace{Entry: en.label}
-	w.scope = map[snapshot.ObjectRef]bool{}
+	svcRef, routed := en.backendService()
+	d.scope = map[snapshot.ObjectRef]bool{}
 	if en.ingress != nil {
-		w.scope[snapshot.Ref(snapshot.KindIngress, en.ingress)] = true
-		if en.backend != nil && en.backend.Service != nil {
-			w.scope[snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: en.ingress.Namespace, Name: en.backend.Service.Name}] = true
+		d.scope[snapshot.Ref(snapshot.KindIngress, en.ingress)] = true
+		if routed {
+			d.scope[svcRef] = true
 		}
 	}
 	if en.service != nil {
-		w.scope[snapshot.Ref(snapshot.KindService, en.service)] = true
+		d.scope[snapshot.Ref(snapshot.KindService, en.service)] = true
 	}
 	var svc *corev1.Service
 	if en.ingress != nil {
 		ref := snapshot.Ref(snapshot.KindIngress, en.ingress)
-		h := w.hop(LayerIngress, ref)
+		h := d.hop(LayerIngress, ref)
 		t.Hops = append(t.Hops, h)
-		if en.backend == nil || en.backend.Service == nil {
+		if !routed {
 			if en.backend != nil && en.backend.Resource != nil {
 				t.Hops[len(t.Hops)-1].Reason = "backend is a resource (" + en.backend.Resource.Kind + "), not a Service: not followed"
 			}
-			return w.finish(t, false)
+			return d.judge(t, false)
 		}
-		svcRef := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: en.ingress.Namespace, Name: en.backend.Service.Name}
-		svc = w.s.Service(svcRef.Namespace, svcRef.Name)
+		svc = d.s.Service(svcRef.Namespace, svcRef.Name)
 		if svc == nil {
 			why := "not in the input"
-			if w.s.Live {
+			if d.s.Live {
 				why = "does not exist in namespace " + svcRef.Namespace
 			}
-			if !w.s.Knows(snapshot.KindService, svcRef.Namespace) {
-				why = w.unknownWhy(snapshot.KindService, svcRef.Namespace)
+			if !d.s.Knows(snapshot.KindService, svcRef.Namespace) {
+				why = d.unknownWhy(snapshot.KindService, svcRef.Namespace)
 			}
 			t.Hops = append(t.Hops, Hop{Layer: LayerService, Object: svcRef, Status: StatusNotChecked, Reason: why})
-			return w.finish(t, false)
+			return d.judge(t, false)
 		}
 	} else {
 		svc = en.service
-		if svc.Spec.Type == corev1.ServiceTypeNodePort || svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-			t.Hops = append(t.Hops, w.hop(LayerExposure, snapshot.Ref(snapshot.KindService, svc)))
+		if exposedOnItsOwn(svc) {
+			t.Hops = append(t.Hops, d.hop(LayerExposure, snapshot.Ref(snapshot.KindService, svc)))
 		}
 	}
-	return w.finish(t, w.walkService(&t, svc))
+	return d.judge(t, d.walkService(&t, svc))
 }
 
 // walkService appends the hops from the Service down and reports whether
 // every pod behind it is broken.
-func (w *walker) walkService(t *Trace, svc *corev1.Service) (podsDown bool) {
+func (d *diagnosis) walkService(t *Trace, svc *corev1.Service) (podsDown bool) {
 	ref := snapshot.Ref(snapshot.KindService, svc)
-	h := w.hop(LayerService, ref)
+	h := d.hop(LayerService, ref)
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
 		h.Reason = "ExternalName → " + svc.Spec.ExternalName + " (resolved by DNS, no endpoints)"
 		t.Hops = append(t.Hops, h)
@@ -76,25 +76,25 @@ func (w *walker) walkService(t *Trace, svc *corev1.Service) (podsDown bool) {
 	t.Hops = append(t.Hops, h)
 	var pods []*corev1.Pod
 	if len(svc.Spec.Selector) > 0 {
-		pods = w.s.PodsMatching(svc.Namespace, svc.Spec.Selector)
+		pods = d.s.PodsMatching(svc.Namespace, svc.Spec.Selector)
 	}
 
 	epRef := snapshot.ObjectRef{Kind: snapshot.KindEndpoints, Namespace: svc.Namespace, Name: svc.Name}
-	ep := w.hop(LayerEndpoints, epRef)
-	hasEndpoints := w.s.EndpointsFor(svc.Namespace, svc.Name) != nil || len(w.s.EndpointSlicesFor(svc.Namespace, svc.Name)) > 0
+	ep := d.hop(LayerEndpoints, epRef)
+	hasEndpoints := d.s.EndpointsFor(svc.Namespace, svc.Name) != nil || len(d.s.EndpointSlicesFor(svc.Namespace, svc.Name)) > 0
 	if ep.Status == StatusOK && !hasEndpoints {
-		why, forbidden := w.s.Forbidden[snapshot.KindEndpoints]
+		why, forbidden := d.s.Forbidden[snapshot.KindEndpoints]
 		switch {
 		case forbidden:
 			ep.Status, ep.Reason = StatusNotChecked, why
-		case !w.s.Knows(snapshot.KindEndpoints, svc.Namespace) && !w.s.Knows(snapshot.KindEndpointSlice, svc.Namespace):
+		case !d.s.Knows(snapshot.KindEndpoints, svc.Namespace) && !d.s.Knows(snapshot.KindEndpointSlice, svc.Namespace):
 			ep.Status = StatusNotChecked
 			ep.Reason = fmt.Sprintf("the input holds no Endpoints for namespace %s; %d pod(s) match the selector", svc.Namespace, len(pods))
 		}
 	}
 	t.Hops = append(t.Hops, ep)
 	if isClusterDNS(svc) {
-		t.Hops = append(t.Hops, w.dnsHops()...)
+		t.Hops = append(t.Hops, d.dnsHops()...)
 	}
 	if len(svc.Spec.Selector) == 0 {
 		return false
@@ -106,8 +106,8 @@ func (w *walker) walkService(t *Trace, svc *corev1.Service) (podsDown bool) {
 		}
 		return false
 	}
-	t.Hops = append(t.Hops, w.policyHops(svc.Namespace, pods)...)
-	podHops, allDown := w.podHops(pods)
+	t.Hops = append(t.Hops, d.policyHops(svc.Namespace, pods)...)
+	podHops, allDown := d.podHops(pods)
 	t.Hops = append(t.Hops, podHops...)
 	return allDown
 }
@@ -120,15 +120,15 @@ func isClusterDNS(svc *corev1.Service) bool {
 
 // dnsHops are the DNS-layer findings about kube-system's DNS objects, as hops
 // below the kube-dns Service.
-func (w *walker) dnsHops() []Hop {
+func (d *diagnosis) dnsHops() []Hop {
 	var hops []Hop
 	seen := map[snapshot.ObjectRef]bool{}
-	for _, f := range w.idx.all {
+	for _, f := range d.idx.all {
 		if f.Layer != LayerDNS || f.Object.Namespace != "kube-system" || seen[f.Object] {
 			continue
 		}
 		seen[f.Object] = true
-		hops = append(hops, w.hop(LayerDNS, f.Object))
+		hops = append(hops, d.hop(LayerDNS, f.Object))
 	}
 	return hops
 }
@@ -136,15 +136,15 @@ func (w *walker) dnsHops() []Hop {
 // policyHops adds a networkpolicy hop for each NetworkPolicy that selects
 // any of the pods and has findings, or one ok hop naming how many select
 // them; no hop at all when no policy selects them.
-func (w *walker) policyHops(ns string, pods []*corev1.Pod) []Hop {
+func (d *diagnosis) policyHops(ns string, pods []*corev1.Pod) []Hop {
 	var hops []Hop
 	selecting := 0
-	for _, np := range w.s.NetworkPoliciesIn(ns) {
-		if !w.selectsAny(np, pods) {
+	for _, np := range d.s.NetworkPoliciesIn(ns) {
+		if !d.selectsAny(np, pods) {
 			continue
 		}
 		selecting++
-		h := w.hop(LayerNetworkPolicy, snapshot.Ref(snapshot.KindNetworkPolicy, np))
+		h := d.hop(LayerNetworkPolicy, snapshot.Ref(snapshot.KindNetworkPolicy, np))
 		if h.Status != StatusOK {
 			hops = append(hops, h)
 		}
@@ -159,15 +159,15 @@ func (w *walker) policyHops(ns string, pods []*corev1.Pod) []Hop {
 // selectsAny reports whether np selects any of pods. Each policy's selected
 // set is computed once per diagnosis: many Services share a namespace's
 // policies.
-func (w *walker) selectsAny(np *networkingv1.NetworkPolicy, pods []*corev1.Pod) bool {
-	in, ok := w.policyPods[np]
+func (d *diagnosis) selectsAny(np *networkingv1.NetworkPolicy, pods []*corev1.Pod) bool {
+	in, ok := d.policyPods[np]
 	if !ok {
-		sel := w.s.PodsMatchingSelector(np.Namespace, &np.Spec.PodSelector)
+		sel := d.s.PodsMatchingSelector(np.Namespace, &np.Spec.PodSelector)
 		in = make(map[*corev1.Pod]bool, len(sel))
 		for _, p := range sel {
 			in[p] = true
 		}
-		w.policyPods[np] = in
+		d.policyPods[np] = in
 	}
 	for _, p := range pods {
 		if in[p] {
@@ -183,7 +183,7 @@ const maxBrokenPods = 3
 
 // podHops summarises the pod layer: one ok hop when every pod serves, or
 // hops for the broken pods (pod, container, node) when some do not.
-func (w *walker) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
+func (d *diagnosis) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
 	type podState struct {
 		pod                *corev1.Pod
 		pod0, ctr, nodeHop Hop
@@ -192,10 +192,10 @@ func (w *walker) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
 	var broken []podState
 	var first *podState
 	for i, p := range pods {
-		subj := w.s.SubjectOf(p)
-		st := podState{pod: p, pod0: w.hop(LayerPod, subj), ctr: w.hop(LayerContainer, subj)}
-		if p.Spec.NodeName != "" && w.s.Node(p.Spec.NodeName) != nil {
-			st.nodeHop = w.hop(LayerNode, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: p.Spec.NodeName})
+		subj := d.s.SubjectOf(p)
+		st := podState{pod: p, pod0: d.hop(LayerPod, subj), ctr: d.hop(LayerContainer, subj)}
+		if p.Spec.NodeName != "" && d.s.Node(p.Spec.NodeName) != nil {
+			st.nodeHop = d.hop(LayerNode, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: p.Spec.NodeName})
 		}
 		st.broken = st.pod0.Status == StatusBroken || st.ctr.Status == StatusBroken || st.nodeHop.Status == StatusBroken
 		if st.broken {
@@ -236,6 +236,7 @@ func (w *walker) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
 	return hops, len(broken) == len(pods)
 }
 
+// joinReason adds a fact to a hop's reason.
 func joinReason(a, b string) string {
 	if a == "" {
 		return b
@@ -245,10 +246,10 @@ func joinReason(a, b string) string {
 
 // hop builds a hop from the findings on ref at layer: broken when any of them
 // is an error.
-func (w *walker) hop(layer Layer, ref snapshot.ObjectRef) Hop {
+func (d *diagnosis) hop(layer Layer, ref snapshot.ObjectRef) Hop {
 	h := Hop{Layer: layer, Object: ref, Status: StatusOK}
-	for _, f := range w.idx.byHop[hopKey{layer, ref}] {
-		if !w.inScope(f) {
+	for _, f := range d.idx.byHop[hopKey{layer, ref}] {
+		if !d.inScope(f) {
 			continue
 		}
 		h.Findings = append(h.Findings, f.Key())
@@ -257,7 +258,7 @@ func (w *walker) hop(layer Layer, ref snapshot.ObjectRef) Hop {
 		}
 	}
 	if h.Status == StatusOK {
-		if why, ok := w.s.Forbidden[ref.Kind]; ok {
+		if why, ok := d.s.Forbidden[ref.Kind]; ok {
 			h.Status, h.Reason = StatusNotChecked, why
 		}
 	}
@@ -265,21 +266,33 @@ func (w *walker) hop(layer Layer, ref snapshot.ObjectRef) Hop {
 }
 
 // inScope reports whether f concerns the trace being walked.
-func (w *walker) inScope(f *Finding) bool {
+func (d *diagnosis) inScope(f *Finding) bool {
 	if len(f.Affects) == 0 {
 		return true
 	}
 	for _, ref := range f.Affects {
-		if w.scope[ref] {
+		if d.scope[ref] {
 			return true
 		}
 	}
 	return false
 }
 
+// errorsOn returns the error findings on h that concern the trace being
+// walked.
+func (d *diagnosis) errorsOn(h Hop) []*Finding {
+	var out []*Finding
+	for _, f := range d.idx.byHop[hopKey{h.Layer, h.Object}] {
+		if f.Severity == SeverityError && d.inScope(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // unknownWhy says why the input cannot tell whether a kind exists.
-func (w *walker) unknownWhy(kind, ns string) string {
-	if why, ok := w.s.Forbidden[kind]; ok {
+func (d *diagnosis) unknownWhy(kind, ns string) string {
+	if why, ok := d.s.Forbidden[kind]; ok {
 		return why
 	}
 	if ns == "" {
