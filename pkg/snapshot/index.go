@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -44,10 +46,12 @@ type index struct {
 	clusterDump bool
 }
 
-func (s *Snapshot) mustIndex() {
+// indexed returns the lookup indexes, building them on first use.
+func (s *Snapshot) indexed() *index {
 	if s.idx == nil {
 		s.Index()
 	}
+	return s.idx
 }
 
 // Index builds the lookup indexes and, when the input holds no Pods at all,
@@ -215,26 +219,24 @@ func eventTime(e *corev1.Event) metav1.Time {
 // ConfigMaps or Secrets, and a dump made without Secrets says nothing about
 // them. Pass ns "" for cluster-scoped kinds.
 func (s *Snapshot) Knows(kind, ns string) bool {
-	s.mustIndex()
+	idx := s.indexed()
 	if s.Live {
 		return s.Listed[kind] || (ns != "" && s.Listed[kind+"/"+ns])
 	}
-	if s.idx.present[kind][ns] {
+	if idx.present[kind][ns] {
 		return true
 	}
-	return s.idx.clusterDump && len(s.idx.present[kind]) > 0
+	return idx.clusterDump && len(idx.present[kind]) > 0
 }
 
 // ClusterDump reports whether the input looks like a dump of a whole cluster.
 func (s *Snapshot) ClusterDump() bool {
-	s.mustIndex()
-	return s.idx.clusterDump
+	return s.indexed().clusterDump
 }
 
 // PodsIn returns the pods of a namespace in input order.
 func (s *Snapshot) PodsIn(ns string) []*corev1.Pod {
-	s.mustIndex()
-	if ps := s.idx.pods[ns]; ps != nil {
+	if ps := s.indexed().pods[ns]; ps != nil {
 		return ps.pods
 	}
 	return nil
@@ -242,16 +244,14 @@ func (s *Snapshot) PodsIn(ns string) []*corev1.Pod {
 
 // Pod returns the named pod or nil.
 func (s *Snapshot) Pod(ns, name string) *corev1.Pod {
-	s.mustIndex()
-	return s.idx.podByName[nsName{ns, name}]
+	return s.indexed().podByName[nsName{ns, name}]
 }
 
 // PodsMatching returns the pods in ns whose labels carry every key=value of
 // selector, in input order. An empty selector selects nothing, as for a
 // Service.
 func (s *Snapshot) PodsMatching(ns string, selector map[string]string) []*corev1.Pod {
-	s.mustIndex()
-	ps := s.idx.pods[ns]
+	ps := s.indexed().pods[ns]
 	if ps == nil || len(selector) == 0 {
 		return nil
 	}
@@ -280,12 +280,8 @@ func (s *Snapshot) PodsMatching(ns string, selector map[string]string) []*corev1
 // (matchLabels and matchExpressions). A nil selector selects nothing; an empty
 // one selects every pod, as in a NetworkPolicy.
 func (s *Snapshot) PodsMatchingSelector(ns string, sel *metav1.LabelSelector) []*corev1.Pod {
-	s.mustIndex()
-	if sel == nil {
-		return nil
-	}
-	ps := s.idx.pods[ns]
-	if ps == nil {
+	ps := s.indexed().pods[ns]
+	if sel == nil || ps == nil {
 		return nil
 	}
 	selector, err := metav1.LabelSelectorAsSelector(sel)
@@ -326,8 +322,7 @@ type NearPod struct {
 // value. Only pods that share at least one label key with the selector are
 // considered, found through the label index.
 func (s *Snapshot) ClosestPods(ns string, selector map[string]string, n int) []NearPod {
-	s.mustIndex()
-	ps := s.idx.pods[ns]
+	ps := s.indexed().pods[ns]
 	if ps == nil || len(selector) == 0 || n <= 0 {
 		return nil
 	}
@@ -362,11 +357,7 @@ func (s *Snapshot) ClosestPods(ns string, selector map[string]string, n int) []N
 	if len(positions) > n {
 		positions = positions[:n]
 	}
-	keys := make([]string, 0, len(selector))
-	for k := range selector {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(selector))
 	out := make([]NearPod, 0, len(positions))
 	for _, pos := range positions {
 		p := ps.pods[pos]
@@ -385,43 +376,37 @@ func (s *Snapshot) ClosestPods(ns string, selector map[string]string, n int) []N
 
 // Service returns the named Service or nil.
 func (s *Snapshot) Service(ns, name string) *corev1.Service {
-	s.mustIndex()
-	return s.idx.services[nsName{ns, name}]
+	return s.indexed().services[nsName{ns, name}]
 }
 
 // ServicesIn returns the Services of a namespace in input order.
 func (s *Snapshot) ServicesIn(ns string) []*corev1.Service {
-	s.mustIndex()
-	return s.idx.servicesNS[ns]
+	return s.indexed().servicesNS[ns]
 }
 
 // EndpointsFor returns the Endpoints object of a Service, or nil.
 func (s *Snapshot) EndpointsFor(ns, service string) *corev1.Endpoints {
-	s.mustIndex()
-	return s.idx.endpoints[nsName{ns, service}]
+	return s.indexed().endpoints[nsName{ns, service}]
 }
 
 // EndpointSlicesFor returns the EndpointSlices labelled for a Service.
 func (s *Snapshot) EndpointSlicesFor(ns, service string) []*discoveryv1.EndpointSlice {
-	s.mustIndex()
-	return s.idx.slices[nsName{ns, service}]
+	return s.indexed().slices[nsName{ns, service}]
 }
 
 // IngressesIn returns the Ingresses of a namespace in input order.
 func (s *Snapshot) IngressesIn(ns string) []*networkingv1.Ingress {
-	s.mustIndex()
-	return s.idx.ingressesNS[ns]
+	return s.indexed().ingressesNS[ns]
 }
 
 // IngressClass returns the named IngressClass or nil.
 func (s *Snapshot) IngressClass(name string) *networkingv1.IngressClass {
-	s.mustIndex()
-	return s.idx.classes[name]
+	return s.indexed().classes[name]
 }
 
 // DefaultIngressClasses returns the classes annotated as the cluster default.
 func (s *Snapshot) DefaultIngressClasses() []*networkingv1.IngressClass {
-	s.mustIndex()
+	s.indexed() // builds the index, which drops duplicate definitions
 	var out []*networkingv1.IngressClass
 	for _, c := range s.IngressClasses {
 		if c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
@@ -433,57 +418,49 @@ func (s *Snapshot) DefaultIngressClasses() []*networkingv1.IngressClass {
 
 // NetworkPoliciesIn returns the NetworkPolicies of a namespace.
 func (s *Snapshot) NetworkPoliciesIn(ns string) []*networkingv1.NetworkPolicy {
-	s.mustIndex()
-	return s.idx.netpols[ns]
+	return s.indexed().netpols[ns]
 }
 
 // Node returns the named Node or nil.
 func (s *Snapshot) Node(name string) *corev1.Node {
-	s.mustIndex()
-	return s.idx.nodes[name]
+	return s.indexed().nodes[name]
 }
 
 // Namespace returns the named Namespace object or nil.
 func (s *Snapshot) Namespace(name string) *corev1.Namespace {
-	s.mustIndex()
-	return s.idx.namespaces[name]
+	return s.indexed().namespaces[name]
 }
 
 // ConfigMap returns the named ConfigMap or nil.
 func (s *Snapshot) ConfigMap(ns, name string) *corev1.ConfigMap {
-	s.mustIndex()
-	return s.idx.configMaps[nsName{ns, name}]
+	return s.indexed().configMaps[nsName{ns, name}]
 }
 
 // Secret returns the named Secret's metadata or nil.
 func (s *Snapshot) Secret(ns, name string) *metav1.PartialObjectMetadata {
-	s.mustIndex()
-	return s.idx.secrets[nsName{ns, name}]
+	return s.indexed().secrets[nsName{ns, name}]
 }
 
 // EventsFor returns the Events whose involvedObject is ref, oldest first.
 func (s *Snapshot) EventsFor(ref ObjectRef) []*corev1.Event {
-	s.mustIndex()
-	return s.idx.events[ref]
+	return s.indexed().events[ref]
 }
 
 // Workloads returns every pod-creating controller in the snapshot.
 func (s *Snapshot) Workloads() []Workload {
-	s.mustIndex()
-	return s.idx.workloads
+	return s.indexed().workloads
 }
 
 // Workload returns the workload named by ref, or nil.
 func (s *Snapshot) Workload(ref ObjectRef) *Workload {
-	s.mustIndex()
-	return s.idx.workloadBy[ref]
+	return s.indexed().workloadBy[ref]
 }
 
 // OwnerOf returns the top-level workload that owns a pod (a ReplicaSet's
 // Deployment, a Job's CronJob), or false when the pod has no known owner. For
 // pods made from templates it is the workload they were made from.
 func (s *Snapshot) OwnerOf(p *corev1.Pod) (ObjectRef, bool) {
-	s.mustIndex()
+	idx := s.indexed()
 	if t := p.Annotations[TemplateAnnotation]; t != "" {
 		for _, o := range p.OwnerReferences {
 			return ObjectRef{Kind: o.Kind, Namespace: p.Namespace, Name: o.Name}, true
@@ -496,7 +473,7 @@ func (s *Snapshot) OwnerOf(p *corev1.Pod) (ObjectRef, bool) {
 	ref := ObjectRef{Kind: ctrl.Kind, Namespace: p.Namespace, Name: ctrl.Name}
 	switch ctrl.Kind {
 	case KindReplicaSet:
-		if rs := s.idx.replicaSets[nsName{p.Namespace, ctrl.Name}]; rs != nil {
+		if rs := idx.replicaSets[nsName{p.Namespace, ctrl.Name}]; rs != nil {
 			if up := metav1.GetControllerOf(rs); up != nil && up.Kind == KindDeployment {
 				return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: up.Name}, true
 			}
@@ -504,7 +481,7 @@ func (s *Snapshot) OwnerOf(p *corev1.Pod) (ObjectRef, bool) {
 			return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: name}, true
 		}
 	case KindJob:
-		if w := s.idx.workloadBy[ref]; w != nil {
+		if w := idx.workloadBy[ref]; w != nil {
 			if up := metav1.GetControllerOf(w.Object); up != nil && up.Kind == KindCronJob {
 				return ObjectRef{Kind: KindCronJob, Namespace: p.Namespace, Name: up.Name}, true
 			}
@@ -546,6 +523,5 @@ func (s *Snapshot) SubjectOf(p *corev1.Pod) ObjectRef {
 // ReplicaSetsOf returns the ReplicaSets a Deployment controls (its current
 // and previous revisions), in input order.
 func (s *Snapshot) ReplicaSetsOf(deployment ObjectRef) []*appsv1.ReplicaSet {
-	s.mustIndex()
-	return s.idx.rsOfDeploy[nsName{deployment.Namespace, deployment.Name}]
+	return s.indexed().rsOfDeploy[nsName{deployment.Namespace, deployment.Name}]
 }
