@@ -1,7 +1,7 @@
-// Entry points are where the walk starts: every Ingress rule path and every
-// Service exposed on its own, or the ingress/NAME, service/NAME and URLs the
-// user names. A name that does not exist is a usage error that says where it
-// does.
+// Entry points are where the walk starts: every Ingress rule path, then every
+// Service not already walked behind an Ingress or exposed on its own; or just
+// the ingress/NAME, service/NAME and URLs the user names. A name that does not
+// exist is a usage error that says where it does.
 
 package diagnose
 
@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -90,9 +91,14 @@ func (d *diagnosis) allEntries() []entry {
 		if covered[snapshot.Ref(snapshot.KindService, svc)] && !exposedOnItsOwn(svc) {
 			continue
 		}
-		out = append(out, entry{label: snapshot.Ref(snapshot.KindService, svc).String(), service: svc})
+		out = append(out, serviceEntry(svc))
 	}
 	return out
+}
+
+// serviceEntry is the entry point of a Service walked on its own.
+func serviceEntry(svc *corev1.Service) entry {
+	return entry{label: snapshot.Ref(snapshot.KindService, svc).String(), service: svc}
 }
 
 // ingressEntries lists every rule path of an Ingress, then its default
@@ -134,31 +140,26 @@ func (d *diagnosis) namedEntries(raw, ns string) ([]entry, error) {
 				return ingressEntries(ing), nil
 			}
 		}
-		var elsewhere []string
-		for _, ing := range d.s.Ingresses {
-			if ing.Name == name {
-				elsewhere = append(elsewhere, ing.Namespace)
-			}
-		}
-		return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Ingress %q in namespace %q%s", name, ns, existsIn(elsewhere))}
+		return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Ingress %q in namespace %q%s", name, ns, existsIn(d.s.Ingresses, name))}
 	case "service", "services", "svc":
 		svc := d.s.Service(ns, name)
 		if svc == nil {
-			var elsewhere []string
-			for _, o := range d.s.Services {
-				if o.Name == name {
-					elsewhere = append(elsewhere, o.Namespace)
-				}
-			}
-			return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Service %q in namespace %q%s", name, ns, existsIn(elsewhere))}
+			return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("no Service %q in namespace %q%s", name, ns, existsIn(d.s.Services, name))}
 		}
-		return []entry{{label: snapshot.Ref(snapshot.KindService, svc).String(), service: svc}}, nil
+		return []entry{serviceEntry(svc)}, nil
 	}
 	return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("unknown kind %q: want ingress or service", kind)}
 }
 
-// existsIn tells the user where a name they looked for does exist.
-func existsIn(namespaces []string) string {
+// existsIn tells the user in which namespaces an object named name does
+// exist, when it is not where they looked.
+func existsIn[T metav1.Object](objects []T, name string) string {
+	var namespaces []string
+	for _, o := range objects {
+		if o.GetName() == name {
+			namespaces = append(namespaces, o.GetNamespace())
+		}
+	}
 	if len(namespaces) == 0 {
 		return ""
 	}

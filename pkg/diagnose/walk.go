@@ -184,20 +184,21 @@ const maxBrokenPods = 3
 // podHops summarises the pod layer: one ok hop when every pod serves, or
 // hops for the broken pods (pod, container, node) when some do not.
 func (d *diagnosis) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
+	// podState is one pod's group of hops; nodeHop is empty when the input
+	// does not hold the pod's node.
 	type podState struct {
-		pod                *corev1.Pod
-		pod0, ctr, nodeHop Hop
-		broken             bool
+		podHop, containerHop, nodeHop Hop
+		broken                        bool
 	}
 	var broken []podState
 	var first *podState
 	for i, p := range pods {
 		subj := d.s.SubjectOf(p)
-		st := podState{pod: p, pod0: d.hop(LayerPod, subj), ctr: d.hop(LayerContainer, subj)}
+		st := podState{podHop: d.hop(LayerPod, subj), containerHop: d.hop(LayerContainer, subj)}
 		if p.Spec.NodeName != "" && d.s.Node(p.Spec.NodeName) != nil {
 			st.nodeHop = d.hop(LayerNode, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: p.Spec.NodeName})
 		}
-		st.broken = st.pod0.Status == StatusBroken || st.ctr.Status == StatusBroken || st.nodeHop.Status == StatusBroken
+		st.broken = st.podHop.Status == StatusBroken || st.containerHop.Status == StatusBroken || st.nodeHop.Status == StatusBroken
 		if st.broken {
 			broken = append(broken, st)
 		}
@@ -207,13 +208,13 @@ func (d *diagnosis) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
 	}
 	template := snapshot.IsTemplatePod(pods[0])
 	if len(broken) == 0 {
-		h := first.pod0
+		h := first.podHop
 		if template {
 			h.Reason = joinReason(h.Reason, fmt.Sprintf("%d workload template(s) match; runtime state not in the input", len(pods)))
 		} else {
 			h.Reason = joinReason(h.Reason, fmt.Sprintf("%d/%d pod(s) healthy", len(pods), len(pods)))
 		}
-		hops = []Hop{h, first.ctr}
+		hops = []Hop{h, first.containerHop}
 		if first.nodeHop.Layer != "" {
 			hops = append(hops, first.nodeHop)
 		}
@@ -224,11 +225,11 @@ func (d *diagnosis) podHops(pods []*corev1.Pod) (hops []Hop, allDown bool) {
 			hops[0].Reason = joinReason(hops[0].Reason, fmt.Sprintf("%d more broken pod(s) not shown", len(broken)-maxBrokenPods))
 			break
 		}
-		ph := st.pod0
+		ph := st.podHop
 		if i == 0 {
 			ph.Reason = joinReason(ph.Reason, fmt.Sprintf("%d of %d pod(s) broken", len(broken), len(pods)))
 		}
-		hops = append(hops, ph, st.ctr)
+		hops = append(hops, ph, st.containerHop)
 		if st.nodeHop.Layer != "" {
 			hops = append(hops, st.nodeHop)
 		}
