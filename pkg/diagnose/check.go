@@ -1,3 +1,7 @@
+// A check is one concern in the registry (package checks): it reads the
+// snapshot and reports findings through a Reporter, which fills in what every
+// finding of that check shares.
+
 package diagnose
 
 import (

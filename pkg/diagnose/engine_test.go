@@ -12,6 +12,16 @@ import (
 // (root cause, affected, demotion, partial pod failure) do not depend on the
 // real checks' details.
 
+// apiService selects the api pods and sends port 80 to their port 8080.
+const apiService = `
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]
+`
+
 const walkYAML = `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -26,14 +36,7 @@ spec:
   - http:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec:
-  selector: {app: api}
-  ports: [{port: 80, targetPort: 8080}]
----
+---` + apiService + `---
 apiVersion: v1
 kind: Endpoints
 metadata: {name: api}
@@ -59,12 +62,17 @@ func load(t *testing.T, yaml string) *snapshot.Snapshot {
 	return s
 }
 
+// fakeFinding is a complete finding on o whose texts do not matter.
+func fakeFinding(o snapshot.ObjectRef) Finding {
+	return Finding{Object: o, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"}
+}
+
 // fakeCheck reports fixed findings on the named objects.
 func fakeCheck(id string, layer Layer, symptom bool, objects ...snapshot.ObjectRef) *Check {
 	return &Check{ID: id, Layer: layer, Severity: SeverityError, Doc: id, Symptom: symptom,
 		Run: func(_ *snapshot.Snapshot, r *Reporter) {
 			for _, o := range objects {
-				r.Report(Finding{Object: o, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"})
+				r.Report(fakeFinding(o))
 			}
 		}}
 }
@@ -75,6 +83,16 @@ var (
 	pod1   = snapshot.ObjectRef{Kind: "Pod", Namespace: "default", Name: "api-1"}
 	pod2   = snapshot.ObjectRef{Kind: "Pod", Namespace: "default", Name: "api-2"}
 )
+
+// walkWith diagnoses walkYAML with checks.
+func walkWith(t *testing.T, checks ...*Check) *Result {
+	t.Helper()
+	res, err := Engine{Checks: checks}.Run(load(t, walkYAML), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
 
 func traceOf(t *testing.T, res *Result, entry string) Trace {
 	t.Helper()
@@ -95,16 +113,18 @@ func statuses(tr Trace) string {
 	return strings.Join(parts, " ")
 }
 
-func TestWalkMarksLayersAboveRootCauseAffected(t *testing.T) {
-	e := Engine{Checks: []*Check{fakeCheck("svc-broken", LayerService, false, svcRef)}}
-	res, err := e.Run(load(t, walkYAML), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := traceOf(t, res, "Ingress/default/web shop.example.com/api")
-	if got, want := statuses(tr), "ingress=affected service=broken endpoints=ok pod=ok container=ok"; got != want {
+// wantHops fails the test unless the hops of tr have these statuses.
+func wantHops(t *testing.T, tr Trace, want string) {
+	t.Helper()
+	if got := statuses(tr); got != want {
 		t.Fatalf("hops %s, want %s", got, want)
 	}
+}
+
+func TestWalkMarksLayersAboveRootCauseAffected(t *testing.T) {
+	res := walkWith(t, fakeCheck("svc-broken", LayerService, false, svcRef))
+	tr := traceOf(t, res, "Ingress/default/web shop.example.com/api")
+	wantHops(t, tr, "ingress=affected service=broken endpoints=ok pod=ok container=ok")
 	if tr.RootCause != "svc-broken Service/default/api" {
 		t.Fatalf("root cause %q", tr.RootCause)
 	}
@@ -114,18 +134,10 @@ func TestWalkMarksLayersAboveRootCauseAffected(t *testing.T) {
 }
 
 func TestSymptomIsDemotedWhenEveryPodIsBroken(t *testing.T) {
-	e := Engine{Checks: []*Check{
-		fakeCheck("no-ready", LayerEndpoints, true, epRef),
-		fakeCheck("crash", LayerContainer, false, pod1, pod2),
-	}}
-	res, err := e.Run(load(t, walkYAML), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := walkWith(t, fakeCheck("no-ready", LayerEndpoints, true, epRef),
+		fakeCheck("crash", LayerContainer, false, pod1, pod2))
 	tr := traceOf(t, res, "Ingress/default/web */")
-	if got, want := statuses(tr), "ingress=affected service=affected endpoints=affected pod=affected container=broken pod=ok container=broken"; got != want {
-		t.Fatalf("hops %s, want %s", got, want)
-	}
+	wantHops(t, tr, "ingress=affected service=affected endpoints=affected pod=affected container=broken pod=ok container=broken")
 	for _, f := range res.Findings {
 		if f.Check == "no-ready" {
 			t.Fatalf("symptom finding was not demoted: %+v", f)
@@ -137,8 +149,7 @@ func TestSymptomIsDemotedWhenEveryPodIsBroken(t *testing.T) {
 }
 
 func TestSymptomStaysRootCauseWhenNothingExplainsIt(t *testing.T) {
-	e := Engine{Checks: []*Check{fakeCheck("no-ready", LayerEndpoints, true, epRef)}}
-	res, _ := e.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, fakeCheck("no-ready", LayerEndpoints, true, epRef))
 	tr := traceOf(t, res, "Ingress/default/web */")
 	if tr.RootCause != "no-ready Endpoints/default/api" || res.Summary.Errors != 1 {
 		t.Fatalf("root %q, errors %d", tr.RootCause, res.Summary.Errors)
@@ -146,19 +157,16 @@ func TestSymptomStaysRootCauseWhenNothingExplainsIt(t *testing.T) {
 }
 
 func TestOneBrokenReplicaDoesNotTakeThePathDown(t *testing.T) {
-	e := Engine{Checks: []*Check{fakeCheck("crash", LayerContainer, false, pod2)}}
-	res, _ := e.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, fakeCheck("crash", LayerContainer, false, pod2))
 	tr := traceOf(t, res, "Ingress/default/web */")
-	if got, want := statuses(tr), "ingress=ok service=ok endpoints=ok pod=affected container=broken"; got != want {
-		t.Fatalf("hops %s, want %s", got, want)
-	}
+	wantHops(t, tr, "ingress=ok service=ok endpoints=ok pod=affected container=broken")
 	if !strings.Contains(tr.Hops[3].Reason, "1 of 2 pod(s) broken") {
 		t.Fatalf("pod hop reason %q", tr.Hops[3].Reason)
 	}
 }
 
 func TestEveryPathAndServiceIsAnEntry(t *testing.T) {
-	res, _ := Engine{}.Run(load(t, walkYAML), Options{})
+	res := walkWith(t)
 	var entries []string
 	for _, tr := range res.Traces {
 		entries = append(entries, tr.Entry)
@@ -211,14 +219,7 @@ spec:
   template:
     metadata: {labels: {app: api}}
     spec: {containers: [{name: app, image: x, ports: [{containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec:
-  selector: {app: api}
-  ports: [{port: 80, targetPort: 8080}]
-`)
+---`+apiService)
 	if !s.TemplatePods || len(s.Pods) != 1 {
 		t.Fatalf("template pods %v %d", s.TemplatePods, len(s.Pods))
 	}
@@ -239,9 +240,11 @@ func TestAffectsLimitsAFindingToThePathsItConcerns(t *testing.T) {
 	other := snapshot.ObjectRef{Kind: "Service", Namespace: "default", Name: "other"}
 	scoped := &Check{ID: "scoped", Layer: LayerService, Severity: SeverityError, Doc: "d",
 		Run: func(_ *snapshot.Snapshot, r *Reporter) {
-			r.Report(Finding{Object: svcRef, Affects: []snapshot.ObjectRef{other}, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"})
+			f := fakeFinding(svcRef)
+			f.Affects = []snapshot.ObjectRef{other}
+			r.Report(f)
 		}}
-	res, _ := Engine{Checks: []*Check{scoped}}.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, scoped)
 	tr := traceOf(t, res, "Ingress/default/web */")
 	if tr.Status != TraceOK || tr.Hops[1].Status != StatusOK {
 		t.Fatalf("a finding scoped to another path broke this one: %s (%s)", statuses(tr), tr.Status)
@@ -249,15 +252,10 @@ func TestAffectsLimitsAFindingToThePathsItConcerns(t *testing.T) {
 }
 
 func TestPodSymptomBelowTheRootCauseIsNotItsConsequence(t *testing.T) {
-	e := Engine{Checks: []*Check{
-		fakeCheck("svc-broken", LayerService, false, svcRef),
-		fakeCheck("not-ready", LayerPod, true, pod1, pod2),
-	}}
-	res, _ := e.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, fakeCheck("svc-broken", LayerService, false, svcRef),
+		fakeCheck("not-ready", LayerPod, true, pod1, pod2))
 	tr := traceOf(t, res, "Ingress/default/web */")
-	if got, want := statuses(tr), "ingress=affected service=broken endpoints=ok pod=broken container=ok pod=broken container=ok"; got != want {
-		t.Fatalf("hops %s, want %s", got, want)
-	}
+	wantHops(t, tr, "ingress=affected service=broken endpoints=ok pod=broken container=ok pod=broken container=ok")
 	if tr.Status != TraceBroken || !tr.Hops[1].RootCause {
 		t.Fatalf("status %s, root hop %+v", tr.Status, tr.Hops[1])
 	}
@@ -276,8 +274,7 @@ func TestPodSymptomBelowTheRootCauseIsNotItsConsequence(t *testing.T) {
 }
 
 func TestTraceStatusAndRootHop(t *testing.T) {
-	e := Engine{Checks: []*Check{fakeCheck("crash", LayerContainer, false, pod2)}}
-	res, _ := e.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, fakeCheck("crash", LayerContainer, false, pod2))
 	tr := traceOf(t, res, "Ingress/default/web */")
 	if tr.Status != TraceDegraded {
 		t.Fatalf("status %s, want degraded", tr.Status)
@@ -291,7 +288,7 @@ func TestTraceStatusAndRootHop(t *testing.T) {
 	if marked != 1 {
 		t.Fatalf("%d hops marked as root cause, want 1", marked)
 	}
-	res, _ = Engine{}.Run(load(t, walkYAML), Options{})
+	res = walkWith(t)
 	if got := traceOf(t, res, "Ingress/default/web */").Status; got != TraceOK {
 		t.Fatalf("healthy status %s", got)
 	}
@@ -313,11 +310,12 @@ func TestExplainedByMovesTheRootCauseToWhatExplainsIt(t *testing.T) {
 	crash := &Check{ID: "crash", Layer: LayerContainer, Severity: SeverityError, Doc: "d",
 		Run: func(_ *snapshot.Snapshot, r *Reporter) {
 			for _, p := range []snapshot.ObjectRef{pod1, pod2} {
-				r.Report(Finding{Object: p, ExplainedBy: []snapshot.ObjectRef{dep}, Symptom: "s", Cause: "c", Evidence: []string{"e"}, Fix: "f", Verify: "v"})
+				f := fakeFinding(p)
+				f.ExplainedBy = []snapshot.ObjectRef{dep}
+				r.Report(f)
 			}
 		}}
-	e := Engine{Checks: []*Check{crash, fakeCheck("dns-name", LayerDNS, false, dep)}}
-	res, _ := e.Run(load(t, walkYAML), Options{})
+	res := walkWith(t, crash, fakeCheck("dns-name", LayerDNS, false, dep))
 	tr := traceOf(t, res, "Ingress/default/web */")
 	if tr.RootCause != "dns-name Deployment/default/api" {
 		t.Fatalf("root cause %q, hops %s", tr.RootCause, statuses(tr))
@@ -331,7 +329,7 @@ func TestExplainedByMovesTheRootCauseToWhatExplainsIt(t *testing.T) {
 		}
 	}
 	// Without the explaining finding the crash is the root cause.
-	res, _ = Engine{Checks: []*Check{crash}}.Run(load(t, walkYAML), Options{})
+	res = walkWith(t, crash)
 	if got := traceOf(t, res, "Ingress/default/web */").RootCause; got != "crash Pod/default/api-1" {
 		t.Fatalf("root cause %q", got)
 	}

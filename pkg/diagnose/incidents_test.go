@@ -2,8 +2,10 @@ package diagnose_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,20 +30,9 @@ const incidentsDir = "../../testdata/incidents"
 // minIncidents is the size the corpus must keep.
 const minIncidents = 40
 
-// incidentExpectation is testdata/incidents/NAME/expected.yaml.
-type incidentExpectation struct {
-	Check   string   `json:"check"`
-	Object  string   `json:"object"`
-	Layer   string   `json:"layer"`
-	Family  string   `json:"family"`
-	Source  string   `json:"source"`
-	Summary string   `json:"summary"`
-	Related []string `json:"related"`
-}
-
 type incidentRun struct {
 	name   string
-	want   incidentExpectation
+	want   incidentgen.Expected // testdata/incidents/NAME/expected.yaml
 	snap   *snapshot.Snapshot
 	result *diagnose.Result
 	err    error
@@ -150,7 +141,7 @@ func checkIncident(t *testing.T, run incidentRun) {
 	for _, f := range res.Findings {
 		if f.Severity == diagnose.SeverityError && !rel[f.Object.String()] {
 			dump()
-			t.Errorf("error %s names %s, which is not related to the incident (related: %s)", f.Check, f.Object, strings.Join(sortedKeys(rel), ", "))
+			t.Errorf("error %s names %s, which is not related to the incident (related: %s)", f.Check, f.Object, strings.Join(slices.Sorted(maps.Keys(rel)), ", "))
 		}
 	}
 }
@@ -214,15 +205,6 @@ func related(run incidentRun) map[string]bool {
 	return rel
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // TestEveryCheckExercised requires each registered check to be exercised by
 // at least one incident (it reports a finding on some incident) or by its
 // own table-test cases in pkg/diagnose/checks/testdata/<id>/.
@@ -251,92 +233,4 @@ func TestEveryCheckExercised(t *testing.T) {
 		byTable++
 	}
 	t.Logf("%d checks exercised by incidents, %d only by their table tests", byIncident, byTable)
-}
-
-// The real-world apps (testdata/realworld) are healthy: neither their
-// manifests nor the cluster state they produce once running may yield an
-// error, and every warning must be listed, with why it is fair, in
-// testdata/realworld/README.md.
-
-const realworldDir = "../../testdata/realworld"
-
-// realWorldFindings diagnoses every real-world file in both forms and
-// returns the non-error findings as README rows "file | form | check |
-// object", failing on any error.
-func realWorldFindings(t *testing.T) map[string]bool {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(realworldDir, "*.yaml"))
-	if len(files) < 7 {
-		t.Fatalf("found %d real-world manifests, want the 4 shared ones and 3 more", len(files))
-	}
-	rows := map[string]bool{}
-	for _, file := range files {
-		name := filepath.Base(file)
-		manifests, err := source.Files{Paths: []string{file}}.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		state, err := incidentgen.FromManifests(manifests).Render("healthy cluster state for " + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dump := snapshot.New()
-		if err := source.DecodeBytes(dump, name+" (running)", state, ""); err != nil {
-			t.Fatalf("%s: the generated state does not load: %v", name, err)
-		}
-		dump.Index()
-		if !dump.ClusterDump() {
-			t.Fatalf("%s: the generated state is not a whole-cluster dump", name)
-		}
-		for form, s := range map[string]*snapshot.Snapshot{"manifests": manifests, "state": dump} {
-			res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range res.Findings {
-				switch f.Severity {
-				case diagnose.SeverityError:
-					t.Errorf("%s (%s): error %s on %s: %s %v", name, form, f.Check, f.Object, f.Cause, f.Evidence)
-				case diagnose.SeverityWarning:
-					rows[strings.Join([]string{name, form, f.Check, f.Object.String()}, " | ")] = true
-				}
-			}
-		}
-	}
-	return rows
-}
-
-// TestRealWorldAppsStayQuiet checks both forms of every real-world app and
-// that testdata/realworld/README.md lists exactly the warnings they get.
-func TestRealWorldAppsStayQuiet(t *testing.T) {
-	got := realWorldFindings(t)
-	data, err := os.ReadFile(filepath.Join(realworldDir, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, line := range strings.Split(string(data), "\n") {
-		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) < 5 || !strings.HasSuffix(strings.TrimSpace(cells[0]), ".yaml") {
-			continue
-		}
-		var key []string
-		for _, c := range cells[:4] {
-			key = append(key, strings.Trim(strings.TrimSpace(c), "`"))
-		}
-		listed[strings.Join(key, " | ")] = true
-	}
-	for _, row := range sortedKeys(got) {
-		if !listed[row] {
-			t.Errorf("warning not explained in testdata/realworld/README.md: | %s | (why it is fair) |", row)
-		}
-	}
-	for _, row := range sortedKeys(listed) {
-		if !got[row] {
-			t.Errorf("testdata/realworld/README.md lists a warning that no longer occurs: %s", row)
-		}
-	}
-	if !t.Failed() {
-		t.Logf("%d warnings on real-world apps, all explained", len(got))
-	}
 }

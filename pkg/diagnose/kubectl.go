@@ -1,3 +1,6 @@
+// Every fix and verify line is a kubectl command a user pastes as it is; the
+// builders here are the one place such commands are made and quoted.
+
 package diagnose
 
 import (
@@ -59,10 +62,11 @@ func nsArgs(ref snapshot.ObjectRef) []string {
 	return []string{"-n", ref.Namespace}
 }
 
-// GetCmd is `kubectl get <kind> <name> -n <ns>` plus extra arguments.
-func GetCmd(ref snapshot.ObjectRef, extra ...string) string {
+// GetCmd is `kubectl get <kind> <name> -n <ns>` followed by flags such as
+// "-o", "wide".
+func GetCmd(ref snapshot.ObjectRef, flags ...string) string {
 	args := append([]string{"get", resource(ref.Kind), ref.Name}, nsArgs(ref)...)
-	return Kubectl(append(args, extra...)...)
+	return Kubectl(append(args, flags...)...)
 }
 
 // DescribeCmd is `kubectl describe <kind> <name> -n <ns>`.

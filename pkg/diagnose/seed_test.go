@@ -86,29 +86,6 @@ func TestLab1AsWrittenAlsoNamesTheDeployment(t *testing.T) {
 	t.Fatalf("no workload-selector-mismatch on Deployment/default/api in %d findings", len(res.Findings))
 }
 
-// TestRealWorldAppsHaveNoErrors runs the engine on real public manifests of
-// healthy apps: no error may be raised, and the microservices demo (a
-// realistic multi-service app with probes everywhere) gets no warning either.
-func TestRealWorldAppsHaveNoErrors(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/realworld/*.yaml")
-	if len(files) == 0 {
-		t.Fatal("no real-world manifests found")
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			res := diagnoseFiles(t, file)
-			for _, f := range res.Findings {
-				if f.Severity == diagnose.SeverityError {
-					t.Errorf("error %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)
-				}
-				if filepath.Base(file) == "microservices-demo.yaml" && f.Severity == diagnose.SeverityWarning {
-					t.Errorf("warning on a healthy app: %s on %s: %s", f.Check, f.Object, f.Cause)
-				}
-			}
-		})
-	}
-}
-
 // TestNodeDownUnderTheIngressController: the ingress controller's pods are
 // not ready because their node is NotReady; the node is the root cause, not
 // the controller (editing the controller Deployment would not help). Found

@@ -1,3 +1,8 @@
+// The index is built once, after the last object is added: per-namespace
+// label postings for pods, objects by namespace and name, events by the
+// object they are about, and which kinds the input holds where. Every lookup
+// reads it; none scans the whole snapshot.
+
 package snapshot
 
 import (
@@ -8,9 +13,9 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
+// nsName is the key of a namespaced object of a known kind.
 type nsName struct{ ns, name string }
 
 // podSet is the pods of one namespace with a posting list per label key=value,
@@ -20,6 +25,8 @@ type podSet struct {
 	byKV map[string]map[string][]int32
 }
 
+// index holds the lookups Index builds; a Snapshot is read-only once it
+// exists.
 type index struct {
 	pods        map[string]*podSet
 	podByName   map[nsName]*corev1.Pod
@@ -44,10 +51,12 @@ type index struct {
 	clusterDump bool
 }
 
-func (s *Snapshot) mustIndex() {
+// indexed returns the lookup indexes, building them on first use.
+func (s *Snapshot) indexed() *index {
 	if s.idx == nil {
 		s.Index()
 	}
+	return s.idx
 }
 
 // Index builds the lookup indexes and, when the input holds no Pods at all,
@@ -203,349 +212,4 @@ func eventTime(e *corev1.Event) metav1.Time {
 	default:
 		return metav1.Time{Time: e.EventTime.Time}
 	}
-}
-
-// Knows reports whether the input can tell that an object of kind in
-// namespace ns is absent. Manifests hold no IngressClasses, Nodes or Events;
-// a missing reference is only "missing" when the input holds that kind for
-// that namespace, or when it is a live snapshot that listed the kind. A dump
-// of a whole cluster (it has Nodes and objects in kube-system) knows every
-// kind it holds at all, in every namespace — but only those: `kubectl
-// cluster-info dump` writes no Endpoints, Ingresses, NetworkPolicies,
-// ConfigMaps or Secrets, and a dump made without Secrets says nothing about
-// them. Pass ns "" for cluster-scoped kinds.
-func (s *Snapshot) Knows(kind, ns string) bool {
-	s.mustIndex()
-	if s.Live {
-		return s.Listed[kind] || (ns != "" && s.Listed[kind+"/"+ns])
-	}
-	if s.idx.present[kind][ns] {
-		return true
-	}
-	return s.idx.clusterDump && len(s.idx.present[kind]) > 0
-}
-
-// ClusterDump reports whether the input looks like a dump of a whole cluster.
-func (s *Snapshot) ClusterDump() bool {
-	s.mustIndex()
-	return s.idx.clusterDump
-}
-
-// PodsIn returns the pods of a namespace in input order.
-func (s *Snapshot) PodsIn(ns string) []*corev1.Pod {
-	s.mustIndex()
-	if ps := s.idx.pods[ns]; ps != nil {
-		return ps.pods
-	}
-	return nil
-}
-
-// Pod returns the named pod or nil.
-func (s *Snapshot) Pod(ns, name string) *corev1.Pod {
-	s.mustIndex()
-	return s.idx.podByName[nsName{ns, name}]
-}
-
-// PodsMatching returns the pods in ns whose labels carry every key=value of
-// selector, in input order. An empty selector selects nothing, as for a
-// Service.
-func (s *Snapshot) PodsMatching(ns string, selector map[string]string) []*corev1.Pod {
-	s.mustIndex()
-	ps := s.idx.pods[ns]
-	if ps == nil || len(selector) == 0 {
-		return nil
-	}
-	var smallest []int32
-	first := true
-	for k, v := range selector {
-		list := ps.byKV[k][v]
-		if len(list) == 0 {
-			return nil
-		}
-		if first || len(list) < len(smallest) {
-			smallest, first = list, false
-		}
-	}
-	out := make([]*corev1.Pod, 0, len(smallest))
-	for _, pos := range smallest {
-		p := ps.pods[pos]
-		if labels.SelectorFromSet(selector).Matches(labels.Set(p.Labels)) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// PodsMatchingSelector returns the pods in ns selected by a LabelSelector
-// (matchLabels and matchExpressions). A nil selector selects nothing; an empty
-// one selects every pod, as in a NetworkPolicy.
-func (s *Snapshot) PodsMatchingSelector(ns string, sel *metav1.LabelSelector) []*corev1.Pod {
-	s.mustIndex()
-	if sel == nil {
-		return nil
-	}
-	ps := s.idx.pods[ns]
-	if ps == nil {
-		return nil
-	}
-	selector, err := metav1.LabelSelectorAsSelector(sel)
-	if err != nil {
-		return nil
-	}
-	candidates := ps.pods
-	if len(sel.MatchLabels) > 0 {
-		candidates = s.PodsMatching(ns, sel.MatchLabels)
-	}
-	var out []*corev1.Pod
-	for _, p := range candidates {
-		if selector.Matches(labels.Set(p.Labels)) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// LabelDiff is one key=value of a selector that a pod does not carry.
-type LabelDiff struct {
-	Key  string `json:"key"`
-	Want string `json:"want"`
-	Have string `json:"have,omitempty"` // empty with Missing: the pod has no such label
-	// Missing is true when the pod has no label with this key at all.
-	Missing bool `json:"missing,omitempty"`
-}
-
-// NearPod is a pod that carries some but not all of a selector's labels.
-type NearPod struct {
-	Pod     *corev1.Pod
-	Matched int         // selector pairs the pod carries
-	Diff    []LabelDiff // selector pairs it does not, sorted by key
-}
-
-// ClosestPods returns up to n pods in ns that come closest to matching
-// selector: most key=value pairs carried, then most keys present with another
-// value. Only pods that share at least one label key with the selector are
-// considered, found through the label index.
-func (s *Snapshot) ClosestPods(ns string, selector map[string]string, n int) []NearPod {
-	s.mustIndex()
-	ps := s.idx.pods[ns]
-	if ps == nil || len(selector) == 0 || n <= 0 {
-		return nil
-	}
-	score := map[int32][2]int{}
-	for k, v := range selector {
-		for val, list := range ps.byKV[k] {
-			for _, pos := range list {
-				sc := score[pos]
-				if val == v {
-					sc[0]++
-				} else {
-					sc[1]++
-				}
-				score[pos] = sc
-			}
-		}
-	}
-	positions := make([]int32, 0, len(score))
-	for pos := range score {
-		positions = append(positions, pos)
-	}
-	sort.Slice(positions, func(i, j int) bool {
-		a, b := score[positions[i]], score[positions[j]]
-		if a[0] != b[0] {
-			return a[0] > b[0]
-		}
-		if a[1] != b[1] {
-			return a[1] > b[1]
-		}
-		return positions[i] < positions[j]
-	})
-	if len(positions) > n {
-		positions = positions[:n]
-	}
-	keys := make([]string, 0, len(selector))
-	for k := range selector {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]NearPod, 0, len(positions))
-	for _, pos := range positions {
-		p := ps.pods[pos]
-		np := NearPod{Pod: p, Matched: score[pos][0]}
-		for _, k := range keys {
-			have, ok := p.Labels[k]
-			if ok && have == selector[k] {
-				continue
-			}
-			np.Diff = append(np.Diff, LabelDiff{Key: k, Want: selector[k], Have: have, Missing: !ok})
-		}
-		out = append(out, np)
-	}
-	return out
-}
-
-// Service returns the named Service or nil.
-func (s *Snapshot) Service(ns, name string) *corev1.Service {
-	s.mustIndex()
-	return s.idx.services[nsName{ns, name}]
-}
-
-// ServicesIn returns the Services of a namespace in input order.
-func (s *Snapshot) ServicesIn(ns string) []*corev1.Service {
-	s.mustIndex()
-	return s.idx.servicesNS[ns]
-}
-
-// EndpointsFor returns the Endpoints object of a Service, or nil.
-func (s *Snapshot) EndpointsFor(ns, service string) *corev1.Endpoints {
-	s.mustIndex()
-	return s.idx.endpoints[nsName{ns, service}]
-}
-
-// EndpointSlicesFor returns the EndpointSlices labelled for a Service.
-func (s *Snapshot) EndpointSlicesFor(ns, service string) []*discoveryv1.EndpointSlice {
-	s.mustIndex()
-	return s.idx.slices[nsName{ns, service}]
-}
-
-// IngressesIn returns the Ingresses of a namespace in input order.
-func (s *Snapshot) IngressesIn(ns string) []*networkingv1.Ingress {
-	s.mustIndex()
-	return s.idx.ingressesNS[ns]
-}
-
-// IngressClass returns the named IngressClass or nil.
-func (s *Snapshot) IngressClass(name string) *networkingv1.IngressClass {
-	s.mustIndex()
-	return s.idx.classes[name]
-}
-
-// DefaultIngressClasses returns the classes annotated as the cluster default.
-func (s *Snapshot) DefaultIngressClasses() []*networkingv1.IngressClass {
-	s.mustIndex()
-	var out []*networkingv1.IngressClass
-	for _, c := range s.IngressClasses {
-		if c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// NetworkPoliciesIn returns the NetworkPolicies of a namespace.
-func (s *Snapshot) NetworkPoliciesIn(ns string) []*networkingv1.NetworkPolicy {
-	s.mustIndex()
-	return s.idx.netpols[ns]
-}
-
-// Node returns the named Node or nil.
-func (s *Snapshot) Node(name string) *corev1.Node {
-	s.mustIndex()
-	return s.idx.nodes[name]
-}
-
-// Namespace returns the named Namespace object or nil.
-func (s *Snapshot) Namespace(name string) *corev1.Namespace {
-	s.mustIndex()
-	return s.idx.namespaces[name]
-}
-
-// ConfigMap returns the named ConfigMap or nil.
-func (s *Snapshot) ConfigMap(ns, name string) *corev1.ConfigMap {
-	s.mustIndex()
-	return s.idx.configMaps[nsName{ns, name}]
-}
-
-// Secret returns the named Secret's metadata or nil.
-func (s *Snapshot) Secret(ns, name string) *metav1.PartialObjectMetadata {
-	s.mustIndex()
-	return s.idx.secrets[nsName{ns, name}]
-}
-
-// EventsFor returns the Events whose involvedObject is ref, oldest first.
-func (s *Snapshot) EventsFor(ref ObjectRef) []*corev1.Event {
-	s.mustIndex()
-	return s.idx.events[ref]
-}
-
-// Workloads returns every pod-creating controller in the snapshot.
-func (s *Snapshot) Workloads() []Workload {
-	s.mustIndex()
-	return s.idx.workloads
-}
-
-// Workload returns the workload named by ref, or nil.
-func (s *Snapshot) Workload(ref ObjectRef) *Workload {
-	s.mustIndex()
-	return s.idx.workloadBy[ref]
-}
-
-// OwnerOf returns the top-level workload that owns a pod (a ReplicaSet's
-// Deployment, a Job's CronJob), or false when the pod has no known owner. For
-// pods made from templates it is the workload they were made from.
-func (s *Snapshot) OwnerOf(p *corev1.Pod) (ObjectRef, bool) {
-	s.mustIndex()
-	if t := p.Annotations[TemplateAnnotation]; t != "" {
-		for _, o := range p.OwnerReferences {
-			return ObjectRef{Kind: o.Kind, Namespace: p.Namespace, Name: o.Name}, true
-		}
-	}
-	ctrl := metav1.GetControllerOf(p)
-	if ctrl == nil {
-		return ObjectRef{}, false
-	}
-	ref := ObjectRef{Kind: ctrl.Kind, Namespace: p.Namespace, Name: ctrl.Name}
-	switch ctrl.Kind {
-	case KindReplicaSet:
-		if rs := s.idx.replicaSets[nsName{p.Namespace, ctrl.Name}]; rs != nil {
-			if up := metav1.GetControllerOf(rs); up != nil && up.Kind == KindDeployment {
-				return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: up.Name}, true
-			}
-		} else if name, ok := deploymentOfReplicaSet(ctrl.Name, p.Labels); ok {
-			return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: name}, true
-		}
-	case KindJob:
-		if w := s.idx.workloadBy[ref]; w != nil {
-			if up := metav1.GetControllerOf(w.Object); up != nil && up.Kind == KindCronJob {
-				return ObjectRef{Kind: KindCronJob, Namespace: p.Namespace, Name: up.Name}, true
-			}
-		}
-	}
-	return ref, true
-}
-
-// deploymentOfReplicaSet recovers a Deployment name from a ReplicaSet name
-// "<deployment>-<pod-template-hash>" when the ReplicaSet itself is not in the
-// input (a dump of pods only).
-func deploymentOfReplicaSet(rsName string, podLabels map[string]string) (string, bool) {
-	hash := podLabels[appsv1.DefaultDeploymentUniqueLabelKey]
-	if hash == "" || len(rsName) <= len(hash)+1 || rsName[len(rsName)-len(hash)-1:] != "-"+hash {
-		return "", false
-	}
-	return rsName[:len(rsName)-len(hash)-1], true
-}
-
-// IsTemplatePod reports whether p was made from a workload template rather
-// than read from the input.
-func IsTemplatePod(p *corev1.Pod) bool {
-	return p.Annotations[TemplateAnnotation] != ""
-}
-
-// SubjectOf is the object a finding about pod p should name: the pod itself,
-// or, for a pod made from a template, the workload it stands in for (a
-// template pod does not exist, so there is nothing to get or patch by its
-// name).
-func (s *Snapshot) SubjectOf(p *corev1.Pod) ObjectRef {
-	if IsTemplatePod(p) {
-		if ref, ok := s.OwnerOf(p); ok {
-			return ref
-		}
-	}
-	return Ref(KindPod, p)
-}
-
-// ReplicaSetsOf returns the ReplicaSets a Deployment controls (its current
-// and previous revisions), in input order.
-func (s *Snapshot) ReplicaSetsOf(deployment ObjectRef) []*appsv1.ReplicaSet {
-	s.mustIndex()
-	return s.idx.rsOfDeploy[nsName{deployment.Namespace, deployment.Name}]
 }

@@ -7,22 +7,33 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// indexedSnapshot adds objs to a new snapshot and indexes it, as a source
+// does.
+func indexedSnapshot(t *testing.T, objs ...any) *Snapshot {
+	t.Helper()
+	s := New()
+	for _, o := range objs {
+		if err := s.Add(o, Origin{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Index()
+	return s
+}
+
 func TestKnowsOnlyWhatTheInputHolds(t *testing.T) {
 	meta := func(ns, name string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: ns, Name: name} }
-	manifests := New()
-	_ = manifests.Add(&corev1.Service{ObjectMeta: meta("shop", "api")}, Origin{})
-	manifests.Index()
+	manifests := indexedSnapshot(t, &corev1.Service{ObjectMeta: meta("shop", "api")})
 	if !manifests.Knows(KindService, "shop") || manifests.Knows(KindService, "other") || manifests.Knows(KindEndpoints, "shop") {
 		t.Fatal("manifests know exactly the kinds and namespaces they hold")
 	}
 
 	// A `kubectl cluster-info dump`: Nodes, pods and services everywhere,
 	// but no Endpoints and no Secrets at all.
-	dump := New()
-	_ = dump.Add(&corev1.Node{ObjectMeta: meta("", "n1")}, Origin{})
-	_ = dump.Add(&corev1.Pod{ObjectMeta: meta("kube-system", "coredns-1")}, Origin{})
-	_ = dump.Add(&corev1.Service{ObjectMeta: meta("kube-system", "kube-dns")}, Origin{})
-	dump.Index()
+	dump := indexedSnapshot(t,
+		&corev1.Node{ObjectMeta: meta("", "n1")},
+		&corev1.Pod{ObjectMeta: meta("kube-system", "coredns-1")},
+		&corev1.Service{ObjectMeta: meta("kube-system", "kube-dns")})
 	if !dump.ClusterDump() {
 		t.Fatal("Nodes plus objects in kube-system make a cluster dump")
 	}
@@ -35,11 +46,10 @@ func TestKnowsOnlyWhatTheInputHolds(t *testing.T) {
 
 	// `kubectl get nodes,ns` next to one namespace's objects is not a
 	// whole cluster.
-	partial := New()
-	_ = partial.Add(&corev1.Node{ObjectMeta: meta("", "n1")}, Origin{})
-	_ = partial.Add(&corev1.Namespace{ObjectMeta: meta("", "kube-system")}, Origin{})
-	_ = partial.Add(&corev1.Service{ObjectMeta: meta("shop", "api")}, Origin{})
-	partial.Index()
+	partial := indexedSnapshot(t,
+		&corev1.Node{ObjectMeta: meta("", "n1")},
+		&corev1.Namespace{ObjectMeta: meta("", "kube-system")},
+		&corev1.Service{ObjectMeta: meta("shop", "api")})
 	if partial.ClusterDump() || partial.Knows(KindService, "kube-system") {
 		t.Error("a Namespace object alone does not make kube-system known")
 	}

@@ -305,9 +305,9 @@ func (s *Snapshot) ObjectCount() int {
 
 // Namespaces in the snapshot that hold at least one object, sorted.
 func (s *Snapshot) NamespaceNames() []string {
-	s.mustIndex()
-	out := make([]string, 0, len(s.idx.nsSeen))
-	for ns := range s.idx.nsSeen {
+	idx := s.indexed()
+	out := make([]string, 0, len(idx.nsSeen))
+	for ns := range idx.nsSeen {
 		out = append(out, ns)
 	}
 	sort.Strings(out)

@@ -1,10 +1,17 @@
+// Workloads are the controllers that make pods. A finding about a pod is
+// often about its workload's template, so the snapshot knows each pod's owner
+// and, for plain manifests, makes stand-in pods from the templates.
+
 package snapshot
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// collectWorkloads lists every pod-creating controller, kind by kind, in
+// input order.
 func (s *Snapshot) collectWorkloads() []Workload {
 	out := make([]Workload, 0, len(s.Deployments)+len(s.StatefulSets)+len(s.DaemonSets)+
 		len(s.ReplicaSets)+len(s.ReplicationControllers)+len(s.Jobs)+len(s.CronJobs))
@@ -65,3 +72,67 @@ func templatePods(workloads []Workload) []*corev1.Pod {
 }
 
 func ptrTrue() *bool { t := true; return &t }
+
+// OwnerOf returns the top-level workload that owns a pod (a ReplicaSet's
+// Deployment, a Job's CronJob), or false when the pod has no known owner. For
+// pods made from templates it is the workload they were made from.
+func (s *Snapshot) OwnerOf(p *corev1.Pod) (ObjectRef, bool) {
+	idx := s.indexed()
+	if t := p.Annotations[TemplateAnnotation]; t != "" {
+		for _, o := range p.OwnerReferences {
+			return ObjectRef{Kind: o.Kind, Namespace: p.Namespace, Name: o.Name}, true
+		}
+	}
+	ctrl := metav1.GetControllerOf(p)
+	if ctrl == nil {
+		return ObjectRef{}, false
+	}
+	ref := ObjectRef{Kind: ctrl.Kind, Namespace: p.Namespace, Name: ctrl.Name}
+	switch ctrl.Kind {
+	case KindReplicaSet:
+		if rs := idx.replicaSets[nsName{p.Namespace, ctrl.Name}]; rs != nil {
+			if up := metav1.GetControllerOf(rs); up != nil && up.Kind == KindDeployment {
+				return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: up.Name}, true
+			}
+		} else if name, ok := deploymentOfReplicaSet(ctrl.Name, p.Labels); ok {
+			return ObjectRef{Kind: KindDeployment, Namespace: p.Namespace, Name: name}, true
+		}
+	case KindJob:
+		if w := idx.workloadBy[ref]; w != nil {
+			if up := metav1.GetControllerOf(w.Object); up != nil && up.Kind == KindCronJob {
+				return ObjectRef{Kind: KindCronJob, Namespace: p.Namespace, Name: up.Name}, true
+			}
+		}
+	}
+	return ref, true
+}
+
+// deploymentOfReplicaSet recovers a Deployment name from a ReplicaSet name
+// "<deployment>-<pod-template-hash>" when the ReplicaSet itself is not in the
+// input (a dump of pods only).
+func deploymentOfReplicaSet(rsName string, podLabels map[string]string) (string, bool) {
+	hash := podLabels[appsv1.DefaultDeploymentUniqueLabelKey]
+	if hash == "" || len(rsName) <= len(hash)+1 || rsName[len(rsName)-len(hash)-1:] != "-"+hash {
+		return "", false
+	}
+	return rsName[:len(rsName)-len(hash)-1], true
+}
+
+// IsTemplatePod reports whether p was made from a workload template rather
+// than read from the input.
+func IsTemplatePod(p *corev1.Pod) bool {
+	return p.Annotations[TemplateAnnotation] != ""
+}
+
+// SubjectOf is the object a finding about pod p should name: the pod itself,
+// or, for a pod made from a template, the workload it stands in for (a
+// template pod does not exist, so there is nothing to get or patch by its
+// name).
+func (s *Snapshot) SubjectOf(p *corev1.Pod) ObjectRef {
+	if IsTemplatePod(p) {
+		if ref, ok := s.OwnerOf(p); ok {
+			return ref
+		}
+	}
+	return Ref(KindPod, p)
+}

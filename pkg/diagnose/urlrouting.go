@@ -1,3 +1,7 @@
+// A URL entry point ("hopscope trace https://shop.example.com/api") is the
+// Ingress rule path an ingress controller would route it to. Picking it the
+// way the controllers do keeps the trace on the path the request really takes.
+
 package diagnose
 
 import (
@@ -14,7 +18,7 @@ import (
 // the paths of the chosen host, an Exact match beats a Prefix match, and the
 // longest Prefix wins. Prefix matching is by path element ("/app" matches
 // "/app/x", not "/apple"). ImplementationSpecific is treated as Prefix.
-func (w *walker) urlEntry(raw string) (entry, error) {
+func (d *diagnosis) urlEntry(raw string) (entry, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return entry{}, &EntryError{Entry: raw, Why: "not a URL with a host"}
@@ -43,8 +47,8 @@ func (w *walker) urlEntry(raw string) (entry, error) {
 		}
 		return c.length > best.length
 	}
-	for _, ing := range w.s.Ingresses {
-		if !w.inNS(ing.Namespace) {
+	for _, ing := range d.s.Ingresses {
+		if !d.inNS(ing.Namespace) {
 			continue
 		}
 		all := ingressEntries(ing)
@@ -72,8 +76,8 @@ func (w *walker) urlEntry(raw string) (entry, error) {
 		}
 	}
 	if best == nil {
-		for _, ing := range w.s.Ingresses {
-			if w.inNS(ing.Namespace) && ing.Spec.DefaultBackend != nil {
+		for _, ing := range d.s.Ingresses {
+			if d.inNS(ing.Namespace) && ing.Spec.DefaultBackend != nil {
 				all := ingressEntries(ing)
 				return all[len(all)-1], nil
 			}
