@@ -52,13 +52,13 @@ var containerConfigError = &diagnose.Check{
 // from a cluster, not being deleted, not finished (an evicted or completed
 // pod's containers are over, not failing).
 func containerLive(p *corev1.Pod) bool {
-	return backHasStatus(p) && p.DeletionTimestamp == nil &&
+	return hasStatus(p) && p.DeletionTimestamp == nil &&
 		p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded
 }
 
 // containerCrashing reports whether a container status shows a crash loop:
 // backing off, or between two crashes of a loop.
-func containerCrashing(p *corev1.Pod, c backContainer) bool {
+func containerCrashing(p *corev1.Pod, c podContainer) bool {
 	cs := c.Status
 	if cs == nil {
 		return false
@@ -86,7 +86,7 @@ func runContainerCrashLoop(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if !containerLive(p) {
 			continue
 		}
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			if containerCrashing(p, c) {
 				f := containerCrashFinding(s, p, c)
 				if containerLookupFailed(c) {
@@ -103,40 +103,40 @@ func runContainerCrashLoop(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 }
 
-func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) diagnose.Finding {
+func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindPod, p)
 	subject := s.SubjectOf(p)
 	cs := c.Status
-	ev := []string{backStateLine(c)}
+	ev := []string{stateLine(c)}
 	last := cs.LastTerminationState.Terminated
 	if last == nil {
 		last = cs.State.Terminated
 	}
 	if last != nil {
-		ev = append(ev, "last termination: "+backTerminatedLine(last))
+		ev = append(ev, "last termination: "+terminatedLine(last))
 	}
 	limit, hasLimit := c.Spec.Resources.Limits[corev1.ResourceMemory]
 	if hasLimit {
 		ev = append(ev, fmt.Sprintf("%s memory limit: %s", c.Label(), limit.String()))
 	}
-	liveness := backEventLines(s, ref, []string{"Unhealthy"}, "Liveness probe")
+	liveness := eventLines(s, ref, []string{"Unhealthy"}, "Liveness probe")
 	ev = append(ev, liveness...)
-	ev = append(ev, backEventLines(s, ref, []string{"BackOff"}, "restarting failed container")...)
+	ev = append(ev, eventLines(s, ref, []string{"BackOff"}, "restarting failed container")...)
 	ev = append(ev, "see the output of the crashed run: "+diagnose.Kubectl("logs", p.Name, "-n", p.Namespace, "-c", c.Spec.Name, "--previous"))
 
 	status := "CrashLoopBackOff"
 	if c.Init {
 		status = "Init:CrashLoopBackOff"
 	}
-	target, specPath := backFixTarget(s, p)
+	target, specPath := fixTarget(s, p)
 	f := diagnose.Finding{
 		Object:    subject,
 		Container: c.Spec.Name,
 		Symptom:   fmt.Sprintf("pod %s/%s shows %s with %d restarts: it is never Ready, so Services send it no traffic", p.Namespace, p.Name, status, cs.RestartCount),
 		Evidence:  ev,
 		Fix:       diagnose.EditCmd(target),
-		Verify:    backVerifyPod(s, p),
-		Origin:    backOrigin(s, subject),
+		Verify:    verifyPod(s, p),
+		Origin:    originOf(s, subject),
 	}
 	switch {
 	case last != nil && last.Reason == "OOMKilled":
@@ -152,13 +152,13 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 		}
 	case len(liveness) > 0:
 		f.Cause = fmt.Sprintf("the liveness probe of %s fails, so the kubelet kills and restarts it: %s", c.Label(), strings.TrimPrefix(liveness[0], "Event "))
-		if pr, ok := backProbeTarget(c.Spec.LivenessProbe); ok {
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s livenessProbe: %s; declared ports: %s", c.Label(), pr, backPortsLine(c.Spec)))
+		if pr, ok := probeTargetOf(c.Spec.LivenessProbe); ok {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s livenessProbe: %s; declared ports: %s", c.Label(), pr, containerPortsText(c.Spec)))
 		}
 	case last != nil && last.ExitCode == 0:
 		f.Cause = fmt.Sprintf("%s exits successfully (exit code 0) and the pod's restartPolicy restarts it: its command finishes instead of serving", c.Label())
 	case last != nil:
-		f.Cause = fmt.Sprintf("%s keeps exiting with %s and the kubelet restarts it with a growing back-off (%d restarts)", c.Label(), backTerminatedLine(last), cs.RestartCount)
+		f.Cause = fmt.Sprintf("%s keeps exiting with %s and the kubelet restarts it with a growing back-off (%d restarts)", c.Label(), terminatedLine(last), cs.RestartCount)
 	default:
 		f.Cause = fmt.Sprintf("%s keeps crashing (%d restarts); its last output explains why", c.Label(), cs.RestartCount)
 	}
@@ -176,7 +176,7 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 		}
 	}
 	if target.Kind == snapshot.KindPod {
-		f.Cause += "; " + backImmutableNote
+		f.Cause += "; " + immutablePodNote
 	}
 	return f
 }
@@ -208,7 +208,7 @@ func runContainerImagePull(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if !containerLive(p) {
 			continue
 		}
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			if c.Status != nil && c.Status.State.Waiting != nil && containerImagePullReason(c.Status.State.Waiting.Reason) {
 				r.Report(containerImageFinding(s, p, c))
 			}
@@ -216,15 +216,15 @@ func runContainerImagePull(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 }
 
-func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) diagnose.Finding {
+func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindPod, p)
 	subject := s.SubjectOf(p)
 	w := c.Status.State.Waiting
 	ev := []string{
 		fmt.Sprintf("%s image: %s", c.Label(), c.Spec.Image),
-		backStateLine(c),
+		stateLine(c),
 	}
-	pulls := backEventLines(s, ref, []string{"Failed", "BackOff", "InspectFailed", "ErrImageNeverPull"}, "image", "Image")
+	pulls := eventLines(s, ref, []string{"Failed", "BackOff", "InspectFailed", "ErrImageNeverPull"}, "image", "Image")
 	ev = append(ev, pulls...)
 	msg := w.Message
 	for _, line := range pulls {
@@ -255,13 +255,13 @@ func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 	}
 	// The back-off message only repeats the image; the pull failure says why.
 	detail := w.Message
-	if pull := backEventLines(s, ref, []string{"Failed"}, "Failed to pull"); len(pull) > 0 && w.Reason != "InvalidImageName" {
+	if pull := eventLines(s, ref, []string{"Failed"}, "Failed to pull"); len(pull) > 0 && w.Reason != "InvalidImageName" {
 		detail = strings.SplitN(pull[0], ": ", 2)[1]
 	}
 	if detail != "" {
-		why += ": " + backClip(detail)
+		why += ": " + clip(detail)
 	}
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	cause := fmt.Sprintf("%s is %s: %s", c.Label(), w.Reason, why)
 	if target.Kind == snapshot.KindPod {
 		cause += "; a bare pod's image can be changed in place"
@@ -281,8 +281,8 @@ func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer)
 		Cause:     cause,
 		Evidence:  ev,
 		Fix:       fix,
-		Verify:    backVerifyPod(s, p),
-		Origin:    backOrigin(s, subject),
+		Verify:    verifyPod(s, p),
+		Origin:    originOf(s, subject),
 	}
 }
 
@@ -296,8 +296,8 @@ const containerRevisionAnnotation = "deployment.kubernetes.io/revision"
 // Deployment (the last rollout that came before this one), else a
 // placeholder that says what to put. The second value is the evidence line
 // that explains the choice.
-func containerImageCandidate(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, reason string) (string, string) {
-	repo, rest := containerImageRepo(strings.TrimSpace(c.Spec.Image))
+func containerImageCandidate(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, reason string) (string, string) {
+	repo, rest := imageRepo(strings.TrimSpace(c.Spec.Image))
 	if reason == "InvalidImageName" {
 		if fixed := strings.ToLower(repo) + rest; fixed != c.Spec.Image {
 			return fixed, fmt.Sprintf("image references must have a lower-case repository: %q", fixed)
@@ -319,7 +319,7 @@ type containerRevision struct {
 	Image      string
 }
 
-func (r containerRevision) line(c backContainer) string {
+func (r containerRevision) line(c podContainer) string {
 	rs := "ReplicaSet " + r.ReplicaSet
 	if r.Revision > 0 {
 		rs += fmt.Sprintf(" (revision %d)", r.Revision)
@@ -330,7 +330,7 @@ func (r containerRevision) line(c backContainer) string {
 // containerPreviousImage finds the latest ReplicaSet of p's Deployment
 // whose template gives container c another image than p runs: the rollout
 // the current one replaced.
-func containerPreviousImage(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (containerRevision, bool) {
+func containerPreviousImage(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) (containerRevision, bool) {
 	owner, ok := s.OwnerOf(p)
 	if !ok || owner.Kind != snapshot.KindDeployment {
 		return containerRevision{}, false
@@ -350,16 +350,6 @@ func containerPreviousImage(s *snapshot.Snapshot, p *corev1.Pod, c backContainer
 		best = containerRevision{Deployment: owner, ReplicaSet: rs.Name, Revision: rev, Image: image}
 	}
 	return best, best.Image != ""
-}
-
-// containerImageRepo splits an image reference into its repository and
-// its ":tag" or "@digest" (a registry's ":port" belongs to the repository).
-func containerImageRepo(image string) (repo, rest string) {
-	slash := strings.LastIndex(image, "/")
-	if i := strings.IndexAny(image[slash+1:], ":@"); i >= 0 {
-		return image[:slash+1+i], image[slash+1+i:]
-	}
-	return image, ""
 }
 
 // containerSetImageCmd is `kubectl set image` for one container of the
@@ -417,7 +407,7 @@ func runContainerConfigError(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		reported := false
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			if c.Status != nil && c.Status.State.Waiting != nil && containerConfigReason(c.Status.State.Waiting.Reason) {
 				r.Report(containerConfigFinding(s, p, c))
 				reported = true
@@ -460,25 +450,25 @@ func containerParseMissing(msg string) (containerConfigObject, bool) {
 	return containerConfigObject{}, false
 }
 
-func containerConfigFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) diagnose.Finding {
+func containerConfigFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindPod, p)
 	subject := s.SubjectOf(p)
 	w := c.Status.State.Waiting
-	ev := []string{backStateLine(c)}
-	ev = append(ev, backEventLines(s, ref, []string{"Failed"}, "Error:")...)
+	ev := []string{stateLine(c)}
+	ev = append(ev, eventLines(s, ref, []string{"Failed"}, "Error:")...)
 	f := diagnose.Finding{
 		Object:    subject,
 		Container: c.Spec.Name,
 		Symptom:   fmt.Sprintf("pod %s/%s never starts (%s): %s is never created, so the pod serves nothing", p.Namespace, p.Name, w.Reason, c.Label()),
 		Evidence:  ev,
-		Verify:    backVerifyPod(s, p),
-		Origin:    backOrigin(s, subject),
+		Verify:    verifyPod(s, p),
+		Origin:    originOf(s, subject),
 	}
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	f.Fix = diagnose.EditCmd(target)
 	missing, ok := containerParseMissing(w.Message)
 	if !ok {
-		f.Cause = fmt.Sprintf("the container runtime cannot create %s: %s", c.Label(), backClip(w.Message))
+		f.Cause = fmt.Sprintf("the container runtime cannot create %s: %s", c.Label(), clip(w.Message))
 		return f
 	}
 	cause, evidence, fix := containerMissingExplained(s, p, missing)
@@ -505,7 +495,7 @@ func containerMissingMounts(s *snapshot.Snapshot, p *corev1.Pod) []containerMoun
 		return nil
 	}
 	creating := false
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Status == nil || c.Status.State.Waiting != nil && (c.Status.State.Waiting.Reason == "ContainerCreating" || c.Status.State.Waiting.Reason == "PodInitializing") {
 			creating = true
 		}
@@ -530,7 +520,7 @@ func containerMissingMounts(s *snapshot.Snapshot, p *corev1.Pod) []containerMoun
 		if !ok {
 			continue
 		}
-		obj.Line = backEventLine(e)
+		obj.Line = eventLine(e)
 		m := containerMount{containerConfigObject: obj}
 		if v := containerVolumeRE.FindStringSubmatch(e.Message); v != nil {
 			m.Volume = v[1]
@@ -587,13 +577,13 @@ func containerVolumeSources(v corev1.Volume) []containerVolumeSource {
 func containerMountFinding(s *snapshot.Snapshot, p *corev1.Pod, mounts []containerMount) diagnose.Finding {
 	subject := s.SubjectOf(p)
 	var ev []string
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Status != nil {
-			ev = append(ev, backStateLine(c))
+			ev = append(ev, stateLine(c))
 		}
 	}
 	var causes []string
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	fix := diagnose.EditCmd(target)
 	for i, m := range mounts {
 		ev = append(ev, m.Line)
@@ -614,8 +604,8 @@ func containerMountFinding(s *snapshot.Snapshot, p *corev1.Pod, mounts []contain
 		Cause:     strings.Join(causes, "; "),
 		Evidence:  ev,
 		Fix:       fix,
-		Verify:    backVerifyPod(s, p),
-		Origin:    backOrigin(s, subject),
+		Verify:    verifyPod(s, p),
+		Origin:    originOf(s, subject),
 	}
 }
 
@@ -623,7 +613,7 @@ func containerMountFinding(s *snapshot.Snapshot, p *corev1.Pod, mounts []contain
 // the kubelet cannot start first; the pod's first container when none (or
 // no volume) is named.
 func containerMounting(p *corev1.Pod, volume string) string {
-	cs := backContainers(p)
+	cs := containersOf(p)
 	for _, c := range cs {
 		for _, m := range c.Spec.VolumeMounts {
 			if m.Name == volume {
@@ -642,7 +632,7 @@ func containerMounting(p *corev1.Pod, volume string) string {
 // when an object or key with a near-identical name exists (a typo), else an
 // edit of the object that has to change.
 func containerMissingExplained(s *snapshot.Snapshot, p *corev1.Pod, m containerConfigObject) (cause string, ev []string, fix string) {
-	target, specPath := backFixTarget(s, p)
+	target, specPath := fixTarget(s, p)
 	fix = diagnose.EditCmd(target)
 	objRef := snapshot.ObjectRef{Kind: m.Kind, Namespace: p.Namespace, Name: m.Name}
 	if m.Key != "" {
@@ -650,9 +640,9 @@ func containerMissingExplained(s *snapshot.Snapshot, p *corev1.Pod, m containerC
 		if m.Kind == snapshot.KindConfigMap {
 			if cm := s.ConfigMap(p.Namespace, m.Name); cm != nil {
 				keys := containerConfigMapKeys(cm)
-				ev = append(ev, fmt.Sprintf("ConfigMap %s/%s has keys: %s", p.Namespace, m.Name, backJoinLimit(keys, 10)))
+				ev = append(ev, fmt.Sprintf("ConfigMap %s/%s has keys: %s", p.Namespace, m.Name, joinLimit(keys, 10)))
 				for _, k := range keys {
-					if backLikelyTypo(m.Key, k) {
+					if typoOrStem(m.Key, k) {
 						paths := containerKeyRefPaths(&p.Spec, m.Kind, m.Name, m.Key)
 						if len(paths) > 0 && target.Kind != snapshot.KindPod {
 							cause += fmt.Sprintf(" — it has %q: the reference most likely has a typo", k)
@@ -685,9 +675,9 @@ func containerMissingExplained(s *snapshot.Snapshot, p *corev1.Pod, m containerC
 		}
 	}
 	if len(names) > 0 {
-		closest := backClosest(m.Name, names, 3)
+		closest := closestNames(m.Name, names, 3)
 		ev = append(ev, fmt.Sprintf("%ss in namespace %s closest by name: %s", m.Kind, p.Namespace, strings.Join(closest, ", ")))
-		if len(closest) > 0 && backLikelyTypo(m.Name, closest[0]) && target.Kind != snapshot.KindPod {
+		if len(closest) > 0 && typoOrStem(m.Name, closest[0]) && target.Kind != snapshot.KindPod {
 			if paths := containerNameRefPaths(&p.Spec, m.Kind, m.Name); len(paths) > 0 {
 				cause += fmt.Sprintf(" — %s %q does: the reference most likely has a typo", m.Kind, closest[0])
 				return cause, ev, containerReplacePaths(target, specPath, paths, closest[0])
@@ -699,13 +689,7 @@ func containerMissingExplained(s *snapshot.Snapshot, p *corev1.Pod, m containerC
 }
 
 func containerConfigMapKeys(cm *corev1.ConfigMap) []string {
-	keys := make([]string, 0, len(cm.Data)+len(cm.BinaryData))
-	for k := range cm.Data {
-		keys = append(keys, k)
-	}
-	for k := range cm.BinaryData {
-		keys = append(keys, k)
-	}
+	keys := append(sortedKeys(cm.Data), sortedKeys(cm.BinaryData)...)
 	sort.Strings(keys)
 	return keys
 }
@@ -725,7 +709,7 @@ func containerReplacePaths(target snapshot.ObjectRef, specPath string, paths []s
 func containerNameRefPaths(spec *corev1.PodSpec, kind, name string) []string {
 	var out []string
 	cm := kind == snapshot.KindConfigMap
-	for _, c := range backSpecContainers(spec) {
+	for _, c := range specContainers(spec) {
 		for j, e := range c.Spec.Env {
 			if e.ValueFrom == nil {
 				continue
@@ -770,7 +754,7 @@ func containerNameRefPaths(spec *corev1.PodSpec, kind, name string) []string {
 // key of the named ConfigMap or Secret.
 func containerKeyRefPaths(spec *corev1.PodSpec, kind, name, key string) []string {
 	var out []string
-	for _, c := range backSpecContainers(spec) {
+	for _, c := range specContainers(spec) {
 		for j, e := range c.Spec.Env {
 			if e.ValueFrom == nil {
 				continue
@@ -796,7 +780,7 @@ var lookupFailures = []string{
 
 // containerLookupFailed reports whether the container's last exit or
 // current wait message says a host name did not resolve.
-func containerLookupFailed(c backContainer) bool {
+func containerLookupFailed(c podContainer) bool {
 	if c.Status == nil {
 		return false
 	}

@@ -51,8 +51,8 @@ func TestContainerImageRepo(t *testing.T) {
 		{"ghcr.io/x/y@sha256:abc", "ghcr.io/x/y", "@sha256:abc"},
 		{"localhost:5000/app", "localhost:5000/app", ""},
 	} {
-		if repo, rest := containerImageRepo(tc.image); repo != tc.repo || rest != tc.rest {
-			t.Errorf("containerImageRepo(%q) = %q, %q", tc.image, repo, rest)
+		if repo, rest := imageRepo(tc.image); repo != tc.repo || rest != tc.rest {
+			t.Errorf("imageRepo(%q) = %q, %q", tc.image, repo, rest)
 		}
 	}
 }

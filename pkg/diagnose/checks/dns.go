@@ -59,7 +59,7 @@ func dnsClusterState(s *snapshot.Snapshot) bool {
 		return true
 	}
 	for _, p := range s.PodsIn(dnsNamespace) {
-		if backHasStatus(p) {
+		if hasStatus(p) {
 			return true
 		}
 	}
@@ -107,7 +107,7 @@ func dnsPods(s *snapshot.Snapshot, svc *corev1.Service) []*corev1.Pod {
 	seen := map[*corev1.Pod]bool{}
 	add := func(list []*corev1.Pod) {
 		for _, p := range list {
-			if !seen[p] && backHasStatus(p) {
+			if !seen[p] && hasStatus(p) {
 				seen[p] = true
 				pods = append(pods, p)
 			}
@@ -120,25 +120,20 @@ func dnsPods(s *snapshot.Snapshot, svc *corev1.Service) []*corev1.Pod {
 	return pods
 }
 
-func dnsPodReady(p *corev1.Pod) bool {
-	c := backPodCondition(p, corev1.PodReady)
-	return p.Status.Phase == corev1.PodRunning && c != nil && c.Status == corev1.ConditionTrue
-}
-
 // dnsPodLine summarises a DNS pod: phase, readiness and why its containers
 // are not running.
 func dnsPodLine(p *corev1.Pod) string {
-	parts := []string{fmt.Sprintf("pod %s/%s: %s, ready=%t", p.Namespace, p.Name, p.Status.Phase, dnsPodReady(p))}
+	parts := []string{fmt.Sprintf("pod %s/%s: %s, ready=%t", p.Namespace, p.Name, p.Status.Phase, podServing(p))}
 	if p.Spec.NodeName != "" {
 		parts[0] += " on node " + p.Spec.NodeName
 	}
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Status == nil || c.Status.Ready || c.Init && c.Status.State.Terminated != nil {
 			continue
 		}
-		parts = append(parts, backStateLine(c))
+		parts = append(parts, stateLine(c))
 		if last := c.Status.LastTerminationState.Terminated; last != nil {
-			parts = append(parts, "last termination "+backTerminatedLine(last))
+			parts = append(parts, "last termination "+terminatedLine(last))
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -152,7 +147,7 @@ const dnsSymptom = "every DNS lookup of a Service name fails: `nslookup api-svc`
 func dnsServersDown(pods []*corev1.Pod, deploy *appsv1.Deployment) (bool, int) {
 	ready := 0
 	for _, p := range pods {
-		if dnsPodReady(p) {
+		if podServing(p) {
 			ready++
 		}
 	}
@@ -218,7 +213,7 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			deploy.Namespace, deploy.Name, want, deploy.Status.ReadyReplicas, deploy.Status.AvailableReplicas))
 		for _, c := range deploy.Status.Conditions {
 			if c.Status != corev1.ConditionTrue {
-				ev = append(ev, fmt.Sprintf("Deployment condition %s=%s (%s): %s", c.Type, c.Status, c.Reason, backClip(c.Message)))
+				ev = append(ev, fmt.Sprintf("Deployment condition %s=%s (%s): %s", c.Type, c.Status, c.Reason, clip(c.Message)))
 			}
 		}
 	}
@@ -233,7 +228,7 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			break
 		}
 		ev = append(ev, dnsPodLine(p))
-		ev = append(ev, backEventLines(s, snapshot.Ref(snapshot.KindPod, p), nil)...)
+		ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), nil)...)
 	}
 
 	cause := "CoreDNS is not running: no cluster DNS pod is ready"
@@ -253,7 +248,7 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 waiting:
 	for _, p := range pods {
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			if c.Status != nil && c.Status.State.Waiting != nil && c.Status.State.Waiting.Reason != "" {
 				cause += fmt.Sprintf("; %s of %s is %s", c.Label(), p.Name, c.Status.State.Waiting.Reason)
 				break waiting
@@ -270,7 +265,7 @@ waiting:
 		Evidence: ev,
 		Fix:      fix,
 		Verify:   diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", "k8s-app=kube-dns"),
-		Origin:   backOrigin(s, obj),
+		Origin:   originOf(s, obj),
 	})
 }
 
@@ -304,7 +299,7 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	if !s.Knows(snapshot.KindEndpoints, dnsNamespace) && !s.Knows(snapshot.KindEndpointSlice, dnsNamespace) {
 		return
 	}
-	if _, has := frontAddresses(s, dnsNamespace, svc.Name); !has {
+	if _, has := serviceAddresses(s, dnsNamespace, svc.Name); !has {
 		// The endpoints controllers write an Endpoints object and a slice
 		// for every Service with a selector, empty or not: when neither is
 		// in the input, the dump left them out.
@@ -318,7 +313,7 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	selected := s.PodsMatching(dnsNamespace, svc.Spec.Selector)
 	readyPods := 0
 	for _, p := range selected {
-		if dnsPodReady(p) {
+		if podServing(p) {
 			readyPods++
 		}
 	}
@@ -328,7 +323,7 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 	ref := snapshot.Ref(snapshot.KindService, svc)
 	ev := []string{
-		fmt.Sprintf("Service kube-system/%s selector: %s; clusterIP %s", svc.Name, backSelectorString(svc.Spec.Selector), svc.Spec.ClusterIP),
+		fmt.Sprintf("Service kube-system/%s selector: %s; clusterIP %s", svc.Name, selectorText(svc.Spec.Selector), svc.Spec.ClusterIP),
 		fmt.Sprintf("endpoints: %d ready, %d not ready", ready, notReady),
 		fmt.Sprintf("pods matching the selector: %d (%d ready)", len(selected), readyPods),
 	}
@@ -367,7 +362,7 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		Evidence: ev,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(snapshot.ObjectRef{Kind: snapshot.KindEndpoints, Namespace: dnsNamespace, Name: svc.Name}),
-		Origin:   backOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	})
 }
 
@@ -416,7 +411,7 @@ func dnsReportMissingService(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 	sort.Strings(names)
 	ev := []string{
-		"Services in kube-system: " + backJoinLimit(names, 10),
+		"Services in kube-system: " + joinLimit(names, 10),
 		fmt.Sprintf("%d DNS pod(s) (k8s-app=kube-dns) in kube-system", len(pods)),
 	}
 	for i, p := range pods {
@@ -597,7 +592,7 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 	stateNS := map[string]bool{}
 	for _, p := range s.Pods {
-		if backHasStatus(p) {
+		if hasStatus(p) {
 			stateNS[p.Namespace] = true
 		}
 	}
@@ -625,8 +620,8 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if !dnsUsesClusterDNS(p) {
 			continue
 		}
-		target, specPath := backFixTarget(s, p)
-		for _, c := range backContainers(p) {
+		target, specPath := fixTarget(s, p)
+		for _, c := range containersOf(p) {
 			for j, e := range c.Spec.Env {
 				if e.ValueFrom != nil || e.Value == "" {
 					continue
@@ -643,12 +638,7 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if strings.HasPrefix(cm.Namespace, "kube-") {
 			continue
 		}
-		keys := make([]string, 0, len(cm.Data))
-		for k := range cm.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(cm.Data) {
 			judge(dnsSource{Object: snapshot.Ref(snapshot.KindConfigMap, cm), Var: k, Value: cm.Data[k], configMap: true}, cm.Namespace)
 		}
 	}
@@ -689,8 +679,8 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 	for _, svc := range s.ServicesIn(ref.Namespace) {
 		existing = append(existing, svc.Name)
 	}
-	closest := backClosest(ref.Service, existing, 3)
-	typo := len(closest) > 0 && backLikelyTypo(ref.Service, closest[0])
+	closest := closestNames(ref.Service, existing, 3)
+	typo := len(closest) > 0 && typoOrStem(ref.Service, closest[0])
 	if !typo {
 		if ext := dnsExtendedName(s, ref.Namespace, ref.Service); ext != "" {
 			// Charts name a component's Services after it with a suffix
@@ -720,7 +710,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 	ev := []string{where, how}
 	if len(existing) > 0 {
 		sort.Strings(existing)
-		ev = append(ev, fmt.Sprintf("Services in namespace %s: %s; closest to %q: %s", ref.Namespace, backJoinLimit(existing, 8), ref.Service, strings.Join(closest, ", ")))
+		ev = append(ev, fmt.Sprintf("Services in namespace %s: %s; closest to %q: %s", ref.Namespace, joinLimit(existing, 8), ref.Service, strings.Join(closest, ", ")))
 	} else {
 		ev = append(ev, fmt.Sprintf("namespace %s has no Services in the input", ref.Namespace))
 	}
@@ -762,7 +752,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 		case src.patchPath != "":
 			fix = diagnose.JSONPatchCmd(src.Object, diagnose.JSONPatchOp{Op: "replace", Path: src.patchPath, Value: newValue})
 		default:
-			cause += "; " + backImmutableNote
+			cause += "; " + immutablePodNote
 		}
 	} else if w := dnsWorkloadNamed(s, ref.Namespace, ref.Service); w != nil {
 		// The workload behind the deleted Service is still there: expose it
@@ -790,7 +780,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref dns
 		Evidence: ev,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(verify),
-		Origin:   backOrigin(s, src.Object),
+		Origin:   originOf(s, src.Object),
 	})
 }
 

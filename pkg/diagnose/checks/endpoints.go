@@ -29,44 +29,20 @@ var endpointsStalePod = &diagnose.Check{
 	Run:      runEndpointsStalePod,
 }
 
-// endpointsUnique drops the duplicates an Endpoints object and its mirrored
-// EndpointSlices produce, keeping the first (ready wins over not ready).
-func endpointsUnique(addrs []frontAddress) []frontAddress {
-	at := map[string]int{}
-	var out []frontAddress
-	for _, a := range addrs {
-		key := a.IP + "/" + a.Pod
-		if i, ok := at[key]; ok {
-			out[i].Ready = out[i].Ready || a.Ready
-			continue
-		}
-		at[key] = len(out)
-		out = append(out, a)
-	}
-	return out
-}
-
-func endpointsAddressText(a frontAddress) string {
-	if a.Pod == "" {
-		return a.IP
-	}
-	return a.IP + " (Pod " + a.Pod + ")"
-}
-
 func runEndpointsNoReadyAddress(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
-		if !frontRoutesToPods(svc) {
+		if !routesToPods(svc) {
 			continue
 		}
 		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
 		if len(pods) == 0 {
 			continue
 		}
-		raw, has := frontAddresses(s, svc.Namespace, svc.Name)
+		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
 		if !has {
 			continue
 		}
-		addrs := endpointsUnique(raw)
+		addrs := uniqueAddresses(raw)
 		ready := false
 		for _, a := range addrs {
 			ready = ready || a.Ready
@@ -102,7 +78,7 @@ func endpointsPodState(p *corev1.Pod) string {
 			line += " (" + c.Reason + ")"
 		}
 		if c.Message != "" {
-			line += ": " + frontClip(c.Message)
+			line += ": " + clip(c.Message)
 		}
 		parts = append(parts, line)
 	}
@@ -112,27 +88,27 @@ func endpointsPodState(p *corev1.Pod) string {
 	return strings.Join(parts, ", ")
 }
 
-func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, addrs []frontAddress) diagnose.Finding {
-	ref := frontEndpointsRef(svc)
+func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, addrs []endpointAddress) diagnose.Finding {
+	ref := endpointsRef(svc)
 	var evidence []string
 	if len(addrs) == 0 {
-		evidence = append(evidence, fmt.Sprintf("the Endpoints/EndpointSlices of %s hold no address at all, although %d pod(s) match selector %s", svc.Name, len(pods), frontSelector(svc.Spec.Selector)))
+		evidence = append(evidence, fmt.Sprintf("the Endpoints/EndpointSlices of %s hold no address at all, although %d pod(s) match selector %s", svc.Name, len(pods), selectorText(svc.Spec.Selector)))
 	} else {
 		var notReady []string
 		for _, a := range addrs {
-			notReady = append(notReady, endpointsAddressText(a))
+			notReady = append(notReady, addressText(a))
 		}
-		evidence = append(evidence, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), frontJoin(notReady)))
+		evidence = append(evidence, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), joinLimit(notReady, maxListed)))
 	}
 	var probeEvents []string
 	for i, p := range pods {
-		if i == frontMaxListed {
-			evidence = append(evidence, fmt.Sprintf("and %d more matching pod(s)", len(pods)-frontMaxListed))
+		if i == maxListed {
+			evidence = append(evidence, fmt.Sprintf("and %d more matching pod(s)", len(pods)-maxListed))
 			break
 		}
-		evidence = append(evidence, fmt.Sprintf("%s: %s", frontPodLabel(s, p), endpointsPodState(p)))
+		evidence = append(evidence, fmt.Sprintf("%s: %s", podLabel(s, p), endpointsPodState(p)))
 		if len(probeEvents) < 3 && !snapshot.IsTemplatePod(p) {
-			for _, e := range frontEvents(s, snapshot.Ref(snapshot.KindPod, p), "Unhealthy") {
+			for _, e := range eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"Unhealthy"}) {
 				probeEvents = append(probeEvents, "Pod "+p.Name+": "+e)
 			}
 		}
@@ -156,8 +132,8 @@ func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*
 		Cause:    cause,
 		Evidence: evidence,
 		Fix:      fix,
-		Verify:   frontVerifyEndpoints(svc),
-		Origin:   frontOrigin(s, ref),
+		Verify:   verifyEndpoints(svc),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -172,14 +148,14 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if svc.Spec.Type == corev1.ServiceTypeExternalName || !s.Knows(snapshot.KindPod, ns) || len(s.PodsIn(ns)) == 0 && !s.Live {
 			continue
 		}
-		raw, has := frontAddresses(s, ns, svc.Name)
+		raw, has := serviceAddresses(s, ns, svc.Name)
 		if !has {
 			continue
 		}
 		var stale []string
 		var sources []snapshot.ObjectRef
 		seenSource := map[snapshot.ObjectRef]bool{}
-		for _, a := range endpointsUnique(raw) {
+		for _, a := range uniqueAddresses(raw) {
 			if a.Pod == "" {
 				continue
 			}
@@ -187,7 +163,7 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if why == "" {
 				continue
 			}
-			stale = append(stale, endpointsAddressText(a)+": "+why)
+			stale = append(stale, addressText(a)+": "+why)
 			if !seenSource[a.Source] {
 				seenSource[a.Source] = true
 				sources = append(sources, a.Source)
@@ -202,7 +178,7 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 
 // endpointsStaleWhy says why an address no longer points at its pod, or ""
 // when it does.
-func endpointsStaleWhy(p *corev1.Pod, a frontAddress) string {
+func endpointsStaleWhy(p *corev1.Pod, a endpointAddress) string {
 	switch {
 	case p == nil:
 		return "the pod no longer exists"
@@ -223,13 +199,13 @@ func endpointsStaleWhy(p *corev1.Pod, a frontAddress) string {
 }
 
 func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []string, sources []snapshot.ObjectRef) diagnose.Finding {
-	ref := frontEndpointsRef(svc)
+	ref := endpointsRef(svc)
 	evidence := append([]string{}, stale...)
 	var srcs []string
 	for _, src := range sources {
 		srcs = append(srcs, src.String())
 	}
-	evidence = append(evidence, "published in "+frontJoin(srcs))
+	evidence = append(evidence, "published in "+joinLimit(srcs, maxListed))
 	var fix string
 	if len(svc.Spec.Selector) > 0 {
 		// Controller-managed: deleting the object makes the controller
@@ -248,6 +224,6 @@ func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []st
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(ref, "-o", "wide"),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }

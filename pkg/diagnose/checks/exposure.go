@@ -59,15 +59,6 @@ func exposureNodeAddress(n *corev1.Node) string {
 	return n.Name + " (" + strings.Join(addrs, ", ") + ")"
 }
 
-func exposureNodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
 		if svc.Spec.Type != corev1.ServiceTypeNodePort {
@@ -77,10 +68,10 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var evidence, opened []string
 		for _, sp := range svc.Spec.Ports {
 			if sp.NodePort != 0 {
-				opened = append(opened, fmt.Sprintf("%d/%s", sp.NodePort, frontProto(sp.Protocol)))
-				evidence = append(evidence, fmt.Sprintf("port %s: nodePort %d is open on every node", frontServicePort(sp), sp.NodePort))
+				opened = append(opened, fmt.Sprintf("%d/%s", sp.NodePort, snapshot.ProtocolOrTCP(sp.Protocol)))
+				evidence = append(evidence, fmt.Sprintf("port %s: nodePort %d is open on every node", servicePortText(sp), sp.NodePort))
 			} else {
-				evidence = append(evidence, fmt.Sprintf("port %s: nodePort not set, the API server allocates one from 30000-32767 on every node", frontServicePort(sp)))
+				evidence = append(evidence, fmt.Sprintf("port %s: nodePort not set, the API server allocates one from 30000-32767 on every node", servicePortText(sp)))
 			}
 		}
 		if len(s.Nodes) > 0 {
@@ -88,7 +79,7 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			for _, n := range s.Nodes {
 				nodes = append(nodes, exposureNodeAddress(n))
 			}
-			evidence = append(evidence, fmt.Sprintf("opened on all %d node(s): %s", len(s.Nodes), frontJoin(nodes)))
+			evidence = append(evidence, fmt.Sprintf("opened on all %d node(s): %s", len(s.Nodes), joinLimit(nodes, maxListed)))
 		}
 		evidence = append(evidence, "clients address a node IP directly: no routing, no TLS, and they break when that node is drained, replaced or renumbered")
 		if svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
@@ -108,34 +99,9 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			// server drops type-dependent fields on a type change).
 			Fix:    diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"type": string(corev1.ServiceTypeClusterIP)}}),
 			Verify: diagnose.GetCmd(ref),
-			Origin: frontOrigin(s, ref),
+			Origin: originOf(s, ref),
 		})
 	}
-}
-
-// exposureServingContainer returns the container of p that serves sp, the
-// one that declares the resolved port, or "" when no container declares it.
-func exposureServingContainer(p *corev1.Pod, sp corev1.ServicePort) string {
-	if _, declared, ok := snapshot.ResolveTargetPort(p, sp); ok && declared != nil {
-		return declared.Container
-	}
-	return ""
-}
-
-// exposureContainer returns the named container (or sidecar) of p and its
-// JSON pointer below the pod spec.
-func exposureContainer(p *corev1.Pod, name string) (*corev1.Container, string) {
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == name {
-			return &p.Spec.Containers[i], fmt.Sprintf("/containers/%d", i)
-		}
-	}
-	for i := range p.Spec.InitContainers {
-		if p.Spec.InitContainers[i].Name == name {
-			return &p.Spec.InitContainers[i], fmt.Sprintf("/initContainers/%d", i)
-		}
-	}
-	return nil, ""
 }
 
 // exposureUnprobed returns the containers of p that serve svc without a
@@ -146,7 +112,7 @@ func exposureUnprobed(p *corev1.Pod, svc *corev1.Service) []string {
 	seen := map[string]bool{}
 	undeclared := false
 	for _, sp := range svc.Spec.Ports {
-		name := exposureServingContainer(p, sp)
+		name := declaringContainer(p, sp)
 		if name == "" {
 			undeclared = true
 			continue
@@ -155,7 +121,7 @@ func exposureUnprobed(p *corev1.Pod, svc *corev1.Service) []string {
 			continue
 		}
 		seen[name] = true
-		if c, _ := exposureContainer(p, name); c != nil && c.ReadinessProbe == nil {
+		if c, ok := containerNamed(p, name); ok && c.Spec.ReadinessProbe == nil {
 			out = append(out, name)
 		}
 	}
@@ -175,7 +141,7 @@ func exposureUnprobed(p *corev1.Pod, svc *corev1.Service) []string {
 
 func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
-		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !frontRoutesToPods(svc) {
+		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !routesToPods(svc) {
 			continue
 		}
 		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
@@ -184,17 +150,17 @@ func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 		var evidence []string
 		var fix string
-		for _, g := range frontGroupPods(s, pods) {
+		for _, g := range groupByOwner(s, pods) {
 			unprobed := exposureUnprobed(g.Pods[0], svc)
 			if len(unprobed) == 0 {
 				continue
 			}
 			if unprobed[0] == "*" {
-				evidence = append(evidence, fmt.Sprintf("%s: none of its containers has a readinessProbe", frontGroupLabel(s, g)))
+				evidence = append(evidence, fmt.Sprintf("%s: none of its containers has a readinessProbe", groupLabel(s, g)))
 			} else if len(unprobed) == 1 {
-				evidence = append(evidence, fmt.Sprintf("%s: container %s has no readinessProbe", frontGroupLabel(s, g), unprobed[0]))
+				evidence = append(evidence, fmt.Sprintf("%s: container %s has no readinessProbe", groupLabel(s, g), unprobed[0]))
 			} else {
-				evidence = append(evidence, fmt.Sprintf("%s: containers %s have no readinessProbe", frontGroupLabel(s, g), strings.Join(unprobed, ", ")))
+				evidence = append(evidence, fmt.Sprintf("%s: containers %s have no readinessProbe", groupLabel(s, g), strings.Join(unprobed, ", ")))
 			}
 			if fix == "" {
 				fix = exposureProbeFix(s, g, svc, unprobed[0])
@@ -207,7 +173,7 @@ func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		ref := snapshot.Ref(snapshot.KindService, svc)
-		evidence = append([]string{fmt.Sprintf("type LoadBalancer, ports: %s", strings.Join(frontServicePorts(svc), "; "))}, evidence...)
+		evidence = append([]string{fmt.Sprintf("type LoadBalancer, ports: %s", strings.Join(servicePortsText(svc), "; "))}, evidence...)
 		evidence = append(evidence, "without a readiness probe a pod counts as ready as soon as its containers start: the endpoints and the cloud load balancer's health checks send traffic to pods that are not serving yet, or any more")
 		r.Report(diagnose.Finding{
 			Object:   ref,
@@ -215,8 +181,8 @@ func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Cause:    fmt.Sprintf("LoadBalancer Service %s routes to pods with no readiness probe, so nothing holds back traffic from pods that are not serving", svc.Name),
 			Evidence: evidence,
 			Fix:      fix,
-			Verify:   diagnose.Kubectl("get", "pods", "-n", svc.Namespace, "-l", frontSelector(svc.Spec.Selector)),
-			Origin:   frontOrigin(s, ref),
+			Verify:   diagnose.Kubectl("get", "pods", "-n", svc.Namespace, "-l", selectorText(svc.Spec.Selector)),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -224,7 +190,7 @@ func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
 // exposureProbeFix adds a TCP readiness probe on the served port to the
 // workload's template. A bare Pod cannot gain a probe in place: kubectl edit
 // then saves the change for `kubectl replace --force`.
-func exposureProbeFix(s *snapshot.Snapshot, g frontPodGroup, svc *corev1.Service, container string) string {
+func exposureProbeFix(s *snapshot.Snapshot, g podGroup, svc *corev1.Service, container string) string {
 	w := s.Workload(g.Owner)
 	p := g.Pods[0]
 	if w == nil || w.Ref.Kind == snapshot.KindCronJob {
@@ -233,11 +199,14 @@ func exposureProbeFix(s *snapshot.Snapshot, g frontPodGroup, svc *corev1.Service
 	if container == "*" {
 		return diagnose.EditCmd(w.Ref)
 	}
-	_, ptr := exposureContainer(p, container)
+	ptr := ""
+	if c, ok := containerNamed(p, container); ok {
+		ptr = c.specPath()
+	}
 	var port *intstr.IntOrString
 	for _, sp := range svc.Spec.Ports {
 		n, declared, ok := snapshot.ResolveTargetPort(p, sp)
-		if !ok || frontProto(sp.Protocol) != corev1.ProtocolTCP {
+		if !ok || snapshot.ProtocolOrTCP(sp.Protocol) != corev1.ProtocolTCP {
 			continue
 		}
 		switch {
@@ -279,7 +248,7 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		ref := snapshot.Ref(snapshot.KindService, svc)
-		if !frontFromCluster(s, svc) {
+		if !fromCluster(s, svc) {
 			r.NotChecked(ref, "a manifest carries no status: cannot tell whether the load balancer got an external address")
 			continue
 		}
@@ -290,7 +259,7 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if svc.Spec.LoadBalancerClass != nil {
 			evidence = append(evidence, fmt.Sprintf("spec.loadBalancerClass: %q: only a controller for that class provisions it, the cloud provider's does not", *svc.Spec.LoadBalancerClass))
 		}
-		events := frontEvents(s, ref, "SyncLoadBalancerFailed", "EnsuringLoadBalancer", "EnsuredLoadBalancer", "LoadBalancerUpdateFailed")
+		events := eventLines(s, ref, []string{"SyncLoadBalancerFailed", "EnsuringLoadBalancer", "EnsuredLoadBalancer", "LoadBalancerUpdateFailed"})
 		evidence = append(evidence, events...)
 		cause := fmt.Sprintf("no load balancer was provisioned for Service %s", svc.Name)
 		fix := diagnose.EditCmd(ref)
@@ -315,7 +284,7 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.GetCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -331,12 +300,12 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
 			continue
 		}
-		raw, has := frontAddresses(s, svc.Namespace, svc.Name)
+		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
 		if !has {
 			continue
 		}
 		withEndpoint := map[string]bool{}
-		for _, a := range endpointsUnique(raw) {
+		for _, a := range uniqueAddresses(raw) {
 			if !a.Ready {
 				continue
 			}
@@ -357,7 +326,7 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var with, without []string
 		for _, n := range s.Nodes {
 			label := n.Name
-			if !exposureNodeReady(n) {
+			if !nodeReady(n) {
 				label += " (NotReady)"
 			}
 			if withEndpoint[n.Name] {
@@ -373,12 +342,12 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var nodePorts []string
 		for _, sp := range svc.Spec.Ports {
 			if sp.NodePort != 0 {
-				nodePorts = append(nodePorts, fmt.Sprintf("%d/%s", sp.NodePort, frontProto(sp.Protocol)))
+				nodePorts = append(nodePorts, fmt.Sprintf("%d/%s", sp.NodePort, snapshot.ProtocolOrTCP(sp.Protocol)))
 			}
 		}
 		evidence := []string{
-			fmt.Sprintf("nodes with a ready endpoint (%d): %s", len(with), frontJoin(with)),
-			fmt.Sprintf("nodes without (%d): %s", len(without), frontJoin(without)),
+			fmt.Sprintf("nodes with a ready endpoint (%d): %s", len(with), joinLimit(with, maxListed)),
+			fmt.Sprintf("nodes without (%d): %s", len(without), joinLimit(without, maxListed)),
 		}
 		if len(nodePorts) > 0 {
 			evidence = append(evidence, "node ports: "+strings.Join(nodePorts, ", "))
@@ -389,12 +358,12 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		evidence = append(evidence, "Local keeps the client source IP; Cluster reaches every pod from every node but hides it")
 		r.Report(diagnose.Finding{
 			Object:   ref,
-			Symptom:  fmt.Sprintf("connections to the node port on %s are dropped, while other nodes answer", frontJoin(without)),
+			Symptom:  fmt.Sprintf("connections to the node port on %s are dropped, while other nodes answer", joinLimit(without, maxListed)),
 			Cause:    fmt.Sprintf("Service %s has externalTrafficPolicy: Local, and %d of %d node(s) run no ready pod of it", svc.Name, len(without), len(s.Nodes)),
 			Evidence: evidence,
 			Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"externalTrafficPolicy": string(corev1.ServiceExternalTrafficPolicyCluster)}}),
 			Verify:   diagnose.GetCmd(ref, "-o", "jsonpath={.spec.externalTrafficPolicy}"),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -407,7 +376,7 @@ func exposureOnlyTCPPort(p *corev1.Pod, container string) (int32, bool) {
 		}
 		var tcp []int32
 		for _, cp := range c.Ports {
-			if frontProto(cp.Protocol) == corev1.ProtocolTCP {
+			if snapshot.ProtocolOrTCP(cp.Protocol) == corev1.ProtocolTCP {
 				tcp = append(tcp, cp.ContainerPort)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,87 +168,6 @@ func incSvcRef(svc *corev1.Service) snapshot.ObjectRef {
 	return snapshot.Ref(snapshot.KindService, svc)
 }
 
-// incVersionSuffix is a version written into an image name
-// (examples-bookinfo-reviews-v2): versions of one app, not different apps.
-var incVersionSuffix = regexp.MustCompile(`[-_.]v?[0-9]+(\.[0-9]+)*$`)
-
-// incImageRepo is an image without tag, digest or version suffix,
-// normalised so that nginx, library/nginx and docker.io/library/nginx
-// compare equal and so do the -v1/-v2 images of one app.
-func incImageRepo(image string) string {
-	if i := strings.Index(image, "@"); i >= 0 {
-		image = image[:i]
-	}
-	if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
-		image = image[:i]
-	}
-	image = strings.TrimPrefix(image, "docker.io/")
-	image = strings.TrimPrefix(image, "index.docker.io/")
-	return incVersionSuffix.ReplaceAllString(strings.TrimPrefix(image, "library/"), "")
-}
-
-// incServingContainer is the container of p that serves Service port sp:
-// the one declaring the target port, else the first container.
-func incServingContainer(p *corev1.Pod, sp corev1.ServicePort) *corev1.Container {
-	for i := range p.Spec.Containers {
-		c := &p.Spec.Containers[i]
-		for _, cp := range c.Ports {
-			if sp.TargetPort.Type == intstr.String && cp.Name == sp.TargetPort.StrVal ||
-				sp.TargetPort.Type == intstr.Int && cp.ContainerPort == incTargetNumber(sp) {
-				return c
-			}
-		}
-	}
-	if len(p.Spec.Containers) == 0 {
-		return nil
-	}
-	return &p.Spec.Containers[0]
-}
-
-// incTargetNumber is a numeric targetPort, defaulting to the port.
-func incTargetNumber(sp corev1.ServicePort) int32 {
-	if sp.TargetPort.Type == intstr.Int && sp.TargetPort.IntVal != 0 {
-		return sp.TargetPort.IntVal
-	}
-	return sp.Port
-}
-
-// incResolveTarget resolves a Service port's target on a pod: the number and
-// the container port's name, false when a named target is not declared.
-func incResolveTarget(p *corev1.Pod, sp corev1.ServicePort) (int32, string, bool) {
-	proto := snapshot.ProtocolOrTCP(sp.Protocol)
-	if sp.TargetPort.Type == intstr.String {
-		for _, c := range p.Spec.Containers {
-			for _, cp := range c.Ports {
-				if cp.Name == sp.TargetPort.StrVal && snapshot.ProtocolOrTCP(cp.Protocol) == proto {
-					return cp.ContainerPort, cp.Name, true
-				}
-			}
-		}
-		return 0, "", false
-	}
-	n := incTargetNumber(sp)
-	for _, c := range p.Spec.Containers {
-		for _, cp := range c.Ports {
-			if cp.ContainerPort == n && snapshot.ProtocolOrTCP(cp.Protocol) == proto {
-				return n, cp.Name, true
-			}
-		}
-	}
-	return n, "", true
-}
-
-// incIgnoredLabel reports labels controllers add to pods, which say nothing
-// about which app a pod is.
-func incIgnoredLabel(k string) bool {
-	switch k {
-	case "pod-template-hash", "controller-revision-hash", "pod-template-generation", "statefulset.kubernetes.io/pod-name",
-		"apps.kubernetes.io/pod-index", "batch.kubernetes.io/controller-uid", "controller-uid", "batch.kubernetes.io/job-name", "job-name":
-		return true
-	}
-	return false
-}
-
 type incAppGroup struct {
 	owner    snapshot.ObjectRef
 	pods     []*corev1.Pod
@@ -268,7 +188,7 @@ func runServiceSelectorSpansApps(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				pods = append(pods, p)
 			}
 		}
-		groups := frontGroupPods(s, pods)
+		groups := groupByOwner(s, pods)
 		if len(groups) < 2 {
 			continue
 		}
@@ -276,11 +196,11 @@ func runServiceSelectorSpansApps(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		repos, instances := map[string]bool{}, map[string]bool{}
 		for _, g := range groups {
 			p := g.Pods[0]
-			c := incServingContainer(p, svc.Spec.Ports[0])
+			c := servingContainer(p, svc.Spec.Ports[0])
 			if c == nil {
 				continue
 			}
-			a := incAppGroup{owner: g.Owner, pods: g.Pods, repo: incImageRepo(c.Image), image: c.Image, instance: p.Labels["app.kubernetes.io/instance"], labels: p.Labels}
+			a := incAppGroup{owner: g.Owner, pods: g.Pods, repo: appImageKey(c.Image), image: c.Image, instance: p.Labels["app.kubernetes.io/instance"], labels: p.Labels}
 			repos[a.repo] = true
 			if a.instance != "" {
 				instances[a.instance] = true
@@ -300,13 +220,13 @@ func incSpansAppsFinding(s *snapshot.Snapshot, svc *corev1.Service, apps []incAp
 	if byImage {
 		what = "different images"
 	}
-	ev := []string{"selector " + frontSelector(svc.Spec.Selector) + " picks pods of " + strconv.Itoa(len(apps)) + " workloads"}
+	ev := []string{"selector " + selectorText(svc.Spec.Selector) + " picks pods of " + strconv.Itoa(len(apps)) + " workloads"}
 	for _, a := range apps {
 		line := fmt.Sprintf("%s: %d pod(s), image %s", a.owner, len(a.pods), a.image)
 		if a.instance != "" {
 			line += ", app.kubernetes.io/instance=" + a.instance
 		}
-		ev = append(ev, line+", labels "+frontLabelsText(incAppLabels(a.labels)))
+		ev = append(ev, line+", labels "+labelsText(appLabels(a.labels)))
 	}
 	fix := diagnose.EditCmd(ref)
 	if intended, ok := incIntendedGroup(svc, apps); ok {
@@ -321,19 +241,9 @@ func incSpansAppsFinding(s *snapshot.Snapshot, svc *corev1.Service, apps []incAp
 		Cause:    fmt.Sprintf("the selector of Service %s matches too much: it selects pods of %s, which run %s, so its endpoints mix apps", svc.Name, incOwnersText(apps), what),
 		Evidence: ev,
 		Fix:      fix,
-		Verify:   diagnose.Kubectl("get", "pods", "-n", svc.Namespace, "-l", frontSelector(svc.Spec.Selector), "-o", "wide"),
-		Origin:   backOrigin(s, ref),
+		Verify:   diagnose.Kubectl("get", "pods", "-n", svc.Namespace, "-l", selectorText(svc.Spec.Selector), "-o", "wide"),
+		Origin:   originOf(s, ref),
 	}
-}
-
-func incAppLabels(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		if !incIgnoredLabel(k) {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func incOwnersText(apps []incAppGroup) string {
@@ -341,7 +251,7 @@ func incOwnersText(apps []incAppGroup) string {
 	for _, a := range apps {
 		names = append(names, a.owner.String())
 	}
-	return backJoinLimit(names, 4)
+	return joinLimit(names, 4)
 }
 
 // incIntendedGroup is the group whose workload is named like the Service
@@ -349,7 +259,7 @@ func incOwnersText(apps []incAppGroup) string {
 func incIntendedGroup(svc *corev1.Service, apps []incAppGroup) (int, bool) {
 	found := -1
 	for i, a := range apps {
-		if a.owner.Name == svc.Name || backStem(a.owner.Name) == backStem(svc.Name) {
+		if a.owner.Name == svc.Name || nameStem(a.owner.Name) == nameStem(svc.Name) {
 			if found >= 0 {
 				return 0, false
 			}
@@ -362,8 +272,8 @@ func incIntendedGroup(svc *corev1.Service, apps []incAppGroup) (int, bool) {
 // incDistinguishingLabel finds a label of the intended group's pods that no
 // other group's pods carry with that value, preferring the release label.
 func incDistinguishingLabel(apps []incAppGroup, intended int) (string, string, bool) {
-	cand := incAppLabels(apps[intended].labels)
-	keys := frontSortedKeys(cand)
+	cand := appLabels(apps[intended].labels)
+	keys := sortedKeys(cand)
 	sort.SliceStable(keys, func(i, j int) bool {
 		return keys[i] == "app.kubernetes.io/instance" && keys[j] != "app.kubernetes.io/instance"
 	})
@@ -398,7 +308,7 @@ func runServiceExternalNameIP(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: []string{"spec.type: ExternalName", "spec.externalName: " + svc.Spec.ExternalName + " (parses as an IP address)", "DNS name: " + fqdn},
 			Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"type": "ClusterIP", "externalName": nil}}),
 			Verify:   diagnose.Kubectl("get", "endpointslices", "-n", svc.Namespace, "-l", "kubernetes.io/service-name="+svc.Name),
-			Origin:   backOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -435,10 +345,7 @@ func runServiceEndpointsPortNameMismatch(s *snapshot.Snapshot, r *diagnose.Repor
 				if p.Name != nil {
 					name = *p.Name
 				}
-				proto := corev1.ProtocolTCP
-				if p.Protocol != nil {
-					proto = *p.Protocol
-				}
+				proto := protocolOrDefault(p.Protocol)
 				have[name+"/"+string(proto)] = true
 				port := int32(0)
 				if p.Port != nil {
@@ -459,8 +366,8 @@ func runServiceEndpointsPortNameMismatch(s *snapshot.Snapshot, r *diagnose.Repor
 		if len(missing) == 0 {
 			continue
 		}
-		ev := []string{"Service " + svc.Name + " ports: " + strings.Join(frontServicePorts(svc), ", ")}
-		ev = append(ev, incUnique(haveText)...)
+		ev := []string{"Service " + svc.Name + " ports: " + strings.Join(servicePortsText(svc), ", ")}
+		ev = append(ev, dedupe(haveText)...)
 		fix := diagnose.EditCmd(epRef)
 		if len(svc.Spec.Ports) == 1 && len(have) == 1 && patchPath != "" {
 			fix = diagnose.JSONPatchCmd(epRef, diagnose.JSONPatchOp{Op: "add", Path: patchPath, Value: svc.Spec.Ports[0].Name})
@@ -473,21 +380,9 @@ func runServiceEndpointsPortNameMismatch(s *snapshot.Snapshot, r *diagnose.Repor
 			Evidence: ev,
 			Fix:      fix,
 			Verify:   diagnose.DescribeCmd(incSvcRef(svc)),
-			Origin:   backOrigin(s, epRef),
+			Origin:   originOf(s, epRef),
 		})
 	}
-}
-
-func incUnique(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range in {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 const (
@@ -598,7 +493,7 @@ func runIngressRewriteTargetCapture(s *snapshot.Snapshot, r *diagnose.Reporter) 
 			Evidence: append([]string{incRewriteTarget + ": " + target}, short...),
 			Fix:      fix,
 			Verify:   diagnose.GetCmd(ref, "-o", "yaml"),
-			Origin:   backOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -616,11 +511,11 @@ func incTLSEvidence(s *snapshot.Snapshot, svc *corev1.Service, sp corev1.Service
 		}
 	}
 	for _, p := range s.PodsMatching(svc.Namespace, svc.Spec.Selector) {
-		num, name, ok := incResolveTarget(p, sp)
+		num, name, ok := resolveTarget(p, sp)
 		if !ok {
 			continue
 		}
-		c := incServingContainer(p, sp)
+		c := servingContainer(p, sp)
 		if c == nil {
 			continue
 		}
@@ -668,7 +563,7 @@ func runIngressBackendProtocolMismatch(s *snapshot.Snapshot, r *diagnose.Reporte
 			if svc == nil || len(svc.Spec.Selector) == 0 {
 				continue
 			}
-			sp, ok := incServicePort(svc, b.Backend.Service.Port)
+			sp, ok := backendServicePort(svc, b.Backend.Service.Port)
 			if !ok {
 				continue
 			}
@@ -689,26 +584,16 @@ func runIngressBackendProtocolMismatch(s *snapshot.Snapshot, r *diagnose.Reporte
 				Cause:   cause,
 				Evidence: []string{
 					fmt.Sprintf("%s: %s (%s)", incBackendProtocol, proto, map[bool]string{true: "set", false: "not set, so HTTP"}[ing.Annotations[incBackendProtocol] != ""]),
-					fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, frontServicePort(sp)),
+					fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, servicePortText(sp)),
 					why,
 				},
 				Fix:    diagnose.MergePatchCmd(ref, map[string]any{"metadata": map[string]any{"annotations": map[string]string{incBackendProtocol: want}}}),
 				Verify: diagnose.GetCmd(ref, "-o", "yaml"),
-				Origin: backOrigin(s, ref),
+				Origin: originOf(s, ref),
 			})
 			break
 		}
 	}
-}
-
-// incServicePort finds the Service port an Ingress backend names.
-func incServicePort(svc *corev1.Service, port networkingv1.ServiceBackendPort) (corev1.ServicePort, bool) {
-	for _, sp := range svc.Spec.Ports {
-		if port.Name != "" && sp.Name == port.Name || port.Name == "" && sp.Port == port.Number {
-			return sp, true
-		}
-	}
-	return corev1.ServicePort{}, false
 }
 
 // incControllers maps each ingress controller name to the pods that run a
@@ -718,13 +603,13 @@ func incControllers(s *snapshot.Snapshot) (map[string][]*corev1.Pod, bool) {
 	out := map[string][]*corev1.Pod{}
 	nginx := false
 	for _, p := range s.Pods {
-		if !backHasStatus(p) {
+		if !hasStatus(p) {
 			continue
 		}
 		for _, c := range p.Spec.Containers {
 			isNginx := strings.Contains(c.Image, "ingress-nginx/controller") || strings.Contains(c.Image, "nginx-ingress-controller")
 			class := ""
-			for _, a := range append(append([]string(nil), c.Command...), c.Args...) {
+			for _, a := range slices.Concat(c.Command, c.Args) {
 				if v, ok := strings.CutPrefix(a, incControllerClassFl); ok {
 					class = v
 				}
@@ -763,7 +648,7 @@ func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter)
 		}
 		ready := 0
 		for _, p := range pods {
-			if c := backPodCondition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue && p.Status.Phase == corev1.PodRunning {
+			if c := podCondition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue && p.Status.Phase == corev1.PodRunning {
 				ready++
 			}
 		}
@@ -772,16 +657,16 @@ func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter)
 		}
 		ev := []string{fmt.Sprintf("IngressClass %s is served by controller %s: %d pod(s), none ready", class, ctrl, len(pods))}
 		for _, p := range pods {
-			for _, c := range backContainers(p) {
+			for _, c := range containersOf(p) {
 				if c.Status == nil || c.Status.Ready {
 					continue
 				}
-				ev = append(ev, s.SubjectOf(p).String()+" "+backStateLine(c))
+				ev = append(ev, s.SubjectOf(p).String()+" "+stateLine(c))
 				if t := c.Status.LastTerminationState.Terminated; t != nil {
-					ev = append(ev, "last termination: "+backTerminatedLine(t))
+					ev = append(ev, "last termination: "+terminatedLine(t))
 				}
 			}
-			ev = append(ev, backEventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"BackOff", "Unhealthy", "Failed"})...)
+			ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"BackOff", "Unhealthy", "Failed"})...)
 		}
 		// Controller pods on a NotReady node are down because of the node:
 		// then the node is the cause, and editing the controller would not
@@ -795,7 +680,7 @@ func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter)
 				explainedBy = append(explainedBy, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n})
 			}
 		}
-		target, _ := backFixTarget(s, pods[0])
+		target, _ := fixTarget(s, pods[0])
 		r.Report(diagnose.Finding{
 			Object:      ref,
 			ExplainedBy: explainedBy,
@@ -803,8 +688,8 @@ func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter)
 			Cause:       fmt.Sprintf("the ingress controller for class %s (%s) is not running: none of its pods is ready, so nothing routes this Ingress", class, ctrl),
 			Evidence:    ev,
 			Fix:         diagnose.EditCmd(target),
-			Verify:      backVerifyPod(s, pods[0]),
-			Origin:      backOrigin(s, ref),
+			Verify:      verifyPod(s, pods[0]),
+			Origin:      originOf(s, ref),
 		})
 	}
 }
@@ -836,7 +721,7 @@ func incNoControllerFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, cla
 		Evidence: ev,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(ref),
-		Origin:   backOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -859,7 +744,7 @@ type incConfigValue struct {
 // values and the entries of ConfigMaps they load (envFrom, configMapKeyRef).
 func incPodConfig(s *snapshot.Snapshot, p *corev1.Pod) []incConfigValue {
 	var out []incConfigValue
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		for _, e := range c.Spec.Env {
 			switch {
 			case e.ValueFrom == nil && e.Value != "":
@@ -877,7 +762,7 @@ func incPodConfig(s *snapshot.Snapshot, p *corev1.Pod) []incConfigValue {
 				continue
 			}
 			if cm := s.ConfigMap(p.Namespace, ef.ConfigMapRef.Name); cm != nil {
-				for _, k := range frontSortedKeys(cm.Data) {
+				for _, k := range sortedKeys(cm.Data) {
 					out = append(out, incConfigValue{k, cm.Data[k], "ConfigMap " + cm.Name + " key " + k})
 				}
 			}
@@ -922,7 +807,7 @@ func runDNSPolicyBypassesClusterDNS(s *snapshot.Snapshot, r *diagnose.Reporter) 
 				want = string(corev1.DNSClusterFirstWithHostNet)
 			}
 		case policy == corev1.DNSNone:
-			if p.Spec.DNSConfig != nil && dnsIP != "" && incContains(p.Spec.DNSConfig.Nameservers, dnsIP) {
+			if p.Spec.DNSConfig != nil && dnsIP != "" && slices.Contains(p.Spec.DNSConfig.Nameservers, dnsIP) {
 				continue
 			}
 			ns := "none"
@@ -939,12 +824,12 @@ func runDNSPolicyBypassesClusterDNS(s *snapshot.Snapshot, r *diagnose.Reporter) 
 		if len(names) == 0 {
 			continue
 		}
-		target, specPath := backFixTarget(s, p)
+		target, specPath := fixTarget(s, p)
 		if seen[target] {
 			continue
 		}
 		seen[target] = true
-		ev := []string{how, "names that only the cluster DNS resolves: " + backJoinLimit(names, 4)}
+		ev := []string{how, "names that only the cluster DNS resolves: " + joinLimit(names, 4)}
 		if dnsIP != "" {
 			ev = append(ev, "the cluster DNS is the kube-dns Service at "+dnsIP)
 		}
@@ -954,19 +839,10 @@ func runDNSPolicyBypassesClusterDNS(s *snapshot.Snapshot, r *diagnose.Reporter) 
 			Cause:    fmt.Sprintf("the pods of %s do not use the cluster DNS (%s) but connect to cluster Services by name", target, how),
 			Evidence: ev,
 			Fix:      diagnose.JSONPatchCmd(target, diagnose.JSONPatchOp{Op: "add", Path: specPath + "/dnsPolicy", Value: want}),
-			Verify:   backVerifyPod(s, p),
-			Origin:   backOrigin(s, target),
+			Verify:   verifyPod(s, p),
+			Origin:   originOf(s, target),
 		})
 	}
-}
-
-func incContains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 var (
@@ -1029,7 +905,7 @@ func runDNSCorefileClusterZone(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		Evidence: ev,
 		Fix:      diagnose.EditCmd(ref),
 		Verify:   diagnose.Kubectl("run", "dns-check", "--rm", "-i", "--restart=Never", "--image=busybox:1.36", "--", "nslookup", "kubernetes.default.svc."+domain),
-		Origin:   backOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	})
 }
 
@@ -1055,7 +931,7 @@ func incClusterDomainOf(s *snapshot.Snapshot) (string, string) {
 			}
 			count[d]++
 			if example[d] == "" {
-				example[d] = where + ": " + backClip(v)
+				example[d] = where + ": " + clip(v)
 			}
 		}
 	}
@@ -1063,7 +939,7 @@ func incClusterDomainOf(s *snapshot.Snapshot) (string, string) {
 		if cm.Namespace == dnsNamespace {
 			continue
 		}
-		for _, k := range frontSortedKeys(cm.Data) {
+		for _, k := range sortedKeys(cm.Data) {
 			note(cm.Data[k], fmt.Sprintf("ConfigMap %s/%s key %s", cm.Namespace, cm.Name, k))
 		}
 	}
@@ -1115,7 +991,7 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 			fix = expose
 			var headless []string
 			for _, o := range s.ServicesIn(sts.Namespace) {
-				if o.Spec.ClusterIP == corev1.ClusterIPNone && incSelectsAny(s, o, sts.Namespace, sts.Spec.Template.Labels) {
+				if o.Spec.ClusterIP == corev1.ClusterIPNone && selectorMatches(o.Spec.Selector, sts.Spec.Template.Labels) {
 					headless = append(headless, o.Name)
 				}
 			}
@@ -1132,7 +1008,7 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 			ev = append(ev, fmt.Sprintf("Service %s: clusterIP %s (not None)", name, ip))
 		}
 		if len(uses) > 0 {
-			ev = append(ev, "per-pod names in use: "+backJoinLimit(uses, 4))
+			ev = append(ev, "per-pod names in use: "+joinLimit(uses, 4))
 		}
 		r.Report(diagnose.Finding{
 			Object:   ref,
@@ -1142,21 +1018,9 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 			Evidence: ev,
 			Fix:      fix,
 			Verify:   diagnose.GetCmd(svcRef, "-o", "jsonpath={.spec.clusterIP}"),
-			Origin:   backOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
-}
-
-func incSelectsAny(s *snapshot.Snapshot, svc *corev1.Service, ns string, podLabels map[string]string) bool {
-	if len(svc.Spec.Selector) == 0 {
-		return false
-	}
-	for k, v := range svc.Spec.Selector {
-		if podLabels[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // incPodNamesUsed finds per-pod names of StatefulSet sts (sts-N.service...)
@@ -1175,16 +1039,16 @@ func incPodNamesUsed(s *snapshot.Snapshot, ns, sts string) []string {
 		}
 	}
 	for _, p := range s.PodsIn(ns) {
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			for _, e := range c.Spec.Env {
 				note(e.Value)
 			}
-			note(strings.Join(append(append([]string(nil), c.Spec.Command...), c.Spec.Args...), " "))
+			note(commandLine(c.Spec))
 		}
 	}
 	for _, cm := range s.ConfigMaps {
 		if cm.Namespace == ns {
-			for _, k := range frontSortedKeys(cm.Data) {
+			for _, k := range sortedKeys(cm.Data) {
 				note(cm.Data[k])
 			}
 		}
@@ -1200,7 +1064,7 @@ var incWaitHost = regexp.MustCompile(`(?:nslookup|getent\s+hosts|\bhost|\bdig)\s
 // incWaitedHosts lists the hosts a container's command waits for, with the
 // service-account namespace expansion resolved to the pod's namespace.
 func incWaitedHosts(c *corev1.Container, podNS string) []string {
-	cmd := strings.Join(append(append([]string(nil), c.Command...), c.Args...), " ")
+	cmd := commandLine(c)
 	cmd = strings.ReplaceAll(cmd, "$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)", podNS)
 	var out []string
 	for _, m := range incWaitHost.FindAllStringSubmatch(cmd, -1) {
@@ -1217,11 +1081,11 @@ func runInitContainerBlocked(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	namespaces := incNamespaces(s)
 	seen := map[snapshot.ObjectRef]bool{}
 	for _, p := range s.Pods {
-		live := backHasStatus(p)
+		live := hasStatus(p)
 		if live && p.Status.Phase != corev1.PodPending {
 			continue
 		}
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			if !c.Init || c.Sidecar() {
 				continue
 			}
@@ -1238,7 +1102,7 @@ func runInitContainerBlocked(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				switch {
 				case svc == nil:
 					missing = append(missing, fmt.Sprintf("%s: no Service %s in namespace %s", h, ref.Service, ref.Namespace))
-				case live && len(svc.Spec.Selector) > 0 && svc.Spec.ClusterIP == corev1.ClusterIPNone && !incHasReady(s, svc):
+				case live && len(svc.Spec.Selector) > 0 && svc.Spec.ClusterIP == corev1.ClusterIPNone && !serviceHasReadyAddress(s, svc):
 					empty = append(empty, fmt.Sprintf("%s: headless Service %s/%s has no ready endpoint, so the name has no address yet", h, svc.Namespace, svc.Name))
 				}
 			}
@@ -1255,28 +1119,18 @@ func runInitContainerBlocked(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 }
 
-func incHasReady(s *snapshot.Snapshot, svc *corev1.Service) bool {
-	addrs, _ := frontAddresses(s, svc.Namespace, svc.Name)
-	for _, a := range addrs {
-		if a.Ready {
-			return true
-		}
-	}
-	return false
-}
-
-func incInitFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, missing, empty []string, live bool, namespaces map[string]bool) diagnose.Finding {
+func incInitFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, missing, empty []string, live bool, namespaces map[string]bool) diagnose.Finding {
 	subj := s.SubjectOf(p)
-	ev := []string{c.Label() + " command: " + backClip(strings.Join(append(append([]string(nil), c.Spec.Command...), c.Spec.Args...), " "))}
+	ev := []string{c.Label() + " command: " + clip(commandLine(c.Spec))}
 	ev = append(ev, missing...)
 	ev = append(ev, empty...)
 	sev := diagnose.SeverityError
 	symptom := fmt.Sprintf("%s stays in Init (STATUS Init:0/%d): its app containers never start, so it never serves", subj, len(p.Spec.InitContainers))
 	if live {
-		if cond := backPodCondition(p, corev1.PodInitialized); cond != nil {
-			ev = append(ev, backConditionLine(cond))
+		if cond := podCondition(p, corev1.PodInitialized); cond != nil {
+			ev = append(ev, conditionLine(cond))
 		}
-		ev = append(ev, backStateLine(c))
+		ev = append(ev, stateLine(c))
 	} else {
 		symptom = fmt.Sprintf("pods of %s would wait in Init: %s loops until a Service that the input does not hold appears", subj, c.Label())
 		sev = diagnose.SeverityWarning
@@ -1285,10 +1139,10 @@ func incInitFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, missin
 	for _, svc := range s.ServicesIn(p.Namespace) {
 		names = append(names, svc.Name)
 	}
-	if close := backClosest(strings.SplitN(strings.SplitN(missingHost(missing), ".", 2)[0], ":", 2)[0], names, 3); len(close) > 0 && len(missing) > 0 {
+	if close := closestNames(strings.SplitN(strings.SplitN(missingHost(missing), ".", 2)[0], ":", 2)[0], names, 3); len(close) > 0 && len(missing) > 0 {
 		ev = append(ev, "Services in namespace "+p.Namespace+": "+strings.Join(close, ", "))
 	}
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	return diagnose.Finding{
 		Object:   subj,
 		Severity: sev,
@@ -1296,8 +1150,8 @@ func incInitFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, missin
 		Cause:    fmt.Sprintf("%s of %s waits for a Service name to resolve or answer, and that will not happen: %s", c.Label(), subj, strings.Join(append(missing, empty...), "; ")),
 		Evidence: ev,
 		Fix:      diagnose.EditCmd(target),
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subj),
+		Verify:   verifyPod(s, p),
+		Origin:   originOf(s, subj),
 	}
 }
 
@@ -1327,7 +1181,7 @@ func runNetpolPortNotTargetPort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		for _, sp := range svc.Spec.Ports {
-			num, name, ok := incResolveTarget(p, sp)
+			num, name, ok := resolveTarget(p, sp)
 			if !ok || num == sp.Port {
 				continue
 			}
@@ -1362,13 +1216,13 @@ func runNetpolPortNotTargetPort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 					Cause: fmt.Sprintf("NetworkPolicy %s admits port %d, the Service's port; policies match the pod's port after the Service has translated %d to targetPort %s, and no rule of the policies isolating these pods admits %s",
 						np.Name, sp.Port, sp.Port, target, target),
 					Evidence: []string{
-						fmt.Sprintf("Service %s port %s", svc.Name, frontServicePort(sp)),
-						fmt.Sprintf("pods of %s declare %s", s.SubjectOf(p), frontDeclared(p)),
+						fmt.Sprintf("Service %s port %s", svc.Name, servicePortText(sp)),
+						fmt.Sprintf("pods of %s declare %s", s.SubjectOf(p), declaredPortsText(p)),
 						netpolRulesLine(np, true),
 					},
 					Fix:    diagnose.JSONPatchCmd(ref, diagnose.JSONPatchOp{Op: "replace", Path: fmt.Sprintf("/spec/ingress/%d/ports/%d/port", ri, pi), Value: value}),
 					Verify: diagnose.DescribeCmd(ref),
-					Origin: backOrigin(s, ref),
+					Origin: originOf(s, ref),
 				})
 			}
 		}
@@ -1379,10 +1233,7 @@ func runNetpolPortNotTargetPort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 func incRulePort(np *networkingv1.NetworkPolicy, n int32, proto corev1.Protocol) (int, int, bool) {
 	for i, rule := range np.Spec.Ingress {
 		for j, p := range rule.Ports {
-			pp := corev1.ProtocolTCP
-			if p.Protocol != nil {
-				pp = *p.Protocol
-			}
+			pp := protocolOrDefault(p.Protocol)
 			if p.Port != nil && p.Port.Type == intstr.Int && p.Port.IntVal == n && pp == proto {
 				return i, j, true
 			}
@@ -1429,10 +1280,10 @@ func runExposureNodePortInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				Object:   ref,
 				Symptom:  symptom,
 				Cause:    cause,
-				Evidence: []string{fmt.Sprintf("Service %s type %s port %s nodePort %d", svc.Name, svc.Spec.Type, frontServicePort(sp), sp.NodePort)},
+				Evidence: []string{fmt.Sprintf("Service %s type %s port %s nodePort %d", svc.Name, svc.Spec.Type, servicePortText(sp), sp.NodePort)},
 				Fix:      diagnose.JSONPatchCmd(ref, diagnose.JSONPatchOp{Op: "remove", Path: fmt.Sprintf("/spec/ports/%d/nodePort", i)}),
 				Verify:   diagnose.GetCmd(ref, "-o", "wide"),
-				Origin:   backOrigin(s, ref),
+				Origin:   originOf(s, ref),
 			})
 			break
 		}

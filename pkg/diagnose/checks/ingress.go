@@ -3,7 +3,6 @@ package checks
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -109,21 +108,13 @@ func ingressPathText(p string) string {
 	return p
 }
 
-// ingressPortText formats a backend's Service port.
-func ingressPortText(p networkingv1.ServiceBackendPort) string {
-	if p.Name != "" {
-		return strconv.Quote(p.Name)
-	}
-	return strconv.Itoa(int(p.Number))
-}
-
 // ingressRoutes lists where backends sit, for a symptom line.
 func ingressRoutes(backends []ingressBackendAt) string {
 	var parts []string
 	for _, b := range backends {
 		parts = append(parts, b.Where)
 	}
-	return frontJoin(parts)
+	return joinLimit(parts, maxListed)
 }
 
 func runIngressBackendServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -163,9 +154,9 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	for _, b := range missing {
 		name := b.Backend.Service.Name
 		evidence = append(evidence, fmt.Sprintf("%s → Service %q port %s: no Service %q in namespace %s",
-			b.Where, name, ingressPortText(b.Backend.Service.Port), name, ns))
-		best, dist, ok := frontClosest(name, existing)
-		near := ok && frontNameClose(name, best)
+			b.Where, name, quotedBackendPort(b.Backend.Service.Port), name, ns))
+		best, dist, ok := nearestName(name, existing)
+		near := ok && typoOrSuffix(name, best)
 		if near {
 			ops = append(ops,
 				diagnose.JSONPatchOp{Op: "test", Path: b.Pointer + "/service/name", Value: name},
@@ -192,7 +183,7 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	if len(existing) == 0 {
 		evidence = append(evidence, fmt.Sprintf("namespace %s has no Services at all", ns))
 	} else {
-		evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", ns, frontJoin(existing)))
+		evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", ns, joinLimit(existing, maxListed)))
 	}
 	fix := diagnose.EditCmd(ref)
 	if allClose && len(ops) > 0 {
@@ -205,7 +196,7 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.DescribeCmd(ref),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -225,15 +216,15 @@ func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if port.Name == "" && port.Number == 0 {
 				continue
 			}
-			if ingressServiceHasPort(svc, port) {
+			if _, ok := backendServicePort(svc, port); ok {
 				continue
 			}
 			if first == nil {
 				b := b
 				first = &b
 			}
-			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, ingressPortText(port)))
-			evidence = append(evidence, fmt.Sprintf("Service %s ports: %s", svc.Name, strings.Join(frontServicePorts(svc), "; ")))
+			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, quotedBackendPort(port)))
+			evidence = append(evidence, fmt.Sprintf("Service %s ports: %s", svc.Name, strings.Join(servicePortsText(svc), "; ")))
 			want, why, ok := ingressSuggestPort(svc, port)
 			if !ok {
 				allFixed = false
@@ -254,22 +245,13 @@ func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		r.Report(diagnose.Finding{
 			Object:   ref,
 			Symptom:  fmt.Sprintf("requests for %s fail at the ingress controller (typically HTTP 503: it has no upstream for that port)", first.Where),
-			Cause:    fmt.Sprintf("Ingress %s routes to port %s of Service %s, which the Service does not have", ing.Name, ingressPortText(first.Backend.Service.Port), first.Backend.Service.Name),
+			Cause:    fmt.Sprintf("Ingress %s routes to port %s of Service %s, which the Service does not have", ing.Name, quotedBackendPort(first.Backend.Service.Port), first.Backend.Service.Name),
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.DescribeCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
-}
-
-func ingressServiceHasPort(svc *corev1.Service, port networkingv1.ServiceBackendPort) bool {
-	for _, sp := range svc.Spec.Ports {
-		if port.Name != "" && sp.Name == port.Name || port.Name == "" && sp.Port == port.Number {
-			return true
-		}
-	}
-	return false
 }
 
 // ingressSuggestPort picks the Service port a wrong backend port most likely
@@ -286,7 +268,7 @@ func ingressSuggestPort(svc *corev1.Service, port networkingv1.ServiceBackendPor
 		}
 	} else {
 		for _, sp := range svc.Spec.Ports {
-			if frontNameClose(port.Name, sp.Name) {
+			if typoOrSuffix(port.Name, sp.Name) {
 				return sp.Port, fmt.Sprintf("port name %q is close to the Service's port %q (%d)", port.Name, sp.Name, sp.Port), true
 			}
 		}
@@ -354,7 +336,7 @@ func ingressClassFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, class 
 	sort.Strings(names)
 	var evidence []string
 	var cause string
-	f := diagnose.Finding{Object: ref, Origin: frontOrigin(s, ref), Verify: diagnose.GetCmd(ref)}
+	f := diagnose.Finding{Object: ref, Origin: originOf(s, ref), Verify: diagnose.GetCmd(ref)}
 	switch {
 	case class == "":
 		evidence = append(evidence, "spec.ingressClassName is not set and there is no "+ingressClassAnnotation+" annotation")
@@ -375,14 +357,14 @@ func ingressClassFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, class 
 	if len(described) == 0 {
 		evidence = append(evidence, "the cluster has no IngressClass at all: no ingress controller is installed")
 	} else {
-		evidence = append(evidence, "IngressClasses: "+frontJoin(described))
+		evidence = append(evidence, "IngressClasses: "+joinLimit(described, maxListed))
 	}
-	if frontFromCluster(s, ing) {
+	if fromCluster(s, ing) {
 		evidence = append(evidence, "status.loadBalancer.ingress is empty: no controller has admitted this Ingress")
 	}
 	target := ""
 	if class != "" {
-		if best, dist, ok := frontClosest(class, names); ok && frontNameClose(class, best) {
+		if best, dist, ok := nearestName(class, names); ok && typoOrSuffix(class, best) {
 			target = best
 			evidence = append(evidence, fmt.Sprintf("closest IngressClass: %q (edit distance %d)", best, dist))
 		}
@@ -440,11 +422,11 @@ func ingressClassAmbiguousFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		Evidence: evidence,
 		Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"ingressClassName": newest}}),
 		Verify:   diagnose.GetCmd(ref),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 	f.Evidence = append(f.Evidence, fmt.Sprintf("fix: name the class explicitly (%s is what the API server would pick; use another if its controller should serve this Ingress), and keep one default: %s",
 		newest, diagnose.Kubectl("annotate", "ingressclass", sorted[len(sorted)-1].Name, networkingv1.AnnotationIsDefaultIngressClass+"-")))
-	if !frontFromCluster(s, ing) {
+	if !fromCluster(s, ing) {
 		// A manifest is not applied yet: the outcome depends on the
 		// cluster's version, not on what the input shows.
 		f.Severity = diagnose.SeverityWarning
@@ -503,7 +485,7 @@ func runIngressBackendInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: evidence,
 			Fix:      ingressFileFix(s, ref),
 			Verify:   diagnose.GetCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -535,7 +517,7 @@ func runIngressTLSSecretMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				issuer = a + ": " + v
 			}
 		}
-		fromCluster := frontFromCluster(s, ing)
+		fromCluster := fromCluster(s, ing)
 		if issuer != "" && !fromCluster {
 			// cert-manager creates the Secret once the Ingress is applied.
 			continue
@@ -574,7 +556,7 @@ func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing 
 		t := ing.Spec.TLS[i]
 		hosts = append(hosts, t.Hosts...)
 		evidence = append(evidence, fmt.Sprintf("spec.tls[%d] hosts [%s] → secretName %q: no Secret of that name in namespace %s", i, strings.Join(t.Hosts, ", "), t.SecretName, ns))
-		if best, dist, ok := frontClosest(t.SecretName, existing); ok && frontNameClose(t.SecretName, best) {
+		if best, dist, ok := nearestName(t.SecretName, existing); ok && typoOrSuffix(t.SecretName, best) {
 			evidence = append(evidence, fmt.Sprintf("closest existing Secret: %q (edit distance %d)", best, dist))
 			ptr := fmt.Sprintf("/spec/tls/%d/secretName", i)
 			ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: ptr, Value: t.SecretName}, diagnose.JSONPatchOp{Op: "replace", Path: ptr, Value: best})
@@ -603,7 +585,7 @@ func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing 
 	}
 	hostText := "its TLS hosts"
 	if len(hosts) > 0 {
-		hostText = frontJoin(hosts)
+		hostText = joinLimit(hosts, maxListed)
 	}
 	return diagnose.Finding{
 		Object:   ref,
@@ -612,7 +594,7 @@ func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing 
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   verify,
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -684,7 +666,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				class = "(none)"
 			}
 			conflicts[rt.ingress] = append(conflicts[rt.ingress],
-				fmt.Sprintf("%s, class %s, is also served by %s", rt.text, class, frontJoin(others)))
+				fmt.Sprintf("%s, class %s, is also served by %s", rt.text, class, joinLimit(others, maxListed)))
 		}
 	}
 	for _, ing := range s.Ingresses {
@@ -700,7 +682,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: append(lines, "mark a deliberate canary with nginx.ingress.kubernetes.io/canary: \"true\", otherwise give each route one owner"),
 			Fix:      diagnose.EditCmd(ref),
 			Verify:   diagnose.Kubectl("get", "ingress", "-A", "-o", "wide"),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -728,7 +710,7 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if len(ing.Spec.Rules) > 0 {
 			rules = fmt.Sprintf("spec.rules: %d rule(s) without http paths", len(ing.Spec.Rules))
 			if len(hosts) > 0 {
-				rules += " (hosts " + frontJoin(hosts) + ")"
+				rules += " (hosts " + joinLimit(hosts, maxListed) + ")"
 			}
 		}
 		r.Report(diagnose.Finding{
@@ -738,7 +720,7 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: []string{rules, "spec.defaultBackend: not set"},
 			Fix:      diagnose.EditCmd(ref),
 			Verify:   diagnose.DescribeCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }

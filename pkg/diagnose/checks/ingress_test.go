@@ -85,8 +85,8 @@ func TestFrontNameClose(t *testing.T) {
 		{"blog", "static", false},
 	}
 	for _, c := range cases {
-		if got := frontNameClose(c.want, c.have); got != c.close {
-			t.Errorf("frontNameClose(%q, %q) = %v, want %v", c.want, c.have, got, c.close)
+		if got := typoOrSuffix(c.want, c.have); got != c.close {
+			t.Errorf("typoOrSuffix(%q, %q) = %v, want %v", c.want, c.have, got, c.close)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 
@@ -231,11 +232,7 @@ type netpolTarget struct {
 }
 
 func (t netpolTarget) String() string {
-	out := fmt.Sprintf("%d/%s", t.Port, t.Protocol)
-	if t.Name != "" {
-		out += " (" + t.Name + ")"
-	}
-	return out
+	return portText(t.Port, t.Protocol, t.Name)
 }
 
 // netpolPortsMatch decides whether a rule's ports admit the target; an empty
@@ -246,10 +243,7 @@ func netpolPortsMatch(ports []networkingv1.NetworkPolicyPort, t netpolTarget) ne
 	}
 	best := netpolNo
 	for _, p := range ports {
-		proto := corev1.ProtocolTCP
-		if p.Protocol != nil {
-			proto = *p.Protocol
-		}
+		proto := protocolOrDefault(p.Protocol)
 		if proto != t.Protocol {
 			continue
 		}
@@ -348,10 +342,7 @@ func netpolPortsText(ports []networkingv1.NetworkPolicyPort) string {
 	}
 	var out []string
 	for _, p := range ports {
-		proto := "TCP"
-		if p.Protocol != nil {
-			proto = string(*p.Protocol)
-		}
+		proto := string(protocolOrDefault(p.Protocol))
 		switch {
 		case p.Port == nil:
 			out = append(out, "all/"+proto)
@@ -478,7 +469,7 @@ func netpolFindControllers(s *snapshot.Snapshot) map[string]*netpolController {
 						c.HostNet = true
 						continue
 					}
-					if !netpolContainsPod(c.Pods, p) {
+					if !slices.Contains(c.Pods, p) {
 						c.Pods = append(c.Pods, p)
 					}
 				}
@@ -487,15 +478,6 @@ func netpolFindControllers(s *snapshot.Snapshot) map[string]*netpolController {
 		}
 	}
 	return out
-}
-
-func netpolContainsPod(list []*corev1.Pod, p *corev1.Pod) bool {
-	for _, q := range list {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 // netpolIngressClassController is the controller string of an Ingress's
@@ -593,7 +575,7 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 		ctrlString := netpolIngressClassController(s, ing)
 		ctrl := netpolControllerFor(controllers, ctrlString)
 		switch {
-		case backContainsAny(ctrlString, netpolOutsideControllers):
+		case containsAny(ctrlString, netpolOutsideControllers):
 			ctrl = &netpolController{Family: ctrlString, Outside: "a cloud load balancer outside the cluster"}
 		case ctrl != nil && len(ctrl.Pods) == 0 && ctrl.HostNet:
 			ctrl = &netpolController{Family: ctrl.Family, Outside: "controller pods on the host network (their connections come from node addresses)"}
@@ -603,8 +585,14 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 			if svc == nil || len(svc.Spec.Selector) == 0 {
 				continue
 			}
-			sp := netpolServicePort(svc, b.Port)
-			if sp == nil {
+			sp, ok := backendServicePort(svc, b.Port)
+			if !ok && b.Port == (networkingv1.ServiceBackendPort{}) && len(svc.Spec.Ports) == 1 {
+				// A backend without a port is rejected by the API server
+				// (ingress-backend-invalid); a one-port Service still
+				// says where it was meant to go.
+				sp, ok = svc.Spec.Ports[0], true
+			}
+			if !ok {
 				continue
 			}
 			for _, p := range s.PodsMatching(ing.Namespace, svc.Spec.Selector) {
@@ -626,12 +614,12 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 				if bs := bl.service(svc, sp.Port); !netpolHasTarget(bs.targets, t) {
 					bs.targets = append(bs.targets, t)
 				}
-				path := fmt.Sprintf("Ingress %s/%s → Service %s port %s → target %s", ing.Namespace, ing.Name, svc.Name, netpolBackendPortText(b.Port), t)
-				if !backOneOf(path, bl.paths) {
+				path := fmt.Sprintf("Ingress %s/%s → Service %s port %s → target %s", ing.Namespace, ing.Name, svc.Name, backendPortText(b.Port), t)
+				if !slices.Contains(bl.paths, path) {
 					bl.paths = append(bl.paths, path)
 				}
 				subj := s.SubjectOf(p).String()
-				if !backOneOf(subj, bl.subjects) {
+				if !slices.Contains(bl.subjects, subj) {
 					bl.subjects = append(bl.subjects, subj)
 				}
 				if !netpolHasTarget(bl.targets, t) {
@@ -755,58 +743,16 @@ func netpolIngressBackends(ing *networkingv1.Ingress) []netpolBackend {
 	return out
 }
 
-func netpolBackendPortText(p networkingv1.ServiceBackendPort) string {
-	if p.Name != "" {
-		return p.Name
+// netpolTargetOf is the destination a connection through Service port sp
+// reaches on pod p, as policies see it: the pod port and the name the pod
+// gives it. A named targetPort no container declares keeps its name: rules
+// that name the port still match it.
+func netpolTargetOf(p *corev1.Pod, sp corev1.ServicePort) netpolTarget {
+	port, name, ok := resolveTarget(p, sp)
+	if !ok {
+		port, name = sp.Port, snapshot.TargetPortOf(sp).StrVal
 	}
-	return fmt.Sprint(p.Number)
-}
-
-// netpolServicePort finds the Service port an Ingress backend names.
-func netpolServicePort(svc *corev1.Service, bp networkingv1.ServiceBackendPort) *corev1.ServicePort {
-	for i := range svc.Spec.Ports {
-		sp := &svc.Spec.Ports[i]
-		if bp.Name != "" && sp.Name == bp.Name || bp.Name == "" && sp.Port == bp.Number {
-			return sp
-		}
-	}
-	if len(svc.Spec.Ports) == 1 && bp.Name == "" && bp.Number == 0 {
-		return &svc.Spec.Ports[0]
-	}
-	return nil
-}
-
-// netpolTargetOf resolves a Service port's targetPort on one pod: the port
-// number the connection really reaches and the name the pod gives it.
-func netpolTargetOf(p *corev1.Pod, sp *corev1.ServicePort) netpolTarget {
-	proto := sp.Protocol
-	if proto == "" {
-		proto = corev1.ProtocolTCP
-	}
-	t := netpolTarget{Port: sp.Port, Protocol: proto}
-	switch {
-	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
-		t.Name = sp.TargetPort.StrVal
-		for _, c := range p.Spec.Containers {
-			for _, cp := range c.Ports {
-				if cp.Name == t.Name {
-					t.Port = cp.ContainerPort
-				}
-			}
-		}
-	case sp.TargetPort.IntVal != 0:
-		t.Port = sp.TargetPort.IntVal
-	}
-	if t.Name == "" {
-		for _, c := range p.Spec.Containers {
-			for _, cp := range c.Ports {
-				if cp.ContainerPort == t.Port && cp.Name != "" {
-					t.Name = cp.Name
-				}
-			}
-		}
-	}
-	return t
+	return netpolTarget{Port: port, Name: name, Protocol: snapshot.ProtocolOrTCP(sp.Protocol)}
 }
 
 func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Finding {
@@ -816,7 +762,7 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 	for _, p := range bl.all {
 		names = append(names, p.Name)
 	}
-	ev := []string{fmt.Sprintf("NetworkPolic(ies) %s isolate ingress of %s", strings.Join(names, ", "), backJoinLimit(bl.subjects, 5))}
+	ev := []string{fmt.Sprintf("NetworkPolic(ies) %s isolate ingress of %s", strings.Join(names, ", "), joinLimit(bl.subjects, 5))}
 	for _, p := range bl.all {
 		ev = append(ev, netpolRulesLine(p, true))
 	}
@@ -837,7 +783,7 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 		cp := ctrl.Pods[0]
 		nsLabels, _ := netpolNamespaceLabels(s, cp.Namespace)
 		ev = append(ev, fmt.Sprintf("ingress controller %s: %s (labels %s); namespace %s labels: %s",
-			ctrl.Family, s.SubjectOf(cp), backSelectorString(ctrl.Selector), cp.Namespace, nsLabels.String()))
+			ctrl.Family, s.SubjectOf(cp), selectorText(ctrl.Selector), cp.Namespace, nsLabels.String()))
 		cause = fmt.Sprintf("no rule of %s admits the %s controller (namespace %s) on port %s: the allow rule for the ingress controller is missing, so its connections are dropped",
 			policies, ctrl.Family, cp.Namespace, bl.targets[0])
 		peer := map[string]any{
@@ -879,7 +825,7 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 		// Only the Ingress backends are cut off: other paths through the
 		// same policies (in-namespace clients of a database) are not.
 		Affects: affects,
-		Origin:  backOrigin(s, ref),
+		Origin:  originOf(s, ref),
 	}
 }
 
@@ -1019,10 +965,10 @@ func runNetpolEgressBlocksDNS(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				order = append(order, np)
 			}
 			subj := s.SubjectOf(p)
-			if !backOneOf(subj.String(), bl.subjects) {
+			if !slices.Contains(bl.subjects, subj.String()) {
 				bl.subjects = append(bl.subjects, subj.String())
 				if bl.testLabels == "" {
-					bl.testLabels = backSelectorString(p.Labels)
+					bl.testLabels = replicaSelector(p.Labels)
 				}
 			}
 		}
@@ -1046,7 +992,7 @@ func netpolDNSAdmitted(s *snapshot.Snapshot, pols []*networkingv1.NetworkPolicy,
 func netpolDNSFinding(s *snapshot.Snapshot, bl *netpolBlocked, dnsPodList []*corev1.Pod) diagnose.Finding {
 	np := bl.policy
 	ref := snapshot.Ref(snapshot.KindNetworkPolicy, np)
-	ev := []string{fmt.Sprintf("NetworkPolicy %s/%s isolates egress of %s", np.Namespace, np.Name, backJoinLimit(bl.subjects, 5))}
+	ev := []string{fmt.Sprintf("NetworkPolicy %s/%s isolates egress of %s", np.Namespace, np.Name, joinLimit(bl.subjects, 5))}
 	for _, p := range bl.all {
 		ev = append(ev, netpolRulesLine(p, false))
 	}
@@ -1054,7 +1000,7 @@ func netpolDNSFinding(s *snapshot.Snapshot, bl *netpolBlocked, dnsPodList []*cor
 		p := dnsPodList[0]
 		nsLabels, _ := netpolNamespaceLabels(s, p.Namespace)
 		ev = append(ev, fmt.Sprintf("cluster DNS: %s (labels %s) listening on 53/UDP and 53/TCP; namespace %s labels: %s",
-			s.SubjectOf(p), backSelectorString(p.Labels), p.Namespace, nsLabels.String()))
+			s.SubjectOf(p), replicaSelector(p.Labels), p.Namespace, nsLabels.String()))
 	} else {
 		ev = append(ev, "cluster DNS: kube-system pods labelled k8s-app=kube-dns on 53/UDP and 53/TCP (not in the input)")
 	}
@@ -1081,6 +1027,6 @@ func netpolDNSFinding(s *snapshot.Snapshot, bl *netpolBlocked, dnsPodList []*cor
 		Evidence: ev,
 		Fix:      netpolAddRule(np, false, rule),
 		Verify:   verify,
-		Origin:   backOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }

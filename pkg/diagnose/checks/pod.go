@@ -54,10 +54,10 @@ var podPending = &diagnose.Check{
 
 func runPodNotReady(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, p := range s.Pods {
-		if !backHasStatus(p) || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
+		if !hasStatus(p) || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
 			continue
 		}
-		ready := backPodCondition(p, corev1.PodReady)
+		ready := podCondition(p, corev1.PodReady)
 		if ready == nil || ready.Status == corev1.ConditionTrue {
 			continue
 		}
@@ -67,32 +67,32 @@ func runPodNotReady(s *snapshot.Snapshot, r *diagnose.Reporter) {
 
 func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCondition) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindPod, p)
-	ev := []string{backConditionLine(ready)}
-	if cr := backPodCondition(p, corev1.ContainersReady); cr != nil {
-		ev = append(ev, backConditionLine(cr))
+	ev := []string{conditionLine(ready)}
+	if cr := podCondition(p, corev1.ContainersReady); cr != nil {
+		ev = append(ev, conditionLine(cr))
 	}
 	var (
 		probeCause  string // a probe port that cannot work
 		probeFix    string
 		waiting     []string
 		unready     []string
-		probeFailed = backEventLines(s, ref, []string{"Unhealthy"}, "Readiness probe")
+		probeFailed = eventLines(s, ref, []string{"Unhealthy"}, "Readiness probe")
 	)
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Init && !c.Sidecar() {
 			if c.Status != nil && c.Status.State.Terminated == nil {
-				ev = append(ev, backStateLine(c))
+				ev = append(ev, stateLine(c))
 			}
 			continue
 		}
-		ev = append(ev, backStateLine(c))
+		ev = append(ev, stateLine(c))
 		if c.Status != nil && !c.Status.Ready {
 			unready = append(unready, c.Spec.Name)
 			if w := c.Status.State.Waiting; w != nil {
 				waiting = append(waiting, fmt.Sprintf("%s is waiting (%s)", c.Label(), w.Reason))
 			}
 		}
-		pr, ok := backProbeTarget(c.Spec.ReadinessProbe)
+		pr, ok := probeTargetOf(c.Spec.ReadinessProbe)
 		if !ok {
 			if c.Spec.ReadinessProbe == nil {
 				ev = append(ev, c.Label()+" has no readiness probe: it is ready once it runs")
@@ -101,7 +101,7 @@ func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCo
 			}
 			continue
 		}
-		line := fmt.Sprintf("%s readinessProbe: %s; declared ports: %s", c.Label(), pr, backPortsLine(c.Spec))
+		line := fmt.Sprintf("%s readinessProbe: %s; declared ports: %s", c.Label(), pr, containerPortsText(c.Spec))
 		if v, ok := podProbePortVerdict(s, p, c); ok {
 			line += " — " + v.Problem + ": that is why the pod is not ready"
 			if probeCause == "" {
@@ -114,7 +114,7 @@ func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCo
 	var gates []string
 	for _, g := range p.Spec.ReadinessGates {
 		st := "missing"
-		if c := backPodCondition(p, g.ConditionType); c != nil {
+		if c := podCondition(p, g.ConditionType); c != nil {
 			st = string(c.Status)
 		}
 		ev = append(ev, fmt.Sprintf("readiness gate %s: %s", g.ConditionType, st))
@@ -131,21 +131,21 @@ func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCo
 	}
 	ev = append(ev, probeFailed...)
 	subject := s.SubjectOf(p)
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	f := diagnose.Finding{
 		Object:   subject,
 		Symptom:  fmt.Sprintf("pod %s/%s is Running but not Ready (READY %s): every Service selecting it lists it under notReadyAddresses and sends it no traffic", p.Namespace, p.Name, podReadyCount(p)),
 		Evidence: ev,
 		Fix:      diagnose.EditCmd(target),
-		Verify:   backVerifyPod(s, p),
-		Origin:   backOrigin(s, subject),
+		Verify:   verifyPod(s, p),
+		Origin:   originOf(s, subject),
 	}
 	switch {
 	case probeCause != "":
 		f.Cause = probeCause
 		f.Fix = probeFix
 		if target.Kind == snapshot.KindPod {
-			f.Cause += "; " + backImmutableNote
+			f.Cause += "; " + immutablePodNote
 		}
 	case nodeDown != "":
 		f.Cause = nodeDown
@@ -180,7 +180,7 @@ func podReadyCount(p *corev1.Pod) string {
 // podProbePort is what the input proves about one container's readiness
 // probe port.
 type podProbePort struct {
-	Probe backProbe
+	Probe probeTarget
 	// Problem says why the port cannot work.
 	Problem string
 	// Named is true for a named port the container does not define.
@@ -200,15 +200,15 @@ type podProbePort struct {
 // container, a pod that has finished (Evicted, Completed) and a container
 // that does not run (waiting, crash-looping: that is the cause) are never
 // blamed.
-func podProbePortVerdict(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (podProbePort, bool) {
+func podProbePortVerdict(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) (podProbePort, bool) {
 	if c.Init && !c.Sidecar() || p.DeletionTimestamp != nil {
 		return podProbePort{}, false
 	}
-	pr, ok := backProbeTarget(c.Spec.ReadinessProbe)
+	pr, ok := probeTargetOf(c.Spec.ReadinessProbe)
 	if !ok || pr.Host != "" {
 		return podProbePort{}, false
 	}
-	state := backHasStatus(p)
+	state := hasStatus(p)
 	if state {
 		cs := c.Status
 		if p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded ||
@@ -225,7 +225,7 @@ func podProbePortVerdict(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (
 		}
 		v.Named = true
 		v.Problem = fmt.Sprintf("the probe names port %q, which container %s does not define (it declares %s): the kubelet cannot resolve it, so the probe always fails",
-			pr.Port.StrVal, c.Spec.Name, backPortsLine(c.Spec))
+			pr.Port.StrVal, c.Spec.Name, containerPortsText(c.Spec))
 		return v, true
 	}
 	// Containers share the pod's network: a port another container
@@ -243,7 +243,7 @@ func podProbePortVerdict(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (
 		return v, false
 	}
 	v.Problem = fmt.Sprintf("the probe targets port %d, which container %s does not declare (it declares %s), and the kubelet's probe gets \"connection refused\" there: nothing listens on it",
-		pr.Port.IntVal, c.Spec.Name, backPortsLine(c.Spec))
+		pr.Port.IntVal, c.Spec.Name, containerPortsText(c.Spec))
 	return v, true
 }
 
@@ -253,27 +253,19 @@ func podProbePortVerdict(s *snapshot.Snapshot, p *corev1.Pod, c backContainer) (
 // without a fieldPath is matched by the port alone.
 func podRefusedOn(s *snapshot.Snapshot, p *corev1.Pod, name string, port int32) []string {
 	onPort := regexp.MustCompile(fmt.Sprintf(`:%d\b`, port))
-	evs := s.EventsFor(snapshot.Ref(snapshot.KindPod, p))
-	var out []string
-	for i := len(evs) - 1; i >= 0 && len(out) < backMaxEvents; i-- {
-		e := evs[i]
-		if e.Reason != "Unhealthy" || !strings.Contains(e.Message, "Readiness probe") ||
-			!strings.Contains(e.Message, "connection refused") || !onPort.MatchString(e.Message) {
-			continue
-		}
-		if fp := e.InvolvedObject.FieldPath; fp != "" && !strings.HasSuffix(fp, "{"+name+"}") {
-			continue
-		}
-		out = append(out, backEventLine(e))
-	}
-	return out
+	return eventsWhere(s, snapshot.Ref(snapshot.KindPod, p), func(e *corev1.Event) bool {
+		fp := e.InvolvedObject.FieldPath
+		return e.Reason == "Unhealthy" && strings.Contains(e.Message, "Readiness probe") &&
+			strings.Contains(e.Message, "connection refused") && onPort.MatchString(e.Message) &&
+			(fp == "" || strings.HasSuffix(fp, "{"+name+"}"))
+	})
 }
 
 // podSuggestProbePort picks the port a wrong readiness probe most likely
 // meant: the declared port the container's startup or liveness probe
 // reaches (the app's health endpoint lives there), else the container's
 // only client port (metrics ports left out). The second value says why.
-func podSuggestProbePort(c backContainer, wrong backProbe) (intstr.IntOrString, string, bool) {
+func podSuggestProbePort(c podContainer, wrong probeTarget) (intstr.IntOrString, string, bool) {
 	declared := func(port intstr.IntOrString) (corev1.ContainerPort, bool) {
 		for _, cp := range c.Spec.Ports {
 			if port.Type == intstr.String && cp.Name == port.StrVal || port.Type == intstr.Int && cp.ContainerPort == port.IntVal {
@@ -292,7 +284,7 @@ func podSuggestProbePort(c backContainer, wrong backProbe) (intstr.IntOrString, 
 		field string
 		probe *corev1.Probe
 	}{{"startupProbe", c.Spec.StartupProbe}, {"livenessProbe", c.Spec.LivenessProbe}} {
-		pr, ok := backProbeTarget(other.probe)
+		pr, ok := probeTargetOf(other.probe)
 		if !ok || pr.Host != "" {
 			continue
 		}
@@ -322,8 +314,8 @@ func podPortText(cp corev1.ContainerPort) string {
 // podProbePortFix patches the probe port on the object that owns the pod's
 // spec, or opens an editor when a human must choose the port. The second
 // value explains the suggested port, if any.
-func podProbePortFix(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, pr backProbe) (string, string) {
-	target, specPath := backFixTarget(s, p)
+func podProbePortFix(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, pr probeTarget) (string, string) {
+	target, specPath := fixTarget(s, p)
 	port, why, ok := podSuggestProbePort(c, pr)
 	if !ok {
 		return diagnose.EditCmd(target), ""
@@ -345,7 +337,7 @@ func podProbePortFix(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, pr ba
 func runPodReadinessProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	seen := map[string]bool{}
 	for _, p := range s.Pods {
-		for _, c := range backContainers(p) {
+		for _, c := range containersOf(p) {
 			v, ok := podProbePortVerdict(s, p, c)
 			if !ok {
 				continue
@@ -362,26 +354,26 @@ func runPodReadinessProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 }
 
-func podProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, v podProbePort) diagnose.Finding {
+func podProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, v podProbePort) diagnose.Finding {
 	subject := s.SubjectOf(p)
 	ev := []string{
 		fmt.Sprintf("%s readinessProbe: %s", c.Label(), v.Probe),
-		fmt.Sprintf("%s declares ports: %s", c.Label(), backPortsLine(c.Spec)),
+		fmt.Sprintf("%s declares ports: %s", c.Label(), containerPortsText(c.Spec)),
 	}
 	symptom := fmt.Sprintf("pod %s/%s never becomes Ready: it stays out of every Service's endpoints", p.Namespace, p.Name)
-	if !backHasStatus(p) {
+	if !hasStatus(p) {
 		symptom = fmt.Sprintf("pods of %s never become Ready: they stay out of every Service's endpoints", subject)
 	} else {
-		ev = append(ev, backStateLine(c))
+		ev = append(ev, stateLine(c))
 	}
 	ev = append(ev, v.Refused...)
 	cause := "readiness probe port mismatch: " + v.Problem
 	if !v.Named {
 		cause += fmt.Sprintf(", so %s never becomes ready", c.Label())
 	}
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	if target.Kind == snapshot.KindPod {
-		cause += "; " + backImmutableNote
+		cause += "; " + immutablePodNote
 	}
 	fix, why := podProbePortFix(s, p, c, v.Probe)
 	if why != "" {
@@ -394,14 +386,14 @@ func podProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c backContainer, v
 		Cause:     cause,
 		Evidence:  ev,
 		Fix:       fix,
-		Verify:    backVerifyPod(s, p),
-		Origin:    backOrigin(s, subject),
+		Verify:    verifyPod(s, p),
+		Origin:    originOf(s, subject),
 	}
 }
 
 func runPodPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, p := range s.Pods {
-		if !backHasStatus(p) || p.Status.Phase != corev1.PodPending || p.DeletionTimestamp != nil {
+		if !hasStatus(p) || p.Status.Phase != corev1.PodPending || p.DeletionTimestamp != nil {
 			continue
 		}
 		if f, ok := podPendingFinding(s, p); ok {
@@ -416,20 +408,20 @@ func runPodPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, bool) {
 	ref := snapshot.Ref(snapshot.KindPod, p)
 	subject := s.SubjectOf(p)
-	target, _ := backFixTarget(s, p)
+	target, _ := fixTarget(s, p)
 	f := diagnose.Finding{
 		Object: subject,
 		Fix:    diagnose.EditCmd(target),
 		Verify: diagnose.GetCmd(ref, "-o", "wide"),
-		Origin: backOrigin(s, subject),
+		Origin: originOf(s, subject),
 	}
-	sched := backPodCondition(p, corev1.PodScheduled)
-	failed := backEventLines(s, ref, []string{"FailedScheduling"})
+	sched := podCondition(p, corev1.PodScheduled)
+	failed := eventLines(s, ref, []string{"FailedScheduling"})
 	if p.Spec.NodeName == "" && (sched != nil && sched.Status != corev1.ConditionTrue || len(failed) > 0) {
 		f.Symptom = fmt.Sprintf("pod %s/%s is Pending and not scheduled on any node: it has no IP and serves nothing", p.Namespace, p.Name)
 		var msg string
 		if sched != nil {
-			f.Evidence = append(f.Evidence, backConditionLine(sched))
+			f.Evidence = append(f.Evidence, conditionLine(sched))
 			msg = sched.Message
 			if sched.Reason == corev1.PodReasonSchedulingGated {
 				var gates []string
@@ -446,8 +438,8 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 		if msg == "" && len(failed) > 0 {
 			msg = strings.SplitN(failed[0], ": ", 2)[1]
 		}
-		f.Cause = "the scheduler cannot place the pod: " + backClip(msg) + podSchedulingHint(msg)
-		f.Verify = backVerifyPod(s, p)
+		f.Cause = "the scheduler cannot place the pod: " + clip(msg) + podSchedulingHint(msg)
+		f.Verify = verifyPod(s, p)
 		if fix, why, ok := podLowerRequestsFix(s, p, target, msg); ok {
 			f.Fix = fix
 			f.Evidence = append(f.Evidence, why)
@@ -459,7 +451,7 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 			f.ExplainedBy = podNotReadyNodes(s)
 		}
 		if len(p.Spec.NodeSelector) > 0 {
-			f.Evidence = append(f.Evidence, "nodeSelector: "+backSelectorString(p.Spec.NodeSelector))
+			f.Evidence = append(f.Evidence, "nodeSelector: "+selectorText(p.Spec.NodeSelector))
 		}
 		return f, true
 	}
@@ -467,14 +459,14 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 		return f, false
 	}
 	var waiting []string
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Status == nil || c.Status.State.Waiting == nil {
 			continue
 		}
 		switch c.Status.State.Waiting.Reason {
 		case "ContainerCreating", "PodInitializing", "":
 		default:
-			waiting = append(waiting, backStateLine(c))
+			waiting = append(waiting, stateLine(c))
 		}
 	}
 	warnings := podWarningEvents(s, ref)
@@ -495,7 +487,7 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 	switch target.Kind {
 	case snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet:
 		f.Fix = diagnose.Kubectl("rollout", "restart", strings.ToLower(target.Kind)+"/"+target.Name, "-n", target.Namespace)
-		f.Verify = backVerifyPod(s, p)
+		f.Verify = verifyPod(s, p)
 	default:
 		f.Fix = diagnose.Kubectl("delete", "pod", p.Name, "-n", p.Namespace)
 	}
@@ -505,7 +497,7 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 // podPendingExplainedByContainer reports whether one of the container checks
 // already names why this pod does not start.
 func podPendingExplainedByContainer(s *snapshot.Snapshot, p *corev1.Pod) bool {
-	for _, c := range backContainers(p) {
+	for _, c := range containersOf(p) {
 		if c.Status == nil || c.Status.State.Waiting == nil {
 			continue
 		}
@@ -520,16 +512,9 @@ func podPendingExplainedByContainer(s *snapshot.Snapshot, p *corev1.Pod) bool {
 // podWarningEvents quotes the pod's Warning Events except the probe and
 // back-off ones that belong to the container checks.
 func podWarningEvents(s *snapshot.Snapshot, ref snapshot.ObjectRef) []string {
-	evs := s.EventsFor(ref)
-	var out []string
-	for i := len(evs) - 1; i >= 0 && len(out) < backMaxEvents; i-- {
-		e := evs[i]
-		if e.Type != corev1.EventTypeWarning || e.Reason == "Unhealthy" || e.Reason == "BackOff" {
-			continue
-		}
-		out = append(out, backEventLine(e))
-	}
-	return out
+	return eventsWhere(s, ref, func(e *corev1.Event) bool {
+		return e.Type == corev1.EventTypeWarning && e.Reason != "Unhealthy" && e.Reason != "BackOff"
+	})
 }
 
 // podRequests sums the CPU and memory requests of the app containers, the
@@ -634,7 +619,7 @@ func podMostFree(s *snapshot.Snapshot, res corev1.ResourceName) (resource.Quanti
 		if !ok || n.Spec.Unschedulable {
 			continue
 		}
-		if c := nodeCondition(n, corev1.NodeReady); c == nil || c.Status != corev1.ConditionTrue {
+		if !nodeReady(n) {
 			continue
 		}
 		free := alloc.DeepCopy()
@@ -685,13 +670,7 @@ func podSchedulingHint(msg string) string {
 func podNotReadyNodes(s *snapshot.Snapshot) []snapshot.ObjectRef {
 	var out []snapshot.ObjectRef
 	for _, n := range s.Nodes {
-		ready := false
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				ready = true
-			}
-		}
-		if !ready {
+		if !nodeReady(n) {
 			out = append(out, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n.Name})
 		}
 	}

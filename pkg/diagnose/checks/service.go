@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -73,7 +72,7 @@ func serviceWorkloadsByNS(s *snapshot.Snapshot) map[string][]snapshot.Workload {
 // a label set.
 func serviceWorkloadSelects(w snapshot.Workload, set map[string]string) bool {
 	if w.MapSelector != nil {
-		return len(w.MapSelector) > 0 && labels.SelectorFromSet(w.MapSelector).Matches(labels.Set(set))
+		return selectorMatches(w.MapSelector, set)
 	}
 	if w.Selector == nil {
 		return false
@@ -96,20 +95,11 @@ func serviceSelectorWants(w snapshot.Workload, key string) (string, bool) {
 	return v, ok
 }
 
-// serviceTemplatePath is the JSON path of the pod template of a workload
-// kind, as nested keys.
-func serviceTemplatePath(kind string) []string {
-	if kind == snapshot.KindCronJob {
-		return []string{"spec", "jobTemplate", "spec", "template"}
-	}
-	return []string{"spec", "template"}
-}
-
 // serviceTemplateLabelsPatch builds a merge patch that sets labels on a
 // workload's pod template.
 func serviceTemplateLabelsPatch(kind string, set map[string]string) map[string]any {
 	var inner any = map[string]any{"metadata": map[string]any{"labels": set}}
-	path := serviceTemplatePath(kind)
+	path := templatePath(kind)
 	for i := len(path) - 1; i >= 0; i-- {
 		inner = map[string]any{path[i]: inner}
 	}
@@ -123,11 +113,11 @@ func serviceTemplateLabelsPatch(kind string, set map[string]string) map[string]a
 // apply it; the evidence line says exactly what to change.
 func serviceWorkloadFix(s *snapshot.Snapshot, w snapshot.Workload, set map[string]string) (fix, howto string) {
 	var pairs []string
-	for _, k := range frontSortedKeys(set) {
+	for _, k := range sortedKeys(set) {
 		pairs = append(pairs, k+": "+set[k])
 	}
-	change := fmt.Sprintf("set %s under %s.metadata.labels", strings.Join(pairs, ", "), strings.Join(serviceTemplatePath(w.Ref.Kind), "."))
-	if o, ok := s.Origin(w.Ref); ok && o.File != "" && o.File != "<stdin>" && !frontFromCluster(s, w.Object) {
+	change := fmt.Sprintf("set %s under %s.metadata.labels", strings.Join(pairs, ", "), strings.Join(templatePath(w.Ref.Kind), "."))
+	if o, ok := s.Origin(w.Ref); ok && o.File != "" && o.File != "<stdin>" && !fromCluster(s, w.Object) {
 		where := o.File
 		if o.Line > 0 {
 			where += fmt.Sprintf(" (document starting at line %d)", o.Line)
@@ -143,7 +133,7 @@ func serviceWorkloadFix(s *snapshot.Snapshot, w snapshot.Workload, set map[strin
 func runServiceSelectorMatchesNoPods(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	workloads := serviceWorkloadsByNS(s)
 	for _, svc := range s.Services {
-		if !frontRoutesToPods(svc) {
+		if !routesToPods(svc) {
 			continue
 		}
 		ns := svc.Namespace
@@ -158,7 +148,7 @@ func runServiceSelectorMatchesNoPods(s *snapshot.Snapshot, r *diagnose.Reporter)
 		// A live scan or a whole-cluster dump that listed pods knows an
 		// empty namespace is empty; manifests without workloads there do not.
 		if len(s.PodsIn(ns)) == 0 && len(workloads[ns]) == 0 && !s.Knows(snapshot.KindPod, ns) {
-			r.NotChecked(ref, fmt.Sprintf("the input has no pods or workloads in namespace %s: cannot tell whether selector %s matches any", ns, frontSelector(svc.Spec.Selector)))
+			r.NotChecked(ref, fmt.Sprintf("the input has no pods or workloads in namespace %s: cannot tell whether selector %s matches any", ns, selectorText(svc.Spec.Selector)))
 			continue
 		}
 		// A workload whose template matches but that has no pods in the
@@ -166,7 +156,7 @@ func runServiceSelectorMatchesNoPods(s *snapshot.Snapshot, r *diagnose.Reporter)
 		// problem; the pod layer owns that.
 		templateMatch := false
 		for _, w := range workloads[ns] {
-			if w.Template != nil && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.Template.Labels)) {
+			if w.Template != nil && selectorMatches(svc.Spec.Selector, w.Template.Labels) {
 				templateMatch = true
 				break
 			}
@@ -201,17 +191,17 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	if s.TemplatePods {
 		kind = "pod template(s)"
 	}
-	evidence := []string{"selector: " + frontSelector(sel)}
+	evidence := []string{"selector: " + selectorText(sel)}
 	if len(pods) > 0 {
 		evidence = append(evidence, fmt.Sprintf("none of the %d %s in namespace %s carries all of these labels", len(pods), kind, ns))
 	} else {
 		var templates []string
 		for _, w := range workloads {
 			if w.Template != nil {
-				templates = append(templates, fmt.Sprintf("%s template %s", w.Ref, frontLabelsText(w.Template.Labels)))
+				templates = append(templates, fmt.Sprintf("%s template %s", w.Ref, labelsText(w.Template.Labels)))
 			}
 		}
-		evidence = append(evidence, fmt.Sprintf("namespace %s has no pods in the input, and no workload template there carries these labels: %s", ns, frontJoin(templates)))
+		evidence = append(evidence, fmt.Sprintf("namespace %s has no pods in the input, and no workload template there carries these labels: %s", ns, joinLimit(templates, maxListed)))
 	}
 	near := s.ClosestPods(ns, sel, 3)
 	// Pods that share only label keys are noise next to pods that carry
@@ -226,22 +216,17 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 		near = kept
 	}
 	for _, np := range near {
-		evidence = append(evidence, fmt.Sprintf("closest: %s: %s", frontPodLabel(s, np.Pod), serviceLabelDiff(np.Diff)))
+		evidence = append(evidence, fmt.Sprintf("closest: %s: %s", podLabel(s, np.Pod), serviceLabelDiff(np.Diff)))
 	}
 	if len(near) == 0 {
-		keys := make([]string, 0, len(sel))
-		for k := range sel {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		evidence = append(evidence, fmt.Sprintf("no pod in namespace %s has any of the label keys %s", ns, strings.Join(keys, ", ")))
+		evidence = append(evidence, fmt.Sprintf("no pod in namespace %s has any of the label keys %s", ns, strings.Join(sortedKeys(sel), ", ")))
 	}
 	f := diagnose.Finding{
 		Object:  ref,
 		Symptom: fmt.Sprintf("`kubectl get endpoints %s -n %s` shows ENDPOINTS: <none>; connections to the Service are refused", svc.Name, ns),
-		Cause:   fmt.Sprintf("Service %s selects %s, and no pod in namespace %s carries those labels", svc.Name, frontSelector(sel), ns),
-		Verify:  frontVerifyEndpoints(svc),
-		Origin:  frontOrigin(s, ref),
+		Cause:   fmt.Sprintf("Service %s selects %s, and no pod in namespace %s carries those labels", svc.Name, selectorText(sel), ns),
+		Verify:  verifyEndpoints(svc),
+		Origin:  originOf(s, ref),
 		Fix:     diagnose.EditCmd(ref),
 	}
 
@@ -250,7 +235,7 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	if w, want, ok := serviceTemplateSide(workloads, sel, near, s); ok {
 		fix, howto := serviceWorkloadFix(s, *w, want)
 		evidence = append(evidence,
-			fmt.Sprintf("%s's own selector (%s) agrees with the Service, but its pod template labels (%s) do not: change the template", w.Ref, serviceWorkloadSelectorText(*w), frontSelector(w.Template.Labels)),
+			fmt.Sprintf("%s's own selector (%s) agrees with the Service, but its pod template labels (%s) do not: change the template", w.Ref, serviceWorkloadSelectorText(*w), selectorText(w.Template.Labels)),
 			"fix: "+howto,
 			fmt.Sprintf("alternative: patch the Service selector to the template's labels — %s would still not match its own selector", w.Ref))
 		f.Fix = fix
@@ -263,7 +248,7 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 		if patch, proposed, owner, n, ok := serviceSelectorSide(s, svc, near[0]); ok {
 			servicePatch := diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"selector": patch}})
 			evidence = append(evidence,
-				fmt.Sprintf("the pods of %s consistently carry %s: selector %s would select %d pod(s), all of %s", owner, frontSelector(proposed), frontSelector(proposed), n, owner))
+				fmt.Sprintf("the pods of %s consistently carry %s: selector %s would select %d pod(s), all of %s", owner, selectorText(proposed), selectorText(proposed), n, owner))
 			// When the workload's own selector leaves the differing labels
 			// free, relabelling its template is a plain patch: the
 			// Service stays as it was written (the seed's lab 1 fix). When
@@ -274,10 +259,10 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 				evidence = append(evidence,
 					fmt.Sprintf("%s's selector (%s) does not pin the differing labels, so its template can be relabelled in place", owner, serviceWorkloadSelectorText(*w)),
 					"fix: "+howto,
-					"alternative: patch the Service selector to "+frontSelector(proposed)+" ("+servicePatch+")")
+					"alternative: patch the Service selector to "+selectorText(proposed)+" ("+servicePatch+")")
 				f.Fix = fix
 			} else {
-				evidence = append(evidence, "fix: patch the Service selector to "+frontSelector(proposed))
+				evidence = append(evidence, "fix: patch the Service selector to "+selectorText(proposed))
 				if alt := serviceRelabelAlternative(s, owner, sel, proposed); alt != "" {
 					evidence = append(evidence, alt)
 				}
@@ -291,7 +276,7 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 
 func serviceWorkloadSelectorText(w snapshot.Workload) string {
 	if w.MapSelector != nil {
-		return frontSelector(w.MapSelector)
+		return selectorText(w.MapSelector)
 	}
 	if w.Selector == nil {
 		return "none"
@@ -406,19 +391,19 @@ func servicePins(w snapshot.Workload, want, have map[string]string) bool {
 func serviceRelabelAlternative(s *snapshot.Snapshot, owner snapshot.ObjectRef, want, have map[string]string) string {
 	w := s.Workload(owner)
 	if w == nil {
-		return fmt.Sprintf("alternative: relabel %s to %s", owner, frontSelector(want))
+		return fmt.Sprintf("alternative: relabel %s to %s", owner, selectorText(want))
 	}
 	for k := range want {
 		if _, pinned := serviceSelectorWants(*w, k); pinned && have[k] != want[k] {
 			switch w.Ref.Kind {
 			case snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet, snapshot.KindReplicaSet, snapshot.KindJob:
 				return fmt.Sprintf("alternative: change %s's template labels to %s — its spec.selector (%s) pins label %q and is immutable, so that means deleting and re-creating %s",
-					owner, frontSelector(want), serviceWorkloadSelectorText(*w), k, owner)
+					owner, selectorText(want), serviceWorkloadSelectorText(*w), k, owner)
 			}
-			return fmt.Sprintf("alternative: change %s's selector and template labels to %s", owner, frontSelector(want))
+			return fmt.Sprintf("alternative: change %s's selector and template labels to %s", owner, selectorText(want))
 		}
 	}
-	return fmt.Sprintf("alternative: change %s's template labels to %s (%s)", owner, frontSelector(want), diagnose.EditCmd(owner))
+	return fmt.Sprintf("alternative: change %s's template labels to %s (%s)", owner, selectorText(want), diagnose.EditCmd(owner))
 }
 
 func runWorkloadSelectorMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -432,10 +417,10 @@ func runWorkloadSelectorMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		case snapshot.KindReplicationController:
 			// An empty selector defaults to the template's labels.
-			if len(w.MapSelector) == 0 || labels.SelectorFromSet(w.MapSelector).Matches(labels.Set(w.Template.Labels)) {
+			if len(w.MapSelector) == 0 || selectorMatches(w.MapSelector, w.Template.Labels) {
 				continue
 			}
-			problem = fmt.Sprintf("spec.selector %s does not match template labels %s", frontSelector(w.MapSelector), frontSelector(w.Template.Labels))
+			problem = fmt.Sprintf("spec.selector %s does not match template labels %s", selectorText(w.MapSelector), selectorText(w.Template.Labels))
 		case snapshot.KindJob:
 			// A Job without selector gets one generated with its template
 			// labels; only a manual selector can disagree.
@@ -466,7 +451,7 @@ func workloadSelectorProblem(w snapshot.Workload) string {
 	case sel.Empty():
 		return "spec.selector is empty; it must select the template's labels"
 	case !sel.Matches(labels.Set(w.Template.Labels)):
-		return fmt.Sprintf("spec.selector %s does not match template labels %s", metav1.FormatLabelSelector(w.Selector), frontLabelsText(w.Template.Labels))
+		return fmt.Sprintf("spec.selector %s does not match template labels %s", metav1.FormatLabelSelector(w.Selector), labelsText(w.Template.Labels))
 	}
 	return ""
 }
@@ -479,7 +464,7 @@ func workloadSelectorFinding(s *snapshot.Snapshot, w snapshot.Workload, problem 
 	} else if w.Selector != nil {
 		want = w.Selector.MatchLabels
 	}
-	for _, k := range frontSortedKeys(want) {
+	for _, k := range sortedKeys(want) {
 		have, ok := w.Template.Labels[k]
 		switch {
 		case !ok:
@@ -510,7 +495,7 @@ func workloadSelectorFinding(s *snapshot.Snapshot, w snapshot.Workload, problem 
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.Kubectl("get", strings.ToLower(w.Ref.Kind), w.Ref.Name, "-n", w.Ref.Namespace),
-		Origin:   frontOrigin(s, w.Ref),
+		Origin:   originOf(s, w.Ref),
 	}
 }
 
@@ -529,52 +514,17 @@ type servicePortVerdict struct {
 	otherProto corev1.Protocol
 }
 
-// serviceProbePorts are the numeric ports a pod's probes connect to: a
-// probed port is one the container listens on, declared or not.
-func serviceProbePorts(p *corev1.Pod) map[int32]bool {
-	out := map[int32]bool{}
-	named := map[string]int32{}
-	for _, d := range snapshot.DeclaredPorts(p) {
-		if d.Port.Name != "" {
-			named[d.Port.Name] = d.Port.ContainerPort
-		}
-	}
-	add := func(port intstr.IntOrString) {
-		if port.Type == intstr.String {
-			if n, ok := named[port.StrVal]; ok {
-				out[n] = true
-			}
-		} else if port.IntVal != 0 {
-			out[port.IntVal] = true
-		}
-	}
-	for _, c := range append(append([]corev1.Container(nil), p.Spec.Containers...), p.Spec.InitContainers...) {
-		for _, pr := range []*corev1.Probe{c.ReadinessProbe, c.LivenessProbe, c.StartupProbe} {
-			switch {
-			case pr == nil:
-			case pr.HTTPGet != nil:
-				add(pr.HTTPGet.Port)
-			case pr.TCPSocket != nil:
-				add(pr.TCPSocket.Port)
-			case pr.GRPC != nil:
-				out[pr.GRPC.Port] = true
-			}
-		}
-	}
-	return out
-}
-
 // serviceJudgePorts resolves every port of svc on every selected pod.
 func serviceJudgePorts(svc *corev1.Service, pods []*corev1.Pod) []servicePortVerdict {
 	out := make([]servicePortVerdict, 0, len(svc.Spec.Ports))
 	probes := make([]map[int32]bool, len(pods))
 	for i, p := range pods {
-		probes[i] = serviceProbePorts(p)
+		probes[i] = probedPorts(p)
 	}
 	for i, sp := range svc.Spec.Ports {
 		v := servicePortVerdict{index: i, sp: sp}
 		target := snapshot.TargetPortOf(sp)
-		proto := frontProto(sp.Protocol)
+		proto := snapshot.ProtocolOrTCP(sp.Protocol)
 		for j, p := range pods {
 			_, declared, ok := snapshot.ResolveTargetPort(p, sp)
 			if ok && (declared != nil || target.Type == intstr.String) {
@@ -616,7 +566,7 @@ func serviceJudgePorts(svc *corev1.Service, pods []*corev1.Pod) []servicePortVer
 
 func runServiceTargetPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
-		if !frontRoutesToPods(svc) {
+		if !routesToPods(svc) {
 			continue
 		}
 		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
@@ -655,20 +605,20 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 	allFixed := true
 	for _, v := range bad {
 		target := snapshot.TargetPortOf(v.sp)
-		line := "port " + frontServicePort(v.sp)
+		line := "port " + servicePortText(v.sp)
 		if target.Type == intstr.String {
 			line += fmt.Sprintf(": the name resolves in %d of %d selected pod(s); the endpoints controller leaves the others out of this port", v.serving, len(pods))
 		} else {
-			line += fmt.Sprintf(": no selected pod declares %d/%s or probes it", target.IntVal, frontProto(v.sp.Protocol))
+			line += fmt.Sprintf(": no selected pod declares %d/%s or probes it", target.IntVal, snapshot.ProtocolOrTCP(v.sp.Protocol))
 		}
 		evidence = append(evidence, line)
-		for _, g := range frontGroupPods(s, v.missing) {
-			evidence = append(evidence, fmt.Sprintf("%s declares %s", frontGroupLabel(s, g), frontDeclared(g.Pods[0])))
+		for _, g := range groupByOwner(s, v.missing) {
+			evidence = append(evidence, fmt.Sprintf("%s declares %s", groupLabel(s, g), declaredPortsText(g.Pods[0])))
 		}
 		if v.serving > 0 {
 			// Other pods serve the port: retargeting would break them. The
 			// selector is too wide, or a rollout changed the port's name.
-			evidence = append(evidence, fmt.Sprintf("%d selected pod(s) do serve %s: the selector may also pick pods of another workload", v.serving, frontTarget(v.sp)))
+			evidence = append(evidence, fmt.Sprintf("%d selected pod(s) do serve %s: the selector may also pick pods of another workload", v.serving, targetPortText(v.sp)))
 			allFixed = false
 			continue
 		}
@@ -690,15 +640,15 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 	first := bad[0]
 	symptom := fmt.Sprintf("connections to port %d of Service %s are refused or time out: they reach a pod port nothing listens on", first.sp.Port, svc.Name)
 	if snapshot.TargetPortOf(first.sp).Type == intstr.String {
-		symptom = fmt.Sprintf("`kubectl get endpoints %s -n %s` lacks port %d for the pods without port %s", svc.Name, svc.Namespace, first.sp.Port, frontTarget(first.sp))
+		symptom = fmt.Sprintf("`kubectl get endpoints %s -n %s` lacks port %d for the pods without port %s", svc.Name, svc.Namespace, first.sp.Port, targetPortText(first.sp))
 	}
-	cause := fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare", svc.Name, first.sp.Port, frontTarget(first.sp))
+	cause := fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare", svc.Name, first.sp.Port, targetPortText(first.sp))
 	if first.serving > 0 {
 		var owners []string
-		for _, g := range frontGroupPods(s, first.missing) {
+		for _, g := range groupByOwner(s, first.missing) {
 			owners = append(owners, g.Owner.String())
 		}
-		cause = fmt.Sprintf("Service %s also selects pods of %s, which have no port %s: they get no endpoint for port %d", svc.Name, frontJoin(owners), frontTarget(first.sp), first.sp.Port)
+		cause = fmt.Sprintf("Service %s also selects pods of %s, which have no port %s: they get no endpoint for port %d", svc.Name, joinLimit(owners, maxListed), targetPortText(first.sp), first.sp.Port)
 	}
 	f := diagnose.Finding{
 		Object:   ref,
@@ -707,7 +657,7 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.DescribeCmd(ref),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 	if !noneServe {
 		// Some pods serve every port: the Service is degraded, not down.
@@ -723,7 +673,7 @@ func serviceTargetPortFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []
 // mesh proxy's or a metrics port sends its clients to the wrong server.
 func serviceSuggestTarget(v servicePortVerdict) (any, string, bool) {
 	target := snapshot.TargetPortOf(v.sp)
-	proto := frontProto(v.sp.Protocol)
+	proto := snapshot.ProtocolOrTCP(v.sp.Protocol)
 	if target.Type == intstr.String {
 		names := map[string]bool{}
 		for _, p := range v.missing {
@@ -737,7 +687,7 @@ func serviceSuggestTarget(v servicePortVerdict) (any, string, bool) {
 		for n := range names {
 			list = append(list, n)
 		}
-		if best, dist, ok := frontClosest(target.StrVal, list); ok && frontNameClose(target.StrVal, best) {
+		if best, dist, ok := nearestName(target.StrVal, list); ok && typoOrSuffix(target.StrVal, best) {
 			return best, fmt.Sprintf("the pods declare a port named %q (edit distance %d from %q)", best, dist, target.StrVal), true
 		}
 	}
@@ -769,7 +719,7 @@ func runServiceNoSelectorNoEndpoints(s *snapshot.Snapshot, r *diagnose.Reporter)
 			continue
 		}
 		ns := svc.Namespace
-		addrs, has := frontAddresses(s, ns, svc.Name)
+		addrs, has := serviceAddresses(s, ns, svc.Name)
 		if len(addrs) > 0 {
 			continue
 		}
@@ -790,12 +740,12 @@ func runServiceNoSelectorNoEndpoints(s *snapshot.Snapshot, r *diagnose.Reporter)
 		} else {
 			evidence = append(evidence, fmt.Sprintf("no Endpoints named %s and no EndpointSlice labelled %s=%s in namespace %s", svc.Name, discoveryv1.LabelServiceName, svc.Name, ns))
 		}
-		evidence = append(evidence, "ports: "+strings.Join(frontServicePorts(svc), "; "))
+		evidence = append(evidence, "ports: "+strings.Join(servicePortsText(svc), "; "))
 		fix := diagnose.EditCmd(ref)
 		for _, key := range []string{"app", "app.kubernetes.io/name"} {
 			guess := map[string]string{key: svc.Name}
 			if pods := s.PodsMatching(ns, guess); len(pods) > 0 {
-				evidence = append(evidence, fmt.Sprintf("%d pod(s) in namespace %s carry %s (e.g. %s): the Service probably lost its selector", len(pods), ns, frontSelector(guess), frontPodLabel(s, pods[0])))
+				evidence = append(evidence, fmt.Sprintf("%d pod(s) in namespace %s carry %s (e.g. %s): the Service probably lost its selector", len(pods), ns, selectorText(guess), podLabel(s, pods[0])))
 				fix = diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"selector": guess}})
 				break
 			}
@@ -807,14 +757,14 @@ func runServiceNoSelectorNoEndpoints(s *snapshot.Snapshot, r *diagnose.Reporter)
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.Kubectl("get", "endpointslices", "-n", ns, "-l", discoveryv1.LabelServiceName+"="+svc.Name),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
 
 func runServiceProtocolMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
-		if !frontRoutesToPods(svc) {
+		if !routesToPods(svc) {
 			continue
 		}
 		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
@@ -842,13 +792,13 @@ func serviceProtocolFinding(s *snapshot.Snapshot, svc *corev1.Service, bad []ser
 	var ops []diagnose.JSONPatchOp
 	allFixed := true
 	for _, v := range bad {
-		evidence = append(evidence, "port "+frontServicePort(v.sp))
-		for _, g := range frontGroupPods(s, v.wrongProto) {
-			evidence = append(evidence, fmt.Sprintf("%s declares %s", frontGroupLabel(s, g), frontDeclared(g.Pods[0])))
+		evidence = append(evidence, "port "+servicePortText(v.sp))
+		for _, g := range groupByOwner(s, v.wrongProto) {
+			evidence = append(evidence, fmt.Sprintf("%s declares %s", groupLabel(s, g), declaredPortsText(g.Pods[0])))
 		}
 		clash := false
 		for _, other := range svc.Spec.Ports {
-			clash = clash || other.Port == v.sp.Port && frontProto(other.Protocol) == v.otherProto
+			clash = clash || other.Port == v.sp.Port && snapshot.ProtocolOrTCP(other.Protocol) == v.otherProto
 		}
 		if clash {
 			evidence = append(evidence, fmt.Sprintf("the Service already has port %d/%s: decide which protocol the app speaks", v.sp.Port, v.otherProto))
@@ -864,14 +814,14 @@ func serviceProtocolFinding(s *snapshot.Snapshot, svc *corev1.Service, bad []ser
 		fix = diagnose.JSONPatchCmd(ref, ops...)
 	}
 	first := bad[0]
-	proto := frontProto(first.sp.Protocol)
+	proto := snapshot.ProtocolOrTCP(first.sp.Protocol)
 	return diagnose.Finding{
 		Object:   ref,
 		Symptom:  fmt.Sprintf("%s clients of port %d of Service %s get no answer: the pods serve that port over %s", proto, first.sp.Port, svc.Name, first.otherProto),
-		Cause:    fmt.Sprintf("Service %s port %d is %s, but the container port it targets (%s) is %s", svc.Name, first.sp.Port, proto, frontTarget(first.sp), first.otherProto),
+		Cause:    fmt.Sprintf("Service %s port %d is %s, but the container port it targets (%s) is %s", svc.Name, first.sp.Port, proto, targetPortText(first.sp), first.otherProto),
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(ref, "-o", "jsonpath={.spec.ports}"),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }
