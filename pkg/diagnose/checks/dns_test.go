@@ -42,13 +42,13 @@ func TestDNSParse(t *testing.T) {
 		{"SERVICE_HOST", "My-Host", "", false},
 		{"URL", "http://[::1]:8080/", "", false},
 	} {
-		ref, ok := dnsParse(s, tc.name, tc.value, "default", namespaces)
+		ref, ok := parseServiceHost(s, tc.name, tc.value, "default", namespaces)
 		got := ""
 		if ok {
 			got = ref.Service + "." + ref.Namespace
 		}
 		if got != tc.want || ok && ref.Strong != tc.strong {
-			t.Errorf("dnsParse(%s=%q) = %q strong=%v, want %q strong=%v", tc.name, tc.value, got, ref.Strong, tc.want, tc.strong)
+			t.Errorf("parseServiceHost(%s=%q) = %q strong=%v, want %q strong=%v", tc.name, tc.value, got, ref.Strong, tc.want, tc.strong)
 		}
 	}
 }
@@ -119,17 +119,17 @@ func TestDNSServiceMissingFix(t *testing.T) {
 
 func TestDNSRewriteHost(t *testing.T) {
 	for _, tc := range []struct {
-		ref     dnsRef
+		ref     serviceHost
 		svc, ns string
 		want    string
 	}{
-		{dnsRef{Host: "api", Service: "api", Namespace: "shop"}, "api", "backend", "api.backend"},
-		{dnsRef{Host: "api", Service: "api", Namespace: "shop"}, "api-svc", "shop", "api-svc"},
-		{dnsRef{Host: "api.shop.svc.cluster.local", Service: "api", Namespace: "shop", Explicit: true}, "api", "backend", "api.backend.svc.cluster.local"},
-		{dnsRef{Host: "zk-0.zk-hs.data.svc", Service: "zk-hs", Namespace: "data", Explicit: true}, "zk-hs", "infra", "zk-0.zk-hs.infra.svc"},
+		{serviceHost{Host: "api", Service: "api", Namespace: "shop"}, "api", "backend", "api.backend"},
+		{serviceHost{Host: "api", Service: "api", Namespace: "shop"}, "api-svc", "shop", "api-svc"},
+		{serviceHost{Host: "api.shop.svc.cluster.local", Service: "api", Namespace: "shop", Explicit: true}, "api", "backend", "api.backend.svc.cluster.local"},
+		{serviceHost{Host: "zk-0.zk-hs.data.svc", Service: "zk-hs", Namespace: "data", Explicit: true}, "zk-hs", "infra", "zk-0.zk-hs.infra.svc"},
 	} {
-		if got := dnsRewriteHost(tc.ref, tc.svc, tc.ns); got != tc.want {
-			t.Errorf("dnsRewriteHost(%s → %s.%s) = %s, want %s", tc.ref.Host, tc.svc, tc.ns, got, tc.want)
+		if got := rewriteServiceHost(tc.ref, tc.svc, tc.ns); got != tc.want {
+			t.Errorf("rewriteServiceHost(%s → %s.%s) = %s, want %s", tc.ref.Host, tc.svc, tc.ns, got, tc.want)
 		}
 	}
 }

@@ -1,5 +1,9 @@
 package checks
 
+// The endpoints layer: what the endpoints controllers (or a hand) published
+// for a Service. No ready address, addresses of pods that are gone, and
+// hand-written ports kube-proxy cannot pair with the Service's.
+
 import (
 	"fmt"
 	"strings"
@@ -10,7 +14,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
-var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod}
+var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod, serviceEndpointsPortNameMismatch}
 
 var endpointsNoReadyAddress = &diagnose.Check{
 	ID:       "endpoints-no-ready-address",
@@ -225,5 +229,88 @@ func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []st
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(ref, "-o", "wide"),
 		Origin:   originOf(s, ref),
+	}
+}
+
+// serviceEndpointsPortNameMismatch catches hand-written Endpoints of a
+// selector-less Service whose port names do not match the Service's: kube-proxy
+// pairs them by name and programs no backend.
+var serviceEndpointsPortNameMismatch = &diagnose.Check{
+	ID:       "service-endpoints-port-name-mismatch",
+	Layer:    diagnose.LayerEndpoints,
+	Severity: diagnose.SeverityError,
+	Doc:      "A selector-less Service's hand-written Endpoints/EndpointSlice ports are not named like the Service's ports, so kube-proxy routes nothing.",
+	Run:      runServiceEndpointsPortNameMismatch,
+}
+
+func runServiceEndpointsPortNameMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, svc := range s.Services {
+		if len(svc.Spec.Selector) > 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || len(svc.Spec.Ports) == 0 {
+			continue
+		}
+		epRef := snapshot.ObjectRef{Kind: snapshot.KindEndpoints, Namespace: svc.Namespace, Name: svc.Name}
+		have := map[string]bool{}
+		var haveText []string
+		var patchPath string
+		if ep := s.EndpointsFor(svc.Namespace, svc.Name); ep != nil {
+			for i, sub := range ep.Subsets {
+				if len(sub.Addresses)+len(sub.NotReadyAddresses) == 0 {
+					continue
+				}
+				for j, p := range sub.Ports {
+					have[p.Name+"/"+string(snapshot.ProtocolOrTCP(p.Protocol))] = true
+					haveText = append(haveText, fmt.Sprintf("Endpoints port name %q %d/%s", p.Name, p.Port, snapshot.ProtocolOrTCP(p.Protocol)))
+					if patchPath == "" {
+						patchPath = fmt.Sprintf("/subsets/%d/ports/%d/name", i, j)
+					}
+				}
+			}
+		}
+		for _, sl := range s.EndpointSlicesFor(svc.Namespace, svc.Name) {
+			if len(sl.Endpoints) == 0 {
+				continue
+			}
+			for _, p := range sl.Ports {
+				name := ""
+				if p.Name != nil {
+					name = *p.Name
+				}
+				proto := protocolOrDefault(p.Protocol)
+				have[name+"/"+string(proto)] = true
+				port := int32(0)
+				if p.Port != nil {
+					port = *p.Port
+				}
+				haveText = append(haveText, fmt.Sprintf("EndpointSlice %s port name %q %d/%s", sl.Name, name, port, proto))
+			}
+		}
+		if len(have) == 0 {
+			continue
+		}
+		var missing []string
+		for _, sp := range svc.Spec.Ports {
+			if !have[sp.Name+"/"+string(snapshot.ProtocolOrTCP(sp.Protocol))] {
+				missing = append(missing, fmt.Sprintf("%q (%d/%s)", sp.Name, sp.Port, snapshot.ProtocolOrTCP(sp.Protocol)))
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		ev := []string{"Service " + svc.Name + " ports: " + strings.Join(servicePortsText(svc), ", ")}
+		ev = append(ev, dedupe(haveText)...)
+		fix := diagnose.EditCmd(epRef)
+		if len(svc.Spec.Ports) == 1 && len(have) == 1 && patchPath != "" {
+			fix = diagnose.JSONPatchCmd(epRef, diagnose.JSONPatchOp{Op: "add", Path: patchPath, Value: svc.Spec.Ports[0].Name})
+		}
+		r.Report(diagnose.Finding{
+			Object:  epRef,
+			Symptom: fmt.Sprintf("kubectl describe service %s shows no endpoints for port %s and connections to its ClusterIP fail, although the Endpoints list addresses", svc.Name, strings.Join(missing, ", ")),
+			Cause: fmt.Sprintf("Service %s has no selector, so its endpoints are written by hand; kube-proxy pairs endpoint ports with Service ports by name, and no endpoint port is named %s",
+				svc.Name, strings.Join(missing, ", ")),
+			Evidence: ev,
+			Fix:      fix,
+			Verify:   diagnose.DescribeCmd(snapshot.Ref(snapshot.KindService, svc)),
+			Origin:   originOf(s, epRef),
+		})
 	}
 }

@@ -75,6 +75,12 @@ func TestFrontLayersRealworldTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range frontLayerChecks() {
+		if c == serviceSelectorSpansApps {
+			// Two copies of guestbook in one namespace really do select
+			// each other's redis pods, which run different images: that is
+			// the error this check exists for.
+			continue
+		}
 		r := diagnose.NewReporter(c)
 		c.Run(s, r)
 		for _, f := range r.Findings() {

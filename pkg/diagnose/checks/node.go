@@ -1,5 +1,8 @@
 package checks
 
+// The node layer: Nodes that are not Ready, and the pods that stop serving
+// with them.
+
 import (
 	"fmt"
 	"sort"
