@@ -4,8 +4,6 @@ package checks
 // decides what "ready" means for each.
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -42,15 +40,23 @@ func podServing(p *corev1.Pod) bool {
 	return p.Status.Phase == corev1.PodRunning && c != nil && c.Status == corev1.ConditionTrue
 }
 
-// conditionLine formats a pod condition with its reason and message.
+// conditionText is a condition as evidence reads it: "Ready=False
+// (ContainersNotReady): message".
+func conditionText[T, S ~string](t T, status S, reason, message string) string {
+	line := string(t) + "=" + string(status)
+	if reason != "" {
+		line += " (" + reason + ")"
+	}
+	if message != "" {
+		line += ": " + clip(message)
+	}
+	return line
+}
+
+// conditionLine formats a pod condition with its reason, message and when
+// it last changed.
 func conditionLine(c *corev1.PodCondition) string {
-	line := fmt.Sprintf("condition %s=%s", c.Type, c.Status)
-	if c.Reason != "" {
-		line += " (" + c.Reason + ")"
-	}
-	if c.Message != "" {
-		line += ": " + clip(c.Message)
-	}
+	line := "condition " + conditionText(c.Type, c.Status, c.Reason, c.Message)
 	if !c.LastTransitionTime.IsZero() {
 		line += " since " + c.LastTransitionTime.UTC().Format("2006-01-02T15:04:05Z")
 	}

@@ -5,6 +5,7 @@ package checks
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,23 @@ func containerLive(p *corev1.Pod) bool {
 		p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded
 }
 
+// liveContainers yields every container of the pods whose runtime state is
+// worth judging (containerLive), with its pod.
+func liveContainers(s *snapshot.Snapshot) iter.Seq2[*corev1.Pod, podContainer] {
+	return func(yield func(*corev1.Pod, podContainer) bool) {
+		for _, p := range s.Pods {
+			if !containerLive(p) {
+				continue
+			}
+			for _, c := range containersOf(p) {
+				if !yield(p, c) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // containerCrashing reports whether a container status shows a crash loop:
 // backing off, or between two crashes of a loop.
 func containerCrashing(p *corev1.Pod, c podContainer) bool {
@@ -62,24 +80,20 @@ func containerCrashing(p *corev1.Pod, c podContainer) bool {
 }
 
 func runContainerCrashLoop(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, p := range s.Pods {
-		if !containerLive(p) {
+	for p, c := range liveContainers(s) {
+		if !containerCrashing(p, c) {
 			continue
 		}
-		for _, c := range containersOf(p) {
-			if containerCrashing(p, c) {
-				f := containerCrashFinding(s, p, c)
-				if containerLookupFailed(c) {
-					// The app exits because a name does not resolve: when
-					// the workload's DNS names are broken (dns-name-
-					// unresolvable), that is the cause of the crash.
-					if owner, ok := s.OwnerOf(p); ok {
-						f.ExplainedBy = append(f.ExplainedBy, owner)
-					}
-				}
-				r.Report(f)
+		f := containerCrashFinding(s, p, c)
+		if containerLookupFailed(c) {
+			// The app exits because a name does not resolve: when
+			// the workload's DNS names are broken (dns-name-
+			// unresolvable), that is the cause of the crash.
+			if owner, ok := s.OwnerOf(p); ok {
+				f.ExplainedBy = append(f.ExplainedBy, owner)
 			}
 		}
+		r.Report(f)
 	}
 }
 

@@ -44,7 +44,7 @@ func runContainerConfigError(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 		reported := false
 		for _, c := range containersOf(p) {
-			if c.Status != nil && c.Status.State.Waiting != nil && containerConfigReason(c.Status.State.Waiting.Reason) {
+			if containerConfigReason(c.waitingReason()) {
 				r.Report(containerConfigFinding(s, p, c))
 				reported = true
 			}

@@ -35,14 +35,9 @@ func containerImagePullReason(reason string) bool {
 }
 
 func runContainerImagePull(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, p := range s.Pods {
-		if !containerLive(p) {
-			continue
-		}
-		for _, c := range containersOf(p) {
-			if c.Status != nil && c.Status.State.Waiting != nil && containerImagePullReason(c.Status.State.Waiting.Reason) {
-				r.Report(containerImageFinding(s, p, c))
-			}
+	for p, c := range liveContainers(s) {
+		if containerImagePullReason(c.waitingReason()) {
+			r.Report(containerImageFinding(s, p, c))
 		}
 	}
 }
@@ -189,7 +184,7 @@ func containerSetImageCmd(target snapshot.ObjectRef, container, image string) (s
 	switch target.Kind {
 	case snapshot.KindPod, snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet,
 		snapshot.KindReplicaSet, snapshot.KindReplicationController, snapshot.KindCronJob:
-		return diagnose.Kubectl("set", "image", strings.ToLower(target.Kind)+"/"+target.Name, container+"="+image, "-n", target.Namespace), true
+		return diagnose.Kubectl("set", "image", typedName(target), container+"="+image, "-n", target.Namespace), true
 	}
 	return "", false
 }

@@ -70,6 +70,15 @@ func containersOf(p *corev1.Pod) []podContainer {
 	return out
 }
 
+// waitingReason is why the container waits to start ("CrashLoopBackOff",
+// "ImagePullBackOff"...), "" when it does not wait or has no status.
+func (c podContainer) waitingReason() string {
+	if c.Status == nil || c.Status.State.Waiting == nil {
+		return ""
+	}
+	return c.Status.State.Waiting.Reason
+}
+
 // containerNamed returns the container (or init container) of p called
 // name.
 func containerNamed(p *corev1.Pod, name string) (podContainer, bool) {

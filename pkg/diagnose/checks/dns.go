@@ -5,6 +5,7 @@ package checks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -36,6 +37,9 @@ const dnsNamespace = "kube-system"
 // dnsPodLabels is the label every common cluster DNS deployment (CoreDNS
 // from kubeadm, EKS, AKS, k3s; kube-dns on GKE) puts on its pods.
 var dnsPodLabels = map[string]string{"k8s-app": "kube-dns"}
+
+// dnsPodSelector is dnsPodLabels as kubectl -l takes it.
+var dnsPodSelector = selectorText(dnsPodLabels)
 
 // dnsClusterState reports whether the input is cluster state that includes
 // kube-system (a dump or a live read), not manifests that merely target it.
@@ -124,6 +128,27 @@ func dnsPodLine(p *corev1.Pod) string {
 	return strings.Join(parts, "; ")
 }
 
+// kubeletSetting reads one setting of the kubelet configuration kubeadm
+// publishes in kube-system, from the first of the ConfigMaps names that
+// holds it: the first group of re, and the ConfigMap it was read from (nil
+// when none holds it).
+func kubeletSetting(s *snapshot.Snapshot, re *regexp.Regexp, names ...string) (string, *corev1.ConfigMap) {
+	for _, name := range names {
+		if cm := s.ConfigMap(dnsNamespace, name); cm != nil {
+			if m := re.FindStringSubmatch(cm.Data["kubelet"]); m != nil {
+				return m[1], cm
+			}
+		}
+	}
+	return "", nil
+}
+
+// dnsOutageFinding is a finding on obj whose symptom is that no Service
+// name resolves anywhere in the cluster.
+func dnsOutageFinding(s *snapshot.Snapshot, obj snapshot.ObjectRef, cause string, ev []string, fix, verify string) diagnose.Finding {
+	return diagnose.Finding{Object: obj, Symptom: dnsSymptom, Cause: cause, Evidence: ev, Fix: fix, Verify: verify, Origin: originOf(s, obj)}
+}
+
 const dnsSymptom = "every DNS lookup of a Service name fails: `nslookup api-svc` answers \";; connection timed out; no servers could be reached\", and clients log \"no such host\" or time out"
 
 // dnsServersDown reports whether no cluster DNS server answers: pods exist
@@ -182,11 +207,7 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	case svc != nil:
 		obj = snapshot.Ref(snapshot.KindService, svc)
 	default:
-		if ref, ok := s.OwnerOf(pods[0]); ok {
-			obj = ref
-		} else {
-			obj = snapshot.Ref(snapshot.KindPod, pods[0])
-		}
+		obj = ownerOrPod(s, pods[0])
 	}
 	var ev []string
 	if deploy != nil {
@@ -217,7 +238,7 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 
 	cause := "CoreDNS is not running: no cluster DNS pod is ready"
-	fix := diagnose.Kubectl("delete", "pod", "-n", dnsNamespace, "-l", "k8s-app=kube-dns")
+	fix := diagnose.Kubectl("delete", "pod", "-n", dnsNamespace, "-l", dnsPodSelector)
 	switch {
 	case deploy != nil && deploy.Spec.Replicas != nil && *deploy.Spec.Replicas == 0:
 		cause = fmt.Sprintf("Deployment %s is scaled to 0 replicas: no DNS server runs", deploy.Name)
@@ -234,8 +255,8 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 waiting:
 	for _, p := range pods {
 		for _, c := range containersOf(p) {
-			if c.Status != nil && c.Status.State.Waiting != nil && c.Status.State.Waiting.Reason != "" {
-				cause += fmt.Sprintf("; %s of %s is %s", c.Label(), p.Name, c.Status.State.Waiting.Reason)
+			if c.waitingReason() != "" {
+				cause += fmt.Sprintf("; %s of %s is %s", c.Label(), p.Name, c.waitingReason())
 				break waiting
 			}
 		}
@@ -243,13 +264,5 @@ waiting:
 	if len(pods) > 0 {
 		cause += "; a restart helps when the pods are stuck, a crash loop needs its logs (kubectl logs -n kube-system -l k8s-app=kube-dns)"
 	}
-	r.Report(diagnose.Finding{
-		Object:   obj,
-		Symptom:  dnsSymptom,
-		Cause:    cause,
-		Evidence: ev,
-		Fix:      fix,
-		Verify:   diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", "k8s-app=kube-dns"),
-		Origin:   originOf(s, obj),
-	})
+	r.Report(dnsOutageFinding(s, obj, cause, ev, fix, diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", dnsPodSelector)))
 }

@@ -92,12 +92,8 @@ func runDNSCorefileClusterZone(s *snapshot.Snapshot, r *diagnose.Reporter) {
 // *.svc.<domain> names in env values and ConfigMaps. Empty when the input
 // does not say.
 func clusterDomainOf(s *snapshot.Snapshot) (string, string) {
-	for _, name := range []string{"kubelet-config", "kubelet-config-1.32", "kubelet-config-1.31"} {
-		if cm := s.ConfigMap(dnsNamespace, name); cm != nil {
-			if m := kubeletClusterDomainRE.FindStringSubmatch(cm.Data["kubelet"]); m != nil {
-				return m[1], fmt.Sprintf("ConfigMap %s/%s: clusterDomain %s", cm.Namespace, cm.Name, m[1])
-			}
-		}
+	if domain, cm := kubeletSetting(s, kubeletClusterDomainRE, "kubelet-config", "kubelet-config-1.32", "kubelet-config-1.31"); cm != nil {
+		return domain, fmt.Sprintf("ConfigMap %s/%s: clusterDomain %s", cm.Namespace, cm.Name, domain)
 	}
 	count := map[string]int{}
 	example := map[string]string{}

@@ -40,10 +40,7 @@ type dnsSource struct {
 }
 
 func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	namespaces := map[string]bool{}
-	for _, ns := range s.NamespaceNames() {
-		namespaces[ns] = true
-	}
+	namespaces := namespaceSet(s)
 	stateNS := map[string]bool{}
 	for _, p := range s.Pods {
 		if hasStatus(p) {

@@ -28,14 +28,8 @@ var dnsClusterIPRE = regexp.MustCompile(`clusterDNS:\s*\n\s*-\s*"?([0-9a-fA-F.:]
 // dnsKubeletClusterIP reads the address the kubelet writes into every pod's
 // resolv.conf from kubeadm's kubelet-config ConfigMap, when the input has it.
 func dnsKubeletClusterIP(s *snapshot.Snapshot) string {
-	for _, name := range []string{"kubelet-config", "kubelet-config-1.0"} {
-		if cm := s.ConfigMap(dnsNamespace, name); cm != nil {
-			if m := dnsClusterIPRE.FindStringSubmatch(cm.Data["kubelet"]); m != nil {
-				return m[1]
-			}
-		}
-	}
-	return ""
+	ip, _ := kubeletSetting(s, dnsClusterIPRE, "kubelet-config", "kubelet-config-1.0")
+	return ip
 }
 
 func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -109,15 +103,7 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			fix = diagnose.EditCmd(ref)
 		}
 	}
-	r.Report(diagnose.Finding{
-		Object:   ref,
-		Symptom:  dnsSymptom,
-		Cause:    cause,
-		Evidence: ev,
-		Fix:      fix,
-		Verify:   diagnose.GetCmd(snapshot.ObjectRef{Kind: snapshot.KindEndpoints, Namespace: dnsNamespace, Name: svc.Name}),
-		Origin:   originOf(s, ref),
-	})
+	r.Report(dnsOutageFinding(s, ref, cause, ev, fix, diagnose.GetCmd(endpointsRef(svc))))
 }
 
 // dnsEndpointCounts counts the ready and not-ready addresses behind svc in
@@ -189,15 +175,9 @@ func dnsReportMissingService(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 		fix = diagnose.Kubectl(args...)
 	} else {
-		fix = diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", "k8s-app=kube-dns", "--show-labels")
+		fix = diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", dnsPodSelector, "--show-labels")
 		cause += "; and no CoreDNS Deployment is in the input: reinstall the cluster DNS add-on (kubeadm: `kubeadm init phase addon coredns`)"
 	}
-	r.Report(diagnose.Finding{
-		Object:   ref,
-		Symptom:  dnsSymptom,
-		Cause:    cause,
-		Evidence: ev,
-		Fix:      fix,
-		Verify:   diagnose.GetCmd(ref),
-	})
+	// The Service does not exist, so the finding has no origin.
+	r.Report(dnsOutageFinding(s, ref, cause, ev, fix, diagnose.GetCmd(ref)))
 }

@@ -34,24 +34,13 @@ var endpointsStalePod = &diagnose.Check{
 }
 
 func runEndpointsNoReadyAddress(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if !routesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
-			continue
-		}
+	for svc, pods := range servicesWithPods(s) {
 		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
 		if !has {
 			continue
 		}
 		addrs := uniqueAddresses(raw)
-		ready := false
-		for _, a := range addrs {
-			ready = ready || a.Ready
-		}
-		if ready {
+		if anyReady(addrs) {
 			continue
 		}
 		r.Report(endpointsNoReadyFinding(s, svc, pods, addrs))
@@ -77,14 +66,7 @@ func endpointsPodState(p *corev1.Pod) string {
 		if c.Type != corev1.PodReady {
 			continue
 		}
-		line := "Ready=" + string(c.Status)
-		if c.Reason != "" {
-			line += " (" + c.Reason + ")"
-		}
-		if c.Message != "" {
-			line += ": " + clip(c.Message)
-		}
-		parts = append(parts, line)
+		parts = append(parts, conditionText(c.Type, c.Status, c.Reason, c.Message))
 	}
 	if len(parts) == 0 {
 		return "no status in the input"

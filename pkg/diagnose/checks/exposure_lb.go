@@ -66,12 +66,8 @@ func exposureUnprobed(p *corev1.Pod, svc *corev1.Service) []string {
 }
 
 func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !routesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
+	for svc, pods := range servicesWithPods(s) {
+		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 			continue
 		}
 		var evidence []string

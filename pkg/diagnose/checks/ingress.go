@@ -336,10 +336,6 @@ type ingressRoute struct {
 }
 
 func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	defaultClass := ""
-	if d := s.DefaultIngressClasses(); len(d) == 1 {
-		defaultClass = d[0].Name
-	}
 	byKey := map[string][]ingressRoute{}
 	var keys []string
 	for _, ing := range s.Ingresses {
@@ -347,35 +343,26 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if ing.Annotations[nginxCanary] == "true" {
 			continue
 		}
-		class, _ := ingressClassOf(ing)
-		if class == "" {
-			class = defaultClass
-		}
+		class, _, _ := classController(s, ing)
 		seen := map[string]bool{}
-		for _, rule := range ing.Spec.Rules {
-			if rule.HTTP == nil {
+		for _, b := range snapshot.IngressBackends(ing) {
+			if b.IsDefault() {
 				continue
 			}
-			host := rule.Host
-			if host == "" {
-				host = "*"
+			pt := networkingv1.PathTypeImplementationSpecific
+			if b.Path.PathType != nil {
+				pt = *b.Path.PathType
 			}
-			for _, p := range rule.HTTP.Paths {
-				pt := networkingv1.PathTypeImplementationSpecific
-				if p.PathType != nil {
-					pt = *p.PathType
-				}
-				key := class + "\x00" + host + "\x00" + p.Path + "\x00" + string(pt)
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				if _, ok := byKey[key]; !ok {
-					keys = append(keys, key)
-				}
-				byKey[key] = append(byKey[key], ingressRoute{ingress: ing, class: class,
-					text: fmt.Sprintf("host %s path %s (%s)", host, ingressPathText(p.Path), pt)})
+			key := class + "\x00" + b.Host + "\x00" + b.Path.Path + "\x00" + string(pt)
+			if seen[key] {
+				continue
 			}
+			seen[key] = true
+			if _, ok := byKey[key]; !ok {
+				keys = append(keys, key)
+			}
+			byKey[key] = append(byKey[key], ingressRoute{ingress: ing, class: class,
+				text: fmt.Sprintf("host %s path %s (%s)", b.Host, ingressPathText(b.Path.Path), pt)})
 		}
 	}
 	conflicts := map[*networkingv1.Ingress][]string{}

@@ -183,8 +183,9 @@ func ingressClassAmbiguousFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	return f
 }
 
-// classController returns the controller name of the class an Ingress
-// belongs to, and whether it could be determined.
+// classController returns the class an Ingress belongs to (the one it
+// names, else the single default class) and that class's controller name;
+// ok is false when either is unknown.
 func classController(s *snapshot.Snapshot, ing *networkingv1.Ingress) (class, controller string, ok bool) {
 	class, _ = ingressClassOf(ing)
 	if class == "" {

@@ -114,27 +114,6 @@ func netpolFindControllers(s *snapshot.Snapshot) map[string]*netpolController {
 	return out
 }
 
-// netpolIngressClassController is the controller string of an Ingress's
-// class, or "" when the input cannot tell.
-func netpolIngressClassController(s *snapshot.Snapshot, ing *networkingv1.Ingress) string {
-	name := ""
-	if ing.Spec.IngressClassName != nil {
-		name = *ing.Spec.IngressClassName
-	} else if a := ing.Annotations["kubernetes.io/ingress.class"]; a != "" {
-		name = a
-	}
-	if name != "" {
-		if c := s.IngressClass(name); c != nil {
-			return c.Spec.Controller
-		}
-		return ""
-	}
-	if defs := s.DefaultIngressClasses(); len(defs) == 1 {
-		return defs[0].Spec.Controller
-	}
-	return ""
-}
-
 // netpolBlocked gathers, per policy a finding is reported on, what it
 // blocks.
 type netpolBlocked struct {
@@ -206,7 +185,7 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 	blocked := map[*networkingv1.NetworkPolicy]*netpolBlocked{}
 	var order []*networkingv1.NetworkPolicy
 	for _, ing := range s.Ingresses {
-		ctrlString := netpolIngressClassController(s, ing)
+		_, ctrlString, _ := classController(s, ing)
 		ctrl := netpolControllerFor(controllers, ctrlString)
 		switch {
 		case containsAny(ctrlString, netpolOutsideControllers):
@@ -302,22 +281,7 @@ func netpolControllerFor(controllers map[string]*netpolController, ctrlString st
 // other namespace is then provably in the way.
 func netpolControllerAdmitted(s *snapshot.Snapshot, pols []*networkingv1.NetworkPolicy, ctrl *netpolController, t netpolTarget) bool {
 	if ctrl != nil && ctrl.Outside != "" {
-		for _, np := range pols {
-			for _, rule := range np.Spec.Ingress {
-				if netpolPortsMatch(rule.Ports, t) == netpolNo {
-					continue
-				}
-				if len(rule.From) == 0 {
-					return true
-				}
-				for _, peer := range rule.From {
-					if peer.IPBlock != nil {
-						return true
-					}
-				}
-			}
-		}
-		return false
+		return netpolRuleAdmitsPeer(pols, t, func(peer networkingv1.NetworkPolicyPeer) bool { return peer.IPBlock != nil })
 	}
 	if ctrl != nil && len(ctrl.Pods) > 0 {
 		for _, cp := range ctrl.Pods {
@@ -327,18 +291,21 @@ func netpolControllerAdmitted(s *snapshot.Snapshot, pols []*networkingv1.Network
 		}
 		return false
 	}
+	return netpolRuleAdmitsPeer(pols, t, func(peer networkingv1.NetworkPolicyPeer) bool {
+		return peer.NamespaceSelector != nil || peer.IPBlock != nil
+	})
+}
+
+// netpolRuleAdmitsPeer reports whether an ingress rule of pols admits port
+// t from anywhere (no peers) or from a peer that counts.
+func netpolRuleAdmitsPeer(pols []*networkingv1.NetworkPolicy, t netpolTarget, counts func(networkingv1.NetworkPolicyPeer) bool) bool {
 	for _, np := range pols {
 		for _, rule := range np.Spec.Ingress {
 			if netpolPortsMatch(rule.Ports, t) == netpolNo {
 				continue
 			}
-			if len(rule.From) == 0 {
+			if len(rule.From) == 0 || slices.ContainsFunc(rule.From, counts) {
 				return true
-			}
-			for _, peer := range rule.From {
-				if peer.NamespaceSelector != nil || peer.IPBlock != nil {
-					return true
-				}
 			}
 		}
 	}
@@ -351,27 +318,20 @@ type netpolBackend struct {
 	Port networkingv1.ServiceBackendPort
 }
 
+// netpolIngressBackends lists the Service backends of ing once each, the
+// default backend first.
 func netpolIngressBackends(ing *networkingv1.Ingress) []netpolBackend {
-	var out []netpolBackend
-	add := func(b *networkingv1.IngressBackend) {
-		if b == nil || b.Service == nil {
-			return
-		}
-		nb := netpolBackend{Name: b.Service.Name, Port: b.Service.Port}
-		for _, x := range out {
-			if x == nb {
-				return
-			}
-		}
-		out = append(out, nb)
+	all := snapshot.IngressBackends(ing)
+	if n := len(all); n > 0 && all[n-1].IsDefault() {
+		all = slices.Concat(all[n-1:], all[:n-1])
 	}
-	add(ing.Spec.DefaultBackend)
-	for _, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
+	var out []netpolBackend
+	for _, b := range all {
+		if b.Backend.Service == nil {
 			continue
 		}
-		for i := range rule.HTTP.Paths {
-			add(&rule.HTTP.Paths[i].Backend)
+		if nb := (netpolBackend{Name: b.Backend.Service.Name, Port: b.Backend.Service.Port}); !slices.Contains(out, nb) {
+			out = append(out, nb)
 		}
 	}
 	return out
@@ -431,7 +391,7 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 		if b := bl.services[0]; b.port != 0 && ctrl.Family == "ingress-nginx" {
 			from := "pod/" + cp.Name
 			if owner, ok := s.OwnerOf(cp); ok && owner.Kind == snapshot.KindDeployment || ok && owner.Kind == snapshot.KindDaemonSet {
-				from = strings.ToLower(owner.Kind) + "/" + owner.Name
+				from = typedName(owner)
 			}
 			verify = diagnose.Kubectl("exec", "-n", cp.Namespace, from, "--", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-m", "5",
 				fmt.Sprintf("http://%s.%s.svc:%d/", b.svc.Name, b.svc.Namespace, b.port))

@@ -67,13 +67,7 @@ func nodeNoneReady(s *snapshot.Snapshot) bool {
 
 func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.NodeCondition, pods []*corev1.Pod, noneReady bool) diagnose.Finding {
 	ref := snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n.Name}
-	line := fmt.Sprintf("condition Ready=%s", ready.Status)
-	if ready.Reason != "" {
-		line += " (" + ready.Reason + ")"
-	}
-	if ready.Message != "" {
-		line += ": " + clip(ready.Message)
-	}
+	line := "condition " + conditionText(ready.Type, ready.Status, ready.Reason, ready.Message)
 	if !ready.LastHeartbeatTime.IsZero() {
 		line += "; last heartbeat " + ready.LastHeartbeatTime.UTC().Format("2006-01-02T15:04:05Z")
 	}
@@ -129,13 +123,7 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	case "KubeletNotReady":
 		cause += "reports NotReady: " + clip(ready.Message)
 	default:
-		cause += fmt.Sprintf("reports Ready=%s", ready.Status)
-		if ready.Reason != "" {
-			cause += " (" + ready.Reason + ")"
-		}
-		if ready.Message != "" {
-			cause += ": " + clip(ready.Message)
-		}
+		cause += "reports " + conditionText(ready.Type, ready.Status, ready.Reason, ready.Message)
 	}
 	return diagnose.Finding{
 		Object:   ref,

@@ -121,7 +121,7 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 	f.Cause += "; once that is repaired, recreate the pod"
 	switch target.Kind {
 	case snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet:
-		f.Fix = diagnose.Kubectl("rollout", "restart", strings.ToLower(target.Kind)+"/"+target.Name, "-n", target.Namespace)
+		f.Fix = diagnose.Kubectl("rollout", "restart", typedName(target), "-n", target.Namespace)
 		f.Verify = verifyPod(s, p)
 	default:
 		f.Fix = diagnose.Kubectl("delete", "pod", p.Name, "-n", p.Namespace)
@@ -219,7 +219,7 @@ func podLowerRequestsFix(s *snapshot.Snapshot, p *corev1.Pod, target snapshot.Ob
 			why += fmt.Sprintf("; node %s has the most free: %s of allocatable %s is not requested by its pods", node, free.String(), res)
 		}
 	}
-	return diagnose.Kubectl("set", "resources", strings.ToLower(target.Kind)+"/"+target.Name, "-c", container,
+	return diagnose.Kubectl("set", "resources", typedName(target), "-c", container,
 		"--requests="+string(res)+"="+value, "-n", target.Namespace), why, true
 }
 

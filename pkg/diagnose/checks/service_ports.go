@@ -95,14 +95,7 @@ func serviceJudgePorts(svc *corev1.Service, pods []*corev1.Pod) []servicePortVer
 }
 
 func runServiceTargetPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if !routesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
-			continue
-		}
+	for svc, pods := range servicesWithPods(s) {
 		var bad []servicePortVerdict
 		noneServe := false
 		for _, v := range serviceJudgePorts(svc, pods) {
@@ -244,14 +237,7 @@ func serviceSuggestTarget(v servicePortVerdict) (any, string, bool) {
 }
 
 func runServiceProtocolMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if !routesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
-			continue
-		}
+	for svc, pods := range servicesWithPods(s) {
 		var bad []servicePortVerdict
 		for _, v := range serviceJudgePorts(svc, pods) {
 			// Judged only when no selected pod serves the port with the

@@ -331,17 +331,10 @@ func serviceSelectorSide(s *snapshot.Snapshot, svc *corev1.Service, np snapshot.
 	if len(proposed) == 0 {
 		return nil, nil, owner, 0, false
 	}
-	owner = s.SubjectOf(np.Pod)
-	if o, has := s.OwnerOf(np.Pod); has {
-		owner = o
-	}
+	owner = ownerOrPod(s, np.Pod)
 	matched := s.PodsMatching(svc.Namespace, proposed)
 	for _, p := range matched {
-		o, has := s.OwnerOf(p)
-		if !has {
-			o = snapshot.Ref(snapshot.KindPod, p)
-		}
-		if o != owner {
+		if ownerOrPod(s, p) != owner {
 			return nil, nil, owner, 0, false
 		}
 	}

@@ -36,12 +36,12 @@ type appGroup struct {
 }
 
 func runServiceSelectorSpansApps(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || len(svc.Spec.Ports) == 0 {
+	for svc, selected := range servicesWithPods(s) {
+		if len(svc.Spec.Ports) == 0 {
 			continue
 		}
 		var pods []*corev1.Pod
-		for _, p := range s.PodsMatching(svc.Namespace, svc.Spec.Selector) {
+		for _, p := range selected {
 			if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
 				pods = append(pods, p)
 			}

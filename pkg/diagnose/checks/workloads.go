@@ -26,10 +26,7 @@ func groupByOwner(s *snapshot.Snapshot, pods []*corev1.Pod) []podGroup {
 	var out []podGroup
 	at := map[snapshot.ObjectRef]int{}
 	for _, p := range pods {
-		ref, ok := s.OwnerOf(p)
-		if !ok {
-			ref = snapshot.Ref(snapshot.KindPod, p)
-		}
+		ref := ownerOrPod(s, p)
 		i, seen := at[ref]
 		if !seen {
 			i = len(out)
@@ -39,6 +36,15 @@ func groupByOwner(s *snapshot.Snapshot, pods []*corev1.Pod) []podGroup {
 		out[i].Pods = append(out[i].Pods, p)
 	}
 	return out
+}
+
+// ownerOrPod is the top-level owner of p, or p itself when it has no known
+// owner.
+func ownerOrPod(s *snapshot.Snapshot, p *corev1.Pod) snapshot.ObjectRef {
+	if ref, ok := s.OwnerOf(p); ok {
+		return ref
+	}
+	return snapshot.Ref(snapshot.KindPod, p)
 }
 
 // podLabel names a pod in evidence: the workload for a template pod
