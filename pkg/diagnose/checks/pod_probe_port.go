@@ -1,8 +1,8 @@
 package checks
 
 // Readiness probes that knock on a port the container does not open. They
-// are judged only on proof and reported at the container layer, below pod-
-// not-ready, so that the engine shows them as its cause.
+// are judged only on proof and reported at the container layer, below
+// pod-not-ready, so that the engine shows them as its cause.
 
 import (
 	"fmt"
