@@ -15,6 +15,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// containerChecks are the checks that report on the container layer; All sorts them.
 var containerChecks = []*diagnose.Check{containerCrashLoop, containerImagePull, containerConfigError, initContainerBlocked}
 
 // containerCrashLoop is the last layer of the seed's playbook ("Check

@@ -166,7 +166,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		ev = append(ev, fmt.Sprintf("namespace %s has no Services in the input", ref.Namespace))
 	}
 
-	var cause, newHost string
+	var cause, correctedHost string
 	verify := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: ref.Namespace, Name: ref.Service}
 	switch {
 	case len(elsewhere) > 0:
@@ -177,15 +177,15 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		} else {
 			cause = fmt.Sprintf("wrong namespace: %q is looked up in the pod's namespace %s, but Service %s lives in namespace %s", ref.Host, podNS, ref.Service, ns)
 		}
-		newHost = rewriteServiceHost(ref, ref.Service, ns)
+		correctedHost = rewriteServiceHost(ref, ref.Service, ns)
 		verify.Namespace = ns
 	case typo && strings.HasPrefix(closest[0], ref.Service+"-"):
 		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the Service was most likely renamed (a chart upgrade adding a suffix) and this client still uses the old name", ref.Service, ref.Namespace, closest[0])
-		newHost = rewriteServiceHost(ref, closest[0], ref.Namespace)
+		correctedHost = rewriteServiceHost(ref, closest[0], ref.Namespace)
 		verify.Name = closest[0]
 	case typo:
 		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the name is most likely misspelt", ref.Service, ref.Namespace, closest[0])
-		newHost = rewriteServiceHost(ref, closest[0], ref.Namespace)
+		correctedHost = rewriteServiceHost(ref, closest[0], ref.Namespace)
 		verify.Name = closest[0]
 	default:
 		cause = fmt.Sprintf("Service %s does not exist in namespace %s (deleted or never created): %s has no DNS record", ref.Service, ref.Namespace, fqdn)
@@ -193,15 +193,15 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 
 	fix := diagnose.EditCmd(src.Object)
 	severity := diagnose.SeverityError
-	if newHost != "" {
-		newValue := strings.Replace(src.Value, ref.Host, newHost, 1)
-		ev = append(ev, fmt.Sprintf("corrected value: %s", newValue))
+	if correctedHost != "" {
+		correctedValue := strings.Replace(src.Value, ref.Host, correctedHost, 1)
+		ev = append(ev, fmt.Sprintf("corrected value: %s", correctedValue))
 		switch {
 		case src.configMap:
-			fix = diagnose.MergePatchCmd(src.Object, map[string]any{"data": map[string]string{src.Var: newValue}})
+			fix = diagnose.MergePatchCmd(src.Object, map[string]any{"data": map[string]string{src.Var: correctedValue}})
 			cause += "; pods read ConfigMap values at start: restart them after the change"
 		case src.patchPath != "":
-			fix = diagnose.JSONPatchCmd(src.Object, diagnose.JSONPatchOp{Op: "replace", Path: src.patchPath, Value: newValue})
+			fix = diagnose.JSONPatchCmd(src.Object, diagnose.JSONPatchOp{Op: "replace", Path: src.patchPath, Value: correctedValue})
 		default:
 			cause += "; " + immutablePodNote
 		}

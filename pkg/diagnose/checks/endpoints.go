@@ -14,6 +14,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// endpointsChecks are the checks that report on the endpoints layer; All sorts them.
 var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod, serviceEndpointsPortNameMismatch}
 
 var endpointsNoReadyAddress = &diagnose.Check{

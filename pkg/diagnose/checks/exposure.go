@@ -14,6 +14,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// exposureChecks are the checks that report on the exposure layer; All sorts them.
 var exposureChecks = []*diagnose.Check{
 	exposureNodePort, exposureNodePortInvalid, exposureLBNoReadinessProbe, exposureLBPending, exposureLocalTrafficPolicy,
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// ingressChecks are the checks that report on the ingress layer; All sorts them.
 var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
 	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,

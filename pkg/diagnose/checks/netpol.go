@@ -20,6 +20,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// netpolChecks are the checks that report on the networkpolicy layer; All sorts them.
 var netpolChecks = []*diagnose.Check{netpolBlocksIngressController, netpolEgressBlocksDNS, netpolPortNotTargetPort}
 
 // netpolMatch is a three-valued answer: the input may be unable to tell
@@ -51,14 +52,14 @@ func netpolIsolates(np *networkingv1.NetworkPolicy, t networkingv1.PolicyType) b
 // netpolIndex maps each pod of a namespace to the policies isolating it in
 // one direction, built once per namespace through the pod index.
 type netpolIndex struct {
-	s     *snapshot.Snapshot
-	t     networkingv1.PolicyType
-	byNS  map[string]map[*corev1.Pod][]*networkingv1.NetworkPolicy
-	peers map[string]labels.Set // namespace labels cache
+	s    *snapshot.Snapshot
+	t    networkingv1.PolicyType
+	byNS map[string]map[*corev1.Pod][]*networkingv1.NetworkPolicy
 }
 
-func newNetpolIndex(s *snapshot.Snapshot, t networkingv1.PolicyType) *netpolIndex {
-	return &netpolIndex{s: s, t: t, byNS: map[string]map[*corev1.Pod][]*networkingv1.NetworkPolicy{}, peers: map[string]labels.Set{}}
+// netpolIndexOf indexes the policies of s that isolate pods in direction t.
+func netpolIndexOf(s *snapshot.Snapshot, t networkingv1.PolicyType) *netpolIndex {
+	return &netpolIndex{s: s, t: t, byNS: map[string]map[*corev1.Pod][]*networkingv1.NetworkPolicy{}}
 }
 
 func (x *netpolIndex) policiesFor(p *corev1.Pod) []*networkingv1.NetworkPolicy {

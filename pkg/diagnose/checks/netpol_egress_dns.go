@@ -80,7 +80,7 @@ func runNetpolEgressBlocksDNS(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 	dnsEnds, dnsPodList := netpolDNSEndpoints(s)
 	targets := netpolDNSTargets(dnsPodList)
-	idx := newNetpolIndex(s, networkingv1.PolicyTypeEgress)
+	idx := netpolIndexOf(s, networkingv1.PolicyTypeEgress)
 	blocked := map[*networkingv1.NetworkPolicy]*netpolBlocked{}
 	var order []*networkingv1.NetworkPolicy
 	nsWithPolicies := map[string]bool{}

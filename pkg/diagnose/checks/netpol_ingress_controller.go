@@ -181,7 +181,7 @@ func runNetpolBlocksIngressController(s *snapshot.Snapshot, r *diagnose.Reporter
 		return
 	}
 	controllers := netpolFindControllers(s)
-	idx := newNetpolIndex(s, networkingv1.PolicyTypeIngress)
+	idx := netpolIndexOf(s, networkingv1.PolicyTypeIngress)
 	blocked := map[*networkingv1.NetworkPolicy]*netpolBlocked{}
 	var order []*networkingv1.NetworkPolicy
 	for _, ing := range s.Ingresses {

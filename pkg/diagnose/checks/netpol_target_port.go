@@ -25,7 +25,7 @@ var netpolPortNotTargetPort = &diagnose.Check{
 }
 
 func runNetpolPortNotTargetPort(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	idx := newNetpolIndex(s, networkingv1.PolicyTypeIngress)
+	idx := netpolIndexOf(s, networkingv1.PolicyTypeIngress)
 	reported := map[snapshot.ObjectRef]bool{}
 	for _, svc := range s.Services {
 		if len(svc.Spec.Selector) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// nodeChecks are the checks that report on the node layer; All sorts them.
 var nodeChecks = []*diagnose.Check{nodeNotReady}
 
 // nodeNotReady is the floor under every pod: when the kubelet stops

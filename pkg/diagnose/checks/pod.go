@@ -13,6 +13,10 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// podChecks are the checks of pod readiness and scheduling; All sorts them.
+// pod-readiness-probe-port reports on the container layer, below
+// pod-not-ready, whose cause it names; it lives beside the readiness checks
+// because the two share one judgement of a probe's port.
 var podChecks = []*diagnose.Check{podNotReady, podReadinessProbePort, podPending}
 
 // podNotReady is the layer the seed's playbook checks fourth ("Check Pod

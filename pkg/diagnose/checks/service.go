@@ -16,6 +16,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// serviceChecks are the checks that report on the service layer; All sorts them.
 var serviceChecks = []*diagnose.Check{
 	serviceSelectorMatchesNoPods, workloadSelectorMismatch, serviceTargetPortMissing,
 	serviceNoSelectorNoEndpoints, serviceProtocolMismatch, serviceSelectorSpansApps, serviceExternalNameIP,

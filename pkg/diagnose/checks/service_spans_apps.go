@@ -26,6 +26,8 @@ var serviceSelectorSpansApps = &diagnose.Check{
 	Run:      runServiceSelectorSpansApps,
 }
 
+// appGroup is the pods of one workload a Service selects, with what tells
+// that workload's app apart: its image and release.
 type appGroup struct {
 	owner    snapshot.ObjectRef
 	pods     []*corev1.Pod
@@ -104,6 +106,7 @@ func serviceSpansAppsFinding(s *snapshot.Snapshot, svc *corev1.Service, apps []a
 	}
 }
 
+// appOwnersText names the workloads of apps, a few at most.
 func appOwnersText(apps []appGroup) string {
 	names := make([]string, 0, len(apps))
 	for _, a := range apps {
