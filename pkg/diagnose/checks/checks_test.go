@@ -1,5 +1,9 @@
 package checks
 
+// The registry, the table cases every check must pass
+// (testdata/<check-id>/bad-*.yaml name the objects they break, good-*.yaml
+// yield nothing), and the helpers the other tests share.
+
 import (
 	"bufio"
 	"bytes"
@@ -73,13 +77,18 @@ func TestCheckCases(t *testing.T) {
 // runCheckFile loads one case file and runs one check on it.
 func runCheckFile(t *testing.T, c *diagnose.Check, file string) []diagnose.Finding {
 	t.Helper()
-	s := loadCase(t, file)
-	r := diagnose.NewReporter(c)
-	c.Run(s, r)
-	return r.Findings()
+	return runCheck(c, loadCase(t, file))
 }
 
+// loadCase loads one case file as manifests.
 func loadCase(t *testing.T, file string) *snapshot.Snapshot {
+	t.Helper()
+	return decodeCase(t, file, false)
+}
+
+// decodeCase loads one case file; live marks it as read from a cluster
+// that listed pods, Services, Deployments and Endpoints.
+func decodeCase(t *testing.T, file string, live bool) *snapshot.Snapshot {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -88,6 +97,12 @@ func loadCase(t *testing.T, file string) *snapshot.Snapshot {
 	s := snapshot.New()
 	if err := source.DecodeBytes(s, file, data, ""); err != nil {
 		t.Fatal(err)
+	}
+	if live {
+		s.Live = true
+		for _, k := range []string{snapshot.KindPod, snapshot.KindService, snapshot.KindDeployment, snapshot.KindEndpoints} {
+			s.Listed[k] = true
+		}
 	}
 	s.Index()
 	return s
@@ -118,5 +133,82 @@ func assertComplete(t *testing.T, f diagnose.Finding) {
 	if f.Symptom == "" || f.Cause == "" || len(f.Evidence) == 0 || f.Fix == "" || f.Verify == "" {
 		t.Errorf("finding %s on %s is incomplete: symptom=%q cause=%q evidence=%v fix=%q verify=%q",
 			f.Check, f.Object, f.Symptom, f.Cause, f.Evidence, f.Fix, f.Verify)
+	}
+}
+
+// runCheck runs one check over s.
+func runCheck(c *diagnose.Check, s *snapshot.Snapshot) []diagnose.Finding {
+	r := diagnose.NewReporter(c)
+	c.Run(s, r)
+	return r.Findings()
+}
+
+// soleFinding runs one check over s and returns its only finding; input
+// names s in the failure message.
+func soleFinding(t *testing.T, c *diagnose.Check, s *snapshot.Snapshot, input string) diagnose.Finding {
+	t.Helper()
+	got := runCheck(c, s)
+	if len(got) != 1 {
+		t.Fatalf("%s on %s: %d findings, want 1: %v", c.ID, input, len(got), got)
+	}
+	return got[0]
+}
+
+// onlyFinding runs one check on one case file and returns its only finding.
+func onlyFinding(t *testing.T, c *diagnose.Check, file string) diagnose.Finding {
+	t.Helper()
+	return soleFinding(t, c, loadCase(t, file), file)
+}
+
+// findingOn runs one check on one case file and returns its finding on
+// object ref (Kind/ns/name), failing the test when there is none.
+func findingOn(t *testing.T, c *diagnose.Check, file, ref string) diagnose.Finding {
+	t.Helper()
+	for _, f := range runCheckFile(t, c, file) {
+		if f.Object.String() == ref {
+			return f
+		}
+	}
+	t.Fatalf("%s on %s: no finding on %s", c.ID, file, ref)
+	return diagnose.Finding{}
+}
+
+// wantContains fails the test unless text contains every one of wants.
+func wantContains(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s does not contain %q:\n%s", what, w, text)
+		}
+	}
+}
+
+// wantEvidenceLine fails unless some evidence line contains every part.
+func wantEvidenceLine(t *testing.T, f diagnose.Finding, parts ...string) {
+	t.Helper()
+	for _, line := range f.Evidence {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return
+		}
+	}
+	t.Errorf("no evidence line of %s contains %q:\n  %s", f.Key(), parts, strings.Join(f.Evidence, "\n  "))
+}
+
+// loadScenario loads testdata/scenarios/name, a case that is not one
+// check's table case (see decodeCase for live).
+func loadScenario(t *testing.T, name string, live bool) *snapshot.Snapshot {
+	t.Helper()
+	return decodeCase(t, filepath.Join("testdata", "scenarios", name), live)
+}
+
+// wantEqual fails the test unless got is want.
+func wantEqual[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s %v, want %v", what, got, want)
 	}
 }

@@ -1,49 +1,52 @@
 package checks
 
+// Container-layer checks: what crash loops, image pulls, missing ConfigMaps
+// and Secrets, and blocked init containers quote and how they fix them.
+
 import (
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
 func TestContainerCrashLoopNamesOOMKilled(t *testing.T) {
-	f := backFinding(t, containerCrashLoop, "container-crashloop/bad-oomkilled.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
-	backWant(t, "cause", f.Cause, "OOMKilled", "limit 128Mi", "exit code 137", "7 restarts")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-oomkilled.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
+	wantContains(t, "cause", f.Cause, "OOMKilled", "limit 128Mi", "exit code 137", "7 restarts")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"last termination: OOMKilled (exit code 137) at 2025-03-01T10:20:41Z",
 		"Event Warning BackOff (x31): Back-off restarting failed container server",
 		"kubectl logs cart-5c8d7f9b4d-q7wzt -n shop -c server --previous")
-	backWant(t, "fix", f.Fix, "kubectl patch deployment cart -n shop --type=json",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment cart -n shop --type=json",
 		`"path":"/spec/template/spec/containers/0/resources/limits/memory","value":"256Mi"`)
 }
 
 func TestContainerCrashLoopInitContainer(t *testing.T) {
-	f := backFinding(t, containerCrashLoop, "container-crashloop/bad-init.yaml", "Pod/shop/orders-0")
-	backWant(t, "symptom", f.Symptom, "Init:CrashLoopBackOff with 5 restarts")
-	backWant(t, "cause", f.Cause, "init container wait-db", "Error (exit code 1)")
-	backWant(t, "verify", f.Verify, "kubectl rollout status statefulset/orders -n shop")
+	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-init.yaml", "Pod/shop/orders-0")
+	wantContains(t, "symptom", f.Symptom, "Init:CrashLoopBackOff with 5 restarts")
+	wantContains(t, "cause", f.Cause, "init container wait-db", "Error (exit code 1)")
+	wantContains(t, "verify", f.Verify, "kubectl rollout status statefulset/orders -n shop")
 }
 
 func TestContainerImagePullQuotesThePullError(t *testing.T) {
-	f := backFinding(t, containerImagePull, "container-image-pull/bad-dump.yaml", "Pod/default/web-59d8c7d9f-7xk2m")
-	backWant(t, "cause", f.Cause, `image "nginx:1.255" does not exist`, "docker.io/library/nginx:1.255: not found")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "container nginx image: nginx:1.255", "Event Warning Failed (x4)")
+	f := findingOn(t, containerImagePull, "testdata/container-image-pull/bad-dump.yaml", "Pod/default/web-59d8c7d9f-7xk2m")
+	wantContains(t, "cause", f.Cause, `image "nginx:1.255" does not exist`, "docker.io/library/nginx:1.255: not found")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "container nginx image: nginx:1.255", "Event Warning Failed (x4)")
 	// No other revision in the input: the placeholder says what to put.
-	backWant(t, "fix", f.Fix, "kubectl set image deployment/web 'nginx=nginx:<a tag that exists>' -n default")
-	if f.Container != "nginx" {
-		t.Errorf("container %q", f.Container)
-	}
+	wantContains(t, "fix", f.Fix, "kubectl set image deployment/web 'nginx=nginx:<a tag that exists>' -n default")
+	wantEqual(t, "container", f.Container, "nginx")
 
-	f = backFinding(t, containerImagePull, "container-image-pull/bad-dump.yaml", "Pod/default/typo")
-	backWant(t, "cause", f.Cause, "InvalidImageName", "repository name must be lowercase")
-	backWant(t, "fix", f.Fix, "kubectl set image pod/typo app=example/app:latest -n default")
+	f = findingOn(t, containerImagePull, "testdata/container-image-pull/bad-dump.yaml", "Pod/default/typo")
+	wantContains(t, "cause", f.Cause, "InvalidImageName", "repository name must be lowercase")
+	wantContains(t, "fix", f.Fix, "kubectl set image pod/typo app=example/app:latest -n default")
 
 	// The Deployment's previous ReplicaSet ran a tag that worked.
-	f = backFinding(t, containerImagePull, "container-image-pull/bad-rollout-dump.yaml", "Pod/shop/api-7f9c6d5b8-q2w4e")
-	backWant(t, "fix", f.Fix, "kubectl set image deployment/api api=registry.example.com:5000/shop/api:1.9.8 -n shop")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), `ReplicaSet api-6b8d7c9f4 (revision 6) of Deployment/shop/api runs container api with image "registry.example.com:5000/shop/api:1.9.8"`)
+	f = findingOn(t, containerImagePull, "testdata/container-image-pull/bad-rollout-dump.yaml", "Pod/shop/api-7f9c6d5b8-q2w4e")
+	wantContains(t, "fix", f.Fix, "kubectl set image deployment/api api=registry.example.com:5000/shop/api:1.9.8 -n shop")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), `ReplicaSet api-6b8d7c9f4 (revision 6) of Deployment/shop/api runs container api with image "registry.example.com:5000/shop/api:1.9.8"`)
 }
 
-func TestContainerImageRepo(t *testing.T) {
+func TestImageRepo(t *testing.T) {
 	for _, tc := range []struct{ image, repo, rest string }{
 		{"nginx", "nginx", ""},
 		{"nginx:1.27", "nginx", ":1.27"},
@@ -51,31 +54,31 @@ func TestContainerImageRepo(t *testing.T) {
 		{"ghcr.io/x/y@sha256:abc", "ghcr.io/x/y", "@sha256:abc"},
 		{"localhost:5000/app", "localhost:5000/app", ""},
 	} {
-		if repo, rest := containerImageRepo(tc.image); repo != tc.repo || rest != tc.rest {
-			t.Errorf("containerImageRepo(%q) = %q, %q", tc.image, repo, rest)
+		if repo, rest := imageRepo(tc.image); repo != tc.repo || rest != tc.rest {
+			t.Errorf("imageRepo(%q) = %q, %q", tc.image, repo, rest)
 		}
 	}
 }
 
 func TestContainerConfigErrorPatchesTheTypo(t *testing.T) {
-	f := backFinding(t, containerConfigError, "container-config-error/bad-missing-key.yaml", "Pod/shop/api-6b8f9d7c4-p2q9r")
-	backWant(t, "cause", f.Cause, `ConfigMap api-config has no key "DB_HOST"`, `it has "DB_HOSTS"`)
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f := findingOn(t, containerConfigError, "testdata/container-config-error/bad-missing-key.yaml", "Pod/shop/api-6b8f9d7c4-p2q9r")
+	wantContains(t, "cause", f.Cause, `ConfigMap api-config has no key "DB_HOST"`, `it has "DB_HOSTS"`)
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"couldn't find key DB_HOST in ConfigMap shop/api-config", "has keys: DB_HOSTS, LOG_LEVEL")
-	backWant(t, "fix", f.Fix, "kubectl patch deployment api -n shop",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment api -n shop",
 		`"path":"/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/key","value":"DB_HOSTS"`)
 
-	f = backFinding(t, containerConfigError, "container-config-error/bad-failed-mount.yaml", "Pod/shop/web-7c9d8b6f5-k8s2d")
-	backWant(t, "cause", f.Cause, `volume "config" cannot be mounted`, `ConfigMap "web-confg" does not exist`)
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f = findingOn(t, containerConfigError, "testdata/container-config-error/bad-failed-mount.yaml", "Pod/shop/web-7c9d8b6f5-k8s2d")
+	wantContains(t, "cause", f.Cause, `volume "config" cannot be mounted`, `ConfigMap "web-confg" does not exist`)
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		`Event Warning FailedMount (x14): MountVolume.SetUp failed for volume "config" : configmap "web-confg" not found`)
-	backWant(t, "fix", f.Fix, `"path":"/spec/template/spec/volumes/0/configMap/name","value":"web-config"`)
+	wantContains(t, "fix", f.Fix, `"path":"/spec/template/spec/volumes/0/configMap/name","value":"web-config"`)
 
 	// Without an Event, the dump's ConfigMaps prove the volume's is absent;
 	// no near name exists, so a human edits the Deployment.
-	f = backFinding(t, containerConfigError, "container-config-error/bad-failed-mount.yaml", "Pod/shop/worker-7f6d5c4b3-z9x8w")
-	backWant(t, "cause", f.Cause, `ConfigMap "worker-settings" does not exist in namespace shop`)
-	backWant(t, "fix", f.Fix, "kubectl edit deployment worker -n shop")
+	f = findingOn(t, containerConfigError, "testdata/container-config-error/bad-failed-mount.yaml", "Pod/shop/worker-7f6d5c4b3-z9x8w")
+	wantContains(t, "cause", f.Cause, `ConfigMap "worker-settings" does not exist in namespace shop`)
+	wantContains(t, "fix", f.Fix, "kubectl edit deployment worker -n shop")
 }
 
 func TestContainerParseMissing(t *testing.T) {
@@ -99,11 +102,20 @@ func TestContainerParseMissing(t *testing.T) {
 }
 
 func TestContainerCrashLoopRollsBackANewImage(t *testing.T) {
-	f := backFinding(t, containerCrashLoop, "container-crashloop/bad-new-image-dump.yaml", "Pod/shop/cart-8d7c6b5a4-r7t9y")
-	backWant(t, "fix", f.Fix, "kubectl rollout undo deployment/cart -n shop --to-revision=3")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-new-image-dump.yaml", "Pod/shop/cart-8d7c6b5a4-r7t9y")
+	wantContains(t, "fix", f.Fix, "kubectl rollout undo deployment/cart -n shop --to-revision=3")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		`ReplicaSet cart-5c8d7f9b4d (revision 3) of Deployment/shop/cart runs container server with image "example/cart:2.3.0"; this pod runs example/cart:2.4.0`)
-	if f.Container != "server" {
-		t.Errorf("container %q", f.Container)
+	wantEqual(t, "container", f.Container, "server")
+}
+
+func TestInitContainerBlockedResolvesTheNamespaceExpansion(t *testing.T) {
+	f := onlyFinding(t, initContainerBlocked, "testdata/init-container-blocked/bad-waits-for-missing-service.yaml")
+	wantContains(t, "cause", f.Cause, "myservice.default.svc.cluster.local: no Service myservice in namespace default")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "init container init-myservice: running", "containers with incomplete status")
+	f = onlyFinding(t, initContainerBlocked, "testdata/init-container-blocked/bad-manifest-waits-for-unknown-name.yaml")
+	if f.Severity != diagnose.SeverityWarning {
+		t.Errorf("a manifest cannot prove the Service is absent everywhere: severity %s, want warning", f.Severity)
 	}
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "redis-master")
 }

@@ -1,5 +1,9 @@
 package checks
 
+// The endpoints layer: what the endpoints controllers (or a hand) published
+// for a Service. No ready address, addresses of pods that are gone, and
+// hand-written ports kube-proxy cannot pair with the Service's.
+
 import (
 	"fmt"
 	"strings"
@@ -10,7 +14,8 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
-var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod}
+// endpointsChecks are the checks that report on the endpoints layer; All sorts them.
+var endpointsChecks = []*diagnose.Check{endpointsNoReadyAddress, endpointsStalePod, serviceEndpointsPortNameMismatch}
 
 var endpointsNoReadyAddress = &diagnose.Check{
 	ID:       "endpoints-no-ready-address",
@@ -29,49 +34,14 @@ var endpointsStalePod = &diagnose.Check{
 	Run:      runEndpointsStalePod,
 }
 
-// endpointsUnique drops the duplicates an Endpoints object and its mirrored
-// EndpointSlices produce, keeping the first (ready wins over not ready).
-func endpointsUnique(addrs []frontAddress) []frontAddress {
-	at := map[string]int{}
-	var out []frontAddress
-	for _, a := range addrs {
-		key := a.IP + "/" + a.Pod
-		if i, ok := at[key]; ok {
-			out[i].Ready = out[i].Ready || a.Ready
-			continue
-		}
-		at[key] = len(out)
-		out = append(out, a)
-	}
-	return out
-}
-
-func endpointsAddressText(a frontAddress) string {
-	if a.Pod == "" {
-		return a.IP
-	}
-	return a.IP + " (Pod " + a.Pod + ")"
-}
-
 func runEndpointsNoReadyAddress(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if !frontRoutesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
-			continue
-		}
-		raw, has := frontAddresses(s, svc.Namespace, svc.Name)
+	for svc, pods := range servicesWithPods(s) {
+		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
 		if !has {
 			continue
 		}
-		addrs := endpointsUnique(raw)
-		ready := false
-		for _, a := range addrs {
-			ready = ready || a.Ready
-		}
-		if ready {
+		addrs := uniqueAddresses(raw)
+		if anyReady(addrs) {
 			continue
 		}
 		r.Report(endpointsNoReadyFinding(s, svc, pods, addrs))
@@ -97,14 +67,7 @@ func endpointsPodState(p *corev1.Pod) string {
 		if c.Type != corev1.PodReady {
 			continue
 		}
-		line := "Ready=" + string(c.Status)
-		if c.Reason != "" {
-			line += " (" + c.Reason + ")"
-		}
-		if c.Message != "" {
-			line += ": " + frontClip(c.Message)
-		}
-		parts = append(parts, line)
+		parts = append(parts, conditionText(c.Type, c.Status, c.Reason, c.Message))
 	}
 	if len(parts) == 0 {
 		return "no status in the input"
@@ -112,27 +75,27 @@ func endpointsPodState(p *corev1.Pod) string {
 	return strings.Join(parts, ", ")
 }
 
-func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, addrs []frontAddress) diagnose.Finding {
-	ref := frontEndpointsRef(svc)
+func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, addrs []endpointAddress) diagnose.Finding {
+	ref := endpointsRef(svc)
 	var evidence []string
 	if len(addrs) == 0 {
-		evidence = append(evidence, fmt.Sprintf("the Endpoints/EndpointSlices of %s hold no address at all, although %d pod(s) match selector %s", svc.Name, len(pods), frontSelector(svc.Spec.Selector)))
+		evidence = append(evidence, fmt.Sprintf("the Endpoints/EndpointSlices of %s hold no address at all, although %d pod(s) match selector %s", svc.Name, len(pods), selectorText(svc.Spec.Selector)))
 	} else {
 		var notReady []string
 		for _, a := range addrs {
-			notReady = append(notReady, endpointsAddressText(a))
+			notReady = append(notReady, addressText(a))
 		}
-		evidence = append(evidence, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), frontJoin(notReady)))
+		evidence = append(evidence, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), joinLimit(notReady, maxListed)))
 	}
 	var probeEvents []string
 	for i, p := range pods {
-		if i == frontMaxListed {
-			evidence = append(evidence, fmt.Sprintf("and %d more matching pod(s)", len(pods)-frontMaxListed))
+		if i == maxListed {
+			evidence = append(evidence, fmt.Sprintf("and %d more matching pod(s)", len(pods)-maxListed))
 			break
 		}
-		evidence = append(evidence, fmt.Sprintf("%s: %s", frontPodLabel(s, p), endpointsPodState(p)))
+		evidence = append(evidence, fmt.Sprintf("%s: %s", podLabel(s, p), endpointsPodState(p)))
 		if len(probeEvents) < 3 && !snapshot.IsTemplatePod(p) {
-			for _, e := range frontEvents(s, snapshot.Ref(snapshot.KindPod, p), "Unhealthy") {
+			for _, e := range eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"Unhealthy"}) {
 				probeEvents = append(probeEvents, "Pod "+p.Name+": "+e)
 			}
 		}
@@ -156,8 +119,8 @@ func endpointsNoReadyFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*
 		Cause:    cause,
 		Evidence: evidence,
 		Fix:      fix,
-		Verify:   frontVerifyEndpoints(svc),
-		Origin:   frontOrigin(s, ref),
+		Verify:   verifyEndpoints(svc),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -172,14 +135,14 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if svc.Spec.Type == corev1.ServiceTypeExternalName || !s.Knows(snapshot.KindPod, ns) || len(s.PodsIn(ns)) == 0 && !s.Live {
 			continue
 		}
-		raw, has := frontAddresses(s, ns, svc.Name)
+		raw, has := serviceAddresses(s, ns, svc.Name)
 		if !has {
 			continue
 		}
 		var stale []string
 		var sources []snapshot.ObjectRef
 		seenSource := map[snapshot.ObjectRef]bool{}
-		for _, a := range endpointsUnique(raw) {
+		for _, a := range uniqueAddresses(raw) {
 			if a.Pod == "" {
 				continue
 			}
@@ -187,7 +150,7 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if why == "" {
 				continue
 			}
-			stale = append(stale, endpointsAddressText(a)+": "+why)
+			stale = append(stale, addressText(a)+": "+why)
 			if !seenSource[a.Source] {
 				seenSource[a.Source] = true
 				sources = append(sources, a.Source)
@@ -202,7 +165,7 @@ func runEndpointsStalePod(s *snapshot.Snapshot, r *diagnose.Reporter) {
 
 // endpointsStaleWhy says why an address no longer points at its pod, or ""
 // when it does.
-func endpointsStaleWhy(p *corev1.Pod, a frontAddress) string {
+func endpointsStaleWhy(p *corev1.Pod, a endpointAddress) string {
 	switch {
 	case p == nil:
 		return "the pod no longer exists"
@@ -223,13 +186,13 @@ func endpointsStaleWhy(p *corev1.Pod, a frontAddress) string {
 }
 
 func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []string, sources []snapshot.ObjectRef) diagnose.Finding {
-	ref := frontEndpointsRef(svc)
+	ref := endpointsRef(svc)
 	evidence := append([]string{}, stale...)
 	var srcs []string
 	for _, src := range sources {
 		srcs = append(srcs, src.String())
 	}
-	evidence = append(evidence, "published in "+frontJoin(srcs))
+	evidence = append(evidence, "published in "+joinLimit(srcs, maxListed))
 	var fix string
 	if len(svc.Spec.Selector) > 0 {
 		// Controller-managed: deleting the object makes the controller
@@ -248,6 +211,89 @@ func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []st
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.GetCmd(ref, "-o", "wide"),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
+	}
+}
+
+// serviceEndpointsPortNameMismatch catches hand-written Endpoints of a
+// selector-less Service whose port names do not match the Service's: kube-proxy
+// pairs them by name and programs no backend.
+var serviceEndpointsPortNameMismatch = &diagnose.Check{
+	ID:       "service-endpoints-port-name-mismatch",
+	Layer:    diagnose.LayerEndpoints,
+	Severity: diagnose.SeverityError,
+	Doc:      "A selector-less Service's hand-written Endpoints/EndpointSlice ports are not named like the Service's ports, so kube-proxy routes nothing.",
+	Run:      runServiceEndpointsPortNameMismatch,
+}
+
+func runServiceEndpointsPortNameMismatch(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	for _, svc := range s.Services {
+		if len(svc.Spec.Selector) > 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || len(svc.Spec.Ports) == 0 {
+			continue
+		}
+		epRef := snapshot.ObjectRef{Kind: snapshot.KindEndpoints, Namespace: svc.Namespace, Name: svc.Name}
+		have := map[string]bool{}
+		var haveText []string
+		var patchPath string
+		if ep := s.EndpointsFor(svc.Namespace, svc.Name); ep != nil {
+			for i, sub := range ep.Subsets {
+				if len(sub.Addresses)+len(sub.NotReadyAddresses) == 0 {
+					continue
+				}
+				for j, p := range sub.Ports {
+					have[p.Name+"/"+string(snapshot.ProtocolOrTCP(p.Protocol))] = true
+					haveText = append(haveText, fmt.Sprintf("Endpoints port name %q %d/%s", p.Name, p.Port, snapshot.ProtocolOrTCP(p.Protocol)))
+					if patchPath == "" {
+						patchPath = fmt.Sprintf("/subsets/%d/ports/%d/name", i, j)
+					}
+				}
+			}
+		}
+		for _, sl := range s.EndpointSlicesFor(svc.Namespace, svc.Name) {
+			if len(sl.Endpoints) == 0 {
+				continue
+			}
+			for _, p := range sl.Ports {
+				name := ""
+				if p.Name != nil {
+					name = *p.Name
+				}
+				proto := protocolOrDefault(p.Protocol)
+				have[name+"/"+string(proto)] = true
+				port := int32(0)
+				if p.Port != nil {
+					port = *p.Port
+				}
+				haveText = append(haveText, fmt.Sprintf("EndpointSlice %s port name %q %d/%s", sl.Name, name, port, proto))
+			}
+		}
+		if len(have) == 0 {
+			continue
+		}
+		var missing []string
+		for _, sp := range svc.Spec.Ports {
+			if !have[sp.Name+"/"+string(snapshot.ProtocolOrTCP(sp.Protocol))] {
+				missing = append(missing, fmt.Sprintf("%q (%d/%s)", sp.Name, sp.Port, snapshot.ProtocolOrTCP(sp.Protocol)))
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		ev := []string{"Service " + svc.Name + " ports: " + strings.Join(servicePortsText(svc), ", ")}
+		ev = append(ev, dedupe(haveText)...)
+		fix := diagnose.EditCmd(epRef)
+		if len(svc.Spec.Ports) == 1 && len(have) == 1 && patchPath != "" {
+			fix = diagnose.JSONPatchCmd(epRef, diagnose.JSONPatchOp{Op: "add", Path: patchPath, Value: svc.Spec.Ports[0].Name})
+		}
+		r.Report(diagnose.Finding{
+			Object:  epRef,
+			Symptom: fmt.Sprintf("kubectl describe service %s shows no endpoints for port %s and connections to its ClusterIP fail, although the Endpoints list addresses", svc.Name, strings.Join(missing, ", ")),
+			Cause: fmt.Sprintf("Service %s has no selector, so its endpoints are written by hand; kube-proxy pairs endpoint ports with Service ports by name, and no endpoint port is named %s",
+				svc.Name, strings.Join(missing, ", ")),
+			Evidence: ev,
+			Fix:      fix,
+			Verify:   diagnose.DescribeCmd(snapshot.Ref(snapshot.KindService, svc)),
+			Origin:   originOf(s, epRef),
+		})
 	}
 }

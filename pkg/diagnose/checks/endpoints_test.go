@@ -1,5 +1,8 @@
 package checks
 
+// Endpoints-layer checks: no ready address, stale addresses and hand-written
+// port names, held to their evidence and fixes.
+
 import (
 	"strings"
 	"testing"
@@ -8,13 +11,11 @@ import (
 // TestNoReadyAddressQuotesProbe: the not-ready addresses, their pods and
 // the kubelet's probe failure are the evidence.
 func TestNoReadyAddressQuotesProbe(t *testing.T) {
-	f := frontOne(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-not-ready-dump.yaml")
-	frontHasEvidence(t, f, "0 ready addresses, 2 not ready", "10.244.1.7 (Pod api-6b7f9c8d4-x2x9k)")
-	frontHasEvidence(t, f, "Ready=False (ContainersNotReady)")
-	frontHasEvidence(t, f, "Unhealthy (x42): Readiness probe failed: HTTP probe failed with statuscode: 404")
-	if f.Fix != "kubectl edit deployment api -n default" {
-		t.Errorf("fix %q", f.Fix)
-	}
+	f := onlyFinding(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-not-ready-dump.yaml")
+	wantEvidenceLine(t, f, "0 ready addresses, 2 not ready", "10.244.1.7 (Pod api-6b7f9c8d4-x2x9k)")
+	wantEvidenceLine(t, f, "Ready=False (ContainersNotReady)")
+	wantEvidenceLine(t, f, "Unhealthy (x42): Readiness probe failed: HTTP probe failed with statuscode: 404")
+	wantEqual(t, "fix", f.Fix, "kubectl edit deployment api -n default")
 	if !endpointsNoReadyAddress.Symptom {
 		t.Error("endpoints-no-ready-address must be a Symptom check: a deeper cause explains it")
 	}
@@ -25,14 +26,19 @@ func TestStalePodEvidence(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("%d findings", len(got))
 	}
-	frontHasEvidence(t, got[0], "10.244.2.5 (Pod api-7c9d-old99): the pod no longer exists")
-	frontHasEvidence(t, got[1], "re-created (uid 9c1d-0000-0200")
-	if got[1].Fix != "kubectl delete endpointslice db-q2w3e -n default" {
-		t.Errorf("fix %q", got[1].Fix)
-	}
+	wantEvidenceLine(t, got[0], "10.244.2.5 (Pod api-7c9d-old99): the pod no longer exists")
+	wantEvidenceLine(t, got[1], "re-created (uid 9c1d-0000-0200")
+	wantEqual(t, "fix", got[1].Fix, "kubectl delete endpointslice db-q2w3e -n default")
 	for _, f := range got {
 		if strings.Contains(f.Evidence[0], "api-7c9d-new01") {
 			t.Errorf("a current address is called stale: %v", f.Evidence)
 		}
 	}
+}
+
+func TestEndpointsPortNameFixNamesThePort(t *testing.T) {
+	f := onlyFinding(t, serviceEndpointsPortNameMismatch, "testdata/service-endpoints-port-name-mismatch/bad-unnamed-endpoints-port.yaml")
+	wantContains(t, "fix", f.Fix, `"path":"/subsets/0/ports/0/name"`, `"value":"http"`)
+	f = onlyFinding(t, serviceEndpointsPortNameMismatch, "testdata/service-endpoints-port-name-mismatch/bad-slice-port-name.yaml")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), `port name "pg"`)
 }

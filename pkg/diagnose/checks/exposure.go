@@ -1,17 +1,23 @@
 package checks
 
+// The exposure layer: the registry of its checks, node ports (open on every
+// node, or rejected by the API server), and externalTrafficPolicy Local on
+// nodes without a ready endpoint.
+
 import (
 	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
-var exposureChecks = []*diagnose.Check{exposureNodePort, exposureLBNoReadinessProbe, exposureLBPending, exposureLocalTrafficPolicy}
+// exposureChecks are the checks that report on the exposure layer; All sorts them.
+var exposureChecks = []*diagnose.Check{
+	exposureNodePort, exposureNodePortInvalid, exposureLBNoReadinessProbe, exposureLBPending, exposureLocalTrafficPolicy,
+}
 
 var exposureNodePort = &diagnose.Check{
 	ID:       "exposure-nodeport",
@@ -19,22 +25,6 @@ var exposureNodePort = &diagnose.Check{
 	Severity: diagnose.SeverityWarning,
 	Doc:      "A Service of type NodePort opens its port on every node and ties clients to node IPs; prefer ClusterIP behind an Ingress, or a LoadBalancer.",
 	Run:      runExposureNodePort,
-}
-
-var exposureLBNoReadinessProbe = &diagnose.Check{
-	ID:       "exposure-lb-no-readiness-probe",
-	Layer:    diagnose.LayerExposure,
-	Severity: diagnose.SeverityWarning,
-	Doc:      "A LoadBalancer Service sends external traffic to pods whose serving container has no readiness probe.",
-	Run:      runExposureLBNoReadinessProbe,
-}
-
-var exposureLBPending = &diagnose.Check{
-	ID:       "exposure-lb-pending",
-	Layer:    diagnose.LayerExposure,
-	Severity: diagnose.SeverityError,
-	Doc:      "A LoadBalancer Service read from a cluster has no external address (EXTERNAL-IP <pending>).",
-	Run:      runExposureLBPending,
 }
 
 var exposureLocalTrafficPolicy = &diagnose.Check{
@@ -59,15 +49,6 @@ func exposureNodeAddress(n *corev1.Node) string {
 	return n.Name + " (" + strings.Join(addrs, ", ") + ")"
 }
 
-func exposureNodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
 		if svc.Spec.Type != corev1.ServiceTypeNodePort {
@@ -77,10 +58,10 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var evidence, opened []string
 		for _, sp := range svc.Spec.Ports {
 			if sp.NodePort != 0 {
-				opened = append(opened, fmt.Sprintf("%d/%s", sp.NodePort, frontProto(sp.Protocol)))
-				evidence = append(evidence, fmt.Sprintf("port %s: nodePort %d is open on every node", frontServicePort(sp), sp.NodePort))
+				opened = append(opened, fmt.Sprintf("%d/%s", sp.NodePort, snapshot.ProtocolOrTCP(sp.Protocol)))
+				evidence = append(evidence, fmt.Sprintf("port %s: nodePort %d is open on every node", servicePortText(sp), sp.NodePort))
 			} else {
-				evidence = append(evidence, fmt.Sprintf("port %s: nodePort not set, the API server allocates one from 30000-32767 on every node", frontServicePort(sp)))
+				evidence = append(evidence, fmt.Sprintf("port %s: nodePort not set, the API server allocates one from 30000-32767 on every node", servicePortText(sp)))
 			}
 		}
 		if len(s.Nodes) > 0 {
@@ -88,7 +69,7 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			for _, n := range s.Nodes {
 				nodes = append(nodes, exposureNodeAddress(n))
 			}
-			evidence = append(evidence, fmt.Sprintf("opened on all %d node(s): %s", len(s.Nodes), frontJoin(nodes)))
+			evidence = append(evidence, fmt.Sprintf("opened on all %d node(s): %s", len(s.Nodes), joinLimit(nodes, maxListed)))
 		}
 		evidence = append(evidence, "clients address a node IP directly: no routing, no TLS, and they break when that node is drained, replaced or renumbered")
 		if svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
@@ -108,214 +89,7 @@ func runExposureNodePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			// server drops type-dependent fields on a type change).
 			Fix:    diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"type": string(corev1.ServiceTypeClusterIP)}}),
 			Verify: diagnose.GetCmd(ref),
-			Origin: frontOrigin(s, ref),
-		})
-	}
-}
-
-// exposureServingContainer returns the container of p that serves sp, the
-// one that declares the resolved port, or "" when no container declares it.
-func exposureServingContainer(p *corev1.Pod, sp corev1.ServicePort) string {
-	if _, declared, ok := snapshot.ResolveTargetPort(p, sp); ok && declared != nil {
-		return declared.Container
-	}
-	return ""
-}
-
-// exposureContainer returns the named container (or sidecar) of p and its
-// JSON pointer below the pod spec.
-func exposureContainer(p *corev1.Pod, name string) (*corev1.Container, string) {
-	for i := range p.Spec.Containers {
-		if p.Spec.Containers[i].Name == name {
-			return &p.Spec.Containers[i], fmt.Sprintf("/containers/%d", i)
-		}
-	}
-	for i := range p.Spec.InitContainers {
-		if p.Spec.InitContainers[i].Name == name {
-			return &p.Spec.InitContainers[i], fmt.Sprintf("/initContainers/%d", i)
-		}
-	}
-	return nil, ""
-}
-
-// exposureUnprobed returns the containers of p that serve svc without a
-// readiness probe. When no container declares the target port, the pod is
-// judged as a whole: it is unprobed only if no container has a probe.
-func exposureUnprobed(p *corev1.Pod, svc *corev1.Service) []string {
-	var out []string
-	seen := map[string]bool{}
-	undeclared := false
-	for _, sp := range svc.Spec.Ports {
-		name := exposureServingContainer(p, sp)
-		if name == "" {
-			undeclared = true
-			continue
-		}
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		if c, _ := exposureContainer(p, name); c != nil && c.ReadinessProbe == nil {
-			out = append(out, name)
-		}
-	}
-	if !undeclared || len(seen) > 0 {
-		return out
-	}
-	for _, c := range p.Spec.Containers {
-		if c.ReadinessProbe != nil {
-			return nil
-		}
-	}
-	if len(p.Spec.Containers) == 1 {
-		return []string{p.Spec.Containers[0].Name}
-	}
-	return []string{"*"}
-}
-
-func runExposureLBNoReadinessProbe(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !frontRoutesToPods(svc) {
-			continue
-		}
-		pods := s.PodsMatching(svc.Namespace, svc.Spec.Selector)
-		if len(pods) == 0 {
-			continue
-		}
-		var evidence []string
-		var fix string
-		for _, g := range frontGroupPods(s, pods) {
-			unprobed := exposureUnprobed(g.Pods[0], svc)
-			if len(unprobed) == 0 {
-				continue
-			}
-			if unprobed[0] == "*" {
-				evidence = append(evidence, fmt.Sprintf("%s: none of its containers has a readinessProbe", frontGroupLabel(s, g)))
-			} else if len(unprobed) == 1 {
-				evidence = append(evidence, fmt.Sprintf("%s: container %s has no readinessProbe", frontGroupLabel(s, g), unprobed[0]))
-			} else {
-				evidence = append(evidence, fmt.Sprintf("%s: containers %s have no readinessProbe", frontGroupLabel(s, g), strings.Join(unprobed, ", ")))
-			}
-			if fix == "" {
-				fix = exposureProbeFix(s, g, svc, unprobed[0])
-				if g.Owner.Kind == snapshot.KindPod {
-					evidence = append(evidence, "a bare Pod cannot gain a probe in place: kubectl edit saves the rejected change to a file; recreate the pod from it with `kubectl replace --force -f <that file>`")
-				}
-			}
-		}
-		if len(evidence) == 0 {
-			continue
-		}
-		ref := snapshot.Ref(snapshot.KindService, svc)
-		evidence = append([]string{fmt.Sprintf("type LoadBalancer, ports: %s", strings.Join(frontServicePorts(svc), "; "))}, evidence...)
-		evidence = append(evidence, "without a readiness probe a pod counts as ready as soon as its containers start: the endpoints and the cloud load balancer's health checks send traffic to pods that are not serving yet, or any more")
-		r.Report(diagnose.Finding{
-			Object:   ref,
-			Symptom:  "the external IP exists, but clients see timeouts or resets while pods start, restart or roll out",
-			Cause:    fmt.Sprintf("LoadBalancer Service %s routes to pods with no readiness probe, so nothing holds back traffic from pods that are not serving", svc.Name),
-			Evidence: evidence,
-			Fix:      fix,
-			Verify:   diagnose.Kubectl("get", "pods", "-n", svc.Namespace, "-l", frontSelector(svc.Spec.Selector)),
-			Origin:   frontOrigin(s, ref),
-		})
-	}
-}
-
-// exposureProbeFix adds a TCP readiness probe on the served port to the
-// workload's template. A bare Pod cannot gain a probe in place: kubectl edit
-// then saves the change for `kubectl replace --force`.
-func exposureProbeFix(s *snapshot.Snapshot, g frontPodGroup, svc *corev1.Service, container string) string {
-	w := s.Workload(g.Owner)
-	p := g.Pods[0]
-	if w == nil || w.Ref.Kind == snapshot.KindCronJob {
-		return diagnose.EditCmd(g.Owner)
-	}
-	if container == "*" {
-		return diagnose.EditCmd(w.Ref)
-	}
-	_, ptr := exposureContainer(p, container)
-	var port *intstr.IntOrString
-	for _, sp := range svc.Spec.Ports {
-		n, declared, ok := snapshot.ResolveTargetPort(p, sp)
-		if !ok || frontProto(sp.Protocol) != corev1.ProtocolTCP {
-			continue
-		}
-		switch {
-		case declared != nil && declared.Container == container && declared.Port.Name != "":
-			// Probing the port by name keeps the probe right when the
-			// number changes.
-			v := intstr.FromString(declared.Port.Name)
-			port = &v
-		case declared == nil:
-			// The Service targets a port the container does not declare;
-			// when it declares exactly one TCP port, that is where the app
-			// listens, and the probe must not inherit the Service's mistake.
-			v := intstr.FromInt32(n)
-			if only, ok := exposureOnlyTCPPort(p, container); ok {
-				v = intstr.FromInt32(only)
-			}
-			port = &v
-		case declared.Container == container:
-			v := intstr.FromInt32(n)
-			port = &v
-		default:
-			continue
-		}
-		break
-	}
-	if ptr == "" || port == nil {
-		return diagnose.EditCmd(w.Ref)
-	}
-	probe := map[string]any{
-		"tcpSocket":     map[string]any{"port": *port},
-		"periodSeconds": 5,
-	}
-	return diagnose.JSONPatchCmd(w.Ref, diagnose.JSONPatchOp{Op: "add", Path: "/spec/template/spec" + ptr + "/readinessProbe", Value: probe})
-}
-
-func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, svc := range s.Services {
-		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
-			continue
-		}
-		ref := snapshot.Ref(snapshot.KindService, svc)
-		if !frontFromCluster(s, svc) {
-			r.NotChecked(ref, "a manifest carries no status: cannot tell whether the load balancer got an external address")
-			continue
-		}
-		if len(svc.Status.LoadBalancer.Ingress) > 0 {
-			continue
-		}
-		evidence := []string{"status.loadBalancer.ingress is empty: `kubectl get svc` shows EXTERNAL-IP <pending>"}
-		if svc.Spec.LoadBalancerClass != nil {
-			evidence = append(evidence, fmt.Sprintf("spec.loadBalancerClass: %q: only a controller for that class provisions it, the cloud provider's does not", *svc.Spec.LoadBalancerClass))
-		}
-		events := frontEvents(s, ref, "SyncLoadBalancerFailed", "EnsuringLoadBalancer", "EnsuredLoadBalancer", "LoadBalancerUpdateFailed")
-		evidence = append(evidence, events...)
-		cause := fmt.Sprintf("no load balancer was provisioned for Service %s", svc.Name)
-		fix := diagnose.EditCmd(ref)
-		switch {
-		case len(events) > 0 && strings.Contains(events[0], "could not find any suitable subnets"):
-			// The AWS cloud controller picks subnets by tag; naming them on
-			// the Service works without access to the VPC's tags.
-			cause += ": the AWS cloud controller finds no subnet tagged for load balancers"
-			evidence = append(evidence, "subnets are found by tag kubernetes.io/role/elb=1 (internal: kubernetes.io/role/internal-elb=1) and kubernetes.io/cluster/<cluster>; tag them, or name them on the Service")
-			fix = diagnose.Kubectl("annotate", "service", svc.Name, "-n", svc.Namespace,
-				"service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>")
-		case len(events) > 0 && strings.Contains(events[0], "Failed"):
-			cause += ": the cloud controller reports a failure"
-		case len(events) == 0 && s.Knows(snapshot.KindEvent, svc.Namespace):
-			evidence = append(evidence, "no EnsuringLoadBalancer Event: no controller acted on this Service (a bare-metal cluster needs a load-balancer implementation such as MetalLB)")
-			cause += ": no controller acted on it"
-		}
-		r.Report(diagnose.Finding{
-			Object:   ref,
-			Symptom:  fmt.Sprintf("`kubectl get svc %s -n %s` shows EXTERNAL-IP <pending>: there is no external address to connect to", svc.Name, svc.Namespace),
-			Cause:    cause,
-			Evidence: evidence,
-			Fix:      fix,
-			Verify:   diagnose.GetCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin: originOf(s, ref),
 		})
 	}
 }
@@ -331,12 +105,12 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
 			continue
 		}
-		raw, has := frontAddresses(s, svc.Namespace, svc.Name)
+		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
 		if !has {
 			continue
 		}
 		withEndpoint := map[string]bool{}
-		for _, a := range endpointsUnique(raw) {
+		for _, a := range uniqueAddresses(raw) {
 			if !a.Ready {
 				continue
 			}
@@ -357,7 +131,7 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var with, without []string
 		for _, n := range s.Nodes {
 			label := n.Name
-			if !exposureNodeReady(n) {
+			if !nodeReady(n) {
 				label += " (NotReady)"
 			}
 			if withEndpoint[n.Name] {
@@ -373,12 +147,12 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		var nodePorts []string
 		for _, sp := range svc.Spec.Ports {
 			if sp.NodePort != 0 {
-				nodePorts = append(nodePorts, fmt.Sprintf("%d/%s", sp.NodePort, frontProto(sp.Protocol)))
+				nodePorts = append(nodePorts, fmt.Sprintf("%d/%s", sp.NodePort, snapshot.ProtocolOrTCP(sp.Protocol)))
 			}
 		}
 		evidence := []string{
-			fmt.Sprintf("nodes with a ready endpoint (%d): %s", len(with), frontJoin(with)),
-			fmt.Sprintf("nodes without (%d): %s", len(without), frontJoin(without)),
+			fmt.Sprintf("nodes with a ready endpoint (%d): %s", len(with), joinLimit(with, maxListed)),
+			fmt.Sprintf("nodes without (%d): %s", len(without), joinLimit(without, maxListed)),
 		}
 		if len(nodePorts) > 0 {
 			evidence = append(evidence, "node ports: "+strings.Join(nodePorts, ", "))
@@ -389,31 +163,71 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		evidence = append(evidence, "Local keeps the client source IP; Cluster reaches every pod from every node but hides it")
 		r.Report(diagnose.Finding{
 			Object:   ref,
-			Symptom:  fmt.Sprintf("connections to the node port on %s are dropped, while other nodes answer", frontJoin(without)),
+			Symptom:  fmt.Sprintf("connections to the node port on %s are dropped, while other nodes answer", joinLimit(without, maxListed)),
 			Cause:    fmt.Sprintf("Service %s has externalTrafficPolicy: Local, and %d of %d node(s) run no ready pod of it", svc.Name, len(without), len(s.Nodes)),
 			Evidence: evidence,
 			Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"externalTrafficPolicy": string(corev1.ServiceExternalTrafficPolicyCluster)}}),
 			Verify:   diagnose.GetCmd(ref, "-o", "jsonpath={.spec.externalTrafficPolicy}"),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
 
-// exposureOnlyTCPPort returns the container's single declared TCP port.
-func exposureOnlyTCPPort(p *corev1.Pod, container string) (int32, bool) {
-	for _, c := range p.Spec.Containers {
-		if c.Name != container {
+// exposureNodePortInvalid catches manifests the API server would reject: a
+// nodePort outside the default range or one already taken by another
+// Service of the input.
+var exposureNodePortInvalid = &diagnose.Check{
+	ID:       "exposure-nodeport-invalid",
+	Layer:    diagnose.LayerExposure,
+	Severity: diagnose.SeverityError,
+	Doc:      "A manifest's nodePort is outside 30000-32767 or used by another Service of the input: the API server rejects the Service.",
+	Run:      runExposureNodePortInvalid,
+}
+
+// The default --service-node-port-range of the API server.
+const (
+	nodePortMin = 30000
+	nodePortMax = 32767
+)
+
+func runExposureNodePortInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	// A cluster's state holds only what its API server accepted (with
+	// whatever range it runs); only manifests can be rejected.
+	if s.Live || s.ClusterDump() {
+		return
+	}
+	owner := map[int32]string{}
+	for _, svc := range s.Services {
+		if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 			continue
 		}
-		var tcp []int32
-		for _, cp := range c.Ports {
-			if frontProto(cp.Protocol) == corev1.ProtocolTCP {
-				tcp = append(tcp, cp.ContainerPort)
+		ref := snapshot.Ref(snapshot.KindService, svc)
+		for i, sp := range svc.Spec.Ports {
+			if sp.NodePort == 0 {
+				continue
 			}
-		}
-		if len(tcp) == 1 {
-			return tcp[0], true
+			var cause, symptom string
+			switch {
+			case sp.NodePort < nodePortMin || sp.NodePort > nodePortMax:
+				symptom = fmt.Sprintf("kubectl apply fails: The Service %q is invalid: spec.ports[%d].nodePort: Invalid value: %d: provided port is not in the valid range. The range of valid ports is %d-%d", svc.Name, i, sp.NodePort, nodePortMin, nodePortMax)
+				cause = fmt.Sprintf("nodePort %d is outside the API server's default node port range %d-%d (unless the cluster runs a custom --service-node-port-range)", sp.NodePort, nodePortMin, nodePortMax)
+			case owner[sp.NodePort] != "" && owner[sp.NodePort] != ref.String():
+				symptom = fmt.Sprintf("kubectl apply fails: The Service %q is invalid: spec.ports[%d].nodePort: Invalid value: %d: provided port is already allocated", svc.Name, i, sp.NodePort)
+				cause = fmt.Sprintf("nodePort %d is also requested by %s; a node port belongs to one Service cluster-wide", sp.NodePort, owner[sp.NodePort])
+			default:
+				owner[sp.NodePort] = ref.String()
+				continue
+			}
+			r.Report(diagnose.Finding{
+				Object:   ref,
+				Symptom:  symptom,
+				Cause:    cause,
+				Evidence: []string{fmt.Sprintf("Service %s type %s port %s nodePort %d", svc.Name, svc.Spec.Type, servicePortText(sp), sp.NodePort)},
+				Fix:      diagnose.JSONPatchCmd(ref, diagnose.JSONPatchOp{Op: "remove", Path: fmt.Sprintf("/spec/ports/%d/nodePort", i)}),
+				Verify:   diagnose.GetCmd(ref, "-o", "wide"),
+				Origin:   originOf(s, ref),
+			})
+			break
 		}
 	}
-	return 0, false
 }

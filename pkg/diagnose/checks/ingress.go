@@ -1,9 +1,12 @@
 package checks
 
+// The ingress layer: the registry of its checks, and an Ingress's routes to
+// its backends (a missing Service or port, a backend the API server rejects,
+// no rules, two Ingresses claiming one route).
+
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,9 +17,11 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// ingressChecks are the checks that report on the ingress layer; All sorts them.
 var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
 	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,
+	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch,
 }
 
 var ingressBackendInvalid = &diagnose.Check{
@@ -43,22 +48,6 @@ var ingressBackendPortMissing = &diagnose.Check{
 	Run:      runIngressBackendPortMissing,
 }
 
-var ingressClassMissing = &diagnose.Check{
-	ID:       "ingress-class-missing",
-	Layer:    diagnose.LayerIngress,
-	Severity: diagnose.SeverityError,
-	Doc:      "An Ingress names an IngressClass that does not exist, or names none while no class is the default, so no controller serves it.",
-	Run:      runIngressClassMissing,
-}
-
-var ingressTLSSecretMissing = &diagnose.Check{
-	ID:       "ingress-tls-secret-missing",
-	Layer:    diagnose.LayerIngress,
-	Severity: diagnose.SeverityError,
-	Doc:      "An Ingress TLS entry names a Secret that is not in the Ingress's namespace (the controller serves its default certificate).",
-	Run:      runIngressTLSSecretMissing,
-}
-
 var ingressDuplicateHostPath = &diagnose.Check{
 	ID:       "ingress-duplicate-host-path",
 	Layer:    diagnose.LayerIngress,
@@ -74,10 +63,6 @@ var ingressNoRules = &diagnose.Check{
 	Doc:      "An Ingress has no rule with paths and no defaultBackend: it routes nothing.",
 	Run:      runIngressNoRules,
 }
-
-// ingressClassAnnotation is the class annotation that predates
-// spec.ingressClassName; controllers still honour it.
-const ingressClassAnnotation = "kubernetes.io/ingress.class"
 
 // ingressBackendAt is one backend of an Ingress with where it sits: a rule
 // path or the default backend, as text for evidence and as a JSON pointer
@@ -109,21 +94,13 @@ func ingressPathText(p string) string {
 	return p
 }
 
-// ingressPortText formats a backend's Service port.
-func ingressPortText(p networkingv1.ServiceBackendPort) string {
-	if p.Name != "" {
-		return strconv.Quote(p.Name)
-	}
-	return strconv.Itoa(int(p.Number))
-}
-
 // ingressRoutes lists where backends sit, for a symptom line.
 func ingressRoutes(backends []ingressBackendAt) string {
 	var parts []string
 	for _, b := range backends {
 		parts = append(parts, b.Where)
 	}
-	return frontJoin(parts)
+	return joinLimit(parts, maxListed)
 }
 
 func runIngressBackendServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -163,9 +140,9 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	for _, b := range missing {
 		name := b.Backend.Service.Name
 		evidence = append(evidence, fmt.Sprintf("%s → Service %q port %s: no Service %q in namespace %s",
-			b.Where, name, ingressPortText(b.Backend.Service.Port), name, ns))
-		best, dist, ok := frontClosest(name, existing)
-		near := ok && frontNameClose(name, best)
+			b.Where, name, quotedBackendPort(b.Backend.Service.Port), name, ns))
+		best, dist, ok := nearestName(name, existing)
+		near := ok && typoOrSuffix(name, best)
 		if near {
 			ops = append(ops,
 				diagnose.JSONPatchOp{Op: "test", Path: b.Pointer + "/service/name", Value: name},
@@ -192,7 +169,7 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	if len(existing) == 0 {
 		evidence = append(evidence, fmt.Sprintf("namespace %s has no Services at all", ns))
 	} else {
-		evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", ns, frontJoin(existing)))
+		evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", ns, joinLimit(existing, maxListed)))
 	}
 	fix := diagnose.EditCmd(ref)
 	if allClose && len(ops) > 0 {
@@ -205,7 +182,7 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.DescribeCmd(ref),
-		Origin:   frontOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }
 
@@ -225,15 +202,15 @@ func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if port.Name == "" && port.Number == 0 {
 				continue
 			}
-			if ingressServiceHasPort(svc, port) {
+			if _, ok := backendServicePort(svc, port); ok {
 				continue
 			}
 			if first == nil {
 				b := b
 				first = &b
 			}
-			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, ingressPortText(port)))
-			evidence = append(evidence, fmt.Sprintf("Service %s ports: %s", svc.Name, strings.Join(frontServicePorts(svc), "; ")))
+			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.Where, svc.Name, quotedBackendPort(port)))
+			evidence = append(evidence, fmt.Sprintf("Service %s ports: %s", svc.Name, strings.Join(servicePortsText(svc), "; ")))
 			want, why, ok := ingressSuggestPort(svc, port)
 			if !ok {
 				allFixed = false
@@ -254,22 +231,13 @@ func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		r.Report(diagnose.Finding{
 			Object:   ref,
 			Symptom:  fmt.Sprintf("requests for %s fail at the ingress controller (typically HTTP 503: it has no upstream for that port)", first.Where),
-			Cause:    fmt.Sprintf("Ingress %s routes to port %s of Service %s, which the Service does not have", ing.Name, ingressPortText(first.Backend.Service.Port), first.Backend.Service.Name),
+			Cause:    fmt.Sprintf("Ingress %s routes to port %s of Service %s, which the Service does not have", ing.Name, quotedBackendPort(first.Backend.Service.Port), first.Backend.Service.Name),
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.DescribeCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
-}
-
-func ingressServiceHasPort(svc *corev1.Service, port networkingv1.ServiceBackendPort) bool {
-	for _, sp := range svc.Spec.Ports {
-		if port.Name != "" && sp.Name == port.Name || port.Name == "" && sp.Port == port.Number {
-			return true
-		}
-	}
-	return false
 }
 
 // ingressSuggestPort picks the Service port a wrong backend port most likely
@@ -286,7 +254,7 @@ func ingressSuggestPort(svc *corev1.Service, port networkingv1.ServiceBackendPor
 		}
 	} else {
 		for _, sp := range svc.Spec.Ports {
-			if frontNameClose(port.Name, sp.Name) {
+			if typoOrSuffix(port.Name, sp.Name) {
 				return sp.Port, fmt.Sprintf("port name %q is close to the Service's port %q (%d)", port.Name, sp.Name, sp.Port), true
 			}
 		}
@@ -295,163 +263,6 @@ func ingressSuggestPort(svc *corev1.Service, port networkingv1.ServiceBackendPor
 		return svc.Spec.Ports[0].Port, fmt.Sprintf("Service %s has one port, %d", svc.Name, svc.Spec.Ports[0].Port), true
 	}
 	return 0, "", false
-}
-
-// ingressClassOf returns the class an Ingress asks for and whether it came
-// from the legacy annotation.
-func ingressClassOf(ing *networkingv1.Ingress) (class string, fromAnnotation bool) {
-	if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName != "" {
-		return *ing.Spec.IngressClassName, false
-	}
-	if v := ing.Annotations[ingressClassAnnotation]; v != "" {
-		return v, true
-	}
-	return "", false
-}
-
-// ingressAdmitted reports whether a controller has published an address for
-// the Ingress: then some controller serves it, whatever its class says.
-func ingressAdmitted(ing *networkingv1.Ingress) bool {
-	return len(ing.Status.LoadBalancer.Ingress) > 0
-}
-
-func runIngressClassMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	known := s.Knows(snapshot.KindIngressClass, "")
-	for _, ing := range s.Ingresses {
-		ref := snapshot.Ref(snapshot.KindIngress, ing)
-		if !known {
-			r.NotChecked(ref, "the input has no IngressClass objects: cannot tell which controller serves this Ingress")
-			continue
-		}
-		if ingressAdmitted(ing) {
-			continue
-		}
-		class, fromAnnotation := ingressClassOf(ing)
-		if class != "" && s.IngressClass(class) != nil {
-			continue
-		}
-		if defaults := s.DefaultIngressClasses(); class == "" && len(defaults) > 1 {
-			r.Report(ingressClassAmbiguousFinding(s, ing, defaults))
-			continue
-		} else if class == "" && len(defaults) == 1 {
-			continue
-		}
-		r.Report(ingressClassFinding(s, ing, class, fromAnnotation))
-	}
-}
-
-func ingressClassFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, class string, fromAnnotation bool) diagnose.Finding {
-	ref := snapshot.Ref(snapshot.KindIngress, ing)
-	var names, described []string
-	for _, c := range s.IngressClasses {
-		names = append(names, c.Name)
-		d := c.Name + " (controller " + c.Spec.Controller
-		if c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
-			d += ", default"
-		}
-		described = append(described, d+")")
-	}
-	sort.Strings(names)
-	var evidence []string
-	var cause string
-	f := diagnose.Finding{Object: ref, Origin: frontOrigin(s, ref), Verify: diagnose.GetCmd(ref)}
-	switch {
-	case class == "":
-		evidence = append(evidence, "spec.ingressClassName is not set and there is no "+ingressClassAnnotation+" annotation")
-		evidence = append(evidence, "no IngressClass is marked default (annotation "+networkingv1.AnnotationIsDefaultIngressClass+": \"true\")")
-		cause = fmt.Sprintf("Ingress %s names no class and the cluster has no default IngressClass, so no controller picks it up", ing.Name)
-	case fromAnnotation:
-		evidence = append(evidence, fmt.Sprintf("annotation %s: %q, and no IngressClass of that name exists", ingressClassAnnotation, class))
-		evidence = append(evidence, "a controller started with that class name may still honour the legacy annotation without an IngressClass object; check its flags")
-		cause = fmt.Sprintf("Ingress %s asks for class %q through the legacy annotation, and no IngressClass has that name", ing.Name, class)
-		// The annotation is matched against controller flags, not only
-		// against IngressClass objects, so a missing object is likely but
-		// not certain to leave the Ingress unserved.
-		f.Severity = diagnose.SeverityWarning
-	default:
-		evidence = append(evidence, fmt.Sprintf("spec.ingressClassName: %q, and no IngressClass of that name exists", class))
-		cause = fmt.Sprintf("Ingress %s names IngressClass %q, which does not exist, so no controller serves it", ing.Name, class)
-	}
-	if len(described) == 0 {
-		evidence = append(evidence, "the cluster has no IngressClass at all: no ingress controller is installed")
-	} else {
-		evidence = append(evidence, "IngressClasses: "+frontJoin(described))
-	}
-	if frontFromCluster(s, ing) {
-		evidence = append(evidence, "status.loadBalancer.ingress is empty: no controller has admitted this Ingress")
-	}
-	target := ""
-	if class != "" {
-		if best, dist, ok := frontClosest(class, names); ok && frontNameClose(class, best) {
-			target = best
-			evidence = append(evidence, fmt.Sprintf("closest IngressClass: %q (edit distance %d)", best, dist))
-		}
-	}
-	if target == "" && len(names) == 1 {
-		target = names[0]
-	}
-	f.Fix = diagnose.EditCmd(ref)
-	if target != "" {
-		patch := map[string]any{"spec": map[string]any{"ingressClassName": target}}
-		if _, ok := ing.Annotations[ingressClassAnnotation]; ok {
-			// The API rejects an Ingress whose annotation and
-			// ingressClassName disagree, so the patch drops the annotation.
-			patch["metadata"] = map[string]any{"annotations": map[string]any{ingressClassAnnotation: nil}}
-		}
-		f.Fix = diagnose.MergePatchCmd(ref, patch)
-	}
-	f.Symptom = "the Ingress gets no ADDRESS and no controller routes its hosts: requests fail or hit another controller's default 404"
-	f.Cause = cause
-	f.Evidence = evidence
-	return f
-}
-
-// ingressClassAmbiguousFinding reports a class-less Ingress in a cluster
-// with more than one default IngressClass. Before Kubernetes 1.25 the
-// DefaultIngressClass admission plugin rejects such an Ingress; since then it
-// assigns the newest default (by creation time, then name), so which
-// controller serves it depends on the cluster's version and history, not on
-// the manifest.
-func ingressClassAmbiguousFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, defaults []*networkingv1.IngressClass) diagnose.Finding {
-	ref := snapshot.Ref(snapshot.KindIngress, ing)
-	sorted := append([]*networkingv1.IngressClass(nil), defaults...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i].CreationTimestamp, sorted[j].CreationTimestamp
-		if !a.Equal(&b) {
-			return b.Before(&a)
-		}
-		return sorted[i].Name < sorted[j].Name
-	})
-	var described []string
-	for _, c := range sorted {
-		described = append(described, fmt.Sprintf("%s (controller %s)", c.Name, c.Spec.Controller))
-	}
-	newest := sorted[0].Name
-	evidence := []string{
-		"spec.ingressClassName is not set and there is no " + ingressClassAnnotation + " annotation",
-		fmt.Sprintf("%d IngressClasses are marked default (%s: \"true\"): %s", len(sorted), networkingv1.AnnotationIsDefaultIngressClass, strings.Join(described, ", ")),
-		"Kubernetes before 1.25 rejects the Ingress: \"" + fmt.Sprintf("%d default IngressClasses were found, only 1 allowed", len(sorted)) + "\"",
-		fmt.Sprintf("Kubernetes 1.25 and later assign the newest default (by creationTimestamp, then by name) when the Ingress is created: %s", newest),
-	}
-	f := diagnose.Finding{
-		Object:   ref,
-		Symptom:  "the Ingress is rejected when applied, or served by whichever controller owns the newest default class: requests may reach the wrong controller or none",
-		Cause:    fmt.Sprintf("Ingress %s names no class while %d IngressClasses are marked default, so the cluster, not the manifest, decides which controller serves it", ing.Name, len(sorted)),
-		Evidence: evidence,
-		Fix:      diagnose.MergePatchCmd(ref, map[string]any{"spec": map[string]any{"ingressClassName": newest}}),
-		Verify:   diagnose.GetCmd(ref),
-		Origin:   frontOrigin(s, ref),
-	}
-	f.Evidence = append(f.Evidence, fmt.Sprintf("fix: name the class explicitly (%s is what the API server would pick; use another if its controller should serve this Ingress), and keep one default: %s",
-		newest, diagnose.Kubectl("annotate", "ingressclass", sorted[len(sorted)-1].Name, networkingv1.AnnotationIsDefaultIngressClass+"-")))
-	if !frontFromCluster(s, ing) {
-		// A manifest is not applied yet: the outcome depends on the
-		// cluster's version, not on what the input shows.
-		f.Severity = diagnose.SeverityWarning
-	} else {
-		f.Evidence = append(f.Evidence, "status.loadBalancer.ingress is empty: no controller has admitted this Ingress")
-	}
-	return f
 }
 
 // ingressInvalidBackend returns the API server's validation error for the
@@ -503,7 +314,7 @@ func runIngressBackendInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: evidence,
 			Fix:      ingressFileFix(s, ref),
 			Verify:   diagnose.GetCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -518,104 +329,6 @@ func ingressFileFix(s *snapshot.Snapshot, ref snapshot.ObjectRef) string {
 	return diagnose.EditCmd(ref)
 }
 
-// ingressCertManagerAnnotations make cert-manager create the TLS Secret of
-// an Ingress after it is applied.
-var ingressCertManagerAnnotations = []string{"cert-manager.io/cluster-issuer", "cert-manager.io/issuer"}
-
-func runIngressTLSSecretMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	for _, ing := range s.Ingresses {
-		if len(ing.Spec.TLS) == 0 {
-			continue
-		}
-		ns := ing.Namespace
-		ref := snapshot.Ref(snapshot.KindIngress, ing)
-		issuer := ""
-		for _, a := range ingressCertManagerAnnotations {
-			if v := ing.Annotations[a]; v != "" {
-				issuer = a + ": " + v
-			}
-		}
-		fromCluster := frontFromCluster(s, ing)
-		if issuer != "" && !fromCluster {
-			// cert-manager creates the Secret once the Ingress is applied.
-			continue
-		}
-		var missing []int
-		for i, t := range ing.Spec.TLS {
-			if t.SecretName != "" && s.Secret(ns, t.SecretName) == nil {
-				missing = append(missing, i)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		if !s.Knows(snapshot.KindSecret, ns) {
-			r.NotChecked(ref, fmt.Sprintf("the input has no Secrets in namespace %s: cannot tell whether TLS Secret %q exists", ns, ing.Spec.TLS[missing[0]].SecretName))
-			continue
-		}
-		r.Report(ingressTLSFinding(s, ing, missing, issuer))
-	}
-}
-
-func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing []int, issuer string) diagnose.Finding {
-	ns := ing.Namespace
-	ref := snapshot.Ref(snapshot.KindIngress, ing)
-	var existing []string
-	for _, sec := range s.Secrets {
-		if sec.Namespace == ns {
-			existing = append(existing, sec.Name)
-		}
-	}
-	sort.Strings(existing)
-	var evidence, hosts []string
-	var ops []diagnose.JSONPatchOp
-	allClose := true
-	for _, i := range missing {
-		t := ing.Spec.TLS[i]
-		hosts = append(hosts, t.Hosts...)
-		evidence = append(evidence, fmt.Sprintf("spec.tls[%d] hosts [%s] → secretName %q: no Secret of that name in namespace %s", i, strings.Join(t.Hosts, ", "), t.SecretName, ns))
-		if best, dist, ok := frontClosest(t.SecretName, existing); ok && frontNameClose(t.SecretName, best) {
-			evidence = append(evidence, fmt.Sprintf("closest existing Secret: %q (edit distance %d)", best, dist))
-			ptr := fmt.Sprintf("/spec/tls/%d/secretName", i)
-			ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: ptr, Value: t.SecretName}, diagnose.JSONPatchOp{Op: "replace", Path: ptr, Value: best})
-		} else {
-			allClose = false
-		}
-	}
-	if issuer != "" {
-		evidence = append(evidence, fmt.Sprintf("annotation %s: cert-manager has not issued the certificate yet (%s)",
-			issuer, diagnose.Kubectl("describe", "certificate", ing.Spec.TLS[missing[0]].SecretName, "-n", ns)))
-	}
-	first := ing.Spec.TLS[missing[0]].SecretName
-	secretRef := snapshot.ObjectRef{Kind: snapshot.KindSecret, Namespace: ns, Name: first}
-	fix := diagnose.Kubectl("create", "secret", "tls", first, "-n", ns, "--cert=tls.crt", "--key=tls.key")
-	verify := diagnose.GetCmd(secretRef)
-	switch {
-	case issuer != "":
-		// cert-manager owns the Secret: its Certificate (named after the
-		// Secret by the ingress-shim) says why it was not issued.
-		cert := snapshot.ObjectRef{Kind: "Certificate", Namespace: ns, Name: first}
-		fix = diagnose.DescribeCmd(cert)
-		evidence = append(evidence, "then follow the issuance chain: "+diagnose.Kubectl("get", "certificaterequests,orders,challenges", "-n", ns))
-	case allClose && len(ops) > 0:
-		fix = diagnose.JSONPatchCmd(ref, ops...)
-		verify = diagnose.DescribeCmd(ref)
-	}
-	hostText := "its TLS hosts"
-	if len(hosts) > 0 {
-		hostText = frontJoin(hosts)
-	}
-	return diagnose.Finding{
-		Object:   ref,
-		Symptom:  fmt.Sprintf("HTTPS clients of %s get the controller's default certificate (\"Kubernetes Ingress Controller Fake Certificate\" on ingress-nginx) and a certificate error", hostText),
-		Cause:    fmt.Sprintf("Ingress %s terminates TLS with Secret %q, which does not exist in namespace %s", ing.Name, first, ns),
-		Evidence: evidence,
-		Fix:      fix,
-		Verify:   verify,
-		Origin:   frontOrigin(s, ref),
-	}
-}
-
 // ingressRoute is one host+path+pathType an Ingress serves.
 type ingressRoute struct {
 	ingress *networkingv1.Ingress
@@ -624,46 +337,33 @@ type ingressRoute struct {
 }
 
 func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	defaultClass := ""
-	if d := s.DefaultIngressClasses(); len(d) == 1 {
-		defaultClass = d[0].Name
-	}
 	byKey := map[string][]ingressRoute{}
 	var keys []string
 	for _, ing := range s.Ingresses {
 		// A canary Ingress duplicates its main Ingress's routes on purpose.
-		if ing.Annotations["nginx.ingress.kubernetes.io/canary"] == "true" {
+		if ing.Annotations[nginxCanary] == "true" {
 			continue
 		}
-		class, _ := ingressClassOf(ing)
-		if class == "" {
-			class = defaultClass
-		}
+		class, _, _ := classController(s, ing)
 		seen := map[string]bool{}
-		for _, rule := range ing.Spec.Rules {
-			if rule.HTTP == nil {
+		for _, b := range snapshot.IngressBackends(ing) {
+			if b.IsDefault() {
 				continue
 			}
-			host := rule.Host
-			if host == "" {
-				host = "*"
+			pt := networkingv1.PathTypeImplementationSpecific
+			if b.Path.PathType != nil {
+				pt = *b.Path.PathType
 			}
-			for _, p := range rule.HTTP.Paths {
-				pt := networkingv1.PathTypeImplementationSpecific
-				if p.PathType != nil {
-					pt = *p.PathType
-				}
-				key := class + "\x00" + host + "\x00" + p.Path + "\x00" + string(pt)
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				if _, ok := byKey[key]; !ok {
-					keys = append(keys, key)
-				}
-				byKey[key] = append(byKey[key], ingressRoute{ingress: ing, class: class,
-					text: fmt.Sprintf("host %s path %s (%s)", host, ingressPathText(p.Path), pt)})
+			key := class + "\x00" + b.Host + "\x00" + b.Path.Path + "\x00" + string(pt)
+			if seen[key] {
+				continue
 			}
+			seen[key] = true
+			if _, ok := byKey[key]; !ok {
+				keys = append(keys, key)
+			}
+			byKey[key] = append(byKey[key], ingressRoute{ingress: ing, class: class,
+				text: fmt.Sprintf("host %s path %s (%s)", b.Host, ingressPathText(b.Path.Path), pt)})
 		}
 	}
 	conflicts := map[*networkingv1.Ingress][]string{}
@@ -684,7 +384,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				class = "(none)"
 			}
 			conflicts[rt.ingress] = append(conflicts[rt.ingress],
-				fmt.Sprintf("%s, class %s, is also served by %s", rt.text, class, frontJoin(others)))
+				fmt.Sprintf("%s, class %s, is also served by %s", rt.text, class, joinLimit(others, maxListed)))
 		}
 	}
 	for _, ing := range s.Ingresses {
@@ -700,7 +400,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: append(lines, "mark a deliberate canary with nginx.ingress.kubernetes.io/canary: \"true\", otherwise give each route one owner"),
 			Fix:      diagnose.EditCmd(ref),
 			Verify:   diagnose.Kubectl("get", "ingress", "-A", "-o", "wide"),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }
@@ -728,7 +428,7 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if len(ing.Spec.Rules) > 0 {
 			rules = fmt.Sprintf("spec.rules: %d rule(s) without http paths", len(ing.Spec.Rules))
 			if len(hosts) > 0 {
-				rules += " (hosts " + frontJoin(hosts) + ")"
+				rules += " (hosts " + joinLimit(hosts, maxListed) + ")"
 			}
 		}
 		r.Report(diagnose.Finding{
@@ -738,7 +438,7 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Evidence: []string{rules, "spec.defaultBackend: not set"},
 			Fix:      diagnose.EditCmd(ref),
 			Verify:   diagnose.DescribeCmd(ref),
-			Origin:   frontOrigin(s, ref),
+			Origin:   originOf(s, ref),
 		})
 	}
 }

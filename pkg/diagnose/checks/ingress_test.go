@@ -1,5 +1,9 @@
 package checks
 
+// Ingress-layer checks: backends, classes, controllers, TLS and
+// ingress-nginx annotations, held to their evidence and fixes (the seed's
+// LAB 4 among them).
+
 import (
 	"strings"
 	"testing"
@@ -10,35 +14,29 @@ import (
 // TestBackendServiceLab4: the seed's LAB 4 names the missing Service, the
 // ones that exist and the closest, and does not patch to a far name.
 func TestBackendServiceLab4(t *testing.T) {
-	f := frontOne(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-lab4.yaml")
-	frontHasEvidence(t, f, "rule host * path /app", `Service "wrong-svc" port 80`)
-	frontHasEvidence(t, f, "Services in namespace default: api-svc")
-	frontHasEvidence(t, f, `closest existing name: "api-svc"`, "too far")
-	if f.Fix != "kubectl edit ingress app-ingress -n default" {
-		t.Errorf("fix %q", f.Fix)
-	}
+	f := onlyFinding(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-lab4.yaml")
+	wantEvidenceLine(t, f, "rule host * path /app", `Service "wrong-svc" port 80`)
+	wantEvidenceLine(t, f, "Services in namespace default: api-svc")
+	wantEvidenceLine(t, f, `closest existing name: "api-svc"`, "too far")
+	wantEqual(t, "fix", f.Fix, "kubectl edit ingress app-ingress -n default")
 	if !strings.Contains(f.Symptom, "404") {
 		t.Errorf("symptom %q does not mention the 404 the lab shows", f.Symptom)
 	}
 }
 
 func TestBackendServiceTypoPatched(t *testing.T) {
-	f := frontOne(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-typo-default-backend.yaml")
+	f := onlyFinding(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-typo-default-backend.yaml")
 	want := `kubectl patch ingress storefront -n shop --type=json -p '[{"op":"test","path":"/spec/defaultBackend/service/name","value":"frontnd"},{"op":"replace","path":"/spec/defaultBackend/service/name","value":"frontend"}]'`
-	if f.Fix != want {
-		t.Errorf("fix %q\nwant %q", f.Fix, want)
-	}
-	other := frontOne(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-other-namespace.yaml")
-	frontHasEvidence(t, other, `a Service "blog" exists in namespace content`, "its own namespace (web)")
+	wantEqual(t, "fix", f.Fix, want)
+	other := onlyFinding(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-other-namespace.yaml")
+	wantEvidenceLine(t, other, `a Service "blog" exists in namespace content`, "its own namespace (web)")
 }
 
 func TestBackendPortSuggestsServicePort(t *testing.T) {
-	f := frontOne(t, ingressBackendPortMissing, "testdata/ingress-backend-port-missing/bad-target-port.yaml")
-	frontHasEvidence(t, f, "8080 is the targetPort of Service port 80")
-	frontHasEvidence(t, f, "Service api-svc ports: http 80/TCP → targetPort 8080; metrics 9090/TCP")
-	if !strings.Contains(f.Fix, `"path":"/spec/rules/0/http/paths/0/backend/service/port","value":{"number":80}`) {
-		t.Errorf("fix %q", f.Fix)
-	}
+	f := onlyFinding(t, ingressBackendPortMissing, "testdata/ingress-backend-port-missing/bad-target-port.yaml")
+	wantEvidenceLine(t, f, "8080 is the targetPort of Service port 80")
+	wantEvidenceLine(t, f, "Service api-svc ports: http 80/TCP → targetPort 8080; metrics 9090/TCP")
+	wantContains(t, "fix", f.Fix, `"path":"/spec/rules/0/http/paths/0/backend/service/port","value":{"number":80}`)
 }
 
 func TestIngressClassSeverityAndFix(t *testing.T) {
@@ -54,41 +52,17 @@ func TestIngressClassSeverityAndFix(t *testing.T) {
 			t.Errorf("%s: fix %q", f.Object, f.Fix)
 		}
 	}
-	legacy := frontOne(t, ingressClassMissing, "testdata/ingress-class-missing/bad-annotation.yaml")
+	legacy := onlyFinding(t, ingressClassMissing, "testdata/ingress-class-missing/bad-annotation.yaml")
 	if legacy.Severity != diagnose.SeverityWarning {
 		t.Errorf("legacy annotation: severity %s, want warning (a controller flag may still claim it)", legacy.Severity)
 	}
 }
 
 func TestTLSSecretTypoPatched(t *testing.T) {
-	f := frontOne(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-typo.yaml")
-	if !strings.Contains(f.Fix, `{"op":"replace","path":"/spec/tls/0/secretName","value":"api-tls"}`) {
-		t.Errorf("fix %q", f.Fix)
-	}
-	missing := frontOne(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-missing-secret.yaml")
-	if want := "kubectl create secret tls shop-tls -n shop --cert=tls.crt --key=tls.key"; missing.Fix != want {
-		t.Errorf("fix %q, want %q", missing.Fix, want)
-	}
-}
-
-func TestFrontNameClose(t *testing.T) {
-	cases := []struct {
-		want, have string
-		close      bool
-	}{
-		{"frontnd", "frontend", true},
-		{"api-sv", "api-svc", true},
-		{"api", "api-svc", true},
-		{"wrong-svc", "api-svc", false},
-		{"db", "dc", false}, // one edit is half of a two-letter name
-		{"web", "web", false},
-		{"blog", "static", false},
-	}
-	for _, c := range cases {
-		if got := frontNameClose(c.want, c.have); got != c.close {
-			t.Errorf("frontNameClose(%q, %q) = %v, want %v", c.want, c.have, got, c.close)
-		}
-	}
+	f := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-typo.yaml")
+	wantContains(t, "fix", f.Fix, `{"op":"replace","path":"/spec/tls/0/secretName","value":"api-tls"}`)
+	missing := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-missing-secret.yaml")
+	wantEqual(t, "fix", missing.Fix, "kubectl create secret tls shop-tls -n shop --cert=tls.crt --key=tls.key")
 }
 
 // TestIngressTwoDefaultClasses is QA defect 10: with two default classes a
@@ -103,11 +77,9 @@ func TestIngressTwoDefaultClasses(t *testing.T) {
 	if web.Severity != diagnose.SeverityWarning || legacy.Severity != diagnose.SeverityError {
 		t.Errorf("severities web=%s legacy=%s, want warning (manifest) and error (cluster, not admitted)", web.Severity, legacy.Severity)
 	}
-	frontHasEvidence(t, web, "2 IngressClasses are marked default", "traefik (controller traefik.io/ingress-controller), nginx (controller k8s.io/ingress-nginx)")
-	frontHasEvidence(t, web, `"2 default IngressClasses were found, only 1 allowed"`)
-	if want := `kubectl patch ingress web -n shop --type=merge -p '{"spec":{"ingressClassName":"traefik"}}'`; web.Fix != want {
-		t.Errorf("fix %q, want %q", web.Fix, want)
-	}
+	wantEvidenceLine(t, web, "2 IngressClasses are marked default", "traefik (controller traefik.io/ingress-controller), nginx (controller k8s.io/ingress-nginx)")
+	wantEvidenceLine(t, web, `"2 default IngressClasses were found, only 1 allowed"`)
+	wantEqual(t, "fix", web.Fix, `kubectl patch ingress web -n shop --type=merge -p '{"spec":{"ingressClassName":"traefik"}}'`)
 }
 
 func TestIngressBackendInvalidQuotesTheAPIServer(t *testing.T) {
@@ -115,23 +87,46 @@ func TestIngressBackendInvalidQuotesTheAPIServer(t *testing.T) {
 	for _, f := range runCheckFile(t, ingressBackendInvalid, "testdata/ingress-backend-invalid/bad-empty-backend.yaml") {
 		got[f.Object.String()] = f
 	}
-	frontHasEvidence(t, got["Ingress/shop/web"], "rule host shop.example.com path /api",
+	wantEvidenceLine(t, got["Ingress/shop/web"], "rule host shop.example.com path /api",
 		`spec.rules[0].http.paths[1].backend: Invalid value: "": resource or service backend is required`)
-	frontHasEvidence(t, got["Ingress/shop/admin"], "spec.defaultBackend: Required value: port name or number is required")
-	if want := "kubectl apply -f testdata/ingress-backend-invalid/bad-empty-backend.yaml -n shop"; got["Ingress/shop/web"].Fix != want {
-		t.Errorf("fix %q, want %q", got["Ingress/shop/web"].Fix, want)
-	}
+	wantEvidenceLine(t, got["Ingress/shop/admin"], "spec.defaultBackend: Required value: port name or number is required")
+	wantEqual(t, "fix", got["Ingress/shop/web"].Fix, "kubectl apply -f testdata/ingress-backend-invalid/bad-empty-backend.yaml -n shop")
 }
 
 // TestIngressTLSCertManagerFix: with cert-manager the Certificate, not a
 // hand-made Secret, is where the fix starts.
 func TestIngressTLSCertManagerFix(t *testing.T) {
-	f := frontOne(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-cert-manager-dump.yaml")
-	if want := "kubectl describe certificate shop-tls -n shop"; f.Fix != want {
-		t.Errorf("fix %q, want %q", f.Fix, want)
-	}
-	frontHasEvidence(t, f, "kubectl get certificaterequests,orders,challenges -n shop")
-	if f.Verify != "kubectl get secret shop-tls -n shop" {
-		t.Errorf("verify %q", f.Verify)
+	f := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-cert-manager-dump.yaml")
+	wantEqual(t, "fix", f.Fix, "kubectl describe certificate shop-tls -n shop")
+	wantEvidenceLine(t, f, "kubectl get certificaterequests,orders,challenges -n shop")
+	wantEqual(t, "verify", f.Verify, "kubectl get secret shop-tls -n shop")
+}
+
+func TestIngressControllerUnavailableQuotesTheCrash(t *testing.T) {
+	f := onlyFinding(t, ingressControllerUnavailable, "testdata/ingress-controller-unavailable/bad-controller-crashloop.yaml")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "CrashLoopBackOff", "restartCount=27", "No service with name default-http-backend")
+}
+
+func TestIngressControllerUnavailableSuggestsTheServedClass(t *testing.T) {
+	f := onlyFinding(t, ingressControllerUnavailable, "testdata/ingress-controller-unavailable/bad-class-without-controller.yaml")
+	wantContains(t, "cause", f.Cause, "k8s.io/kafka-nginx")
+	wantContains(t, "fix", f.Fix, `{"spec":{"ingressClassName":"nginx"}}`)
+}
+
+func TestIngressBackendProtocolQuotesTheProbe(t *testing.T) {
+	f := onlyFinding(t, ingressBackendProtocolMismatch, "testdata/ingress-backend-protocol-mismatch/bad-https-backend.yaml")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "scheme HTTPS", "port 8443")
+	wantContains(t, "fix", f.Fix, `"nginx.ingress.kubernetes.io/backend-protocol":"HTTPS"`)
+	f = onlyFinding(t, ingressBackendProtocolMismatch, "testdata/ingress-backend-protocol-mismatch/bad-https-to-plain.yaml")
+	wantContains(t, "fix", f.Fix, `"nginx.ingress.kubernetes.io/backend-protocol":"HTTP"`)
+}
+
+func TestRewriteTargetRemovesAnnotationOnPlainPaths(t *testing.T) {
+	f := onlyFinding(t, ingressRewriteTargetCapture, "testdata/ingress-rewrite-target-capture/bad-plain-paths.yaml")
+	wantContains(t, "fix", f.Fix, `"op":"remove"`, `/metadata/annotations/nginx.ingress.kubernetes.io~1rewrite-target`)
+	f = onlyFinding(t, ingressRewriteTargetCapture, "testdata/ingress-rewrite-target-capture/bad-one-group-for-two.yaml")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), `path "/api/(.*)" defines 1 capture group(s)`)
+	if !strings.HasPrefix(f.Fix, "kubectl edit ingress api -n web") {
+		t.Errorf("a regex path needs a human: fix %q", f.Fix)
 	}
 }

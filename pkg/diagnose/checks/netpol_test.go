@@ -1,5 +1,9 @@
 package checks
 
+// NetworkPolicy-layer checks and the policy model under them: ports,
+// ipBlocks, the ingress controller, DNS egress and Service ports written
+// into rules.
+
 import (
 	"strings"
 	"testing"
@@ -12,33 +16,33 @@ import (
 )
 
 func TestNetpolIngressControllerKnown(t *testing.T) {
-	f := backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-default-deny.yaml", "NetworkPolicy/shop/default-deny")
+	f := findingOn(t, netpolBlocksIngressController, "testdata/netpol-blocks-ingress-controller/bad-default-deny.yaml", "NetworkPolicy/shop/default-deny")
 	ev := strings.Join(f.Evidence, "\n")
 	// Both policies selecting the pods are shown: they are additive.
-	backWant(t, "evidence", ev,
+	wantContains(t, "evidence", ev,
 		"NetworkPolic(ies) allow-web-to-api, default-deny isolate ingress of Deployment/shop/api",
 		"NetworkPolicy shop/allow-web-to-api (podSelector {app=api}) ingress rules: from [podSelector {app=web}] on ports 8080/TCP",
 		"NetworkPolicy shop/default-deny (podSelector {} (all)) ingress rules: none (deny all)",
 		"Ingress shop/app-ingress → Service api-svc port 80 → target 8080/TCP (http)",
 		"ingress controller ingress-nginx: Deployment/ingress-nginx/ingress-nginx-controller",
 		"namespace ingress-nginx labels: kubernetes.io/metadata.name=ingress-nginx")
-	backWant(t, "cause", f.Cause, "(allow-web-to-api, default-deny)", "the allow rule for the ingress controller is missing")
+	wantContains(t, "cause", f.Cause, "(allow-web-to-api, default-deny)", "the allow rule for the ingress controller is missing")
 	// The fix adds a policy of its own for the backend's pods, admitting
 	// the controller on the target port, not the Service port; existing
 	// policies stay as they are.
-	backWant(t, "fix", f.Fix, "kubectl apply -n shop -f - <<'EOF'\n", "\nEOF",
+	wantContains(t, "fix", f.Fix, "kubectl apply -n shop -f - <<'EOF'\n", "\nEOF",
 		"kind: NetworkPolicy", "name: allow-ingress-nginx-to-api-svc", "namespace: shop",
 		"podSelector:\n    matchLabels:\n      app: api",
 		"kubernetes.io/metadata.name: ingress-nginx", "app.kubernetes.io/component: controller",
 		"port: 8080\n      protocol: TCP", "policyTypes:\n  - Ingress")
-	backWant(t, "verify", f.Verify, "kubectl exec -n ingress-nginx deployment/ingress-nginx-controller -- curl -sS -o /dev/null",
+	wantContains(t, "verify", f.Verify, "kubectl exec -n ingress-nginx deployment/ingress-nginx-controller -- curl -sS -o /dev/null",
 		"-m 5 http://api-svc.shop.svc:80/")
 	if len(f.Affects) != 1 || f.Affects[0].String() != "Service/shop/api-svc" {
 		t.Errorf("affects %v, want the blocked backend Service/shop/api-svc", f.Affects)
 	}
 
-	f = backFinding(t, netpolBlocksIngressController, "netpol-blocks-ingress-controller/bad-wrong-port.yaml", "NetworkPolicy/shop/allow-ingress")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "on ports 80/TCP", "target 8080/TCP",
+	f = findingOn(t, netpolBlocksIngressController, "testdata/netpol-blocks-ingress-controller/bad-wrong-port.yaml", "NetworkPolicy/shop/allow-ingress")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "on ports 80/TCP", "target 8080/TCP",
 		"namespace ingress-nginx labels: app.kubernetes.io/name=ingress-nginx,kubernetes.io/metadata.name=ingress-nginx")
 }
 
@@ -48,7 +52,7 @@ func TestNetpolIngressControllerKnown(t *testing.T) {
 // path and the Services no Ingress routes to (postgres, cache) stay healthy.
 func TestNetpolIngressControllerBreaksOnlyItsPaths(t *testing.T) {
 	s := loadCase(t, "testdata/netpol-blocks-ingress-controller/bad-allow-intra.yaml")
-	res, err := diagnose.Engine{Checks: backLayerChecks()}.Run(s, diagnose.Options{})
+	res, err := diagnose.Engine{Checks: runtimeChecks()}.Run(s, diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,14 +84,14 @@ func TestNetpolIngressControllerBreaksOnlyItsPaths(t *testing.T) {
 func TestNetpolEgressDNSFix(t *testing.T) {
 	// A policy with no egress rules gets its first list; one with rules
 	// gets one more.
-	f := backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/payments/deny-all-egress")
-	backWant(t, "fix", f.Fix, `"op":"add","path":"/spec/egress","value":[{`, `{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}`)
-	f = backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/shop/api-egress")
-	backWant(t, "fix", f.Fix, `"op":"add","path":"/spec/egress/-","value":{`)
-	backWant(t, "verify", f.Verify, "kubectl run dns-check -n shop --rm -i --restart=Never --image=busybox:1.36 --labels=app=api,tier=backend -- nslookup kubernetes.default")
+	f := findingOn(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/payments/deny-all-egress")
+	wantContains(t, "fix", f.Fix, `"op":"add","path":"/spec/egress","value":[{`, `{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}`)
+	f = findingOn(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/shop/api-egress")
+	wantContains(t, "fix", f.Fix, `"op":"add","path":"/spec/egress/-","value":{`)
+	wantContains(t, "verify", f.Verify, "kubectl run dns-check -n shop --rm -i --restart=Never --image=busybox:1.36 --labels=app=api,tier=backend -- nslookup kubernetes.default")
 
-	f = backFinding(t, netpolEgressBlocksDNS, "netpol-egress-blocks-dns/bad-wrong-namespace-dump.yaml", "NetworkPolicy/shop/allow-dns")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f = findingOn(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-wrong-namespace-dump.yaml", "NetworkPolicy/shop/allow-dns")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"to [namespaceSelector {kubernetes.io/metadata.name=kube-dns}] on ports 53/UDP, 53/TCP",
 		"cluster DNS: Pod/kube-system/coredns-a (labels k8s-app=kube-dns)")
 }
@@ -136,4 +140,10 @@ func TestNetpolIPBlock(t *testing.T) {
 			t.Errorf("%v: %v, want %v", tc.ips, got, tc.want)
 		}
 	}
+}
+
+func TestNetpolPortNotTargetPortPatchesTheRule(t *testing.T) {
+	f := onlyFinding(t, netpolPortNotTargetPort, "testdata/netpol-port-not-target-port/bad-service-port.yaml")
+	wantContains(t, "fix", f.Fix, `"op":"replace"`, `"path":"/spec/ingress/0/ports/0/port"`, `"value":8080`)
+	wantContains(t, "cause", f.Cause, "admits port 80", "8080/TCP")
 }

@@ -1,5 +1,8 @@
 package checks
 
+// The node layer: Nodes that are not Ready, and the pods that stop serving
+// with them.
+
 import (
 	"fmt"
 	"sort"
@@ -11,6 +14,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
+// nodeChecks are the checks that report on the node layer; All sorts them.
 var nodeChecks = []*diagnose.Check{nodeNotReady}
 
 // nodeNotReady is the floor under every pod: when the kubelet stops
@@ -62,24 +66,9 @@ func nodeNoneReady(s *snapshot.Snapshot) bool {
 	return true
 }
 
-func nodeCondition(n *corev1.Node, t corev1.NodeConditionType) *corev1.NodeCondition {
-	for i := range n.Status.Conditions {
-		if n.Status.Conditions[i].Type == t {
-			return &n.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
 func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.NodeCondition, pods []*corev1.Pod, noneReady bool) diagnose.Finding {
 	ref := snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n.Name}
-	line := fmt.Sprintf("condition Ready=%s", ready.Status)
-	if ready.Reason != "" {
-		line += " (" + ready.Reason + ")"
-	}
-	if ready.Message != "" {
-		line += ": " + backClip(ready.Message)
-	}
+	line := "condition " + conditionText(ready.Type, ready.Status, ready.Reason, ready.Message)
 	if !ready.LastHeartbeatTime.IsZero() {
 		line += "; last heartbeat " + ready.LastHeartbeatTime.UTC().Format("2006-01-02T15:04:05Z")
 	}
@@ -89,7 +78,7 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	ev := []string{line}
 	for _, c := range n.Status.Conditions {
 		if c.Type != corev1.NodeReady && c.Status == corev1.ConditionTrue {
-			ev = append(ev, fmt.Sprintf("condition %s=True (%s): %s", c.Type, c.Reason, backClip(c.Message)))
+			ev = append(ev, fmt.Sprintf("condition %s=True (%s): %s", c.Type, c.Reason, clip(c.Message)))
 		}
 	}
 	var taints []string
@@ -102,12 +91,12 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	if n.Spec.Unschedulable {
 		ev = append(ev, "the node is cordoned (unschedulable)")
 	}
-	ev = append(ev, backEventLines(s, ref, nil)...)
+	ev = append(ev, eventLines(s, ref, nil)...)
 
 	names := make([]string, 0, len(pods))
 	for _, p := range pods {
 		st := string(p.Status.Phase)
-		if c := backPodCondition(p, corev1.PodReady); c != nil && c.Status != corev1.ConditionTrue {
+		if c := podCondition(p, corev1.PodReady); c != nil && c.Status != corev1.ConditionTrue {
 			st += ", not ready"
 		}
 		names = append(names, fmt.Sprintf("%s/%s (%s)", p.Namespace, p.Name, st))
@@ -125,7 +114,7 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 		sev = diagnose.SeverityWarning
 		symptom = fmt.Sprintf("node %s is NotReady: nothing can be scheduled on it", n.Name)
 	default:
-		ev = append(ev, fmt.Sprintf("%d pod(s) on the node: %s", len(pods), backJoinLimit(names, nodeMaxPods)))
+		ev = append(ev, fmt.Sprintf("%d pod(s) on the node: %s", len(pods), joinLimit(names, nodeMaxPods)))
 	}
 
 	cause := "the kubelet on node " + n.Name + " "
@@ -133,15 +122,9 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	case "NodeStatusUnknown":
 		cause += "stopped posting its status: the node is down, the kubelet stopped, or the node cannot reach the API server"
 	case "KubeletNotReady":
-		cause += "reports NotReady: " + backClip(ready.Message)
+		cause += "reports NotReady: " + clip(ready.Message)
 	default:
-		cause += fmt.Sprintf("reports Ready=%s", ready.Status)
-		if ready.Reason != "" {
-			cause += " (" + ready.Reason + ")"
-		}
-		if ready.Message != "" {
-			cause += ": " + backClip(ready.Message)
-		}
+		cause += "reports " + conditionText(ready.Type, ready.Status, ready.Reason, ready.Message)
 	}
 	return diagnose.Finding{
 		Object:   ref,
@@ -151,6 +134,6 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 		Evidence: ev,
 		Fix:      diagnose.Kubectl("drain", n.Name, "--ignore-daemonsets", "--delete-emptydir-data"),
 		Verify:   diagnose.GetCmd(ref),
-		Origin:   backOrigin(s, ref),
+		Origin:   originOf(s, ref),
 	}
 }

@@ -1,5 +1,8 @@
 package checks
 
+// Pod-layer checks: not-ready and pending pods and readiness probe ports,
+// held to the cause they name and the fix they give.
+
 import (
 	"path/filepath"
 	"strings"
@@ -8,48 +11,25 @@ import (
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
-// backFinding runs one check on one testdata case and returns its finding
-// on object ref (Kind/ns/name), failing the test when there is none.
-func backFinding(t *testing.T, c *diagnose.Check, file, ref string) diagnose.Finding {
-	t.Helper()
-	for _, f := range runCheckFile(t, c, filepath.Join("testdata", file)) {
-		if f.Object.String() == ref {
-			return f
-		}
-	}
-	t.Fatalf("%s on %s: no finding on %s", c.ID, file, ref)
-	return diagnose.Finding{}
-}
-
-// backWant fails the test unless text contains every one of wants.
-func backWant(t *testing.T, what, text string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s does not contain %q:\n%s", what, w, text)
-		}
-	}
-}
-
 func TestPodNotReadyNamesTheProbePort(t *testing.T) {
-	f := backFinding(t, podNotReady, "pod-not-ready/bad-probe-port-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p")
-	backWant(t, "cause", f.Cause, "port 8081", "8080/TCP")
+	f := findingOn(t, podNotReady, "testdata/pod-not-ready/bad-probe-port-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p")
+	wantContains(t, "cause", f.Cause, "port 8081", "8080/TCP")
 	ev := strings.Join(f.Evidence, "\n")
-	backWant(t, "evidence", ev,
+	wantContains(t, "evidence", ev,
 		"condition Ready=False (ContainersNotReady)",
 		"readinessProbe: httpGet port 8081 path /healthz; declared ports: 8080/TCP",
 		"Event Warning Unhealthy (x42): Readiness probe failed: Get \"http://10.244.1.5:8081/healthz\"",
 	)
 	// Probes of a pod are immutable: the patch goes to the Deployment that
 	// owns its ReplicaSet.
-	backWant(t, "fix", f.Fix, "kubectl patch deployment api -n default --type=json",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment api -n default --type=json",
 		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
-	backWant(t, "verify", f.Verify, "kubectl rollout status deployment/api -n default")
+	wantContains(t, "verify", f.Verify, "kubectl rollout status deployment/api -n default")
 }
 
 func TestPodNotReadyBelowACrashLoop(t *testing.T) {
-	f := backFinding(t, podNotReady, "pod-not-ready/bad-crashloop-dump.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
-	backWant(t, "cause", f.Cause, "container server is waiting (CrashLoopBackOff)")
+	f := findingOn(t, podNotReady, "testdata/pod-not-ready/bad-crashloop-dump.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
+	wantContains(t, "cause", f.Cause, "container server is waiting (CrashLoopBackOff)")
 	if strings.Contains(f.Cause, "port") {
 		t.Errorf("the gRPC probe targets the declared port 7070; cause blames a port: %s", f.Cause)
 	}
@@ -59,7 +39,7 @@ func TestPodNotReadyBelowACrashLoop(t *testing.T) {
 // finding is the root cause, and the pod-not-ready symptom is demoted.
 func TestProbePortExplainsNotReady(t *testing.T) {
 	s := loadCase(t, filepath.Join("testdata", "pod-not-ready", "bad-probe-port-dump.yaml"))
-	res, err := diagnose.Engine{Checks: backLayerChecks()}.Run(s, diagnose.Options{})
+	res, err := diagnose.Engine{Checks: runtimeChecks()}.Run(s, diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,23 +59,23 @@ func TestPodReadinessProbePortSeverity(t *testing.T) {
 		fix       string
 	}{
 		// A named port the container does not define can never resolve.
-		{"pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", "es",
+		{"testdata/pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", "es",
 			"kubectl edit statefulset search -n data"},
 		// A running pod that is not ready, with connection refused.
-		{"pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", "app",
+		{"testdata/pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", "app",
 			"kubectl patch deployment api -n default"},
 	} {
-		f := backFinding(t, podReadinessProbePort, tc.file, tc.ref)
+		f := findingOn(t, podReadinessProbePort, tc.file, tc.ref)
 		if f.Severity != diagnose.SeverityError {
 			t.Errorf("%s: severity %s, want error", tc.ref, f.Severity)
 		}
 		if f.Layer != diagnose.LayerContainer || f.Container != tc.container {
 			t.Errorf("%s: layer %s container %q, want container layer, container %q", tc.ref, f.Layer, f.Container, tc.container)
 		}
-		backWant(t, tc.ref+" fix", f.Fix, tc.fix)
+		wantContains(t, tc.ref+" fix", f.Fix, tc.fix)
 	}
-	f := backFinding(t, podReadinessProbePort, "pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search")
-	backWant(t, "cause", f.Cause, `names port "health"`, "9200/TCP (http), 9300/TCP (transport)")
+	f := findingOn(t, podReadinessProbePort, "testdata/pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search")
+	wantContains(t, "cause", f.Cause, `names port "health"`, "9200/TCP (http), 9300/TCP (transport)")
 }
 
 // TestProbePortBlamesTheAppNotTheReadySidecar is QA defect 3: a Ready
@@ -108,45 +88,43 @@ func TestProbePortBlamesTheAppNotTheReadySidecar(t *testing.T) {
 		t.Fatalf("%d findings, want 1 (the app container only)", len(got))
 	}
 	f := got[0]
-	if f.Container != "app" {
-		t.Errorf("container %q, want app", f.Container)
-	}
-	backWant(t, "cause", f.Cause, "port 8081", "container app", "connection refused")
+	wantEqual(t, "container", f.Container, "app")
+	wantContains(t, "cause", f.Cause, "port 8081", "container app", "connection refused")
 	if strings.Contains(f.Cause, "envoy") || strings.Contains(f.Fix, "initContainers") {
 		t.Errorf("envoy blamed: cause %q fix %q", f.Cause, f.Fix)
 	}
-	backWant(t, "fix", f.Fix, "kubectl patch deployment web -n shop --type=json",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment web -n shop --type=json",
 		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"suggested probe port: 8080 (http), the declared port the startupProbe of container app reaches",
 		`dial tcp 10.244.0.17:8081: connect: connection refused`)
 
-	nr := backFinding(t, podNotReady, "pod-readiness-probe-port/bad-sidecar-dump.yaml", "Pod/shop/web-5d8f7c9b6-ax7q2")
-	backWant(t, "pod-not-ready cause", nr.Cause, "readiness probe of container app never passes")
+	nr := findingOn(t, podNotReady, "testdata/pod-readiness-probe-port/bad-sidecar-dump.yaml", "Pod/shop/web-5d8f7c9b6-ax7q2")
+	wantContains(t, "pod-not-ready cause", nr.Cause, "readiness probe of container app never passes")
 }
 
 func TestPodPendingQuotesTheScheduler(t *testing.T) {
-	f := backFinding(t, podPending, "pod-pending/bad-unschedulable.yaml", "Pod/default/api-7d9f8c6b5-m4n8q")
-	backWant(t, "cause", f.Cause, "0/3 nodes are available: 3 Insufficient cpu", "lower its requests")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"),
+	f := findingOn(t, podPending, "testdata/pod-pending/bad-unschedulable.yaml", "Pod/default/api-7d9f8c6b5-m4n8q")
+	wantContains(t, "cause", f.Cause, "0/3 nodes are available: 3 Insufficient cpu", "lower its requests")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"Event Warning FailedScheduling (x18): 0/3 nodes are available",
 		"requests: app cpu=4 memory=2Gi")
 	// Without the nodes' capacity the value is a placeholder that says what
 	// to put.
-	backWant(t, "fix", f.Fix, "kubectl set resources deployment/api -c app '--requests=cpu=<at most the cpu a node has free>' -n default")
+	wantContains(t, "fix", f.Fix, "kubectl set resources deployment/api -c app '--requests=cpu=<at most the cpu a node has free>' -n default")
 
-	f = backFinding(t, podPending, "pod-pending/bad-insufficient-cpu-dump.yaml", "Pod/shop/report-6c9f8d7b5-k2m4n")
-	backWant(t, "fix", f.Fix, "kubectl set resources deployment/report -c app --requests=cpu=1500m -n shop")
-	backWant(t, "evidence", strings.Join(f.Evidence, "\n"), "container app requests cpu=3500m (pod total 4)",
+	f = findingOn(t, podPending, "testdata/pod-pending/bad-insufficient-cpu-dump.yaml", "Pod/shop/report-6c9f8d7b5-k2m4n")
+	wantContains(t, "fix", f.Fix, "kubectl set resources deployment/report -c app --requests=cpu=1500m -n shop")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "container app requests cpu=3500m (pod total 4)",
 		"node node-a has the most free: 2 of allocatable cpu is not requested by its pods")
 
-	f = backFinding(t, podPending, "pod-pending/bad-sandbox.yaml", "Pod/default/web-0")
-	backWant(t, "cause", f.Cause, "FailedCreatePodSandBox", `plugin type="calico" failed`)
-	backWant(t, "fix", f.Fix, "kubectl rollout restart statefulset/web -n default")
+	f = findingOn(t, podPending, "testdata/pod-pending/bad-sandbox.yaml", "Pod/default/web-0")
+	wantContains(t, "cause", f.Cause, "FailedCreatePodSandBox", `plugin type="calico" failed`)
+	wantContains(t, "fix", f.Fix, "kubectl rollout restart statefulset/web -n default")
 }
 
 func TestPodNotReadyOnADeadNode(t *testing.T) {
-	f := backFinding(t, podNotReady, "pod-not-ready/bad-node-down.yaml", "Pod/default/web-0")
-	backWant(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
-	backWant(t, "fix", f.Fix, "kubectl drain worker-2")
+	f := findingOn(t, podNotReady, "testdata/pod-not-ready/bad-node-down.yaml", "Pod/default/web-0")
+	wantContains(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
+	wantContains(t, "fix", f.Fix, "kubectl drain worker-2")
 }

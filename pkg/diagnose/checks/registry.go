@@ -1,7 +1,14 @@
-// Package checks holds every diagnosis check, one file per layer, and the one
-// registry that lists them. Adding a check is one variable in its layer's
-// file, one line in its layer's slice, and a folder of test cases in
-// testdata/<check-id>/.
+// Package checks holds every diagnosis check and the one registry that
+// lists them. A check lives in the file of the layer it reports on
+// (service.go, pod.go...), or in a file of that layer named for its concern
+// when the layer has many (ingress_class.go, dns_names.go); each layer file
+// holds the layer's slice of checks. The helpers the checks share are named
+// for the concept they serve: ports.go, selectors.go, names.go,
+// hostnames.go, evidence.go, containers.go, probes.go, workloads.go,
+// addresses.go, conditions.go, origin.go.
+//
+// Adding a check is one variable next to its Run function, one line in its
+// layer's slice, and a folder of test cases in testdata/<check-id>/.
 package checks
 
 import "github.com/hopscope/hopscope/pkg/diagnose"
@@ -11,7 +18,7 @@ func All() []*diagnose.Check {
 	var out []*diagnose.Check
 	for _, layer := range [][]*diagnose.Check{
 		exposureChecks, ingressChecks, serviceChecks, endpointsChecks, netpolChecks,
-		podChecks, containerChecks, nodeChecks, dnsChecks, incidentChecks,
+		podChecks, containerChecks, nodeChecks, dnsChecks,
 	} {
 		out = append(out, layer...)
 	}

@@ -1,15 +1,18 @@
 package checks
 
+// The seed's labs through the engine: the routing checks' findings line up
+// with the hops, so the root cause is the one the article names.
+
 import (
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
-// TestFrontEngineRootCauses walks the seed's labs through the engine with
-// the front-layer checks and holds each path to the root cause the article
+// TestRoutingRootCauses walks the seed's labs through the engine with
+// the routing checks and holds each path to the root cause the article
 // names, so that the checks' objects and layers line up with the hops.
-func TestFrontEngineRootCauses(t *testing.T) {
+func TestRoutingRootCauses(t *testing.T) {
 	cases := []struct {
 		file, entry, root string
 		// absent is a finding that must not be reported on its own: the
@@ -30,7 +33,7 @@ func TestFrontEngineRootCauses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			s := loadCase(t, c.file)
-			res, err := diagnose.Engine{Checks: frontLayerChecks()}.Run(s, diagnose.Options{})
+			res, err := diagnose.Engine{Checks: routingChecks()}.Run(s, diagnose.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
