@@ -41,11 +41,14 @@ func Known(format string) bool {
 	return false
 }
 
-// Render writes res to w in format (one of Formats).
+// Render writes res to w in format (one of Formats). Every string of res
+// reaches the renderers through safeResult: escaped and with credentials
+// redacted, the same way in every format.
 func Render(w io.Writer, format string, res *diagnose.Result, opt Options) error {
 	if res == nil {
 		res = &diagnose.Result{}
 	}
+	res = safeResult(res)
 	var err error
 	switch format {
 	case "text", "":

@@ -266,14 +266,6 @@ func resultFor(f *diagnose.Finding, ruleIndex int, baseDir string) sarifResult {
 		}
 		loc.PhysicalLocation = phys
 	}
-	evidence := f.Evidence
-	if evidence == nil {
-		evidence = []string{}
-	}
-	path := f.Path
-	if path == nil {
-		path = []string{}
-	}
 	return sarifResult{
 		RuleID:              f.Check,
 		RuleIndex:           ruleIndex,
@@ -282,8 +274,8 @@ func resultFor(f *diagnose.Finding, ruleIndex int, baseDir string) sarifResult {
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
 		Properties: sarifResultProps{
-			Layer: string(f.Layer), Path: path, Symptom: f.Symptom, Cause: f.Cause,
-			Evidence: evidence, Fix: f.Fix, Verify: f.Verify,
+			Layer: string(f.Layer), Path: f.Path, Symptom: f.Symptom, Cause: f.Cause,
+			Evidence: f.Evidence, Fix: f.Fix, Verify: f.Verify,
 		},
 	}
 }
