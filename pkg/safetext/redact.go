@@ -398,12 +398,26 @@ func userFlag(flag string) bool { return flag == "-u" || flag == "--user" }
 var bearer = regexp.MustCompile(`(?i)\bbearer[ \t]+([A-Za-z0-9._~+/=-]{8,})`)
 
 func bearerTokens(s string, out []span) []span {
+	if !containsFold(s, "bearer") {
+		return out
+	}
 	for _, m := range bearer.FindAllStringSubmatchIndex(s, -1) {
 		if tokenShaped(s[m[2]:m[3]]) {
 			out = append(out, span{m[2], m[3]})
 		}
 	}
 	return out
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w in
+// any case, without the cost of a regular expression on every string.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenShaped reports whether a word holds a digit or a symbol, as tokens
