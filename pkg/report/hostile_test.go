@@ -326,6 +326,19 @@ func TestCommandsKeepLineFeeds(t *testing.T) {
 	}
 }
 
+// TestCapitalizedNonASCII: layers and check IDs are capitalized for
+// headings and SARIF rule names; one that starts with a letter outside
+// ASCII must not be cut inside its first character.
+func TestCapitalizedNonASCII(t *testing.T) {
+	res := fullResult()
+	res.Traces[0].Hops[0].Layer = "élan"
+	res.Findings[0].Check = "ä-check"
+	outs := renderAll(t, "non-ASCII first letters", res, nil)
+	if !bytes.Contains(outs["text"], []byte("Élan")) || !bytes.Contains(outs["sarif"], []byte(`"name": "ÄCheck"`)) {
+		t.Errorf("first letters not capitalized as whole characters:\n%s\n%s", outs["text"], outs["sarif"])
+	}
+}
+
 // TestHugeHostileString renders 1 MiB of escapes and credentials in the
 // fields most likely to carry long text.
 func TestHugeHostileString(t *testing.T) {

@@ -87,7 +87,7 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 }
 
 func writeMarkdownPath(t *textWriter, v *view, p pathView, opt Options, explained map[string]bool) {
-	t.printf("## %s %s: %s\n\n", verdictMark(p.Verdict), strings.ToUpper(p.Verdict.String()[:1])+p.Verdict.String()[1:], mdCode(p.Entry))
+	t.printf("## %s %s: %s\n\n", verdictMark(p.Verdict), capitalized(p.Verdict.String()), mdCode(p.Entry))
 	writeMarkdownHops(t, p)
 	if p.Root == nil {
 		return

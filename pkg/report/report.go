@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -311,10 +313,19 @@ func layerTitle(l diagnose.Layer) string {
 		return "NetworkPolicy"
 	case diagnose.LayerDNS:
 		return "DNS"
-	case "":
-		return ""
 	}
-	return strings.ToUpper(string(l[:1])) + string(l[1:])
+	return capitalized(string(l))
+}
+
+// capitalized upper-cases the first character of s. It works on runes: a
+// layer or check ID from the input may start with any letter, and cutting
+// its first byte would print invalid UTF-8.
+func capitalized(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // naturalKind is the kind a layer's hop usually names; hopObject drops the

@@ -185,7 +185,7 @@ func ruleFor(c *diagnose.Check) sarifRule {
 func ruleName(id string) string {
 	var b strings.Builder
 	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		b.WriteString(capitalized(part))
 	}
 	return b.String()
 }
