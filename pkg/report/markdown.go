@@ -41,7 +41,7 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 	if others := v.others(); len(others) > 0 {
 		t.printf("## Other findings\n\n")
 		for _, f := range others {
-			t.printf("### %s %s: %s on %s\n\n", severityMark(f.Severity), f.Severity, mdCode(f.Check), mdCode(f.Object.String()))
+			t.printf("### %s %s: %s on %s\n\n", severityOf(f.Severity).mark, f.Severity, mdCode(f.Check), mdCode(f.Object.String()))
 			if !v.onPath[f.Key()] {
 				t.printf("- **Path:** none traced (found beside the paths)\n")
 			} else if len(f.Path) > 0 {
@@ -55,11 +55,11 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		t.printf("## Paths without a broken layer (%d)\n\n", len(healthy))
 		for _, p := range healthy {
 			if opt.Explain {
-				t.printf("- %s %s\n\n", verdictMark(p.Verdict), mdCode(p.Entry))
+				t.printf("- %s %s\n\n", p.Verdict.sign().mark, mdCode(p.Entry))
 				writeMarkdownHops(t, p)
 				continue
 			}
-			t.printf("- %s %s — %s\n", verdictMark(p.Verdict), mdCode(p.Entry), mdText(pathLine(p)))
+			t.printf("- %s %s — %s\n", p.Verdict.sign().mark, mdCode(p.Entry), mdText(pathLine(p)))
 		}
 		t.printf("\n")
 	}
@@ -87,7 +87,7 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 }
 
 func writeMarkdownPath(t *textWriter, v *view, p pathView, opt Options, explained map[string]bool) {
-	t.printf("## %s %s: %s\n\n", verdictMark(p.Verdict), capitalized(p.Verdict.String()), mdCode(p.Entry))
+	t.printf("## %s %s: %s\n\n", p.Verdict.sign().mark, capitalized(p.Verdict.String()), mdCode(p.Entry))
 	writeMarkdownHops(t, p)
 	if p.Root == nil {
 		return
@@ -118,7 +118,7 @@ func writeMarkdownHops(t *textWriter, p pathView) {
 			note = strings.TrimPrefix(note+"; root cause", "; ")
 		}
 		t.printf("| %s%s | %s | %s %s | %s |\n", strings.Repeat("&nbsp;&nbsp;", depth[i]), layerTitle(h.Layer),
-			mdCell(mdCode(h.Object.String())), mark(h.Status), h.Status, mdCell(mdText(note)))
+			mdCell(mdCode(h.Object.String())), statusSign(h.Status).mark, h.Status, mdCell(mdText(note)))
 	}
 	t.printf("\n")
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -84,18 +82,6 @@ const (
 	verdictUnchecked
 	verdictHealthy
 )
-
-func (v verdict) String() string {
-	switch v {
-	case verdictFailing:
-		return "broken"
-	case verdictDegraded:
-		return "degraded"
-	case verdictUnchecked:
-		return "not fully checked"
-	}
-	return "healthy"
-}
 
 // pathView is one trace with what the renderers need beside it.
 type pathView struct {
@@ -246,6 +232,20 @@ func hopParents(hops []diagnose.Hop) []int {
 	return parents
 }
 
+// tree turns Parents around: the hops at the top of the drawn tree, and
+// each hop's children, in walk order.
+func (p pathView) tree() (roots []int, children [][]int) {
+	children = make([][]int, len(p.Hops))
+	for i, parent := range p.Parents {
+		if parent < 0 {
+			roots = append(roots, i)
+		} else {
+			children[parent] = append(children[parent], i)
+		}
+	}
+	return roots, children
+}
+
 // failing returns the paths drawn in full (failing and degraded).
 func (v *view) failing() []pathView {
 	var out []pathView
@@ -306,96 +306,17 @@ func (v *view) counts() counts {
 	return c
 }
 
-// layerTitle is the layer as a heading word.
-func layerTitle(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerNetworkPolicy:
-		return "NetworkPolicy"
-	case diagnose.LayerDNS:
-		return "DNS"
-	}
-	return capitalized(string(l))
-}
-
-// capitalized upper-cases the first character of s. It works on runes: a
-// layer or check ID from the input may start with any letter, and cutting
-// its first byte would print invalid UTF-8.
-func capitalized(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
-// naturalKind is the kind a layer's hop usually names; hopObject drops the
-// kind when it says nothing the layer does not.
-func naturalKind(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerIngress:
-		return snapshot.KindIngress
-	case diagnose.LayerService, diagnose.LayerExposure:
-		return snapshot.KindService
-	case diagnose.LayerEndpoints:
-		return snapshot.KindEndpoints
-	case diagnose.LayerNetworkPolicy:
-		return snapshot.KindNetworkPolicy
-	case diagnose.LayerPod, diagnose.LayerContainer:
-		return snapshot.KindPod
-	case diagnose.LayerNode:
-		return snapshot.KindNode
-	}
-	return ""
-}
-
 // hopObject names a hop's object for display next to its layer:
 // "default/api-svc" for a Service hop, "Deployment/default/api" for a pod hop
 // that stands for a workload template.
 func hopObject(h diagnose.Hop) string {
-	if h.Object.Kind == naturalKind(h.Layer) {
+	if h.Object.Kind == layerOf(h.Layer).kind {
 		if h.Object.Namespace == "" {
 			return h.Object.Name
 		}
 		return h.Object.Namespace + "/" + h.Object.Name
 	}
 	return h.Object.String()
-}
-
-// mark is the one-character status sign used in text and Markdown.
-func mark(s diagnose.HopStatus) string {
-	switch s {
-	case diagnose.StatusOK:
-		return "✔"
-	case diagnose.StatusBroken:
-		return "✘"
-	case diagnose.StatusAffected:
-		return "▲"
-	}
-	return "?"
-}
-
-// verdictMark is the sign of a whole path.
-func verdictMark(v verdict) string {
-	switch v {
-	case verdictFailing:
-		return "✘"
-	case verdictDegraded:
-		return "▲"
-	case verdictUnchecked:
-		return "?"
-	}
-	return "✔"
-}
-
-// severityMark is the sign of a finding's severity.
-func severityMark(s diagnose.Severity) string {
-	switch s {
-	case diagnose.SeverityError:
-		return "✘"
-	case diagnose.SeverityWarning:
-		return "▲"
-	}
-	return "ℹ"
 }
 
 // originText is "file:line" (or just the file) when the finding came from a

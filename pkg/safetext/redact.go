@@ -63,50 +63,67 @@ func Redact(s string) string {
 // span is a byte range [start, end) of s that holds a credential.
 type span struct{ start, end int }
 
+// credentialSpans finds the credentials of s in one pass: each =, : and -
+// may start one. A position inside a credential already found is skipped,
+// so text made of nothing but "token=token=…" costs one scan, not one per
+// separator.
 func credentialSpans(s string) []span {
 	var out []span
-	out = urlPasswords(s, out)
-	out = namedValues(s, out)
+	covered := 0
+	for i := 0; i < len(s); i++ {
+		if len(out) > 0 {
+			covered = max(covered, out[len(out)-1].end)
+		}
+		if i < covered {
+			continue
+		}
+		switch s[i] {
+		case '=':
+			out = pairValue(s, i, out)
+		case ':':
+			if strings.HasPrefix(s[i:], "://") {
+				out = urlPassword(s, i+3, out)
+			} else {
+				out = keyValue(s, i, out)
+			}
+		case '-':
+			if strings.HasPrefix(s[i:], pemBegin) {
+				out = privateKey(s, i+len(pemBegin), out)
+			} else if i == 0 || wordStart(s[i-1]) {
+				out = flagValue(s, i, out)
+			}
+		}
+	}
 	out = envEntries(s, out)
-	out = flagValues(s, out)
 	out = bearerTokens(s, out)
-	out = privateKeys(s, out)
 	return out
 }
 
-// urlPasswords finds scheme://user:password@host. The password runs to the
-// last @ before the authority ends, as URL parsers read it, so an
-// unencoded @ inside it is hidden too.
-func urlPasswords(s string, out []span) []span {
-	for off := 0; ; {
-		i := strings.Index(s[off:], "://")
-		if i < 0 {
-			return out
-		}
-		start := off + i + 3
-		off = start
-		colon := -1
-		j := start
-		for ; j < len(s) && !authorityEnd(s[j]) && s[j] != '@'; j++ {
-			if s[j] == ':' {
-				colon = j
-				break
-			}
-		}
-		if colon < 0 {
-			continue
-		}
-		at := -1
-		for j = colon + 1; j < len(s) && !authorityEnd(s[j]); j++ {
-			if s[j] == '@' {
-				at = j
-			}
-		}
-		if at > colon+1 {
-			out = append(out, span{colon + 1, at})
-			off = at
+// urlPassword finds the password of scheme://user:password@host, where the
+// authority starts at start. The password runs to the last @ before the
+// authority ends, as URL parsers read it, so an unencoded @ inside it is
+// hidden too.
+func urlPassword(s string, start int, out []span) []span {
+	colon := -1
+	for j := start; j < len(s) && !authorityEnd(s[j]) && s[j] != '@'; j++ {
+		if s[j] == ':' {
+			colon = j
+			break
 		}
 	}
+	if colon < 0 {
+		return out
+	}
+	at := -1
+	for j := colon + 1; j < len(s) && !authorityEnd(s[j]); j++ {
+		if s[j] == '@' {
+			at = j
+		}
+	}
+	if at > colon+1 {
+		out = append(out, span{colon + 1, at})
+	}
+	return out
 }
 
 // authorityEnd reports whether c ends a URL's authority, or a URL within
@@ -117,20 +134,6 @@ func authorityEnd(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// namedValues finds name=value, name = value, "name":"value" and header
-// lines such as Authorization: Bearer value.
-func namedValues(s string, out []span) []span {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '=':
-			out = pairValue(s, i, out)
-		case ':':
-			out = keyValue(s, i, out)
-		}
-	}
-	return out
 }
 
 // nameChar reports whether c can be part of a variable, parameter, key or
@@ -348,42 +351,32 @@ func envEntries(s string, out []span) []span {
 	return out
 }
 
-// flagValues finds long flags whose value follows after a space
-// (--token abc, --client-secret 'x y') and curl's -u/--user user:password.
-func flagValues(s string, out []span) []span {
-	for off := 0; ; {
-		i := strings.Index(s[off:], "-")
-		if i < 0 {
-			return out
-		}
-		i += off
-		off = i + 1
-		if i > 0 && !wordStart(s[i-1]) {
-			continue
-		}
-		e := i
-		for e < len(s) && nameChar(s[e]) {
-			e++
-		}
-		off = max(off, e)
-		flag := s[i:e]
-		if e >= len(s) || s[e] != ' ' && !(s[e] == '=' && userFlag(flag)) {
-			continue
-		}
-		v := e + 1
-		if v >= len(s) || s[v] == '-' || s[v] == ' ' {
-			continue
-		}
-		switch {
-		case userFlag(flag):
-			ve := valueEnd(s, v)
-			if c := strings.IndexByte(s[v:ve], ':'); c >= 0 && v+c+1 < ve {
-				out = append(out, span{v + c + 1, ve})
-			}
-		case strings.HasPrefix(flag, "--") && credentialName(flag, false):
-			out = appendValue(s, v, out)
-		}
+// flagValue handles a word that starts with - at i: a long flag whose
+// value follows after a space (--token abc, --client-secret 'x y'), or
+// curl's -u/--user user:password.
+func flagValue(s string, i int, out []span) []span {
+	e := i
+	for e < len(s) && nameChar(s[e]) {
+		e++
 	}
+	flag := s[i:e]
+	if e >= len(s) || s[e] != ' ' && !(s[e] == '=' && userFlag(flag)) {
+		return out
+	}
+	v := e + 1
+	if v >= len(s) || s[v] == '-' || s[v] == ' ' {
+		return out
+	}
+	switch {
+	case userFlag(flag):
+		ve := valueEnd(s, v)
+		if c := strings.IndexByte(s[v:ve], ':'); c >= 0 && v+c+1 < ve {
+			out = append(out, span{v + c + 1, ve})
+		}
+	case strings.HasPrefix(flag, "--") && credentialName(flag, false):
+		out = appendValue(s, v, out)
+	}
+	return out
 }
 
 // wordStart reports whether a flag may begin after c.
@@ -426,34 +419,26 @@ func tokenShaped(w string) bool {
 	return strings.ContainsAny(w, "0123456789._~+/=-")
 }
 
-// privateKeys hides the body of PEM private key blocks, up to the END line
-// or the end of s when the block was cut.
-func privateKeys(s string, out []span) []span {
-	for off := 0; ; {
-		i := strings.Index(s[off:], "-----BEGIN ")
-		if i < 0 {
-			return out
-		}
-		i += off
-		h := strings.Index(s[i+11:], "-----")
-		if h < 0 {
-			return out
-		}
-		header := s[i+11 : i+11+h]
-		body := i + 11 + h + 5
-		off = body
-		if !strings.HasSuffix(header, "PRIVATE KEY") {
-			continue
-		}
-		e := strings.Index(s[body:], "-----END ")
-		if e < 0 {
-			e = len(s) - body
-		}
-		if e > 0 {
-			out = append(out, span{body, body + e})
-		}
-		off = body + e
+// pemBegin starts a PEM block.
+const pemBegin = "-----BEGIN "
+
+// privateKey hides the body of a PEM block whose label (starting at label)
+// ends in PRIVATE KEY, up to its END line or the end of s when the block
+// was cut.
+func privateKey(s string, label int, out []span) []span {
+	h := strings.Index(s[label:], "-----")
+	if h < 0 || !strings.HasSuffix(s[label:label+h], "PRIVATE KEY") {
+		return out
 	}
+	body := label + h + len("-----")
+	e := strings.Index(s[body:], "-----END ")
+	if e < 0 {
+		e = len(s) - body
+	}
+	if e > 0 {
+		out = append(out, span{body, body + e})
+	}
+	return out
 }
 
 // credentialName reports whether a variable, key, parameter, header or flag

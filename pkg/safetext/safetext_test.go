@@ -3,6 +3,7 @@ package safetext
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -143,6 +144,22 @@ func TestSanitizeLargeInput(t *testing.T) {
 	out := Sanitize(s)
 	if !utf8.ValidString(out) || strings.ContainsRune(out, 0x1b) || strings.Contains(out, "password=x") {
 		t.Fatal("1 MiB input not sanitized")
+	}
+}
+
+// TestRedactIsLinear: text made of nothing but credential names, quotes
+// or header names costs one scan, not one per separator.
+func TestRedactIsLinear(t *testing.T) {
+	for _, unit := range []string{"token=", `password="`, "Cookie: ", "Authorization: ", "--token ", "a://b:c", "-----BEGIN PRIVATE KEY-----", `"secret":"`} {
+		s := strings.Repeat(unit, 1<<20/len(unit))
+		start := time.Now()
+		out := Sanitize(s)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%d bytes of %q took %v", len(s), unit, d)
+		}
+		if !utf8.ValidString(out) {
+			t.Errorf("%q: invalid output", unit)
+		}
 	}
 }
 
