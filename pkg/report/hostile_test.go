@@ -326,6 +326,36 @@ func TestCommandsKeepLineFeeds(t *testing.T) {
 	}
 }
 
+// TestMarkdownTableCellsHold: no object name or reason adds a column to
+// the walk table, whatever backslashes and pipes it holds.
+func TestMarkdownTableCellsHold(t *testing.T) {
+	res := labResult()
+	res.Traces[0].Hops[1].Object.Name = `a|b\|c\\|d`
+	res.Traces[0].Hops[1].Reason = `x|y\|z\\|w`
+	out := string(render(t, "markdown", res, Options{}))
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.Contains(line, "a|b") && !strings.Contains(line, "a\\|b") {
+			continue
+		}
+		// Split as cmark-gfm does: a backslash escapes the next character
+		// (a backslash too), any other pipe ends a cell.
+		cells := 0
+		for i := 0; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case '|':
+				cells++
+			}
+		}
+		if cells != 5 {
+			t.Errorf("row has %d pipes, want 5 (4 cells): %s", cells, line)
+		}
+		return
+	}
+	t.Fatalf("row of the hostile hop not found:\n%s", out)
+}
+
 // TestCapitalizedNonASCII: layers and check IDs are capitalized for
 // headings and SARIF rule names; one that starts with a letter outside
 // ASCII must not be cut inside its first character.

@@ -186,12 +186,23 @@ func mdCode(s string) string {
 }
 
 // mdCell makes an inline value safe inside a table cell: GitHub splits
-// cells at any unescaped pipe, even inside code spans.
+// cells at any pipe not escaped by a backslash, even inside code spans, and
+// reads backslashes in pairs first, so a pipe after an even run of
+// backslashes (none, or a value's own \\) still needs one.
 func mdCell(s string) string {
 	var b strings.Builder
+	backslashes := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] == '|' && (i == 0 || s[i-1] != '\\') {
-			b.WriteByte('\\')
+		switch s[i] {
+		case '|':
+			if backslashes%2 == 0 {
+				b.WriteByte('\\')
+			}
+			backslashes = 0
+		case '\\':
+			backslashes++
+		default:
+			backslashes = 0
 		}
 		b.WriteByte(s[i])
 	}
