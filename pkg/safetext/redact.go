@@ -223,10 +223,10 @@ func keyValue(s string, i int, out []span) []span {
 	for v < len(s) && s[v] == ' ' {
 		v++
 	}
-	switch lower := strings.ToLower(name); {
-	case strings.HasSuffix(lower, "authorization"): // and Proxy-Authorization
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization":
 		return appendAuthorization(s, v, out)
-	case strings.HasSuffix(lower, "cookie"): // and Set-Cookie
+	case "cookie", "set-cookie":
 		if e := lineEnd(s, v); e > v {
 			out = append(out, span{v, e})
 		}
