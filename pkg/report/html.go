@@ -180,7 +180,7 @@ func htmlPathOf(v *view, p pathView, opt Options, shown map[string]bool) htmlPat
 		Entry:        p.Entry,
 		Verdict:      p.Verdict.String(),
 		VerdictClass: strings.ReplaceAll(p.Verdict.String(), " ", "-"),
-		Mark:         verdictMark(p.Verdict),
+		Mark:         p.Verdict.sign().mark,
 		Namespace:    p.Namespace,
 		Severity:     severityOrNone(p.MaxSeverity()),
 		Diagram:      diagram(p),
@@ -211,7 +211,7 @@ func htmlFindingOf(v *view, f *diagnose.Finding, opt Options) htmlFinding {
 	hf := htmlFinding{
 		Check:     f.Check,
 		Severity:  string(f.Severity),
-		Mark:      severityMark(f.Severity),
+		Mark:      severityOf(f.Severity).mark,
 		Layer:     string(f.Layer),
 		Object:    f.Object.String(),
 		Namespace: f.Object.Namespace,
@@ -235,15 +235,7 @@ func htmlFindingOf(v *view, f *diagnose.Finding, opt Options) htmlFinding {
 // level, each leaf on its own row, a parent level with its first child.
 func diagram(p pathView) htmlDiagram {
 	n := len(p.Hops)
-	children := make([][]int, n)
-	var roots []int
-	for i, parent := range p.Parents {
-		if parent < 0 {
-			roots = append(roots, i)
-		} else {
-			children[parent] = append(children[parent], i)
-		}
-	}
+	roots, children := p.tree()
 	col := make([]int, n)
 	row := make([]int, n)
 	next, maxCol := 0, 0
@@ -278,7 +270,7 @@ func diagram(p pathView) htmlDiagram {
 			Label:       truncate(hopObject(h), labelRune),
 			Status:      string(h.Status),
 			StatusClass: statusClass(h.Status),
-			Mark:        mark(h.Status),
+			Mark:        statusSign(h.Status).mark,
 			Reason:      h.Reason,
 			Root:        p.Root != nil && isRootHop(p.Trace, i, p.Root),
 		})

@@ -41,7 +41,7 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 	if others := v.others(); len(others) > 0 {
 		t.printf("## Other findings\n\n")
 		for _, f := range others {
-			t.printf("### %s %s: %s on %s\n\n", severityMark(f.Severity), f.Severity, mdCode(f.Check), mdCode(f.Object.String()))
+			t.printf("### %s %s: %s on %s\n\n", severityOf(f.Severity).mark, f.Severity, mdCode(f.Check), mdCode(f.Object.String()))
 			if !v.onPath[f.Key()] {
 				t.printf("- **Path:** none traced (found beside the paths)\n")
 			} else if len(f.Path) > 0 {
@@ -55,11 +55,11 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		t.printf("## Paths without a broken layer (%d)\n\n", len(healthy))
 		for _, p := range healthy {
 			if opt.Explain {
-				t.printf("- %s %s\n\n", verdictMark(p.Verdict), mdCode(p.Entry))
+				t.printf("- %s %s\n\n", p.Verdict.sign().mark, mdCode(p.Entry))
 				writeMarkdownHops(t, p)
 				continue
 			}
-			t.printf("- %s %s — %s\n", verdictMark(p.Verdict), mdCode(p.Entry), mdText(pathLine(p)))
+			t.printf("- %s %s — %s\n", p.Verdict.sign().mark, mdCode(p.Entry), mdText(pathLine(p)))
 		}
 		t.printf("\n")
 	}
@@ -87,7 +87,7 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 }
 
 func writeMarkdownPath(t *textWriter, v *view, p pathView, opt Options, explained map[string]bool) {
-	t.printf("## %s %s: %s\n\n", verdictMark(p.Verdict), strings.ToUpper(p.Verdict.String()[:1])+p.Verdict.String()[1:], mdCode(p.Entry))
+	t.printf("## %s %s: %s\n\n", p.Verdict.sign().mark, capitalized(p.Verdict.String()), mdCode(p.Entry))
 	writeMarkdownHops(t, p)
 	if p.Root == nil {
 		return
@@ -118,7 +118,7 @@ func writeMarkdownHops(t *textWriter, p pathView) {
 			note = strings.TrimPrefix(note+"; root cause", "; ")
 		}
 		t.printf("| %s%s | %s | %s %s | %s |\n", strings.Repeat("&nbsp;&nbsp;", depth[i]), layerTitle(h.Layer),
-			mdCell(mdCode(h.Object.String())), mark(h.Status), h.Status, mdCell(mdText(note)))
+			mdCell(mdCode(h.Object.String())), statusSign(h.Status).mark, h.Status, mdCell(mdText(note)))
 	}
 	t.printf("\n")
 }
@@ -186,12 +186,23 @@ func mdCode(s string) string {
 }
 
 // mdCell makes an inline value safe inside a table cell: GitHub splits
-// cells at any unescaped pipe, even inside code spans.
+// cells at any pipe not escaped by a backslash, even inside code spans, and
+// reads backslashes in pairs first, so a pipe after an even run of
+// backslashes (none, or a value's own \\) still needs one.
 func mdCell(s string) string {
 	var b strings.Builder
+	backslashes := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] == '|' && (i == 0 || s[i-1] != '\\') {
-			b.WriteByte('\\')
+		switch s[i] {
+		case '|':
+			if backslashes%2 == 0 {
+				b.WriteByte('\\')
+			}
+			backslashes = 0
+		case '\\':
+			backslashes++
+		default:
+			backslashes = 0
 		}
 		b.WriteByte(s[i])
 	}

@@ -41,11 +41,14 @@ func Known(format string) bool {
 	return false
 }
 
-// Render writes res to w in format (one of Formats).
+// Render writes res to w in format (one of Formats). Every string of res
+// reaches the renderers through safeResult: escaped and with credentials
+// redacted, the same way in every format.
 func Render(w io.Writer, format string, res *diagnose.Result, opt Options) error {
 	if res == nil {
 		res = &diagnose.Result{}
 	}
+	res = safeResult(res)
 	var err error
 	switch format {
 	case "text", "":
@@ -79,18 +82,6 @@ const (
 	verdictUnchecked
 	verdictHealthy
 )
-
-func (v verdict) String() string {
-	switch v {
-	case verdictFailing:
-		return "broken"
-	case verdictDegraded:
-		return "degraded"
-	case verdictUnchecked:
-		return "not fully checked"
-	}
-	return "healthy"
-}
 
 // pathView is one trace with what the renderers need beside it.
 type pathView struct {
@@ -241,6 +232,20 @@ func hopParents(hops []diagnose.Hop) []int {
 	return parents
 }
 
+// tree turns Parents around: the hops at the top of the drawn tree, and
+// each hop's children, in walk order.
+func (p pathView) tree() (roots []int, children [][]int) {
+	children = make([][]int, len(p.Hops))
+	for i, parent := range p.Parents {
+		if parent < 0 {
+			roots = append(roots, i)
+		} else {
+			children[parent] = append(children[parent], i)
+		}
+	}
+	return roots, children
+}
+
 // failing returns the paths drawn in full (failing and degraded).
 func (v *view) failing() []pathView {
 	var out []pathView
@@ -301,87 +306,17 @@ func (v *view) counts() counts {
 	return c
 }
 
-// layerTitle is the layer as a heading word.
-func layerTitle(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerNetworkPolicy:
-		return "NetworkPolicy"
-	case diagnose.LayerDNS:
-		return "DNS"
-	case "":
-		return ""
-	}
-	return strings.ToUpper(string(l[:1])) + string(l[1:])
-}
-
-// naturalKind is the kind a layer's hop usually names; hopObject drops the
-// kind when it says nothing the layer does not.
-func naturalKind(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerIngress:
-		return snapshot.KindIngress
-	case diagnose.LayerService, diagnose.LayerExposure:
-		return snapshot.KindService
-	case diagnose.LayerEndpoints:
-		return snapshot.KindEndpoints
-	case diagnose.LayerNetworkPolicy:
-		return snapshot.KindNetworkPolicy
-	case diagnose.LayerPod, diagnose.LayerContainer:
-		return snapshot.KindPod
-	case diagnose.LayerNode:
-		return snapshot.KindNode
-	}
-	return ""
-}
-
 // hopObject names a hop's object for display next to its layer:
 // "default/api-svc" for a Service hop, "Deployment/default/api" for a pod hop
 // that stands for a workload template.
 func hopObject(h diagnose.Hop) string {
-	if h.Object.Kind == naturalKind(h.Layer) {
+	if h.Object.Kind == layerOf(h.Layer).kind {
 		if h.Object.Namespace == "" {
 			return h.Object.Name
 		}
 		return h.Object.Namespace + "/" + h.Object.Name
 	}
 	return h.Object.String()
-}
-
-// mark is the one-character status sign used in text and Markdown.
-func mark(s diagnose.HopStatus) string {
-	switch s {
-	case diagnose.StatusOK:
-		return "✔"
-	case diagnose.StatusBroken:
-		return "✘"
-	case diagnose.StatusAffected:
-		return "▲"
-	}
-	return "?"
-}
-
-// verdictMark is the sign of a whole path.
-func verdictMark(v verdict) string {
-	switch v {
-	case verdictFailing:
-		return "✘"
-	case verdictDegraded:
-		return "▲"
-	case verdictUnchecked:
-		return "?"
-	}
-	return "✔"
-}
-
-// severityMark is the sign of a finding's severity.
-func severityMark(s diagnose.Severity) string {
-	switch s {
-	case diagnose.SeverityError:
-		return "✘"
-	case diagnose.SeverityWarning:
-		return "▲"
-	}
-	return "ℹ"
 }
 
 // originText is "file:line" (or just the file) when the finding came from a

@@ -149,22 +149,11 @@ func renderSARIF(w io.Writer, res *diagnose.Result, opt Options) error {
 	return enc.Encode(log)
 }
 
-// sarifLevel maps a severity to a SARIF level: info has no SARIF twin and
-// becomes "note".
-func sarifLevel(s diagnose.Severity) string {
-	switch s {
-	case diagnose.SeverityError:
-		return "error"
-	case diagnose.SeverityWarning:
-		return "warning"
-	}
-	return "note"
-}
-
 func ruleFor(c *diagnose.Check) sarifRule {
-	help := layerHelp(c.Layer)
+	layer := layerOf(c.Layer)
+	help := layer.help
 	full := strings.TrimSuffix(c.Doc, ".") + ". " +
-		"Layer: " + string(c.Layer) + " (" + layerRole(c.Layer) + "). Default severity: " + string(c.Severity) + "."
+		"Layer: " + string(c.Layer) + " (" + layer.role + "). Default severity: " + string(c.Severity) + "."
 	return sarifRule{
 		ID:               c.ID,
 		Name:             ruleName(c.ID),
@@ -172,10 +161,10 @@ func ruleFor(c *diagnose.Check) sarifRule {
 		FullDescription:  sarifText{Text: full},
 		Help: sarifText{
 			Text:     help + " Each result names the object, the evidence, a fix command and a verify command.",
-			Markdown: "**" + layerTitle(c.Layer) + " layer.** " + help + "\n\nEach result carries the evidence, a `kubectl` fix for the object and a command that verifies the fix.",
+			Markdown: "**" + layer.title + " layer.** " + help + "\n\nEach result carries the evidence, a `kubectl` fix for the object and a command that verifies the fix.",
 		},
 		HelpURI:              checksDocURI + "#" + c.ID,
-		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(c.Severity)},
+		DefaultConfiguration: sarifRuleConfig{Level: severityOf(c.Severity).level},
 		Properties:           sarifRuleProps{Tags: []string{"kubernetes", "networking", string(c.Layer)}, Layer: string(c.Layer)},
 	}
 }
@@ -185,59 +174,9 @@ func ruleFor(c *diagnose.Check) sarifRule {
 func ruleName(id string) string {
 	var b strings.Builder
 	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		b.WriteString(capitalized(part))
 	}
 	return b.String()
-}
-
-// layerRole says in a few words what a layer does for a request.
-func layerRole(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerExposure:
-		return "how the Service is reached from outside the cluster"
-	case diagnose.LayerIngress:
-		return "HTTP routing from the ingress controller to a Service"
-	case diagnose.LayerService:
-		return "the stable name and port that select the pods"
-	case diagnose.LayerEndpoints:
-		return "the pod addresses the Service actually sends to"
-	case diagnose.LayerNetworkPolicy:
-		return "which traffic may reach or leave the pods"
-	case diagnose.LayerPod:
-		return "scheduling and readiness of the pods behind the Service"
-	case diagnose.LayerContainer:
-		return "the process inside the pod that must listen and stay up"
-	case diagnose.LayerNode:
-		return "the machine the pods run on"
-	case diagnose.LayerDNS:
-		return "name resolution of Services inside the cluster"
-	}
-	return "a step of the traffic path"
-}
-
-// layerHelp is what an engineer should do when a check of that layer fires.
-func layerHelp(l diagnose.Layer) string {
-	switch l {
-	case diagnose.LayerExposure:
-		return "Check how the Service is exposed (type, ports, external address, traffic policy) against what clients use; prefer ClusterIP behind an Ingress, or a LoadBalancer whose pods have readiness probes."
-	case diagnose.LayerIngress:
-		return "Compare the Ingress backend (service name and port) and its class and TLS secret with what exists in the namespace; `kubectl describe ingress` shows the controller's view."
-	case diagnose.LayerService:
-		return "Compare the Service selector with the pod template labels and the targetPort with the container ports; change the side that is wrong and watch `kubectl get endpoints` fill in."
-	case diagnose.LayerEndpoints:
-		return "Endpoints list only ready pods that match the selector; when they are empty or not ready, follow the path down to the pods and their readiness probes."
-	case diagnose.LayerNetworkPolicy:
-		return "List the policies that select the pods and make sure one admits the ingress controller's namespace (and that egress still allows DNS on port 53)."
-	case diagnose.LayerPod:
-		return "Look at the pod's conditions and events (`kubectl describe pod`): scheduling, readiness probe failures and restarts explain why it receives no traffic."
-	case diagnose.LayerContainer:
-		return "Read the container's last state and logs (`kubectl logs --previous`): crash loops, OOM kills and image pull errors keep it from serving."
-	case diagnose.LayerNode:
-		return "Check the node's conditions (`kubectl describe node`); pods on a NotReady node are taken out of the endpoints."
-	case diagnose.LayerDNS:
-		return "Check that CoreDNS runs and that the referenced service name exists in the namespace it resolves in (`name.namespace.svc.cluster.local`)."
-	}
-	return "Follow the result's fix and verify commands."
 }
 
 func resultFor(f *diagnose.Finding, ruleIndex int, baseDir string) sarifResult {
@@ -266,24 +205,16 @@ func resultFor(f *diagnose.Finding, ruleIndex int, baseDir string) sarifResult {
 		}
 		loc.PhysicalLocation = phys
 	}
-	evidence := f.Evidence
-	if evidence == nil {
-		evidence = []string{}
-	}
-	path := f.Path
-	if path == nil {
-		path = []string{}
-	}
 	return sarifResult{
 		RuleID:              f.Check,
 		RuleIndex:           ruleIndex,
-		Level:               sarifLevel(f.Severity),
+		Level:               severityOf(f.Severity).level,
 		Message:             sarifText{Text: msg},
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
 		Properties: sarifResultProps{
-			Layer: string(f.Layer), Path: path, Symptom: f.Symptom, Cause: f.Cause,
-			Evidence: evidence, Fix: f.Fix, Verify: f.Verify,
+			Layer: string(f.Layer), Path: f.Path, Symptom: f.Symptom, Cause: f.Cause,
+			Evidence: f.Evidence, Fix: f.Fix, Verify: f.Verify,
 		},
 	}
 }

@@ -22,38 +22,14 @@ func newPalette(on bool) palette {
 	return palette{red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", grey: "\x1b[90m", bold: "\x1b[1m", reset: "\x1b[0m"}
 }
 
-func (c palette) status(s diagnose.HopStatus) string {
-	switch s {
-	case diagnose.StatusOK:
-		return c.green
-	case diagnose.StatusBroken:
-		return c.red
-	case diagnose.StatusAffected:
-		return c.yellow
-	}
-	return c.grey
+// paint is the escape sequence of a tone ("" when colour is off).
+func (c palette) paint(t tone) string {
+	return [...]string{toneGrey: c.grey, toneRed: c.red, toneGreen: c.green, toneYellow: c.yellow}[t]
 }
 
-func (c palette) verdict(v verdict) string {
-	switch v {
-	case verdictFailing:
-		return c.red
-	case verdictDegraded:
-		return c.yellow
-	case verdictUnchecked:
-		return c.grey
-	}
-	return c.green
-}
-
-func (c palette) severity(s diagnose.Severity) string {
-	switch s {
-	case diagnose.SeverityError:
-		return c.red
-	case diagnose.SeverityWarning:
-		return c.yellow
-	}
-	return c.grey
+// draw is a sign's mark in its tone.
+func (c palette) draw(g sign) string {
+	return c.paint(g.tone) + g.mark
 }
 
 // textWriter keeps the first write error so the layout code reads straight.
@@ -98,7 +74,7 @@ func renderText(w io.Writer, res *diagnose.Result, opt Options) error {
 			}
 		} else {
 			for _, p := range healthy {
-				t.printf("  %s%s%s %s  %s\n", c.verdict(p.Verdict), verdictMark(p.Verdict), c.reset, p.Entry, pathLine(p))
+				t.printf("  %s%s %s  %s\n", c.draw(p.Verdict.sign()), c.reset, p.Entry, pathLine(p))
 			}
 			t.printf("\n")
 		}
@@ -107,7 +83,7 @@ func renderText(w io.Writer, res *diagnose.Result, opt Options) error {
 	if others := v.others(); len(others) > 0 {
 		t.printf("%sOTHER FINDINGS%s\n\n", c.bold, c.reset)
 		for _, f := range others {
-			t.printf("  %s%s %s%s  %s  %s", c.severity(f.Severity), severityMark(f.Severity), f.Severity, c.reset, f.Check, f.Object)
+			t.printf("  %s %s%s  %s  %s", c.draw(severityOf(f.Severity).sign), f.Severity, c.reset, f.Check, f.Object)
 			if o := originText(f.Origin); o != "" {
 				t.printf("  %s(%s)%s", c.grey, o, c.reset)
 			}
@@ -152,21 +128,13 @@ func healthyHeading(paths []pathView) string {
 // writeTextPath draws one path as a layered tree, then its root cause in
 // full (once: a root cause shared by several paths is referred back to).
 func writeTextPath(t *textWriter, v *view, p pathView, c palette, opt Options, explained map[string]bool) {
-	t.printf("%s%s %s%s%s", c.verdict(p.Verdict), verdictMark(p.Verdict), c.bold, p.Entry, c.reset)
+	t.printf("%s %s%s%s", c.draw(p.Verdict.sign()), c.bold, p.Entry, c.reset)
 	if p.Root != nil {
-		t.printf("  %s— %s at %s%s", c.verdict(p.Verdict), p.Verdict, p.Root.Layer, c.reset)
+		t.printf("  %s— %s at %s%s", c.paint(p.Verdict.sign().tone), p.Verdict, p.Root.Layer, c.reset)
 	}
 	t.printf("\n")
 
-	children := make([][]int, len(p.Hops))
-	var roots []int
-	for i, parent := range p.Parents {
-		if parent < 0 {
-			roots = append(roots, i)
-		} else {
-			children[parent] = append(children[parent], i)
-		}
-	}
+	roots, children := p.tree()
 	var walk func(i int, prefix string, last, top bool)
 	walk = func(i int, prefix string, last, top bool) {
 		h := p.Hops[i]
@@ -177,7 +145,7 @@ func writeTextPath(t *textWriter, v *view, p pathView, c palette, opt Options, e
 				connector, childPrefix = "└─ ", prefix+"   "
 			}
 		}
-		t.printf("%s%s%s%s%s %s%s  %s", prefix, connector, c.status(h.Status), mark(h.Status), c.reset, c.bold, layerTitle(h.Layer), c.reset)
+		t.printf("%s%s%s%s %s%s  %s", prefix, connector, c.draw(statusSign(h.Status)), c.reset, c.bold, layerTitle(h.Layer), c.reset)
 		t.printf("%s", hopObject(h))
 		if h.Reason != "" {
 			t.printf("  %s· %s%s", c.grey, h.Reason, c.reset)
@@ -201,7 +169,7 @@ func writeTextPath(t *textWriter, v *view, p pathView, c palette, opt Options, e
 			t.printf("  %sROOT CAUSE%s  same as above: %s on %s\n", c.red+c.bold, c.reset, p.Root.Check, p.Root.Object)
 		} else {
 			explained[key] = true
-			t.printf("  %sROOT CAUSE%s  %s%s %s%s  %s  %s", c.red+c.bold, c.reset, c.severity(p.Root.Severity), severityMark(p.Root.Severity), p.Root.Severity, c.reset, p.Root.Check, p.Root.Object)
+			t.printf("  %sROOT CAUSE%s  %s %s%s  %s  %s", c.red+c.bold, c.reset, c.draw(severityOf(p.Root.Severity).sign), p.Root.Severity, c.reset, p.Root.Check, p.Root.Object)
 			if o := originText(p.Root.Origin); o != "" {
 				t.printf("  %s(%s)%s", c.grey, o, c.reset)
 			}
