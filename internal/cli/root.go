@@ -6,9 +6,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -71,6 +73,15 @@ type Globals struct {
 	Color   string
 }
 
+// namespaceFlag is the value of -n/--namespace, "" when it was not given
+// (or when a test built Globals without the kubectl flags).
+func (g *Globals) namespaceFlag() string {
+	if g == nil || g.Kube == nil || g.Kube.Namespace == nil {
+		return ""
+	}
+	return *g.Kube.Namespace
+}
+
 // NewRootCommand builds the hopscope command tree writing to streams. The
 // binary name decides how usage lines read: installed as kubectl-hopscope it
 // presents itself as "kubectl hopscope".
@@ -114,4 +125,38 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 		newAdviseCommand(g, streams),
 		newQuizCommand(streams),
 	}
+}
+
+// completeValidateRun is the Options of a command that does its work with a
+// context: the cluster commands, whose reads Ctrl-C must be able to stop.
+type completeValidateRun interface {
+	Complete() error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runOptions is the RunE of such a command: Complete, Validate, then Run,
+// in kubectl's order.
+func runOptions(o completeValidateRun) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if err := o.Complete(); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		ctx, stop := interruptible(cmd)
+		defer stop()
+		return o.Run(ctx)
+	}
+}
+
+// interruptible is the command's context, cancelled by Ctrl-C so that a
+// long read or wait stops cleanly.
+func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt)
 }
