@@ -73,7 +73,7 @@ stays 0.`,
   hopscope advise -f k8s/                  # review manifests
   hopscope advise --cluster -A             # review the cluster, read-only`,
 		Args: cobra.NoArgs,
-		RunE: runOptions(o),
+		RunE: runE(o.Run, o.Complete, o.Validate),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Internal, "internal", false, "only workloads inside the cluster call the Service")

@@ -53,7 +53,7 @@ func newDiagnoseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
   hopscope diagnose -f dump.yaml -o json     # a 'kubectl get -A -o yaml' dump
   hopscope diagnose -n shop                  # the current kubectl context, read-only`,
 		Args: cobra.NoArgs,
-		RunE: runOptions(o),
+		RunE: runE(o.Run, o.Complete, o.Validate),
 	}
 	o.AddFlags(cmd)
 	return cmd
@@ -75,7 +75,7 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Entries = args
-			return runOptions(o)(cmd, args)
+			return runE(o.Run, o.Complete, o.Validate)(cmd, args)
 		},
 	}
 	o.AddFlags(cmd)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -67,7 +66,9 @@ func labError(err error) error {
 // LabClusterOptions is what every lab command that touches a cluster
 // shares (start, check, solution --apply, reset): the lab named on the
 // command line, the kubectl flags, and the connection built from them.
-// Each command's Options embeds it and adds its own flags.
+// Each command's Options embeds it and adds its own flags. These commands
+// validate before they complete, unlike kubectl: refusing a foreign
+// --namespace must not depend on reaching a cluster.
 type LabClusterOptions struct {
 	Globals *Globals
 	Lab     *labs.Lab
@@ -127,37 +128,16 @@ func (o *LabClusterOptions) connect() error {
 	return nil
 }
 
-func (o *LabClusterOptions) clusterOptions() *LabClusterOptions { return o }
-
-// labClusterCommand is the Options of a lab command that touches a
-// cluster: LabClusterOptions embedded, plus the command's own Validate,
-// Complete and Run where it has more to do.
-type labClusterCommand interface {
-	clusterOptions() *LabClusterOptions
-	Validate() error
-	Complete() error
-	Run(ctx context.Context) error
-}
-
-// runLabClusterCommand is the RunE of every lab command that touches a
-// cluster. It validates before it completes, unlike kubectl: refusing a
-// foreign --namespace must not depend on reaching a cluster.
-func runLabClusterCommand(o labClusterCommand) func(*cobra.Command, []string) error {
+// labRunE is the RunE of a `lab VERB ID` command: it resolves the lab
+// named on the command line into *lab, then hands over to next.
+func labRunE(lab **labs.Lab, next func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		l, err := labArg(args)
 		if err != nil {
 			return err
 		}
-		o.clusterOptions().Lab = l
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		if err := o.Complete(); err != nil {
-			return err
-		}
-		ctx, stop := interruptible(cmd)
-		defer stop()
-		return o.Run(ctx)
+		*lab = l
+		return next(cmd, args)
 	}
 }
 

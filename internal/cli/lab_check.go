@@ -43,7 +43,7 @@ func newLabCheckCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
   hopscope lab check 1 --explain     # show the full diagnosis (gives the answer away)
   hopscope lab check 1 --wait 1m     # keep checking while a fix rolls out`,
 		Args: cobra.ExactArgs(1),
-		RunE: runLabClusterCommand(o),
+		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
 	}
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print the full findings: cause, evidence, fix and verify (spoils the lab)")
 	cmd.Flags().DurationVar(&o.Wait, "wait", 0, "keep checking until the lab passes or this much time has passed")

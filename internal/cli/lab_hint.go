@@ -28,12 +28,7 @@ func newLabHintCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Example: `  hopscope lab hint 1
   hopscope lab hint 1 --level 1    # show the first hint again`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := labArg(args)
-			if err != nil {
-				return err
-			}
-			o.Lab = l
+		RunE: labRunE(&o.Lab, func(*cobra.Command, []string) error {
 			if err := o.Complete(); err != nil {
 				return err
 			}
@@ -41,7 +36,7 @@ func newLabHintCommand(streams genericiooptions.IOStreams) *cobra.Command {
 				return err
 			}
 			return o.Run()
-		},
+		}),
 	}
 	cmd.Flags().IntVar(&o.Level, "level", 0, "show hint number N (1 is the gentlest) instead of the next one")
 	return cmd

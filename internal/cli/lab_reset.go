@@ -29,7 +29,7 @@ func newLabResetCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
 		Short:   "Delete the lab's namespace and wait until it is gone; a cluster-wide lab also restores what it broke",
 		Example: "  hopscope lab reset 1",
 		Args:    cobra.ExactArgs(1),
-		RunE:    runLabClusterCommand(o),
+		RunE:    labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
 	}
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 3*time.Minute, "how long to wait for the namespace to be deleted")
 	return cmd

@@ -24,14 +24,9 @@ func newLabShowCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Short:   "Show a lab's scenario, symptoms and what to observe (not the answer)",
 		Example: "  hopscope lab show 1",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := labArg(args)
-			if err != nil {
-				return err
-			}
-			o.Lab = l
+		RunE: labRunE(&o.Lab, func(*cobra.Command, []string) error {
 			return o.Run()
-		},
+		}),
 	}
 }
 

@@ -26,7 +26,7 @@ func newLabSolutionCommand(g *Globals, streams genericiooptions.IOStreams) *cobr
 		Example: `  hopscope lab solution 1
   hopscope lab solution 1 --apply   # apply the fixed manifests, then: hopscope lab check 1`,
 		Args: cobra.ExactArgs(1),
-		RunE: runLabClusterCommand(o),
+		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
 	}
 	cmd.Flags().BoolVar(&o.Apply, "apply", false, "apply the fix to the running lab (server-side apply into its namespace)")
 	return cmd

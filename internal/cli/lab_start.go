@@ -30,7 +30,7 @@ func newLabStartCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
 		Example: `  hopscope lab start 1
   hopscope lab start 5 --i-know-this-breaks-cluster-dns   # cluster-wide lab on a cluster that is not the local one`,
 		Args: cobra.ExactArgs(1),
-		RunE: runLabClusterCommand(o),
+		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
 	}
 	cmd.Flags().BoolVar(&o.AllowClusterWide, "i-know-this-breaks-cluster-dns", false, "let a cluster-wide lab break a cluster that is not hopscope's local practice cluster")
 	cmd.Flags().DurationVar(&o.Wait, "wait", 2*time.Minute, "how long to wait for the lab's Deployments to roll out (0: do not wait)")

@@ -127,32 +127,24 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 	}
 }
 
-// completeValidateRun is the Options of a command that does its work with a
-// context: the cluster commands, whose reads Ctrl-C must be able to stop.
-type completeValidateRun interface {
-	Complete() error
-	Validate() error
-	Run(ctx context.Context) error
-}
-
-// runOptions is the RunE of such a command: Complete, Validate, then Run,
-// in kubectl's order.
-func runOptions(o completeValidateRun) func(*cobra.Command, []string) error {
+// runE wires a command's Options to cobra: steps (Complete and Validate,
+// in the order the command needs) run first and the first error stops
+// them; then Run, with Ctrl-C cancelling its context so that a long read or
+// wait stops cleanly.
+func runE(run func(context.Context) error, steps ...func() error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
-		if err := o.Complete(); err != nil {
-			return err
-		}
-		if err := o.Validate(); err != nil {
-			return err
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
 		}
 		ctx, stop := interruptible(cmd)
 		defer stop()
-		return o.Run(ctx)
+		return run(ctx)
 	}
 }
 
-// interruptible is the command's context, cancelled by Ctrl-C so that a
-// long read or wait stops cleanly.
+// interruptible is the command's context, cancelled by Ctrl-C.
 func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 	parent := cmd.Context()
 	if parent == nil {
