@@ -12,8 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
@@ -39,11 +37,11 @@ func newApplier(cfg *rest.Config) (*applier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	_, mapper, err := discoveryMapper(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	return &applier{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))}, nil
+	return &applier{dyn: dyn, mapper: mapper}, nil
 }
 
 // Apply applies every document of a YAML manifest in order, as

@@ -127,11 +127,8 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		BearerToken:     admin.BearerToken,
 		TLSClientConfig: rest.TLSClientConfig{CAData: caData},
 	}
-	// The admin client seeds and breaks things in bulk; client-go's
-	// default 5 requests/s would make a 600-object setup take two minutes.
-	fast := rest.CopyConfig(cfg)
-	fast.QPS, fast.Burst = 1000, 2000
-	client, err := kubernetes.NewForConfig(fast)
+	// The admin client seeds and breaks things in bulk.
+	fast, client, err := componentClient(cfg, "", 1000, 2000)
 	if err != nil {
 		return nil, fmt.Errorf("build client: %w", err)
 	}

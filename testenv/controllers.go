@@ -8,14 +8,10 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 	"k8s.io/controller-manager/pkg/informerfactory"
 	"k8s.io/kubernetes/pkg/controller/deployment"
 	"k8s.io/kubernetes/pkg/controller/endpoint"
@@ -58,10 +54,7 @@ const (
 )
 
 func startControllers(parent context.Context, admin *rest.Config) (*controlPlane, error) {
-	cfg := rest.CopyConfig(admin)
-	cfg.QPS, cfg.Burst = 500, 1000
-	cfg.UserAgent = "hopscope-lab-controllers"
-	client, err := kubernetes.NewForConfig(cfg)
+	cfg, client, err := componentClient(admin, "hopscope-lab-controllers", 500, 1000)
 	if err != nil {
 		return nil, fmt.Errorf("controllers: %w", err)
 	}
@@ -69,7 +62,7 @@ func startControllers(parent context.Context, admin *rest.Config) (*controlPlane
 	if err != nil {
 		return nil, fmt.Errorf("controllers: %w", err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	disc, mapper, err := discoveryMapper(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("controllers: %w", err)
 	}
@@ -93,7 +86,6 @@ func startControllers(parent context.Context, admin *rest.Config) (*controlPlane
 	}
 	rs := replicaset.NewReplicaSetController(ctx, apps.ReplicaSets(), core.Pods(), client, replicaset.BurstReplicas)
 
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
 	started := make(chan struct{})
 	gc, err := garbagecollector.NewGarbageCollector(ctx, client, mdClient, mapper,
 		garbagecollector.DefaultIgnoredResources(), informerfactory.NewInformerFactory(p.shared, p.meta), started)

@@ -3,6 +3,7 @@ package testenv_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,13 +98,34 @@ func tempNamespace(t *testing.T, ns string) {
 			t.Errorf("delete namespace %s: %v", ns, err)
 			return
 		}
-		deadline := time.Now().Add(time.Minute)
-		for time.Now().Before(deadline) {
-			if _, err := nss.Get(ctx, ns, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
+		if !eventually(time.Minute, 200*time.Millisecond, func() bool { return namespaceGone(ns) == nil }) {
+			t.Errorf("namespace %s still exists a minute after its deletion", ns)
 		}
-		t.Errorf("namespace %s still exists a minute after its deletion", ns)
 	})
+}
+
+// namespaceGone is nil once the API server answers NotFound for namespace
+// ns, and otherwise says what it answered.
+func namespaceGone(ns string) error {
+	got, err := cluster.Client.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("namespace %s exists (phase %s)", ns, got.Status.Phase)
+}
+
+// deploy applies manifest into ns, as `kubectl apply` would, and waits
+// until the controllers and the kubelet stand-in caught up with it.
+func deploy(t *testing.T, ns, manifest string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitSettled(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
 }

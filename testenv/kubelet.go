@@ -98,10 +98,7 @@ type Kubelet struct {
 const kubeletWorkers = 8
 
 func startKubelet(parent context.Context, admin *rest.Config, nodes int) (*Kubelet, error) {
-	cfg := rest.CopyConfig(admin)
-	cfg.QPS, cfg.Burst = 1000, 2000
-	cfg.UserAgent = "hopscope-lab-kubelet"
-	client, err := kubernetes.NewForConfig(cfg)
+	_, client, err := componentClient(admin, "hopscope-lab-kubelet", 1000, 2000)
 	if err != nil {
 		return nil, fmt.Errorf("kubelet stand-in: %w", err)
 	}

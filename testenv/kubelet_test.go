@@ -72,7 +72,7 @@ func TestKubeletStandIn(t *testing.T) {
 	}
 	// Events are recorded right after the status; give them a moment.
 	var events *corev1.EventList
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	eventually(10*time.Second, 100*time.Millisecond, func() bool {
 		var err error
 		if events, err = cluster.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{}); err != nil {
 			t.Fatal(err)
@@ -81,10 +81,8 @@ func TestKubeletStandIn(t *testing.T) {
 		for _, c := range cases {
 			all = all && (c.eventReason == "" || hasEvent(events.Items, c.name, c.eventReason, c.eventText))
 		}
-		if all || time.Now().After(deadline) {
-			break
-		}
-	}
+		return all
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, c.name, metav1.GetOptions{})
@@ -176,13 +174,11 @@ func eventLines(evs []corev1.Event, pod string) string {
 
 func waitPod(t *testing.T, ns, name string, cond func(*corev1.Pod) bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	reached := eventually(30*time.Second, 100*time.Millisecond, func() bool {
 		p, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
-		if err == nil && cond(p) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err == nil && cond(p)
+	})
+	if !reached {
+		t.Fatalf("pod %s/%s did not reach the expected state in 30s", ns, name)
 	}
-	t.Fatalf("pod %s/%s did not reach the expected state in 30s", ns, name)
 }

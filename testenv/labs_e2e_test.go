@@ -154,14 +154,10 @@ func TestLabsEndToEnd(t *testing.T) {
 			// The controllers and the kubelet stand-in need a moment after
 			// start; the fault must show within it and stay.
 			var v labVerdict
-			deadline := time.Now().Add(60 * time.Second)
-			for {
+			eventually(60*time.Second, 500*time.Millisecond, func() bool {
 				v, code, out = checkLab(t, kubeconfig, l.ID)
-				if v.Expected != nil || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(500 * time.Millisecond)
-			}
+				return v.Expected != nil
+			})
 			if code != cli.ExitFindings || v.Solved || !v.FaultPresent || v.Expected == nil {
 				t.Fatalf("broken lab: exit %d, want 1 with %s reported:\n%s", code, l.Expect.Check, out)
 			}
@@ -194,7 +190,7 @@ func TestLabsEndToEnd(t *testing.T) {
 				t.Fatalf("lab reset: exit %d\n%s\n%s", code, out, errOut)
 			}
 			for _, ns := range l.Namespaces() {
-				if _, err := cluster.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				if err := namespaceGone(ns); err != nil {
 					t.Errorf("namespace %s still exists after reset (%v)", ns, err)
 				}
 			}
@@ -264,7 +260,7 @@ func TestClusterWideLabRefusedWithoutMarker(t *testing.T) {
 	if after, ann := corednsReplicas(t, ctx); after != before || ann[labs.RestoreReplicasAnnotation] != "" {
 		t.Fatalf("coredns changed: %d → %d replicas, annotations %v", before, after, ann)
 	}
-	if _, err := cluster.Client.CoreV1().Namespaces().Get(ctx, "hopscope-lab-5", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+	if err := namespaceGone("hopscope-lab-5"); err != nil {
 		t.Fatalf("a refused start created its namespace (%v)", err)
 	}
 

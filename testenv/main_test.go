@@ -35,3 +35,19 @@ func run(m *testing.M) int {
 	cluster = c
 	return m.Run()
 }
+
+// eventually polls cond every interval until it holds or timeout has
+// passed, and says whether it held: for state the controllers and the
+// kubelet stand-in write a moment after a change.
+func eventually(timeout, interval time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+}

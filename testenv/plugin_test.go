@@ -1,7 +1,6 @@
 package testenv_test
 
 import (
-	"context"
 	"errors"
 	"net"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/internal/cli/clitest"
 )
 
 // TestKubectlPluginDiagnose installs the hopscope binary as
@@ -20,25 +21,14 @@ func TestKubectlPluginDiagnose(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl is not on PATH")
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "kubectl-hopscope"), "./cmd/hopscope")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build kubectl-hopscope: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(clitest.Build(t, "kubectl-hopscope"))
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	const ns = "plugin"
 	tempNamespace(t, ns)
-	if err := cluster.Apply(ctx, []byte(webApp+"---"+orphanService), ns); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitSettled(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	deploy(t, ns, webApp+"---"+orphanService)
 
 	kubectlHopscope := func(kubeconfig string, args ...string) (string, int) {
 		cmd := exec.Command(kubectl, append([]string{"hopscope"}, args...)...)

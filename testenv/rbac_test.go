@@ -91,15 +91,9 @@ spec:
 // are "not checked: forbidden", and a healthy namespace still diagnoses
 // without errors while a broken Service in it is still found.
 func TestNamespaceReaderGetsPartialResults(t *testing.T) {
-	ctx := context.Background()
 	const ns = "team-a"
 	tempNamespace(t, ns)
-	if err := cluster.Apply(ctx, []byte(webApp+"---"+namespaceReader), ns); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitSettled(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	deploy(t, ns, webApp+"---"+namespaceReader)
 	alice := rest.CopyConfig(cluster.Config)
 	alice.Impersonate = rest.ImpersonationConfig{UserName: "alice"}
 
@@ -123,12 +117,7 @@ func TestNamespaceReaderGetsPartialResults(t *testing.T) {
 		t.Errorf("healthy namespace diagnosed with errors as a namespace reader (forbidden layers must not count):\n%s", rendered(res))
 	}
 
-	if err := cluster.Apply(ctx, []byte(orphanService), ns); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitSettled(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	deploy(t, ns, orphanService)
 	_, res = diagnoseAs(t, alice, ns)
 	orphan := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: ns, Name: "orphan"}
 	if findingOf(res, "service-selector-matches-no-pods", orphan) == nil {

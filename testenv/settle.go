@@ -79,13 +79,12 @@ func (c *Cluster) unsettled(ctx context.Context, ns string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	epOf := map[string][]string{}
-	hasEP := map[string]bool{}
+	fromEndpoints := publishedAddresses{}
 	for _, ep := range eps.Items {
-		hasEP[ep.Name] = true
+		fromEndpoints.add(ep.Name)
 		for _, s := range ep.Subsets {
 			for _, a := range s.Addresses {
-				epOf[ep.Name] = append(epOf[ep.Name], a.IP)
+				fromEndpoints.add(ep.Name, a.IP)
 			}
 		}
 	}
@@ -93,14 +92,13 @@ func (c *Cluster) unsettled(ctx context.Context, ns string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sliceOf := map[string][]string{}
-	hasSlice := map[string]bool{}
+	fromSlices := publishedAddresses{}
 	for _, s := range slices.Items {
 		svc := s.Labels[discoveryv1.LabelServiceName]
-		hasSlice[svc] = true
+		fromSlices.add(svc)
 		for _, e := range s.Endpoints {
 			if e.Conditions.Ready != nil && *e.Conditions.Ready {
-				sliceOf[svc] = append(sliceOf[svc], e.Addresses...)
+				fromSlices.add(svc, e.Addresses...)
 			}
 		}
 	}
@@ -110,19 +108,32 @@ func (c *Cluster) unsettled(ctx context.Context, ns string) (string, error) {
 		}
 		want := readyIPs(pods.Items, svc.Spec.Selector)
 		switch {
-		case !hasEP[svc.Name]:
+		case !fromEndpoints.has(svc.Name):
 			return "service " + svc.Name + " has no Endpoints object yet", nil
-		case !hasSlice[svc.Name]:
+		case !fromSlices.has(svc.Name):
 			return "service " + svc.Name + " has no EndpointSlice yet", nil
 		}
-		if g := uniqueSorted(epOf[svc.Name]); g != want {
+		if g := uniqueSorted(fromEndpoints[svc.Name]); g != want {
 			return fmt.Sprintf("service %s Endpoints [%s], ready pods [%s]", svc.Name, g, want), nil
 		}
-		if g := uniqueSorted(sliceOf[svc.Name]); g != want {
+		if g := uniqueSorted(fromSlices[svc.Name]); g != want {
 			return fmt.Sprintf("service %s EndpointSlices [%s], ready pods [%s]", svc.Name, g, want), nil
 		}
 	}
 	return "", nil
+}
+
+// publishedAddresses is what one kind of endpoint object (Endpoints or
+// EndpointSlices) publishes per Service name: a Service is a key once such
+// an object exists for it, even an empty one, and its value lists the ready
+// addresses.
+type publishedAddresses map[string][]string
+
+func (p publishedAddresses) add(svc string, ips ...string) { p[svc] = append(p[svc], ips...) }
+
+func (p publishedAddresses) has(svc string) bool {
+	_, ok := p[svc]
+	return ok
 }
 
 func readyIPs(pods []corev1.Pod, selector map[string]string) string {

@@ -42,12 +42,7 @@ spec:
   selector: {app: api}
   ports: [{port: 80, targetPort: 8080}]
 `
-	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitSettled(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	deploy(t, ns, manifest)
 	cfg, rec := recordedConfig(false)
 	live := source.NewLiveForConfig(cfg, ns)
 	live.Kinds = source.TraceKinds([]string{"service/api-svc"})

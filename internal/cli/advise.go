@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,17 +73,7 @@ stays 0.`,
   hopscope advise -f k8s/                  # review manifests
   hopscope advise --cluster -A             # review the cluster, read-only`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(cmd); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			ctx, stop := interruptible(cmd)
-			defer stop()
-			return o.Run(ctx)
-		},
+		RunE: runE(o.Run, o.Complete, o.Validate),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Internal, "internal", false, "only workloads inside the cluster call the Service")
@@ -106,11 +95,8 @@ func (o *AdviseOptions) needsGiven() bool {
 }
 
 // Complete decides the mode and, for a review, the source.
-func (o *AdviseOptions) Complete(_ *cobra.Command) error {
-	ns := ""
-	if o.Globals != nil && o.Globals.Kube != nil && o.Globals.Kube.Namespace != nil {
-		ns = *o.Globals.Kube.Namespace
-	}
+func (o *AdviseOptions) Complete() error {
+	ns := o.Globals.namespaceFlag()
 	switch {
 	case len(o.Files) > 0:
 		o.mode = adviseReview
@@ -143,8 +129,8 @@ func (o *AdviseOptions) Complete(_ *cobra.Command) error {
 
 // Validate rejects contradictions.
 func (o *AdviseOptions) Validate() error {
-	if o.Output != "text" && o.Output != "json" {
-		return usageErrorf("--output %q: want text or json", o.Output)
+	if err := validateTextOrJSON(o.Output); err != nil {
+		return err
 	}
 	if o.mode == adviseReview && o.needsGiven() {
 		return usageErrorf("review (-f or --cluster) and traffic flags (--internal, --external, ...) are separate uses of advise: pick one")
@@ -194,9 +180,7 @@ func (o *AdviseOptions) recommend(n advise.Needs) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	if o.Output == "json" {
-		enc := json.NewEncoder(o.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(o.Out, r)
 	}
 	w := o.Out
 	fmt.Fprintf(w, "Use %s: %s.\nMatrix row: %s → %s\n", r.Choice, r.Summary, r.Rule, r.Choice)
@@ -309,9 +293,7 @@ func (o *AdviseOptions) review(ctx context.Context) error {
 		if rv.Advice == nil {
 			rv.Advice = []advise.Advice{}
 		}
-		enc := json.NewEncoder(o.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rv)
+		return writeJSON(o.Out, rv)
 	}
 	w := o.Out
 	total := 0

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -91,9 +90,7 @@ func (o *DemoOptions) Run() error {
 		}
 	}
 	if o.Output == "json" {
-		enc := json.NewEncoder(o.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(all); err != nil {
+		if err := writeJSON(o.Out, all); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,9 +53,7 @@ func newDiagnoseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
   hopscope diagnose -f dump.yaml -o json     # a 'kubectl get -A -o yaml' dump
   hopscope diagnose -n shop                  # the current kubectl context, read-only`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.Execute(cmd, args)
-		},
+		RunE: runE(o.Run, o.Complete, o.Validate),
 	}
 	o.AddFlags(cmd)
 	return cmd
@@ -78,7 +75,7 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Entries = args
-			return o.Execute(cmd, args)
+			return runE(o.Run, o.Complete, o.Validate)(cmd, args)
 		},
 	}
 	o.AddFlags(cmd)
@@ -97,23 +94,10 @@ func (o *DiagnoseOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.Explain, "explain", false, "show every hop of healthy paths too, and each finding's check description")
 }
 
-// Execute runs Complete, Validate and Run.
-func (o *DiagnoseOptions) Execute(cmd *cobra.Command, _ []string) error {
-	if err := o.Complete(cmd); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
-	defer stop()
-	return o.Run(ctx)
-}
-
 // Complete fills in the namespace, the colour decision and the source.
-func (o *DiagnoseOptions) Complete(cmd *cobra.Command) error {
-	if o.Globals.Kube.Namespace != nil && *o.Globals.Kube.Namespace != "" {
-		o.namespace, o.explicitNS = *o.Globals.Kube.Namespace, true
+func (o *DiagnoseOptions) Complete() error {
+	if ns := o.Globals.namespaceFlag(); ns != "" {
+		o.namespace, o.explicitNS = ns, true
 	}
 	o.color = o.wantColor()
 	if len(o.Files) > 0 {

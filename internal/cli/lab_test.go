@@ -9,17 +9,13 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta/testrestmapper"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/labs/labstest"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
@@ -135,18 +131,6 @@ func TestLabSolution(t *testing.T) {
 	}
 }
 
-// fakeLabCluster is a fake API with the lab's namespaces created the way
-// `lab start` creates them, for the logic that only needs to read them.
-func fakeLabCluster(objs ...runtime.Object) *labs.Cluster {
-	return &labs.Cluster{Client: fake.NewClientset(objs...), Dynamic: dynamicfake.NewSimpleDynamicClient(scheme.Scheme),
-		Mapper: testrestmapper.TestOnlyStaticRESTMapper(scheme.Scheme)}
-}
-
-func labNamespace(l *labs.Lab, name string) *corev1.Namespace {
-	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name,
-		Labels: map[string]string{labs.ManagedByLabel: labs.ManagedByValue, labs.LabLabel: l.ID}}}
-}
-
 func streamsFor(in string) (genericiooptions.IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return genericiooptions.IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut}, &out, &errOut
@@ -156,7 +140,7 @@ func TestLabStartRefusals(t *testing.T) {
 	l1, _ := labs.Get("1")
 	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "hopscope-lab-1"}}
 	streams, out, _ := streamsFor("")
-	o := &LabStartOptions{IOStreams: streams, Globals: &Globals{}, Lab: l1, Cluster: fakeLabCluster(foreign)}
+	o := &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l1, Cluster: labstest.NewCluster(foreign).Cluster}}
 	err := o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "refusing to touch it") || out.Len() != 0 {
 		t.Fatalf("start into a foreign namespace: exit %d, %v, stdout %q", ExitCode(err), err, out)
@@ -164,7 +148,7 @@ func TestLabStartRefusals(t *testing.T) {
 
 	l5, _ := labs.Get("5")
 	streams, _, _ = streamsFor("")
-	o = &LabStartOptions{IOStreams: streams, Globals: &Globals{}, Lab: l5, Cluster: fakeLabCluster()}
+	o = &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l5, Cluster: labstest.NewCluster().Cluster}}
 	err = o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--i-know-this-breaks-cluster-dns") {
 		t.Fatalf("cluster-wide lab on a cluster that is not local: exit %d, %v", ExitCode(err), err)
@@ -196,10 +180,10 @@ func TestLabCheckVerdicts(t *testing.T) {
 	l, _ := labs.Get("1")
 	broken, _ := l.BrokenObjects()
 	fixed, _ := l.FixedObjects()
-	cluster := fakeLabCluster(labNamespace(l, "hopscope-lab-1"))
+	running := LabClusterOptions{Globals: &Globals{}, Lab: l, Cluster: labstest.NewCluster(l.OwnedNamespace("hopscope-lab-1")).Cluster}
 
 	streams, out, _ := streamsFor("")
-	o := &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Cluster: cluster, Diagnose: offlineDiagnosis(t, broken)}
+	o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "text", Diagnose: offlineDiagnosis(t, broken)}
 	err := o.Run(context.Background())
 	if ExitCode(err) != ExitFindings || !strings.Contains(out.String(), "FAIL  lab 1") || !strings.Contains(out.String(), "Still broken at the service layer") {
 		t.Fatalf("broken lab: exit %d\n%s", ExitCode(err), out)
@@ -209,14 +193,14 @@ func TestLabCheckVerdicts(t *testing.T) {
 	}
 
 	streams, out, _ = streamsFor("")
-	o = &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Explain: true, Cluster: cluster, Diagnose: offlineDiagnosis(t, broken)}
+	o = &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "text", Explain: true, Diagnose: offlineDiagnosis(t, broken)}
 	_ = o.Run(context.Background())
 	if !strings.Contains(out.String(), l.Expect.Check) || !strings.Contains(out.String(), "fix:") {
 		t.Fatalf("--explain does not explain:\n%s", out)
 	}
 
 	streams, out, _ = streamsFor("")
-	o = &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "json", Cluster: cluster, Diagnose: offlineDiagnosis(t, fixed)}
+	o = &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "json", Diagnose: offlineDiagnosis(t, fixed)}
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatalf("fixed lab: %v\n%s", err, out)
 	}
@@ -232,7 +216,7 @@ func TestLabCheckVerdicts(t *testing.T) {
 func TestLabCheckNotStarted(t *testing.T) {
 	l, _ := labs.Get("2")
 	streams, _, _ := streamsFor("")
-	o := &LabCheckOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Output: "text", Cluster: fakeLabCluster(),
+	o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l, Cluster: labstest.NewCluster().Cluster}, Output: "text",
 		Diagnose: func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
 			t.Fatal("a lab that is not running must not be diagnosed")
 			return nil, nil, nil

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -61,8 +60,8 @@ func (o *QuizOptions) Validate() error {
 	if o.Count < 0 {
 		return usageErrorf("--count %d: want a positive number", o.Count)
 	}
-	if o.Output != "text" && o.Output != "json" {
-		return usageErrorf("--output %q: want text or json", o.Output)
+	if err := validateTextOrJSON(o.Output); err != nil {
+		return err
 	}
 	if o.Output == "json" && !o.List {
 		return usageErrorf("--output json goes with --list; the quiz itself is interactive")
@@ -88,9 +87,7 @@ func (o *QuizOptions) Run() error {
 	}
 	if o.List {
 		if o.Output == "json" {
-			enc := json.NewEncoder(o.Out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(qs)
+			return writeJSON(o.Out, qs)
 		}
 		quiz.List(o.Out, qs)
 		return nil

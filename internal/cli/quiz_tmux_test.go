@@ -3,12 +3,12 @@ package cli
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hopscope/hopscope/internal/cli/clitest"
 	"github.com/hopscope/hopscope/pkg/quiz"
 )
 
@@ -27,11 +27,7 @@ func TestQuizInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "hopscope")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/hopscope")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build hopscope: %v\n%s", err, out)
-	}
+	bin := clitest.Build(t, "hopscope")
 
 	// A private tmux server (its own socket) so the test never touches a
 	// user's sessions; killing it ends everything it started.

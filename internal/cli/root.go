@@ -6,9 +6,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 
@@ -71,6 +73,15 @@ type Globals struct {
 	Color   string
 }
 
+// namespaceFlag is the value of -n/--namespace, "" when it was not given
+// (or when a test built Globals without the kubectl flags).
+func (g *Globals) namespaceFlag() string {
+	if g == nil || g.Kube == nil || g.Kube.Namespace == nil {
+		return ""
+	}
+	return *g.Kube.Namespace
+}
+
 // NewRootCommand builds the hopscope command tree writing to streams. The
 // binary name decides how usage lines read: installed as kubectl-hopscope it
 // presents itself as "kubectl hopscope".
@@ -114,4 +125,30 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 		newAdviseCommand(g, streams),
 		newQuizCommand(streams),
 	}
+}
+
+// runE wires a command's Options to cobra: steps (Complete and Validate,
+// in the order the command needs) run first and the first error stops
+// them; then Run, with Ctrl-C cancelling its context so that a long read or
+// wait stops cleanly.
+func runE(run func(context.Context) error, steps ...func() error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		ctx, stop := interruptible(cmd)
+		defer stop()
+		return run(ctx)
+	}
+}
+
+// interruptible is the command's context, cancelled by Ctrl-C.
+func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt)
 }

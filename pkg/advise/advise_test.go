@@ -1,15 +1,13 @@
 package advise
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/source"
 )
 
@@ -101,7 +99,7 @@ func TestReviewCases(t *testing.T) {
 				}
 			}
 			sort.Strings(got)
-			want := wantLines(t, file)
+			want := manifesttest.WantLines(t, file)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("advice:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
@@ -161,21 +159,4 @@ func TestReviewRealWorld(t *testing.T) {
 	if strings.Join(got, "\n") != want {
 		t.Errorf("advice on the real-world manifests:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
 	}
-}
-
-func wantLines(t *testing.T, file string) []string {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "# want:"); ok {
-			want = append(want, strings.TrimSpace(rest))
-		}
-	}
-	sort.Strings(want)
-	return want
 }

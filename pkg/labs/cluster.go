@@ -150,25 +150,7 @@ func (c *Cluster) Start(ctx context.Context, l *Lab, opt StartOptions) error {
 				l.ID, l.clusterTarget(), LocalClusterMarkerNamespace, LocalClusterMarkerName, l.ID)}
 		}
 	}
-	objs, err := l.BrokenObjects()
-	if err != nil {
-		return err
-	}
-	if err := c.checkMappable(objs); err != nil {
-		return err
-	}
-	for _, name := range l.Namespaces() {
-		if err := c.ensureNamespace(ctx, l, name); err != nil {
-			return err
-		}
-	}
-	if err := c.applyAll(ctx, l, objs); err != nil {
-		return err
-	}
-	if l.ClusterBreak != nil {
-		return c.breakCluster(ctx, l)
-	}
-	return nil
+	return c.write(ctx, l, l.BrokenObjects, l.Namespaces(), c.breakCluster)
 }
 
 // ApplyFix applies the lab's fix manifests over the running lab and undoes
@@ -181,18 +163,34 @@ func (c *Cluster) ApplyFix(ctx context.Context, l *Lab) error {
 	if !running {
 		return &NotStartedError{Lab: l}
 	}
-	objs, err := l.FixObjects()
+	return c.write(ctx, l, l.FixObjects, nil, c.restoreCluster)
+}
+
+// write puts one state of the lab on the cluster: it creates the
+// namespaces named (Start's; a fix finds them), applies objects (the broken
+// or the fixed manifests), then, for a cluster-wide lab, changes the
+// cluster object (break or restore). Every kind is resolved before the
+// first write, so that a cluster missing an API (an old NetworkPolicy
+// version) fails cleanly instead of half-way.
+func (c *Cluster) write(ctx context.Context, l *Lab, objects func() ([]PlacedObject, error), namespaces []string,
+	clusterStep func(context.Context, *Lab) error) error {
+	objs, err := objects()
 	if err != nil {
 		return err
 	}
 	if err := c.checkMappable(objs); err != nil {
 		return err
 	}
+	for _, name := range namespaces {
+		if err := c.ensureNamespace(ctx, l, name); err != nil {
+			return err
+		}
+	}
 	if err := c.applyAll(ctx, l, objs); err != nil {
 		return err
 	}
 	if l.ClusterBreak != nil {
-		return c.restoreCluster(ctx, l)
+		return clusterStep(ctx, l)
 	}
 	return nil
 }
@@ -302,24 +300,27 @@ func (c *Cluster) wait(ctx context.Context, what string, done func() (bool, erro
 	}
 }
 
-func (c *Cluster) ensureNamespace(ctx context.Context, l *Lab, name string) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+// OwnedNamespace is namespace name as Start creates it for the lab: the
+// labels are how every later command knows the lab owns it.
+func (l *Lab) OwnedNamespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name:   name,
 		Labels: map[string]string{ManagedByLabel: ManagedByValue, LabLabel: l.ID},
 		Annotations: map[string]string{
 			"hopscope.dev/lab-title": l.Title,
 		},
 	}}
-	_, err := c.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{FieldManager: FieldManager})
+}
+
+func (c *Cluster) ensureNamespace(ctx context.Context, l *Lab, name string) error {
+	_, err := c.Client.CoreV1().Namespaces().Create(ctx, l.OwnedNamespace(name), metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	return nil
 }
 
-// checkMappable resolves every object's kind before anything is written, so
-// that a cluster missing an API (an old NetworkPolicy version) fails the
-// start cleanly instead of half-way.
+// checkMappable resolves every object's kind.
 func (c *Cluster) checkMappable(objs []PlacedObject) error {
 	for _, o := range objs {
 		gvk := o.Object.GroupVersionKind()

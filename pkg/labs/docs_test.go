@@ -2,16 +2,12 @@ package labs
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite docs/labs.md from the catalog")
-
-const docsPath = "../../docs/labs.md"
 
 // TestDocsUpToDate keeps docs/labs.md generated from the catalog: change a
 // lab, then run `go test ./pkg/labs -run TestDocsUpToDate -update`.
@@ -22,19 +18,7 @@ func TestDocsUpToDate(t *testing.T) {
 	}
 	var b bytes.Buffer
 	writeDocs(&b, all)
-	if *update {
-		if err := os.WriteFile(docsPath, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	have, err := os.ReadFile(docsPath)
-	if err != nil {
-		t.Fatalf("%v (generate it with -update)", err)
-	}
-	if !bytes.Equal(have, b.Bytes()) {
-		t.Fatalf("%s is out of date with the catalog: run `go test ./pkg/labs -run TestDocsUpToDate -update`", docsPath)
-	}
+	golden.Check(t, "../../docs/labs.md", b.Bytes(), "go test ./pkg/labs -run TestDocsUpToDate -update")
 }
 
 func writeDocs(b *bytes.Buffer, all []*Lab) {

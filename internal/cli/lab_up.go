@@ -34,11 +34,7 @@ type LabUpOptions struct {
 	lookPath func() (string, error)
 }
 
-func init() {
-	labExtraCommands = append(labExtraCommands, newLabUpCommand)
-}
-
-func newLabUpCommand(_ *Globals, streams genericiooptions.IOStreams) *cobra.Command {
+func newLabUpCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &LabUpOptions{IOStreams: streams, lookPath: findLabBinary}
 	return &cobra.Command{
 		Use:   "up [--data-dir DIR] [--kubeconfig-out PATH]",
