@@ -129,8 +129,10 @@ type generator struct {
 	nodes []string
 	// nodeIPs are the nodes' InternalIPs, which pods report as hostIP.
 	nodeIPs []string
-	uid     uint64
-	ip      uint32
+	// nodeZones are the nodes' topology zones, which EndpointSlices report.
+	nodeZones map[string]string
+	uid       uint64
+	ip        uint32
 }
 
 // Generate makes the cluster cfg describes.
@@ -140,6 +142,8 @@ func Generate(cfg Config) *Cluster {
 		now: time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC),
 		c:   &Cluster{},
 		ip:  10<<24 | 244<<16,
+
+		nodeZones: map[string]string{},
 	}
 	pods := max(cfg.Pods, 1)
 	nodes := (pods + podsPerNode - 1) / podsPerNode
@@ -218,6 +222,7 @@ func (g *generator) node(name string, i int) {
 	g.nodes = append(g.nodes, name)
 	g.nodeIPs = append(g.nodeIPs, fmt.Sprintf("10.0.%d.%d", i/250, i%250+1))
 	zone := fmt.Sprintf("us-east-1%c", 'a'+rune(i%3))
+	g.nodeZones[name] = zone
 	ready := g.ago(24 * 30)
 	g.c.Nodes = append(g.c.Nodes, &corev1.Node{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
@@ -341,8 +346,8 @@ func (g *generator) app(ns string, n, replicas int) string {
 		ObservedGeneration: 3, Replicas: int32(replicas), UpdatedReplicas: int32(replicas), ReadyReplicas: int32(ready),
 		AvailableReplicas: int32(ready), UnavailableReplicas: int32(replicas - ready),
 		Conditions: []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created},
 			availableCondition(ready == replicas, created),
+			{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created},
 		},
 	}
 	g.c.Deployments = append(g.c.Deployments, dep)
@@ -392,10 +397,11 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, tmpl corev1.PodTemplat
 	spec := *tmpl.Spec.DeepCopy()
 	spec.NodeName = node
 	spec.ServiceAccountName, spec.DeprecatedServiceAccount = "default", "default"
-	spec.Tolerations = []corev1.Toleration{
-		{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
-		{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
-	}
+	spec.Tolerations = append(spec.Tolerations,
+		corev1.Toleration{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
+		corev1.Toleration{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
+	)
+	uid := g.newUID()
 	readyStatus, reason := corev1.ConditionTrue, ""
 	cs := corev1.ContainerStatus{
 		Name: "app", Image: tmpl.Spec.Containers[0].Image, ImageID: tmpl.Spec.Containers[0].Image + "@sha256:" + g.suffix(16),
@@ -407,7 +413,7 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, tmpl corev1.PodTemplat
 		readyStatus, reason = corev1.ConditionFalse, "ContainersNotReady"
 		cs.Ready, cs.Started = false, ptr(false)
 		cs.RestartCount = int32(20 + g.rnd.IntN(200))
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: fmt.Sprintf("back-off 5m0s restarting failed container=app pod=%s_%s(%s)", name, ns, "uid")}}
+		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: fmt.Sprintf("back-off 5m0s restarting failed container=app pod=%s_%s(%s)", name, ns, uid)}}
 		cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: g.ago(1), FinishedAt: g.ago(1), ContainerID: cs.ContainerID}}
 	case podNotReady:
 		readyStatus, reason = corev1.ConditionFalse, "ContainersNotReady"
@@ -427,7 +433,7 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, tmpl corev1.PodTemplat
 	p := &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name: name, GenerateName: rs.Name + "-", Namespace: ns, UID: g.newUID(), ResourceVersion: strconv.Itoa(100000 + len(g.c.Pods)),
+			Name: name, GenerateName: rs.Name + "-", Namespace: ns, UID: uid, ResourceVersion: strconv.Itoa(100000 + len(g.c.Pods)),
 			CreationTimestamp: started, Labels: tmpl.Labels,
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
 		},
@@ -459,6 +465,10 @@ func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready boo
 		slicePorts = append(slicePorts, discoveryv1.EndpointPort{Name: ptr(sp.Name), Port: ptr(num), Protocol: ptr(sp.Protocol)})
 		epPorts = append(epPorts, corev1.EndpointPort{Name: sp.Name, Port: num, Protocol: sp.Protocol})
 	}
+	sliceLabels := map[string]string{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"}
+	for k, v := range svc.Labels {
+		sliceLabels[k] = v
+	}
 	ep := &corev1.Endpoints{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -472,13 +482,14 @@ func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready boo
 		ObjectMeta: metav1.ObjectMeta{
 			Name: svc.Name + "-" + g.suffix(5), GenerateName: svc.Name + "-", Namespace: svc.Namespace, UID: g.newUID(),
 			ResourceVersion: svc.ResourceVersion + "2", CreationTimestamp: svc.CreationTimestamp,
-			Labels:          map[string]string{"app": svc.Name, discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"},
+			Labels:          sliceLabels,
+			Annotations:     map[string]string{"endpoints.kubernetes.io/last-change-trigger-time": g.now.Format(time.RFC3339)},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
 		},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       slicePorts,
 	}
 	if len(pods) > 0 {
+		slice.Ports = slicePorts
 		sub := corev1.EndpointSubset{Ports: epPorts}
 		for _, p := range pods {
 			addr := corev1.EndpointAddress{IP: p.Status.PodIP, NodeName: ptr(p.Spec.NodeName), TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
@@ -490,7 +501,7 @@ func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready boo
 			slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{
 				Addresses:  []string{p.Status.PodIP},
 				Conditions: discoveryv1.EndpointConditions{Ready: ptr(ready), Serving: ptr(ready), Terminating: ptr(false)},
-				NodeName:   ptr(p.Spec.NodeName), TargetRef: addr.TargetRef,
+				NodeName:   ptr(p.Spec.NodeName), Zone: ptr(g.nodeZones[p.Spec.NodeName]), TargetRef: addr.TargetRef,
 			})
 		}
 		ep.Subsets = []corev1.EndpointSubset{sub}

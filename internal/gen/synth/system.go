@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"fmt"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -34,6 +35,11 @@ func (g *generator) system() {
 			PriorityClassName:  "system-cluster-critical",
 			ServiceAccountName: "coredns",
 			DNSPolicy:          corev1.DNSDefault,
+			NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
+			Tolerations: []corev1.Toleration{
+				{Key: "CriticalAddonsOnly", Operator: corev1.TolerationOpExists},
+				{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule},
+			},
 			Containers: []corev1.Container{{
 				Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.11.3", Args: []string{"-conf", "/etc/coredns/Corefile"},
 				Ports: ports,
@@ -50,6 +56,10 @@ func (g *generator) system() {
 					TimeoutSeconds: 1, PeriodSeconds: 10, SuccessThreshold: 1, FailureThreshold: 3,
 				},
 				VolumeMounts: []corev1.VolumeMount{{Name: "config-volume", MountPath: "/etc/coredns", ReadOnly: true}},
+				SecurityContext: &corev1.SecurityContext{
+					AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true),
+					Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_BIND_SERVICE"}, Drop: []corev1.Capability{"ALL"}},
+				},
 			}},
 			Volumes: []corev1.Volume{{Name: "config-volume", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: "coredns"},
@@ -67,7 +77,6 @@ func (g *generator) system() {
 		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
 		Status: appsv1.DeploymentStatus{
 			ObservedGeneration: 1, Replicas: replicas, UpdatedReplicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas,
-			Conditions: []appsv1.DeploymentCondition{availableCondition(true, created)},
 		},
 	}
 	rsTmpl := *tmpl.DeepCopy()
@@ -82,6 +91,8 @@ func (g *generator) system() {
 		Spec:   appsv1.ReplicaSetSpec{Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: podLabels}, Template: rsTmpl},
 		Status: appsv1.ReplicaSetStatus{Replicas: replicas, FullyLabeledReplicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas, ObservedGeneration: 1},
 	}
+	dep.Status.Conditions = []appsv1.DeploymentCondition{availableCondition(true, created),
+		{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created}}
 	var pods []*corev1.Pod
 	for range replicas {
 		pods = append(pods, g.pod(ns, rs, rsTmpl, podHealthy))
@@ -90,7 +101,8 @@ func (g *generator) system() {
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "kube-dns", Namespace: ns, UID: g.newUID(), ResourceVersion: "320", CreationTimestamp: created,
-			Labels: map[string]string{"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"},
+			Labels:      map[string]string{"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+			Annotations: map[string]string{"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
 		},
 		Spec: corev1.ServiceSpec{
 			Type: corev1.ServiceTypeClusterIP, Selector: labels, ClusterIP: "172.20.0.10", ClusterIPs: []string{"172.20.0.10"},
@@ -123,7 +135,10 @@ func (g *generator) system() {
     forward . /etc/resolv.conf {
        max_concurrent 1000
     }
-    cache 30
+    cache 30 {
+       disable success cluster.local
+       disable denial cluster.local
+    }
     loop
     reload
     loadbalance
