@@ -73,6 +73,7 @@ func (g *generator) system() {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "coredns", Namespace: ns, UID: g.newUID(), Generation: 1, ResourceVersion: "310",
 			CreationTimestamp: created, Labels: labels,
+			Annotations: map[string]string{"deployment.kubernetes.io/revision": "1"},
 		},
 		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
 		Status: appsv1.DeploymentStatus{
@@ -86,6 +87,7 @@ func (g *generator) system() {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "coredns-" + hash, Namespace: ns, UID: g.newUID(), Generation: 1, ResourceVersion: "311",
 			CreationTimestamp: created, Labels: podLabels,
+			Annotations:     map[string]string{"deployment.kubernetes.io/desired-replicas": "2", "deployment.kubernetes.io/max-replicas": "3", "deployment.kubernetes.io/revision": "1"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "coredns", UID: dep.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
 		},
 		Spec:   appsv1.ReplicaSetSpec{Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: podLabels}, Template: rsTmpl},
