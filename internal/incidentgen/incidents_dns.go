@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 func dnsIncidents() []Incident {
@@ -56,7 +58,7 @@ and applications cannot reach each other by name. Someone edited the coredns Con
 kubernetes plugin now serves the zone lzjcluster.local, while the kubelet's cluster domain — and
 every pod's search path and configured names — is cluster.local.`,
 			Build: func(c *Cluster) {
-				c.Background(Background{Corefile: strings.Replace(DefaultCorefile, "kubernetes cluster.local in-addr.arpa", "kubernetes lzjcluster.local in-addr.arpa", 1)})
+				c.Background(Background{Corefile: strings.Replace(clusterstate.Corefile, "kubernetes cluster.local in-addr.arpa", "kubernetes lzjcluster.local in-addr.arpa", 1)})
 				c.webApp("shop", "orders", "registry.example.com/shop/orders:1.9.0", 8080, 2)
 				ct := web("checkout", "registry.example.com/shop/checkout:1.9.0", 8080, "/healthz")
 				ct.EnvFrom = []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "checkout-config"}}}}

@@ -7,6 +7,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 func endpointsIncidents() []Incident {
@@ -86,7 +88,7 @@ addresses where nothing runs.`,
 				old := &discoveryv1.EndpointSlice{
 					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "cart-" + c.suffix(5), GenerateName: "cart-",
 						Labels:          labels(discoveryv1.LabelServiceName, "cart", discoveryv1.LabelManagedBy, "endpointslice-controller.k8s.io"),
-						OwnerReferences: []metav1.OwnerReference{owner("v1", "Service", svc.ObjectMeta)}},
+						OwnerReferences: []metav1.OwnerReference{clusterstate.ControllerRef("v1", "Service", svc.ObjectMeta)}},
 					AddressType: discoveryv1.AddressTypeIPv4,
 					Ports:       []discoveryv1.EndpointPort{{Name: ptrTo("http"), Port: ptrTo(int32(8080)), Protocol: ptrTo(corev1.ProtocolTCP)}},
 				}

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 func lifecycleIncidents() []Incident {
@@ -156,7 +158,7 @@ promtail-metrics Service has no ready endpoint.`,
 				w := c.DaemonSet(App{Namespace: "logging", Name: "promtail", Labels: l, Containers: []corev1.Container{ct}, Age: 4 * time.Minute,
 					States: []PodState{probe, probe}})
 				c.Service(Svc{Namespace: "logging", Name: "promtail-metrics", Labels: l, Selector: l, Ports: []corev1.ServicePort{NamedPort("http-metrics", 3101, "http-metrics")}})
-				c.ExpectObject(PodRef(sortedPods(w.Pods)[0]))
+				c.ExpectObject(PodRef(clusterstate.SortedPods(w.Pods)[0]))
 			},
 		},
 		{
@@ -179,7 +181,7 @@ but not so difficult to forget."`,
 				}
 				c.Service(Svc{Namespace: "default", Name: "web-http", Type: corev1.ServiceTypeLoadBalancer, LoadBalancerIP: "35.204.18.77",
 					Selector: labels("app", "web-http"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-				c.ExpectObject(PodRef(sortedPods(w.Pods)[0]))
+				c.ExpectObject(PodRef(clusterstate.SortedPods(w.Pods)[0]))
 			},
 		},
 		{

@@ -71,8 +71,7 @@ func (c *Cluster) addWorkload(w snapshot.Workload) {
 	a := App{
 		Namespace: w.Ref.Namespace, Name: w.Ref.Name,
 		Labels: tmpl.Labels, ObjectLabels: w.Object.GetLabels(), Annotations: w.Object.GetAnnotations(),
-		Containers: tmpl.Spec.Containers, InitContainers: tmpl.Spec.InitContainers,
-		Pod:   func(s *corev1.PodSpec) { *s = *tmpl.Spec.DeepCopy() },
+		Pod:   wholeSpec(tmpl.Spec),
 		Age:   3 * 24 * time.Hour,
 		Nodes: nil,
 	}

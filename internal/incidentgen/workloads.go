@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // App describes a workload as its owner wrote it, plus where its replicas
@@ -222,6 +223,12 @@ func (c *Cluster) placement(a App, i int) string {
 	return w[(off+i)%len(w)]
 }
 
+// wholeSpec is an App.Pod that replaces the template's spec by s: for
+// workloads whose spec is given whole, by an installer or a manifest.
+func wholeSpec(s corev1.PodSpec) func(*corev1.PodSpec) {
+	return func(t *corev1.PodSpec) { *t = *s.DeepCopy() }
+}
+
 func selectorOf(m map[string]string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: copyMap(m)}
 }
@@ -241,7 +248,7 @@ func (c *Cluster) Deployment(a App) *Workload {
 	if d.Annotations == nil {
 		d.Annotations = map[string]string{}
 	}
-	d.Annotations["deployment.kubernetes.io/revision"] = "1"
+	d.Annotations[clusterstate.RevisionAnnotation] = "1"
 	d.Generation = 1
 	maxU, maxS := intstr.FromString("25%"), intstr.FromString("25%")
 	d.Spec = appsv1.DeploymentSpec{
@@ -254,28 +261,12 @@ func (c *Cluster) Deployment(a App) *Workload {
 		ProgressDeadlineSeconds: int32p(600),
 	}
 	hash := hashSuffix(a.Namespace+"/"+a.Name+"/"+fmt.Sprint(tmpl.Spec.Containers), 10)
-	rs := &appsv1.ReplicaSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "ReplicaSet"},
-		ObjectMeta: c.meta("ReplicaSet", a.Namespace, a.Name+"-"+hash, a.Age),
-	}
-	rs.Labels = copyMap(a.Labels)
-	rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rs.Annotations = map[string]string{
-		"deployment.kubernetes.io/desired-replicas": fmt.Sprint(a.Replicas),
-		"deployment.kubernetes.io/max-replicas":     fmt.Sprint(a.Replicas + (a.Replicas+3)/4),
-		"deployment.kubernetes.io/revision":         "1",
-	}
-	rs.OwnerReferences = []metav1.OwnerReference{owner("apps/v1", "Deployment", d.ObjectMeta)}
-	rs.Generation = 1
-	rsTmpl := *tmpl.DeepCopy()
-	rsTmpl.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rsSel := copyMap(a.Selector)
-	rsSel[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rs.Spec = appsv1.ReplicaSetSpec{Replicas: int32p(int32(a.Replicas)), Selector: selectorOf(rsSel), Template: rsTmpl}
+	rs := clusterstate.ReplicaSet(d, hash)
+	c.identify("ReplicaSet", &rs.ObjectMeta, a.Age)
 	w := &Workload{Kind: "Deployment", Namespace: a.Namespace, Name: a.Name, Object: d, ReplicaSet: rs, app: a}
 	for i := 0; i < a.Replicas; i++ {
 		name := rs.Name + "-" + c.suffix(5)
-		p := c.newPod(a, i, name, rsTmpl, owner("apps/v1", "ReplicaSet", rs.ObjectMeta))
+		p := c.newPod(a, i, name, rs.Spec.Template, clusterstate.ControllerRef("apps/v1", "ReplicaSet", rs.ObjectMeta))
 		w.Pods = append(w.Pods, p)
 	}
 	c.workloads = append(c.workloads, w)
@@ -310,7 +301,7 @@ func (c *Cluster) StatefulSet(a App) *Workload {
 		pt.Labels[appsv1.PodIndexLabel] = fmt.Sprint(i)
 		pt.Spec.Hostname = name
 		pt.Spec.Subdomain = a.ServiceName
-		p := c.newPod(a, i, name, pt, owner("apps/v1", "StatefulSet", s.ObjectMeta))
+		p := c.newPod(a, i, name, pt, clusterstate.ControllerRef("apps/v1", "StatefulSet", s.ObjectMeta))
 		w.Pods = append(w.Pods, p)
 	}
 	c.workloads = append(c.workloads, w)
@@ -352,7 +343,7 @@ func (c *Cluster) DaemonSet(a App) *Workload {
 		pt := *tmpl.DeepCopy()
 		pt.Labels["controller-revision-hash"] = rev
 		pt.Labels["pod-template-generation"] = "1"
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, owner("apps/v1", "DaemonSet", ds.ObjectMeta))
+		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, clusterstate.ControllerRef("apps/v1", "DaemonSet", ds.ObjectMeta))
 		w.Pods = append(w.Pods, p)
 	}
 	c.workloads = append(c.workloads, w)
@@ -372,7 +363,7 @@ func (c *Cluster) ReplicationController(a App) *Workload {
 	rc.Spec = corev1.ReplicationControllerSpec{Replicas: int32p(int32(a.Replicas)), Selector: copyMap(a.Selector), Template: tmpl.DeepCopy()}
 	w := &Workload{Kind: "ReplicationController", Namespace: a.Namespace, Name: a.Name, Object: rc, app: a}
 	for i := 0; i < a.Replicas; i++ {
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), *tmpl.DeepCopy(), owner("v1", "ReplicationController", rc.ObjectMeta))
+		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), *tmpl.DeepCopy(), clusterstate.ControllerRef("v1", "ReplicationController", rc.ObjectMeta))
 		w.Pods = append(w.Pods, p)
 	}
 	c.workloads = append(c.workloads, w)
@@ -403,7 +394,7 @@ func (c *Cluster) Job(a App) *Workload {
 	w := &Workload{Kind: "Job", Namespace: a.Namespace, Name: a.Name, Object: j, app: a}
 	for i := 0; i < a.Replicas; i++ {
 		pt := *tmpl.DeepCopy()
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, owner("batch/v1", "Job", j.ObjectMeta))
+		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, clusterstate.ControllerRef("batch/v1", "Job", j.ObjectMeta))
 		w.Pods = append(w.Pods, p)
 	}
 	c.workloads = append(c.workloads, w)
@@ -423,11 +414,6 @@ func (c *Cluster) BarePod(a App) *corev1.Pod {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func owner(apiVersion, kind string, m metav1.ObjectMeta) metav1.OwnerReference {
-	t := true
-	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: m.Name, UID: m.UID, Controller: &t, BlockOwnerDeletion: &t}
-}
-
 // newPod makes replica i of a workload: scheduled, Running and Ready, then
 // put into its state.
 func (c *Cluster) newPod(a App, i int, name string, tmpl corev1.PodTemplateSpec, ctrl metav1.OwnerReference) *corev1.Pod {
@@ -440,9 +426,7 @@ func (c *Cluster) newPod(a App, i int, name string, tmpl corev1.PodTemplateSpec,
 	p.Labels = copyMap(tmpl.Labels)
 	p.OwnerReferences = []metav1.OwnerReference{ctrl}
 	p.Spec.NodeName = c.placement(a, i)
-	p.Spec.Tolerations = append(p.Spec.Tolerations,
-		corev1.Toleration{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: int64p(300)},
-		corev1.Toleration{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: int64p(300)})
+	clusterstate.DefaultTolerations(&p.Spec)
 	if p.Spec.ServiceAccountName == "" {
 		p.Spec.ServiceAccountName = "default"
 	}
@@ -467,16 +451,10 @@ func (c *Cluster) runningStatus(p *corev1.Pod) {
 	ready := metav1.NewTime(p.CreationTimestamp.Add(12 * time.Second))
 	node := p.Spec.NodeName
 	p.Status = corev1.PodStatus{
-		Phase:     corev1.PodRunning,
-		StartTime: &start,
-		QOSClass:  qosClass(&p.Spec),
-		Conditions: []corev1.PodCondition{
-			{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionTrue, LastTransitionTime: start},
-			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: start},
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: ready},
-			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: ready},
-			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: p.CreationTimestamp},
-		},
+		Phase:      corev1.PodRunning,
+		StartTime:  &start,
+		QOSClass:   clusterstate.QOSClass(&p.Spec),
+		Conditions: clusterstate.RunningConditions(p.CreationTimestamp, start, ready),
 	}
 	if node != "" {
 		ip := c.NodeIP(node)
@@ -543,84 +521,22 @@ func digest(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func qosClass(s *corev1.PodSpec) corev1.PodQOSClass {
-	any, guaranteed := false, true
-	for _, ct := range s.Containers {
-		if len(ct.Resources.Requests) > 0 || len(ct.Resources.Limits) > 0 {
-			any = true
-		}
-		if len(ct.Resources.Limits) == 0 || ct.Resources.Limits.Cpu().IsZero() || ct.Resources.Limits.Memory().IsZero() {
-			guaranteed = false
-		}
-	}
-	switch {
-	case !any:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
-
 // updateStatus writes the workload's status from its pods, as its
-// controller would.
+// controller would. A Deployment whose pods are not all ready is taken to
+// be in a rollout that never completed.
 func (w *Workload) updateStatus(c *Cluster) {
-	var total, ready int32
-	for _, p := range w.Pods {
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		total++
-		if podReady(p) {
-			ready++
-		}
-	}
-	created := c.ago(w.app.Age)
 	switch o := w.Object.(type) {
 	case *appsv1.Deployment:
-		rs := w.ReplicaSet
-		rs.Status = appsv1.ReplicaSetStatus{Replicas: total, FullyLabeledReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready, ObservedGeneration: 1}
-		want := *o.Spec.Replicas
-		st := appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: total, UpdatedReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready}
-		if total > ready {
-			st.UnavailableReplicas = total - ready
-		}
-		maxUnavailable := want / 4
-		avail := corev1.ConditionTrue
-		availReason, availMsg := "MinimumReplicasAvailable", "Deployment has minimum availability."
-		if ready < want-maxUnavailable {
-			avail, availReason, availMsg = corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
-		}
-		prog := appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable",
-			Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created}
-		if ready < want {
-			if c.Now.Sub(created.Time) > 10*time.Minute {
-				prog.Status, prog.Reason, prog.Message = corev1.ConditionFalse, "ProgressDeadlineExceeded", fmt.Sprintf("ReplicaSet %q has timed out progressing.", rs.Name)
-				prog.LastUpdateTime = metav1.NewTime(created.Add(10 * time.Minute))
-				prog.LastTransitionTime = prog.LastUpdateTime
-			} else {
-				prog.Reason, prog.Message = "ReplicaSetUpdated", fmt.Sprintf("ReplicaSet %q is progressing.", rs.Name)
-			}
-		}
-		st.Conditions = []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentAvailable, Status: avail, Reason: availReason, Message: availMsg, LastUpdateTime: created, LastTransitionTime: created},
-			prog,
-		}
-		o.Status = st
+		w.ReplicaSet.Status = clusterstate.ReplicaSetStatus(w.ReplicaSet, w.Pods)
+		o.Status = clusterstate.DeploymentStatus(o, w.ReplicaSet, w.Pods, c.Now, false)
 	case *appsv1.StatefulSet:
-		rev := w.Pods[0].Labels["controller-revision-hash"]
-		o.Status = appsv1.StatefulSetStatus{ObservedGeneration: 1, Replicas: total, ReadyReplicas: ready, CurrentReplicas: total, UpdatedReplicas: total,
-			AvailableReplicas: ready, CurrentRevision: rev, UpdateRevision: rev, CollisionCount: int32p(0)}
+		o.Status = clusterstate.StatefulSetStatus(o, w.Pods)
 	case *appsv1.DaemonSet:
-		n := int32(len(w.Pods))
-		o.Status = appsv1.DaemonSetStatus{ObservedGeneration: 1, CurrentNumberScheduled: n, DesiredNumberScheduled: n, NumberReady: ready,
-			UpdatedNumberScheduled: n, NumberAvailable: ready, NumberUnavailable: n - ready}
+		o.Status = clusterstate.DaemonSetStatus(o, w.Pods)
 	case *corev1.ReplicationController:
-		o.Status = corev1.ReplicationControllerStatus{Replicas: total, FullyLabeledReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready, ObservedGeneration: 1}
+		o.Status = clusterstate.ReplicationControllerStatus(o, w.Pods)
 	case *batchv1.Job:
-		start := created
-		o.Status = batchv1.JobStatus{Active: total, Ready: int32p(ready), StartTime: &start, Terminating: int32p(0),
-			UncountedTerminatedPods: &batchv1.UncountedTerminatedPods{}}
+		o.Status = clusterstate.JobStatus(o, w.Pods)
 	}
 }
 
@@ -729,11 +645,4 @@ func ContainerPort(name string, port int32) corev1.ContainerPort {
 // HTTPProbe is an HTTP GET probe on a port number or name.
 func HTTPProbe(path string, port intstr.IntOrString) *corev1.Probe {
 	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: port}}}
-}
-
-// sortedPods lists pods by name.
-func sortedPods(in []*corev1.Pod) []*corev1.Pod {
-	out := append([]*corev1.Pod(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
