@@ -105,7 +105,7 @@ func Endpoints(svc *corev1.Service, pods []*corev1.Pod, changed time.Time) *core
 			addTo([]corev1.EndpointPort{{Name: sp.Name, Port: port, Protocol: sp.Protocol, AppProtocol: sp.AppProtocol}}, addr, ready)
 		}
 	}
-	ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Namespace: svc.Namespace, Name: svc.Name,
+	ep := &corev1.Endpoints{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"}, ObjectMeta: metav1.ObjectMeta{Namespace: svc.Namespace, Name: svc.Name,
 		Labels: serviceLabels(svc), Annotations: triggerTime(changed)}}
 	for _, k := range order {
 		g := groups[k]
@@ -186,6 +186,7 @@ func EndpointSlices(svc *corev1.Service, pods []*corev1.Pod, changed time.Time, 
 		labels[discoveryv1.LabelServiceName] = svc.Name
 		labels[discoveryv1.LabelManagedBy] = EndpointSliceController
 		out = append(out, &discoveryv1.EndpointSlice{
+			TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
 			ObjectMeta: metav1.ObjectMeta{Namespace: svc.Namespace, GenerateName: svc.Name + "-", Labels: labels,
 				Annotations:     triggerTime(changed),
 				OwnerReferences: []metav1.OwnerReference{ControllerRef("v1", "Service", svc.ObjectMeta)}},
