@@ -380,7 +380,7 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, state podState) *corev
 			HostIP: g.nodeIPs[ni], HostIPs: []corev1.HostIP{{IP: g.nodeIPs[ni]}}, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 			StartTime: &started, QOSClass: clusterstate.QOSClass(&spec),
 			ContainerStatuses: []corev1.ContainerStatus{{
-				Name: "app", Image: image, ImageID: image + "@sha256:" + g.suffix(16),
+				Name: spec.Containers[0].Name, Image: image, ImageID: image + "@sha256:" + g.suffix(16),
 				ContainerID: "containerd://" + g.suffix(24), Ready: true, Started: ptr(true),
 				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}},
 			}},
@@ -420,9 +420,10 @@ func (g *generator) events(pods []*corev1.Pod, state podState) {
 	for _, p := range pods {
 		var reason, msg string
 		typ := corev1.EventTypeWarning
+		container := p.Spec.Containers[0].Name
 		switch state {
 		case podCrashLoop:
-			reason, msg = "BackOff", clusterstate.BackOffMessage(p, "app")
+			reason, msg = "BackOff", clusterstate.BackOffMessage(p, container)
 		case podNotReady:
 			reason, msg = "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503"
 		default:
@@ -438,7 +439,7 @@ func (g *generator) events(pods []*corev1.Pod, state podState) {
 				Name: p.Name + "." + strconv.FormatUint(g.rnd.Uint64()&0xffffffffffff, 16), Namespace: p.Namespace, UID: g.newUID(),
 				ResourceVersion: strconv.Itoa(900000 + len(g.c.Events)), CreationTimestamp: first,
 			},
-			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID, APIVersion: "v1", ResourceVersion: p.ResourceVersion, FieldPath: "spec.containers{app}"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID, APIVersion: "v1", ResourceVersion: p.ResourceVersion, FieldPath: "spec.containers{" + container + "}"},
 			Reason:         reason, Message: msg, Type: typ, Count: int32(1 + g.rnd.IntN(500)),
 			Source:         corev1.EventSource{Component: "kubelet", Host: p.Spec.NodeName},
 			FirstTimestamp: first, LastTimestamp: metav1.NewTime(g.now.Add(-time.Duration(g.rnd.IntN(600)) * time.Second)),

@@ -303,9 +303,10 @@ func writeClusterInfo(c *Cluster, create func(name string) (io.Writer, error)) e
 				return err
 			}
 			// The same markers kubectl prints around each container's log.
-			fmt.Fprintf(w, "==== START logs for container app of pod %s/%s ====\n", name, p.Name)
+			container := p.Spec.Containers[0].Name
+			fmt.Fprintf(w, "==== START logs for container %s of pod %s/%s ====\n", container, name, p.Name)
 			fmt.Fprintf(w, "{\"level\":\"info\",\"msg\":\"listening on :8080\"}\n---\nkind: not-an-object\n")
-			if _, err := fmt.Fprintf(w, "==== END logs for container app of pod %s/%s ====\n", name, p.Name); err != nil {
+			if _, err := fmt.Fprintf(w, "==== END logs for container %s of pod %s/%s ====\n", container, name, p.Name); err != nil {
 				return err
 			}
 		}
