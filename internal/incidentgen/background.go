@@ -41,10 +41,12 @@ type Background struct {
 	CoreDNSLabels map[string]string
 	// CoreDNSMemoryLimit replaces the 170Mi limit.
 	CoreDNSMemoryLimit string
+	// IngressNginx, when set, installs ingress-nginx with these options.
+	IngressNginx *IngressNginxOptions
 }
 
 // Background adds the nodes, system namespaces, the default/kubernetes
-// Service and CoreDNS.
+// Service, CoreDNS and, when opts ask for it, ingress-nginx.
 func (c *Cluster) Background(opts ...Background) {
 	var o Background
 	if len(opts) > 0 {
@@ -58,6 +60,9 @@ func (c *Cluster) Background(opts ...Background) {
 	c.Node(NodeSpec{Name: Worker2})
 	c.kubernetesService()
 	c.coreDNS(o)
+	if o.IngressNginx != nil {
+		c.IngressNginx(*o.IngressNginx)
+	}
 }
 
 // kubernetesService is the API server's Service and the endpoints the API

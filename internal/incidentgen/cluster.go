@@ -1,19 +1,3 @@
-// Package incidentgen builds cluster states as `kubectl get -A -o yaml` would
-// print them, for the incident corpus (testdata/incidents) and for healthy
-// stand-ins of real manifests (testdata/realworld).
-//
-// A Cluster is filled with the objects people create (nodes, workloads,
-// Services, Ingresses, policies) and with the faults of one incident (a
-// crash-looping container, a NotReady node); Build then derives what the
-// controllers would have written for that state — ReplicaSets and Pods with
-// full status, workload status, Endpoints and EndpointSlices — so that only
-// the incident's fault is wrong and everything else is consistent with it.
-//
-//	c := incidentgen.New(time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC))
-//	c.Background()
-//	c.Deployment(incidentgen.Deploy{Namespace: "shop", Name: "api", Containers: ...})
-//	c.Service(incidentgen.Svc{Namespace: "shop", Name: "api", Selector: ...})
-//	yaml, err := c.Render("what happened")
 package incidentgen
 
 import (
@@ -330,9 +314,7 @@ func (c *Cluster) IngressClass(name, controller string, def bool) *networkingv1.
 // controller Build publishes the controller's address in its status, as
 // ingress-nginx does with --publish-service.
 func (c *Cluster) Ingress(ing *networkingv1.Ingress) *networkingv1.Ingress {
-	c.ensureNamespace(ing.Namespace)
-	c.identify("Ingress", &ing.ObjectMeta, 20*24*time.Hour)
-	ing.TypeMeta = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"}
+	c.store(&ing.TypeMeta, &ing.ObjectMeta, "networking.k8s.io/v1", "Ingress", 20*24*time.Hour)
 	for i := range ing.Spec.Rules {
 		if h := ing.Spec.Rules[i].HTTP; h != nil {
 			for j := range h.Paths {
@@ -343,16 +325,13 @@ func (c *Cluster) Ingress(ing *networkingv1.Ingress) *networkingv1.Ingress {
 			}
 		}
 	}
-	generation(&ing.ObjectMeta)
 	c.ingresses = append(c.ingresses, ing)
 	return ing
 }
 
 // NetworkPolicy adds a NetworkPolicy.
 func (c *Cluster) NetworkPolicy(np *networkingv1.NetworkPolicy) *networkingv1.NetworkPolicy {
-	c.ensureNamespace(np.Namespace)
-	c.identify("NetworkPolicy", &np.ObjectMeta, 10*24*time.Hour)
-	np.TypeMeta = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
+	c.store(&np.TypeMeta, &np.ObjectMeta, "networking.k8s.io/v1", "NetworkPolicy", 10*24*time.Hour)
 	if len(np.Spec.PolicyTypes) == 0 {
 		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
 		if len(np.Spec.Egress) > 0 {
@@ -365,7 +344,6 @@ func (c *Cluster) NetworkPolicy(np *networkingv1.NetworkPolicy) *networkingv1.Ne
 	for _, r := range np.Spec.Egress {
 		defaultPolicyPorts(r.Ports)
 	}
-	generation(&np.ObjectMeta)
 	c.netpols = append(c.netpols, np)
 	return np
 }
@@ -379,7 +357,13 @@ func defaultPolicyPorts(ports []networkingv1.NetworkPolicyPort) {
 	}
 }
 
-func generation(m *metav1.ObjectMeta) {
+// store does to an object an incident wrote whole what the API server does
+// when it stores it, created age ago: its namespace exists, it has its
+// apiVersion and kind, its identity, and generation 1 unless it has one.
+func (c *Cluster) store(t *metav1.TypeMeta, m *metav1.ObjectMeta, apiVersion, kind string, age time.Duration) {
+	c.ensureNamespace(m.Namespace)
+	c.identify(kind, m, age)
+	*t = metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 	if m.Generation == 0 {
 		m.Generation = 1
 	}

@@ -23,7 +23,6 @@ Service rook-ceph-mgr-external. The operator moved from the deprecated Endpoints
 EndpointSlice, but created the slice without the kubernetes.io/service-name label, so nothing ties
 it to the Service: kube-proxy sees no endpoints.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Service(Svc{Namespace: "rook-ceph", Name: "rook-ceph-mgr-external", Labels: labels("app", "rook-ceph-mgr", "rook_cluster", "rook-ceph"),
 					Ports: []corev1.ServicePort{{Name: "http-metrics", Port: 9283, TargetPort: intstr.FromInt32(9283)}}})
 				c.AddEndpointSlice(&discoveryv1.EndpointSlice{
@@ -44,7 +43,6 @@ hand-written Endpoints object of the same name. "kubectl describe service custom
 endpoints and the ClusterIP does not answer: endpoint ports are matched to Service ports by name,
 and the Endpoints' port has none.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Service(Svc{Namespace: "default", Name: "custom-service", Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(80)}}})
 				c.AddEndpoints(&corev1.Endpoints{
 					ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "custom-service"},
@@ -73,7 +71,6 @@ the still-running endpoints controller) lists the new pods, but the EndpointSlic
 reads — still lists the two deleted pods and their old IPs, so kube-proxy sends cart traffic to
 addresses where nothing runs.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				w := c.Deployment(App{Namespace: "shop", Name: "cart", Replicas: 2, Containers: []corev1.Container{web("cart", "registry.example.com/shop/cart:2.5.0", 8080, "/healthz")}})
 				svc := c.Service(Svc{Namespace: "shop", Name: "cart", Selector: labels("app", "cart"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.ManualEndpoints("shop", "cart")

@@ -22,7 +22,6 @@ func lifecycleIncidents() []Incident {
 still listed as Running — nobody can update them — but the node controller marked them not ready,
 so the Service has no ready endpoint until they are evicted and rescheduled.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "default", Name: "nginx-dm", Replicas: 2, Nodes: []string{Worker2}, Containers: []corev1.Container{web("nginx", "nginx:1.27.3", 80, "/")}})
 				c.Service(Svc{Namespace: "default", Name: "nginx-svc", Selector: labels("app", "nginx-dm"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.NodeNotReady(Worker2, corev1.ConditionUnknown, "NodeStatusUnknown", "Kubelet stopped posting node status.", 4*time.Minute)
@@ -38,10 +37,9 @@ are Pending with "0/3 nodes are available: 3 node(s) had untolerated taint
 {node.kubernetes.io/not-ready: }". The kubelets report "container runtime network not ready:
 NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not
 initialized": no pod network add-on (CNI) was installed.`,
-			Related: []string{"Node/node-1", "Node/node-2", "Deployment/kube-system/coredns", "Service/kube-system/kube-dns"},
+			Related:    []string{"Node/node-1", "Node/node-2", "Deployment/kube-system/coredns", "Service/kube-system/kube-dns"},
+			Background: Background{CoreDNS: Replicas(2, Unschedulable("0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."))},
 			Build: func(c *Cluster) {
-				pending := Unschedulable("0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
-				c.Background(Background{CoreDNS: []PodState{pending, pending}})
 				for _, n := range []string{ControlPlane, Worker1, Worker2} {
 					c.NodeNotReady(n, corev1.ConditionFalse, "KubeletNotReady", "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized", 25*time.Minute)
 				}
@@ -56,16 +54,14 @@ initialized": no pod network add-on (CNI) was installed.`,
 available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient
 memory". Its memory request (the profile's default was raised to 20Gi) fits on no worker.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "discovery", Image: "docker.io/istio/pilot:1.24.2", Args: []string{"discovery", "--monitoringAddr=:15014", "--log_output_level=default:info"},
 					Ports:          []corev1.ContainerPort{ContainerPort("http-debug", 8080), ContainerPort("grpc-xds", 15010), ContainerPort("https-dns", 15012), ContainerPort("https-webhooks", 15017), ContainerPort("http-monitoring", 15014)},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8080)}}, InitialDelaySeconds: 1, PeriodSeconds: 3},
 					Resources:      corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("20Gi")}}}
 				msg := "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
-				w := c.Deployment(App{Namespace: "istio-system", Name: "istiod", Labels: labels("app", "istiod", "istio", "pilot"), Age: 30 * time.Minute,
-					Containers: []corev1.Container{ct}, States: []PodState{Unschedulable(msg)}})
-				c.Service(Svc{Namespace: "istio-system", Name: "istiod", Selector: labels("app", "istiod", "istio", "pilot"),
-					Ports: []corev1.ServicePort{Port("grpc-xds", 15010, 15010), Port("https-dns", 15012, 15012), {Name: "https-webhook", Port: 443, TargetPort: intstr.FromInt32(15017)}, Port("http-monitoring", 15014, 15014)}})
+				w := c.deploymentWithService(App{Namespace: "istio-system", Name: "istiod", Labels: labels("app", "istiod", "istio", "pilot"), Age: 30 * time.Minute,
+					Containers: []corev1.Container{ct}, States: []PodState{Unschedulable(msg)}},
+					Port("grpc-xds", 15010, 15010), Port("https-dns", 15012, 15012), Port("https-webhook", 443, 15017), Port("http-monitoring", 15014, 15014))
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
@@ -79,7 +75,6 @@ available: pod has unbound immediate PersistentVolumeClaims". The only StorageCl
 no-provisioner with WaitForFirstConsumer and the hand-made PersistentVolume has another storage
 class, so the claim never binds; the kubevious backend cannot reach its database.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				mysql := corev1.Container{Name: "mysql", Image: "mysql:8.0.40", Ports: []corev1.ContainerPort{ContainerPort("mysql", 3306)},
 					VolumeMounts:   []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/mysql"}},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"mysqladmin", "ping", "-h", "127.0.0.1"}}}}}
@@ -92,8 +87,7 @@ class, so the claim never binds; the kubevious backend cannot reach its database
 				c.Service(Svc{Namespace: "kubevious", Name: "kubevious-mysql", Headless: true, Selector: labels("app.kubernetes.io/name", "kubevious-mysql"), Ports: []corev1.ServicePort{NamedPort("mysql", 3306, "mysql")}})
 				be := web("kubevious-backend", "kubevious/backend:1.0.71", 4001, "/api/v1/version")
 				be.Env = env("MYSQL_HOST", "kubevious-mysql", "MYSQL_PORT", "3306")
-				c.Deployment(App{Namespace: "kubevious", Name: "kubevious-backend", Containers: []corev1.Container{be}})
-				c.Service(Svc{Namespace: "kubevious", Name: "kubevious-backend", Selector: labels("app", "kubevious-backend"), Ports: []corev1.ServicePort{NamedPort("http", 4001, "http")}})
+				c.deploymentWithService(App{Namespace: "kubevious", Name: "kubevious-backend", Containers: []corev1.Container{be}}, NamedPort("http", 4001, "http"))
 			},
 		},
 		{
@@ -106,13 +100,11 @@ while the JVM's non-heap memory needs about 700Mi more, so the kernel kills the 
 code 137, OOMKilled) long before the JVM would throw OutOfMemoryError. The only replica is in
 CrashLoopBackOff, so the api Service has no ready endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := web("api", "ghcr.io/virtualcell/vcell-api:7.7.0.12", 8080, "/health")
 				ct.Env = env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=80 -XX:+UseG1GC")
 				ct.Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2000Mi")}, Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2000Mi"), corev1.ResourceCPU: resource.MustParse("500m")}}
-				w := c.Deployment(App{Namespace: "vcell", Name: "api", Containers: []corev1.Container{ct},
+				w := c.deploymentWithService(App{Namespace: "vcell", Name: "api", Containers: []corev1.Container{ct},
 					States: []PodState{CrashLoop(Termination{Reason: "OOMKilled", ExitCode: 137, Restarts: 17, Ran: 55 * time.Minute})}})
-				c.Service(Svc{Namespace: "vcell", Name: "api", Selector: labels("app", "api"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
@@ -125,9 +117,8 @@ CrashLoopBackOff, so the api Service has no ready endpoint.`,
 "curl localhost:8080/health" after initialDelaySeconds: 10, every 5 seconds, but the Spring Boot app
 needs about 20 seconds to start listening; the kubelet kills it before it is up ("Liveness probe
 failed ... Connection refused", "Container customer failed liveness probe, will be restarted").`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				ct := corev1.Container{Name: "customer", Image: "quay.io/rhdevelopers/istio-tutorial-customer:v1.1", Ports: []corev1.ContainerPort{ContainerPort("http", 8080)},
 					LivenessProbe:  &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"curl", "localhost:8080/health"}}}, InitialDelaySeconds: 10, PeriodSeconds: 5},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"curl", "localhost:8080/health"}}}, InitialDelaySeconds: 10, PeriodSeconds: 5}}
@@ -149,7 +140,6 @@ failed ... Connection refused", "Container customer failed liveness probe, will 
 exist in the promtail version that was installed, so the pods never become ready and the
 promtail-metrics Service has no ready endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				l := labels("app.kubernetes.io/name", "promtail", "app.kubernetes.io/instance", "promtail")
 				ct := corev1.Container{Name: "promtail", Image: "docker.io/grafana/promtail:2.9.3", Args: []string{"-config.file=/etc/promtail/promtail.yaml"},
 					Ports:          []corev1.ContainerPort{ContainerPort("http-metrics", 3101)},
@@ -172,7 +162,6 @@ targetPort). "Readiness probe failed: ... dial tcp ...:80: connect: connection r
 pods never become ready and the LoadBalancer has no endpoint. "It's obvious if you think about it,
 but not so difficult to forget."`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "web-http", Image: "registry.example.com/shop/web:3.2.0", Ports: []corev1.ContainerPort{ContainerPort("http", 8080)},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health_check", Port: intstr.FromInt32(80)}}, InitialDelaySeconds: 10}}
 				w := c.Deployment(App{Namespace: "default", Name: "web-http", Replicas: 2, Containers: []corev1.Container{ct}})
@@ -194,7 +183,6 @@ but not so difficult to forget."`,
 sleep 2; done" and the second waits the same way for mydb; neither Service was created, so the init
 containers wait forever and the app container never starts.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				wait := func(name, svc string) corev1.Container {
 					return corev1.Container{Name: name, Image: "busybox:1.28", Command: []string{"sh", "-c",
 						"until nslookup " + svc + ".$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for " + svc + "; sleep 2; done"}}
@@ -215,7 +203,6 @@ containers wait forever and the app container never starts.`,
 for "genesis" : configmap "besu-genesis": the genesis job that creates them was skipped, so the
 validator never starts and the RPC Service has no endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "besu-node-validator-1", Image: "hyperledger/besu:24.12.2", Ports: []corev1.ContainerPort{ContainerPort("json-rpc", 8545), ContainerPort("rlpx", 30303)},
 					VolumeMounts: []corev1.VolumeMount{{Name: "static-nodes", MountPath: "/config/static"}, {Name: "genesis", MountPath: "/etc/genesis", ReadOnly: true}}}
 				l := labels("app.kubernetes.io/name", "besu-node-validator-1")
@@ -241,7 +228,6 @@ created in namespace default and is stuck in ContainerCreating: "MountVolume.Set
 "docker-push-secret" : secrets "binder-push-secret" not found". The Secret exists, but in sheff-hub,
 the namespace BinderHub itself runs in; Secret volumes are only looked up in the pod's namespace.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Secret("sheff-hub", "binder-push-secret", corev1.SecretTypeOpaque)
 				c.Secret("sheff-hub", "binder-secret", corev1.SecretTypeOpaque)
 				c.webApp("sheff-hub", "binder", "quay.io/jupyterhub/k8s-binderhub:1.0.0", 8585, 1)
@@ -269,10 +255,8 @@ registry has no such tag: "failed to resolve reference "docker.io/library/nginx:
 not found". The replacement pod is in ImagePullBackOff; the old pod was already gone (Recreate
 strategy), so the web Service has no endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				pull := ImagePullBackOff("nginx", `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:v999-nonexistent": failed to resolve reference "docker.io/library/nginx:v999-nonexistent": docker.io/library/nginx:v999-nonexistent: not found`)
-				w := c.Deployment(App{Namespace: "demo", Name: "web", Age: 25 * time.Minute, Containers: []corev1.Container{web("nginx", "nginx:v999-nonexistent", 80, "/")}, States: []PodState{pull}})
-				c.Service(Svc{Namespace: "demo", Name: "web", Selector: labels("app", "web"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
+				w := c.deploymentWithService(App{Namespace: "demo", Name: "web", Age: 25 * time.Minute, Containers: []corev1.Container{web("nginx", "nginx:v999-nonexistent", 80, "/")}, States: []PodState{pull}})
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
@@ -285,7 +269,6 @@ strategy), so the web Service has no endpoint.`,
 kube-proxy pod on node-2 is in CrashLoopBackOff and does not recover by itself, so that node's
 Service rules are no longer maintained; kube-proxy on the other nodes is fine.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "kube-proxy", Image: "registry.k8s.io/kube-proxy:v1.32.3",
 					Command:         []string{"/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"},
 					Env:             []corev1.EnvVar{{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}}},

@@ -13,6 +13,18 @@ func netpol(ns, name string, spec networkingv1.NetworkPolicySpec) *networkingv1.
 	return np
 }
 
+// admitFrom is a policy of every pod of ns that admits ingress from peer
+// only.
+func admitFrom(ns, name string, peer networkingv1.NetworkPolicyPeer) *networkingv1.NetworkPolicy {
+	return netpol(ns, name, networkingv1.NetworkPolicySpec{Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{peer}}}})
+}
+
+// egressOnly is an egress policy of the pods of ns that pods selects,
+// allowing only rules (nothing when there are none).
+func egressOnly(ns, name string, pods metav1.LabelSelector, rules ...networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
+	return netpol(ns, name, networkingv1.NetworkPolicySpec{PodSelector: pods, PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}, Egress: rules})
+}
+
 func sel(kv ...string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: labels(kv...)}
 }
@@ -40,19 +52,12 @@ func netpolIncidents() []Incident {
 then a second one meant to let the ingress controller in — but its peer is a bare podSelector
 app=ingress-nginx, which only matches pods in payment-gateway itself. The controller runs in
 ingress-nginx, so its connections are dropped and the site answers 504 Gateway Time-out.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("payment-gateway", "gateway", "registry.example.com/payments/gateway:8.0.1", 8080, 2)
 				c.Ingress(ingressFor("payment-gateway", "gateway", "nginx", "pay.example.com", route("/", "gateway", 80)))
-				c.NetworkPolicy(netpol("payment-gateway", "payment-gateway-network-policy", networkingv1.NetworkPolicySpec{
-					PodSelector: metav1.LabelSelector{},
-					Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}},
-				}))
-				c.NetworkPolicy(netpol("payment-gateway", "payment-gateway-network-policy-allow-ingress-nginx", networkingv1.NetworkPolicySpec{
-					PodSelector: metav1.LabelSelector{},
-					Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: sel("app", "ingress-nginx")}}}},
-				}))
+				c.NetworkPolicy(admitFrom("payment-gateway", "payment-gateway-network-policy", networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{}}))
+				c.NetworkPolicy(admitFrom("payment-gateway", "payment-gateway-network-policy-allow-ingress-nginx", networkingv1.NetworkPolicyPeer{PodSelector: sel("app", "ingress-nginx")}))
 			},
 		},
 		{
@@ -64,16 +69,12 @@ ingress-nginx, so its connections are dropped and the site answers 504 Gateway T
 were applied. The policy admits traffic from namespaceSelector name=ingress-nginx, but the
 controller's namespace carries kubernetes.io/metadata.name=ingress-nginx (and the Helm labels), not
 name=ingress-nginx, so the selector matches no namespace.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("web", "demo", "registry.example.com/akash/web-demo:1.3.0", 3000, 1)
 				c.Ingress(ingressFor("web", "demo", "nginx", "demo.example.com", route("/", "demo", 80)))
 				c.NetworkPolicy(netpol("web", "default-deny", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{}}))
-				c.NetworkPolicy(netpol("web", "allow-from-ingress", networkingv1.NetworkPolicySpec{
-					PodSelector: metav1.LabelSelector{},
-					Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("name", "ingress-nginx")}}}},
-				}))
+				c.NetworkPolicy(admitFrom("web", "allow-from-ingress", networkingv1.NetworkPolicyPeer{NamespaceSelector: sel("name", "ingress-nginx")}))
 			},
 		},
 		{
@@ -86,18 +87,14 @@ namespace and allowed egress to the backend pods on 8080. The frontend now fails
 resolve host backend.backend.svc.cluster.local": the deny also covers DNS, and no rule allows port 53
 to kube-dns. Either egress policy is the place to add the DNS rule (policies are additive).`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.webApp("backend", "backend", "registry.example.com/demo/backend:1.0.0", 8080, 2)
 				fe := web("frontend", "registry.example.com/demo/frontend:1.0.0", 8080, "/healthz")
 				fe.Env = env("BACKEND_URL", "http://backend.backend.svc.cluster.local")
-				c.Deployment(App{Namespace: "frontend", Name: "frontend", Replicas: 2, Containers: []corev1.Container{fe}})
-				c.Service(Svc{Namespace: "frontend", Name: "frontend", Selector: labels("app", "frontend"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-				c.NetworkPolicy(netpol("frontend", "default-deny-egress", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{},
-					PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}}))
-				c.NetworkPolicy(netpol("frontend", "allow-backend", networkingv1.NetworkPolicySpec{PodSelector: *sel("app", "frontend"),
-					PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-					Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("kubernetes.io/metadata.name", "backend"), PodSelector: sel("app", "backend")}},
-						Ports: []networkingv1.NetworkPolicyPort{tcp(8080)}}}}))
+				c.deploymentWithService(App{Namespace: "frontend", Name: "frontend", Replicas: 2, Containers: []corev1.Container{fe}})
+				c.NetworkPolicy(egressOnly("frontend", "default-deny-egress", metav1.LabelSelector{}))
+				c.NetworkPolicy(egressOnly("frontend", "allow-backend", *sel("app", "frontend"), networkingv1.NetworkPolicyEgressRule{
+					To:    []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("kubernetes.io/metadata.name", "backend"), PodSelector: sel("app", "backend")}},
+					Ports: []networkingv1.NetworkPolicyPort{tcp(8080)}}))
 			},
 		},
 		{
@@ -109,18 +106,13 @@ to kube-dns. Either egress policy is the place to add the DNS rule (policies are
 to namespaceSelector name=kube-system. kube-system carries kubernetes.io/metadata.name=kube-system
 but no name label, so the rule matches no pod and every lookup from orders times out.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.webApp("payments", "payments", "registry.example.com/shop/payments:3.0.0", 8080, 1)
 				o := web("orders", "registry.example.com/shop/orders:1.9.0", 8080, "/healthz")
 				o.Env = env("PAYMENTS_URL", "http://payments.payments.svc.cluster.local")
-				c.Deployment(App{Namespace: "orders", Name: "orders", Replicas: 2, Containers: []corev1.Container{o}})
-				c.Service(Svc{Namespace: "orders", Name: "orders", Selector: labels("app", "orders"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-				c.NetworkPolicy(netpol("orders", "orders-egress", networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{},
-					PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
-					Egress: []networkingv1.NetworkPolicyEgressRule{
-						{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("name", "kube-system"), PodSelector: sel("k8s-app", "kube-dns")}}, Ports: []networkingv1.NetworkPolicyPort{udp(53), tcp(53)}},
-						{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("kubernetes.io/metadata.name", "payments")}}, Ports: []networkingv1.NetworkPolicyPort{tcp(8080)}},
-					}}))
+				c.deploymentWithService(App{Namespace: "orders", Name: "orders", Replicas: 2, Containers: []corev1.Container{o}})
+				c.NetworkPolicy(egressOnly("orders", "orders-egress", metav1.LabelSelector{},
+					networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("name", "kube-system"), PodSelector: sel("k8s-app", "kube-dns")}}, Ports: []networkingv1.NetworkPolicyPort{udp(53), tcp(53)}},
+					networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: sel("kubernetes.io/metadata.name", "payments")}}, Ports: []networkingv1.NetworkPolicyPort{tcp(8080)}}))
 			},
 		},
 		{
@@ -132,9 +124,7 @@ but no name label, so the rule matches no pod and every lookup from orders times
 NetworkPolicy ports are pod ports, matched after the Service has translated 80 to the target port
 8080, so the backend's connections to db1:80 arrive on 8080 and are dropped.`,
 			Build: func(c *Cluster) {
-				c.Background()
-				c.Deployment(App{Namespace: "default", Name: "db1", Containers: []corev1.Container{web("db1", "registry.example.com/demo/db1:2.1", 8080, "/healthz")}})
-				c.Service(Svc{Namespace: "default", Name: "db1", Selector: labels("app", "db1"), Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}}})
+				c.deploymentWithService(App{Namespace: "default", Name: "db1", Containers: []corev1.Container{web("db1", "registry.example.com/demo/db1:2.1", 8080, "/healthz")}}, Port("http", 80, 8080))
 				be := web("backend", "registry.example.com/demo/backend:1.0.0", 8080, "/healthz")
 				be.Env = env("DB_URL", "http://db1:80")
 				c.Deployment(App{Namespace: "default", Name: "backend", Containers: []corev1.Container{be}})
@@ -151,7 +141,6 @@ NetworkPolicy ports are pod ports, matched after the Service has translated 80 t
 or Ingress. The chart renders the policy's ingress port from .Values.service.port (8080) instead of
 the container port the Service targets (http, 80).`,
 			Build: func(c *Cluster) {
-				c.Background()
 				l := labels("app.kubernetes.io/name", "pgadmin4", "app.kubernetes.io/instance", "pgadmin")
 				ct := corev1.Container{Name: "pgadmin4", Image: "dpage/pgadmin4:8.14", Ports: []corev1.ContainerPort{ContainerPort("http", 80)},
 					ReadinessProbe: HTTPProbe("/misc/ping", intstr.FromString("http"))}

@@ -21,10 +21,11 @@ import (
 // a false alarm.
 func FromManifests(s *snapshot.Snapshot) *Cluster {
 	c := New(Epoch)
-	c.Background()
+	var background Background
 	if len(s.Ingresses) > 0 {
-		c.IngressNginx(IngressNginxOptions{DefaultClass: true})
+		background.IngressNginx = &IngressNginxOptions{DefaultClass: true}
 	}
+	c.Background(background)
 	for _, ns := range s.NamespaceNames() {
 		c.ensureNamespace(ns)
 	}

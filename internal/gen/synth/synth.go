@@ -380,7 +380,7 @@ func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, state podState) *corev
 			HostIP: g.nodeIPs[ni], HostIPs: []corev1.HostIP{{IP: g.nodeIPs[ni]}}, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 			StartTime: &started, QOSClass: clusterstate.QOSClass(&spec),
 			ContainerStatuses: []corev1.ContainerStatus{{
-				Name: spec.Containers[0].Name, Image: image, ImageID: image + "@sha256:" + g.suffix(16),
+				Name: spec.Containers[0].Name, Image: clusterstate.KubeletImage(image), ImageID: image + "@sha256:" + g.suffix(16),
 				ContainerID: "containerd://" + g.suffix(24), Ready: true, Started: ptr(true),
 				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}},
 			}},
