@@ -19,7 +19,8 @@ var Epoch = time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 // modelled on, the cluster state at the time, and the finding an on-call
 // engineer should see first.
 type Incident struct {
-	Name   string
+	Name string
+	// Family is the key of the family (Families) the incident belongs to.
 	Family string
 	// Check is the ID of the check that names the root cause, Object the
 	// object it must name (Kind/namespace/name) and Layer its layer.
@@ -42,26 +43,30 @@ type Incident struct {
 	Build func(c *Cluster)
 }
 
-// Families are the incident families in README order, with their titles.
-var Families = []struct{ Key, Title string }{
-	{"selector", "label and selector drift"},
-	{"ports", "port plumbing"},
-	{"ingress", "Ingress"},
-	{"dns", "DNS"},
-	{"networkpolicy", "NetworkPolicy"},
-	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)"},
-	{"lifecycle", "node and pod lifecycle"},
-	{"endpoints", "Endpoints"},
+// Families are the incident families in README order, with their titles
+// and their incidents.
+var Families = []struct {
+	Key, Title string
+	incidents  func() []Incident
+}{
+	{"selector", "label and selector drift", selectorIncidents},
+	{"ports", "port plumbing", portIncidents},
+	{"ingress", "Ingress", ingressIncidents},
+	{"dns", "DNS", dnsIncidents},
+	{"networkpolicy", "NetworkPolicy", netpolIncidents},
+	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)", exposureIncidents},
+	{"lifecycle", "node and pod lifecycle", lifecycleIncidents},
+	{"endpoints", "Endpoints", endpointsIncidents},
 }
 
-// Corpus returns every incident, in README order.
+// Corpus returns every incident, in README order, each with its family.
 func Corpus() []Incident {
 	var out []Incident
-	for _, list := range [][]Incident{
-		selectorIncidents(), portIncidents(), ingressIncidents(), dnsIncidents(),
-		netpolIncidents(), exposureIncidents(), lifecycleIncidents(), endpointsIncidents(),
-	} {
-		out = append(out, list...)
+	for _, f := range Families {
+		for _, in := range f.incidents() {
+			in.Family = f.Key
+			out = append(out, in)
+		}
 	}
 	return out
 }

@@ -14,7 +14,7 @@ import (
 func endpointsIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "endpointslice-without-service-name-label", Family: "endpoints",
+			Name:  "endpointslice-without-service-name-label",
 			Check: "service-no-selector-no-endpoints", Object: "Service/rook-ceph/rook-ceph-mgr-external", Layer: "service",
 			Source:  "https://github.com/rook/rook/issues/16607",
 			Summary: "an operator replaced Endpoints by an EndpointSlice but forgot the kubernetes.io/service-name label: the Service has no endpoints",
@@ -34,7 +34,7 @@ it to the Service: kube-proxy sees no endpoints.`,
 			},
 		},
 		{
-			Name: "manual-endpoints-port-name-mismatch", Family: "endpoints",
+			Name:  "manual-endpoints-port-name-mismatch",
 			Check: "service-endpoints-port-name-mismatch", Object: "Endpoints/default/custom-service", Layer: "endpoints",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/16293",
 			Summary: "a selector-less Service port is named http, the hand-written Endpoints port has no name: kube-proxy routes nothing",
@@ -61,7 +61,7 @@ and the Endpoints' port has none.`,
 			},
 		},
 		{
-			Name: "stale-endpointslices-after-controller-restart", Family: "endpoints",
+			Name:  "stale-endpointslices-after-controller-restart",
 			Check: "endpoints-stale-pod", Object: "Endpoints/shop/cart", Layer: "endpoints",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/107583",
 			Summary: "the EndpointSlice controller did not start after a controller-manager restart: the cart slice still lists the pods of the last rollout",

@@ -19,7 +19,7 @@ func exposureIncidents() []Incident {
 	}
 	return []Incident{
 		{
-			Name: "lb-pending-no-tagged-subnets", Family: "exposure",
+			Name:  "lb-pending-no-tagged-subnets",
 			Check: "exposure-lb-pending", Object: "Service/default/nginx", Layer: "exposure",
 			Source:  "https://github.com/pahud/amazon-eks-workshop/issues/9",
 			Summary: "EXTERNAL-IP stays <pending>: SyncLoadBalancerFailed, could not find any suitable subnets for creating the ELB",
@@ -34,7 +34,7 @@ lack the kubernetes.io/cluster/<name> and kubernetes.io/role/elb tags.`,
 			},
 		},
 		{
-			Name: "lb-pending-bare-metal", Family: "exposure",
+			Name:  "lb-pending-bare-metal",
 			Check: "exposure-lb-pending", Object: "Service/ingress-nginx/ingress-nginx-controller", Layer: "exposure",
 			Source:  "https://github.com/kubernetes/ingress-nginx/issues/5569",
 			Summary: "ingress-nginx installed with type LoadBalancer on bare-metal VMs without a cloud provider or MetalLB: EXTERNAL-IP <pending> forever",
@@ -52,7 +52,7 @@ controller manager, no MetalLB), so no address will ever be assigned and no Even
 			},
 		},
 		{
-			Name: "lb-sync-failed-provider-timeout", Family: "exposure",
+			Name:  "lb-sync-failed-provider-timeout",
 			Check: "exposure-lb-pending", Object: "Service/jupyterhub/proxy-public", Layer: "exposure",
 			Source:  "https://github.com/jupyterhub/helm-chart/issues/111",
 			Summary: "the cloud's load-balancer API times out: SyncLoadBalancerFailed context deadline exceeded, proxy-public stays <pending>",
@@ -70,7 +70,7 @@ API never finished creating it.`,
 			},
 		},
 		{
-			Name: "lb-static-ip-not-found", Family: "exposure",
+			Name:  "lb-static-ip-not-found",
 			Check: "exposure-lb-pending", Object: "Service/ingress-nginx/ingress-nginx-controller", Layer: "exposure",
 			Source:  "https://github.com/Azure/AKS/issues/3046",
 			Summary: "reinstalled ingress-nginx asks for a static public IP the cloud cannot find in that resource group: <pending>, every site down",

@@ -44,7 +44,7 @@ func udp(port int32) networkingv1.NetworkPolicyPort {
 func netpolIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "netpol-same-namespace-only", Family: "networkpolicy",
+			Name:  "netpol-same-namespace-only",
 			Check: "netpol-blocks-ingress-controller", Object: "NetworkPolicy/payment-gateway/payment-gateway-network-policy", Layer: "networkpolicy",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/112467",
 			Summary: "an 'only my namespace' policy plus an allow rule that selects app=ingress-nginx pods in the same namespace: 504 from the ingress",
@@ -61,7 +61,7 @@ ingress-nginx, so its connections are dropped and the site answers 504 Gateway T
 			},
 		},
 		{
-			Name: "netpol-namespace-name-label-missing", Family: "networkpolicy",
+			Name:  "netpol-namespace-name-label-missing",
 			Check: "netpol-blocks-ingress-controller", Object: "NetworkPolicy/web/allow-from-ingress", Layer: "networkpolicy",
 			Source:  "https://github.com/akash-network/node/issues/911",
 			Summary: "the allow rule selects namespaces labelled name=ingress-nginx; the controller's namespace has no such label",
@@ -78,7 +78,7 @@ name=ingress-nginx, so the selector matches no namespace.`,
 			},
 		},
 		{
-			Name: "netpol-default-deny-egress-breaks-dns", Family: "networkpolicy",
+			Name:  "netpol-default-deny-egress-breaks-dns",
 			Check: "netpol-egress-blocks-dns", Object: "NetworkPolicy/frontend/allow-backend", Layer: "networkpolicy",
 			Source:  "https://github.com/kubernetes/website/issues/38267",
 			Summary: "a default-deny egress policy with only an allow to the backend pods: every DNS lookup from the frontend times out",
@@ -98,7 +98,7 @@ to kube-dns. Either egress policy is the place to add the DNS rule (policies are
 			},
 		},
 		{
-			Name: "netpol-dns-allowed-to-unlabelled-namespace", Family: "networkpolicy",
+			Name:  "netpol-dns-allowed-to-unlabelled-namespace",
 			Check: "netpol-egress-blocks-dns", Object: "NetworkPolicy/orders/orders-egress", Layer: "networkpolicy",
 			Source:  "https://github.com/kubernetes/website/issues/54997",
 			Summary: "egress to DNS is allowed only to namespaces labelled name=kube-system, a label kube-system does not carry",
@@ -116,7 +116,7 @@ but no name label, so the rule matches no pod and every lookup from orders times
 			},
 		},
 		{
-			Name: "netpol-allows-service-port-not-pod-port", Family: "networkpolicy",
+			Name:  "netpol-allows-service-port-not-pod-port",
 			Check: "netpol-port-not-target-port", Object: "NetworkPolicy/default/db1-allow-backend", Layer: "networkpolicy",
 			Source:  "https://github.com/projectcalico/calico/issues/8049",
 			Summary: "the policy allows port 80 (the Service port); the db pods listen on 8080, the port policies actually see",
@@ -133,7 +133,7 @@ NetworkPolicy ports are pod ports, matched after the Service has translated 80 t
 			},
 		},
 		{
-			Name: "netpol-helm-chart-uses-service-port", Family: "networkpolicy",
+			Name:  "netpol-helm-chart-uses-service-port",
 			Check: "netpol-port-not-target-port", Object: "NetworkPolicy/tools/pgadmin-pgadmin4", Layer: "networkpolicy",
 			Source:  "https://github.com/rowanruseler/helm-charts/pull/16",
 			Summary: "the pgAdmin chart's NetworkPolicy admits the Service port 8080 while the pod listens on 80: unreachable through the Service",

@@ -8,7 +8,7 @@ import (
 func portIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "lb-target-port-not-listening", Family: "ports",
+			Name:  "lb-target-port-not-listening",
 			Check: "service-target-port-missing", Object: "Service/default/app", Layer: "service",
 			Source:  "https://github.com/kubernetes/website/issues/16158",
 			Summary: "LoadBalancer forwards to targetPort 8080, the container listens and probes on 3000: ERR_CONNECTION_REFUSED",
@@ -25,7 +25,7 @@ Node.js container declares containerPort 3000 and its probes pass on 3000; the S
 			},
 		},
 		{
-			Name: "named-target-port-renamed", Family: "ports",
+			Name:  "named-target-port-renamed",
 			Check: "service-target-port-missing", Object: "Service/kube-system/metrics-server", Layer: "service",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/83145",
 			Summary: "the metrics-server Service targets port name https; the upgraded pod names its port main-port: Endpoints <none>",
@@ -50,7 +50,7 @@ pod with no port.`,
 			},
 		},
 		{
-			Name: "named-target-port-http-vs-web", Family: "ports",
+			Name:  "named-target-port-http-vs-web",
 			Check: "service-target-port-missing", Object: "Service/test/svc", Layer: "service",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/109627",
 			Summary: "targetPort http, the containers name their port web: endpoints <none> while the EndpointSlice lists pods with PORTS <unset>",
@@ -65,7 +65,7 @@ shows both pod IPs with PORTS <unset>. Changing targetPort to 80 makes it work.`
 			},
 		},
 		{
-			Name: "udp-listener-behind-tcp-service", Family: "ports",
+			Name:  "udp-listener-behind-tcp-service",
 			Check: "service-protocol-mismatch", Object: "Service/monitoring/telegraf-polling", Layer: "service",
 			Source:  "https://github.com/influxdata/tick-charts/pull/15",
 			Summary: "statsd listens on 8125/UDP, the chart's Service port has no protocol and defaults to TCP: metrics silently dropped",
@@ -83,7 +83,7 @@ dropped.`,
 			},
 		},
 		{
-			Name: "ingress-assumes-port-80", Family: "ports",
+			Name:  "ingress-assumes-port-80",
 			Check: "ingress-backend-port-missing", Object: "Ingress/demo/podinfo", Layer: "ingress",
 			Source:  "https://github.com/stefanprodan/podinfo/pull/90",
 			Summary: "the Ingress template hard-codes service port 80; the podinfo Service exposes 9898: 503 from the controller",
@@ -100,7 +100,7 @@ such port on the Service and answers 503 for podinfo.example.com.`,
 			},
 		},
 		{
-			Name: "ingress-uses-container-port", Family: "ports",
+			Name:  "ingress-uses-container-port",
 			Check: "ingress-backend-port-missing", Object: "Ingress/binder/binderhub", Layer: "ingress",
 			Source:  "https://github.com/jupyterhub/binderhub/pull/988",
 			Summary: "the Ingress names the container port 8585; the binder Service listens on 80: no backend for the route",

@@ -7,7 +7,7 @@ import (
 func selectorIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "selector-name-vs-app-label", Family: "selector",
+			Name:  "selector-name-vs-app-label",
 			Check: "service-selector-matches-no-pods", Object: "Service/edge/nginx-ing-svc", Layer: "service",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/47711",
 			Summary: "Service selects name=nginx-ingress, the pods carry app=nginx-ingress: ENDPOINTS <none>",
@@ -22,7 +22,7 @@ name=nginx-ingress while the Deployment labels its pods app=nginx-ingress.`,
 			},
 		},
 		{
-			Name: "selector-helm-shortened-name", Family: "selector",
+			Name:  "selector-helm-shortened-name",
 			Check: "service-selector-matches-no-pods", Object: "Service/payments/api-service", Layer: "service",
 			Source:  "https://grokdatum.github.io/grokdevops-wiki/library/case-studies/kubernetes_ops/service-no-endpoints/replay",
 			Summary: "a chart update shortened the Service selector to app=api-svc; the pods still say app=api-service: 503 from the ingress",
@@ -40,7 +40,7 @@ Service has no endpoints and the controller has nothing to proxy to.`,
 			},
 		},
 		{
-			Name: "selector-label-overridden-by-values", Family: "selector",
+			Name:  "selector-label-overridden-by-values",
 			Check: "service-selector-matches-no-pods", Object: "Service/ml/iris-classifier", Layer: "service",
 			Source:  "https://github.com/zenml-io/zenml/pull/4748",
 			Summary: "user-supplied pod labels overwrote the app label the generated Service selects: healthy pod, zero endpoints",
@@ -60,7 +60,7 @@ request fails.`,
 			},
 		},
 		{
-			Name: "selector-version-pinned-after-rollout", Family: "selector",
+			Name:  "selector-version-pinned-after-rollout",
 			Check: "service-selector-matches-no-pods", Object: "Service/catalog/catalog", Layer: "service",
 			Source:  "https://cka.yunwei361.com/09.-services/services/service-update-pattern",
 			Summary: "the Service pins version=v1; the v2 rollout replaced every pod and the Service lost all endpoints",
@@ -77,7 +77,7 @@ now selects no pod at all.`,
 			},
 		},
 		{
-			Name: "selector-canary-copy-paste-tier", Family: "selector",
+			Name:  "selector-canary-copy-paste-tier",
 			Check: "service-selector-spans-apps", Object: "Service/prod/wholesale-pricing-api", Layer: "service",
 			Source:  "https://grokdatum.github.io/grokdevops-wiki/library/case-studies/cross-domain/canary-deploy-wrong-backend-ingress/investigation",
 			Summary: "a canary Deployment copied with tier=pricing joins the wholesale pricing Service: some price lookups hit the search app",
@@ -99,7 +99,7 @@ pricing API is answered by the search app. Every pod is healthy; only the select
 			},
 		},
 		{
-			Name: "selector-two-helm-releases", Family: "selector",
+			Name:  "selector-two-helm-releases",
 			Check: "service-selector-spans-apps", Object: "Service/cloud/team-a-nextcloud", Layer: "service",
 			Source:  "https://github.com/nextcloud/helm/issues/144",
 			Summary: "two releases of one chart in a namespace; each Service selects only name+component, so traffic lands on a random instance",
