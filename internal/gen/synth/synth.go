@@ -40,7 +40,7 @@ type Config struct {
 	Seed uint64
 	// Full writes every field a real API server fills in (tolerations,
 	// every pod condition, uids, resourceVersions, image IDs...): about
-	// 2.9 KB of YAML per pod, so 20k pods make an 82 MB dump. The default
+	// 2.9 KB of YAML per pod, so 20k pods make an 83 MB dump. The default
 	// keeps what a diagnosis reads, about 1.1 KB per pod: 20k pods make
 	// 36 MB and about 33.6k objects.
 	Full bool
