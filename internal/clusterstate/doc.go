@@ -8,16 +8,16 @@
 //   - the endpoints and EndpointSlice controllers: Endpoints and
 //     EndpointSlices from a Service and the pods it selects (Endpoints,
 //     EndpointSlices, FindPort);
-//   - the deployment and ReplicaSet controllers: a Deployment's ReplicaSet
-//     and both statuses (ReplicaSet, ReplicaSetStatus, DeploymentStatus);
+//   - the workload controllers: a Deployment's ReplicaSet (ReplicaSet) and
+//     the status of every workload kind (DeploymentStatus and the others);
 //   - the kubelet and the API server: pod conditions, readiness, crash-loop
-//     back-off, QoS class, default tolerations, node conditions;
+//     back-off, QoS class, default tolerations, pod-spec defaults, the image
+//     names a container status reports, node conditions;
 //   - the healthy background every real cluster has: CoreDNS behind kube-dns
 //     as kubeadm installs it, and ingress-nginx's IngressClass.
 //
 // It exists so that a fix to how a controller is imitated is made once and
-// both generators pick it up; before, each computed endpoints, statuses and
-// the background its own way, and they drifted apart.
+// both generators pick it up: two imitations of one controller drift apart.
 //
 // It does not choose names, UIDs, resourceVersions or timestamps: each
 // generator has its own deterministic scheme for those (counters for dumps of

@@ -299,7 +299,7 @@ func (g *generator) app(ns string, n, replicas int) string {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: ns, UID: g.newUID(), Generation: 3, ResourceVersion: strconv.Itoa(20000 + n),
 			CreationTimestamp: created, Labels: labels,
-			Annotations: map[string]string{"deployment.kubernetes.io/revision": "3"},
+			Annotations: map[string]string{clusterstate.RevisionAnnotation: "3"},
 		},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: labels},
