@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // The healthy background every incident shares: a kubeadm-style cluster
@@ -24,36 +26,10 @@ const (
 	ClusterDNS = "10.96.0.10"
 )
 
-// DefaultCorefile is the Corefile kubeadm writes into the coredns ConfigMap.
-const DefaultCorefile = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30 {
-       disable success cluster.local
-       disable denial cluster.local
-    }
-    loop
-    reload
-    loadbalance
-}
-`
-
 // Background options let an incident change one part of the healthy
 // background (the fault) while keeping the rest.
 type Background struct {
-	// Corefile replaces DefaultCorefile.
+	// Corefile replaces the kubeadm Corefile (clusterstate.Corefile).
 	Corefile string
 	// CoreDNS gives the coredns replicas their states (Ready when nil).
 	CoreDNS []PodState
@@ -65,10 +41,12 @@ type Background struct {
 	CoreDNSLabels map[string]string
 	// CoreDNSMemoryLimit replaces the 170Mi limit.
 	CoreDNSMemoryLimit string
+	// IngressNginx, when set, installs ingress-nginx with these options.
+	IngressNginx *IngressNginxOptions
 }
 
 // Background adds the nodes, system namespaces, the default/kubernetes
-// Service and CoreDNS.
+// Service, CoreDNS and, when opts ask for it, ingress-nginx.
 func (c *Cluster) Background(opts ...Background) {
 	var o Background
 	if len(opts) > 0 {
@@ -82,6 +60,9 @@ func (c *Cluster) Background(opts ...Background) {
 	c.Node(NodeSpec{Name: Worker2})
 	c.kubernetesService()
 	c.coreDNS(o)
+	if o.IngressNginx != nil {
+		c.IngressNginx(*o.IngressNginx)
+	}
 }
 
 // kubernetesService is the API server's Service and the endpoints the API
@@ -104,15 +85,16 @@ func (c *Cluster) kubernetesService() {
 	})
 }
 
+// coreDNS installs CoreDNS as kubeadm does, with the changes o makes.
 func (c *Cluster) coreDNS(o Background) {
 	corefile := o.Corefile
 	if corefile == "" {
-		corefile = DefaultCorefile
+		corefile = clusterstate.Corefile
 	}
 	c.ConfigMap("kube-system", "coredns", map[string]string{"Corefile": corefile})
 	podLabels := o.CoreDNSLabels
 	if podLabels == nil {
-		podLabels = map[string]string{"k8s-app": "kube-dns"}
+		podLabels = clusterstate.CoreDNSLabels()
 	}
 	nodes := o.CoreDNSNodes
 	if nodes == nil {
@@ -120,59 +102,20 @@ func (c *Cluster) coreDNS(o Background) {
 	}
 	mem := o.CoreDNSMemoryLimit
 	if mem == "" {
-		mem = "170Mi"
+		mem = clusterstate.CoreDNSMemoryLimit
 	}
 	c.Deployment(App{
-		Namespace: "kube-system", Name: "coredns", Replicas: 2, Age: 90 * 24 * time.Hour,
-		Labels: podLabels, ObjectLabels: map[string]string{"k8s-app": "kube-dns"},
+		Namespace: "kube-system", Name: "coredns", Replicas: clusterstate.CoreDNSReplicas, Age: 90 * 24 * time.Hour,
+		Labels: podLabels, ObjectLabels: clusterstate.CoreDNSLabels(),
 		Nodes: nodes, States: o.CoreDNS,
-		Containers: []corev1.Container{{
-			Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.11.3",
-			Args: []string{"-conf", "/etc/coredns/Corefile"},
-			Ports: []corev1.ContainerPort{
-				{Name: "dns", ContainerPort: 53, Protocol: corev1.ProtocolUDP},
-				{Name: "dns-tcp", ContainerPort: 53, Protocol: corev1.ProtocolTCP},
-				{Name: "metrics", ContainerPort: 9153, Protocol: corev1.ProtocolTCP},
-			},
-			Resources: corev1.ResourceRequirements{
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(mem)},
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("70Mi")},
-			},
-			LivenessProbe:  &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health", Port: intstr.FromInt32(8080)}}, InitialDelaySeconds: 60, TimeoutSeconds: 5, FailureThreshold: 5},
-			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8181)}}},
-			VolumeMounts:   []corev1.VolumeMount{{Name: "config-volume", MountPath: "/etc/coredns", ReadOnly: true}},
-			SecurityContext: &corev1.SecurityContext{
-				AllowPrivilegeEscalation: ptrTo(false), ReadOnlyRootFilesystem: ptrTo(true),
-				Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_BIND_SERVICE"}, Drop: []corev1.Capability{"ALL"}},
-			},
-		}},
-		Pod: func(s *corev1.PodSpec) {
-			s.DNSPolicy = corev1.DNSDefault
-			s.PriorityClassName = "system-cluster-critical"
-			s.ServiceAccountName = "coredns"
-			s.NodeSelector = map[string]string{"kubernetes.io/os": "linux"}
-			s.Tolerations = []corev1.Toleration{
-				{Key: "CriticalAddonsOnly", Operator: corev1.TolerationOpExists},
-				{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule},
-			}
-			s.Volumes = []corev1.Volume{{Name: "config-volume", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: "coredns"},
-				Items:                []corev1.KeyToPath{{Key: "Corefile", Path: "Corefile"}},
-			}}}}
-		},
+		Pod: wholeSpec(clusterstate.CoreDNSPodSpec(mem)),
 	})
 	if o.NoKubeDNSService {
 		return
 	}
-	c.Service(Svc{Namespace: "kube-system", Name: "kube-dns", ClusterIP: ClusterDNS, Age: 90 * 24 * time.Hour,
-		Labels:      map[string]string{"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
-		Annotations: map[string]string{"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
-		Selector:    map[string]string{"k8s-app": "kube-dns"},
-		Ports: []corev1.ServicePort{
-			{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt32(53)},
-			{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(53)},
-			{Name: "metrics", Port: 9153, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(9153)},
-		}})
+	kubeDNS := clusterstate.KubeDNSService()
+	c.Service(Svc{Namespace: kubeDNS.Namespace, Name: kubeDNS.Name, ClusterIP: ClusterDNS, Age: 90 * 24 * time.Hour,
+		Labels: kubeDNS.Labels, Annotations: kubeDNS.Annotations, Selector: kubeDNS.Spec.Selector, Ports: kubeDNS.Spec.Ports})
 }
 
 // IngressNginxOptions change the ingress-nginx install.
@@ -208,7 +151,7 @@ func (c *Cluster) IngressNginx(opts ...IngressNginxOptions) {
 		o = opts[0]
 	}
 	c.Namespace("ingress-nginx", map[string]string{"app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/name": "ingress-nginx"})
-	ic := c.IngressClass("nginx", "k8s.io/ingress-nginx", o.DefaultClass)
+	ic := c.IngressClass(clusterstate.IngressNginxClass, clusterstate.IngressNginxController, o.DefaultClass)
 	ic.Labels = ingressNginxLabels("controller")
 	cm := c.ConfigMap("ingress-nginx", "ingress-nginx-controller", map[string]string{"allow-snippet-annotations": "false"})
 	cm.Labels = ingressNginxLabels("controller")
@@ -217,7 +160,7 @@ func (c *Cluster) IngressNginx(opts ...IngressNginxOptions) {
 	podLabels := ingressNginxLabels("controller")
 	delete(podLabels, "helm.sh/chart")
 	args := []string{"/nginx-ingress-controller", "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller", "--election-id=ingress-nginx-leader",
-		"--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+		"--controller-class=" + clusterstate.IngressNginxController, "--ingress-class=" + clusterstate.IngressNginxClass, "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
 		"--validating-webhook=:8443", "--validating-webhook-certificate=/usr/local/certificates/cert", "--validating-webhook-key=/usr/local/certificates/key"}
 	args = append(args, o.ExtraArgs...)
 	health := func(delay int32, fail int32) *corev1.Probe {

@@ -1,19 +1,3 @@
-// Package incidentgen builds cluster states as `kubectl get -A -o yaml` would
-// print them, for the incident corpus (testdata/incidents) and for healthy
-// stand-ins of real manifests (testdata/realworld).
-//
-// A Cluster is filled with the objects people create (nodes, workloads,
-// Services, Ingresses, policies) and with the faults of one incident (a
-// crash-looping container, a NotReady node); Build then derives what the
-// controllers would have written for that state — ReplicaSets and Pods with
-// full status, workload status, Endpoints and EndpointSlices — so that only
-// the incident's fault is wrong and everything else is consistent with it.
-//
-//	c := incidentgen.New(time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC))
-//	c.Background()
-//	c.Deployment(incidentgen.Deploy{Namespace: "shop", Name: "api", Containers: ...})
-//	c.Service(incidentgen.Svc{Namespace: "shop", Name: "api", Selector: ...})
-//	yaml, err := c.Render("what happened")
 package incidentgen
 
 import (
@@ -21,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +19,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // Cluster is one cluster state under construction. It is not safe for
@@ -112,37 +97,32 @@ func uid(kind, ns, name string) types.UID {
 	return types.UID(h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32])
 }
 
-// safeChars are the characters Kubernetes uses for generated name suffixes
-// (k8s.io/apimachinery/pkg/util/rand: no vowels, no confusable digits).
-const safeChars = "bcdfghjklmnpqrstvwxz2456789"
-
-func (c *Cluster) suffix(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = safeChars[c.rng.Intn(len(safeChars))]
-	}
-	return string(b)
-}
+// suffix is a generated-name suffix from the cluster's random source.
+func (c *Cluster) suffix(n int) string { return clusterstate.NameSuffix(c.rng.Intn, n) }
 
 // hashSuffix is a pod-template-hash-like string derived from a key.
 func hashSuffix(key string, n int) string {
 	sum := sha1.Sum([]byte(key))
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = safeChars[int(sum[i])%len(safeChars)]
+		b[i] = clusterstate.NameChars[int(sum[i])%len(clusterstate.NameChars)]
 	}
 	return string(b)
 }
 
 func (c *Cluster) meta(kind, ns, name string, age time.Duration) metav1.ObjectMeta {
+	m := metav1.ObjectMeta{Name: name, Namespace: ns}
+	c.identify(kind, &m, age)
+	return m
+}
+
+// identify gives an object of kind the identity the API server assigns on
+// creation: its uid, the next resourceVersion, and a creation time age ago.
+func (c *Cluster) identify(kind string, m *metav1.ObjectMeta, age time.Duration) {
 	c.rv++
-	return metav1.ObjectMeta{
-		Name:              name,
-		Namespace:         ns,
-		UID:               uid(kind, ns, name),
-		ResourceVersion:   strconv.Itoa(c.rv),
-		CreationTimestamp: c.ago(age),
-	}
+	m.UID = uid(kind, m.Namespace, m.Name)
+	m.ResourceVersion = strconv.Itoa(c.rv)
+	m.CreationTimestamp = c.ago(age)
 }
 
 // Namespace adds a namespace (idempotent) with the label the API server
@@ -334,11 +314,7 @@ func (c *Cluster) IngressClass(name, controller string, def bool) *networkingv1.
 // controller Build publishes the controller's address in its status, as
 // ingress-nginx does with --publish-service.
 func (c *Cluster) Ingress(ing *networkingv1.Ingress) *networkingv1.Ingress {
-	c.ensureNamespace(ing.Namespace)
-	m := c.meta("Ingress", ing.Namespace, ing.Name, 20*24*time.Hour)
-	m.Labels, m.Annotations = ing.Labels, ing.Annotations
-	ing.ObjectMeta = m
-	ing.TypeMeta = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"}
+	c.store(&ing.TypeMeta, &ing.ObjectMeta, "networking.k8s.io/v1", "Ingress", 20*24*time.Hour)
 	for i := range ing.Spec.Rules {
 		if h := ing.Spec.Rules[i].HTTP; h != nil {
 			for j := range h.Paths {
@@ -349,18 +325,13 @@ func (c *Cluster) Ingress(ing *networkingv1.Ingress) *networkingv1.Ingress {
 			}
 		}
 	}
-	generation(&ing.ObjectMeta)
 	c.ingresses = append(c.ingresses, ing)
 	return ing
 }
 
 // NetworkPolicy adds a NetworkPolicy.
 func (c *Cluster) NetworkPolicy(np *networkingv1.NetworkPolicy) *networkingv1.NetworkPolicy {
-	c.ensureNamespace(np.Namespace)
-	m := c.meta("NetworkPolicy", np.Namespace, np.Name, 10*24*time.Hour)
-	m.Labels, m.Annotations = np.Labels, np.Annotations
-	np.ObjectMeta = m
-	np.TypeMeta = metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}
+	c.store(&np.TypeMeta, &np.ObjectMeta, "networking.k8s.io/v1", "NetworkPolicy", 10*24*time.Hour)
 	if len(np.Spec.PolicyTypes) == 0 {
 		np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
 		if len(np.Spec.Egress) > 0 {
@@ -373,7 +344,6 @@ func (c *Cluster) NetworkPolicy(np *networkingv1.NetworkPolicy) *networkingv1.Ne
 	for _, r := range np.Spec.Egress {
 		defaultPolicyPorts(r.Ports)
 	}
-	generation(&np.ObjectMeta)
 	c.netpols = append(c.netpols, np)
 	return np
 }
@@ -387,7 +357,13 @@ func defaultPolicyPorts(ports []networkingv1.NetworkPolicyPort) {
 	}
 }
 
-func generation(m *metav1.ObjectMeta) {
+// store does to an object an incident wrote whole what the API server does
+// when it stores it, created age ago: its namespace exists, it has its
+// apiVersion and kind, its identity, and generation 1 unless it has one.
+func (c *Cluster) store(t *metav1.TypeMeta, m *metav1.ObjectMeta, apiVersion, kind string, age time.Duration) {
+	c.ensureNamespace(m.Namespace)
+	c.identify(kind, m, age)
+	*t = metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
 	if m.Generation == 0 {
 		m.Generation = 1
 	}
@@ -453,18 +429,14 @@ func (c *Cluster) ManualEndpoints(ns, name string) { c.manualEP[ns+"/"+name] = t
 // AddEndpoints adds a hand-written Endpoints object.
 func (c *Cluster) AddEndpoints(ep *corev1.Endpoints) {
 	ep.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"}
-	m := c.meta("Endpoints", ep.Namespace, ep.Name, 20*24*time.Hour)
-	m.Labels, m.Annotations = ep.Labels, ep.Annotations
-	ep.ObjectMeta = m
+	c.identify("Endpoints", &ep.ObjectMeta, 20*24*time.Hour)
 	c.endpoints = append(c.endpoints, ep)
 }
 
 // AddEndpointSlice adds a hand-written EndpointSlice.
 func (c *Cluster) AddEndpointSlice(es *discoveryv1.EndpointSlice) {
 	es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
-	m := c.meta("EndpointSlice", es.Namespace, es.Name, 20*24*time.Hour)
-	m.Labels, m.Annotations, m.OwnerReferences, m.GenerateName = es.Labels, es.Annotations, es.OwnerReferences, es.GenerateName
-	es.ObjectMeta = m
+	c.identify("EndpointSlice", &es.ObjectMeta, 20*24*time.Hour)
 	c.slices = append(c.slices, es)
 }
 
@@ -488,7 +460,7 @@ func (c *Cluster) firstPod(ns, prefix string) *corev1.Pod {
 	if len(match) == 0 {
 		panic("no pod " + ns + "/" + prefix + "*")
 	}
-	return sortedPods(match)[0]
+	return clusterstate.SortedPods(match)[0]
 }
 
 // Pods returns the pods built so far, for incidents that edit one pod.
@@ -522,15 +494,35 @@ func (c *Cluster) Build() {
 	}
 }
 
+// computeEndpoints writes the Endpoints and EndpointSlices the controllers
+// keep for svc, as last changed when svc was created.
+func (c *Cluster) computeEndpoints(svc *corev1.Service) {
+	pods := clusterstate.SelectedPods(svc, c.pods)
+	ep := clusterstate.Endpoints(svc, pods, svc.CreationTimestamp.Time)
+	c.AddEndpoints(ep)
+	ep.CreationTimestamp = svc.CreationTimestamp
+	for _, es := range clusterstate.EndpointSlices(svc, pods, svc.CreationTimestamp.Time, c.zone) {
+		es.Name = es.GenerateName + c.suffix(5)
+		c.AddEndpointSlice(es)
+		es.CreationTimestamp = svc.CreationTimestamp
+	}
+}
+
+// zone is the topology zone of a node, "" when it is unknown.
+func (c *Cluster) zone(node string) string {
+	for _, n := range c.nodes {
+		if n.Name == node {
+			return n.Labels[corev1.LabelTopologyZone]
+		}
+	}
+	return ""
+}
+
 func (c *Cluster) applyNodeState(n *corev1.Node) {
 	up := c.ago(60 * 24 * time.Hour)
 	hb := c.ago(20 * time.Second)
-	conds := []corev1.NodeCondition{
-		{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available", LastHeartbeatTime: hb, LastTransitionTime: up},
-		{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure", LastHeartbeatTime: hb, LastTransitionTime: up},
-		{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available", LastHeartbeatTime: hb, LastTransitionTime: up},
-		{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status", LastHeartbeatTime: hb, LastTransitionTime: up},
-	}
+	conds := clusterstate.HealthyNodeConditions(hb, up)
+	ready := &conds[len(conds)-1]
 	f, down := c.nodeDown[n.Name]
 	if down {
 		since := metav1.NewTime(f.since)
@@ -548,7 +540,7 @@ func (c *Cluster) applyNodeState(n *corev1.Node) {
 				corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule},
 				corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoExecute, TimeAdded: &since})
 		} else {
-			conds[3].Status, conds[3].Reason, conds[3].Message, conds[3].LastTransitionTime = f.status, f.reason, f.message, since
+			ready.Status, ready.Reason, ready.Message, ready.LastTransitionTime = f.status, f.reason, f.message, since
 			n.Spec.Taints = append(n.Spec.Taints,
 				corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule},
 				corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoExecute, TimeAdded: &since})
@@ -588,7 +580,7 @@ func (c *Cluster) publishIngresses() {
 	served := map[string]bool{}
 	def := ""
 	for _, ic := range c.classes {
-		if ic.Spec.Controller == "k8s.io/ingress-nginx" {
+		if ic.Spec.Controller == clusterstate.IngressNginxController {
 			served[ic.Name] = true
 			if ic.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
 				def = ic.Name
@@ -620,17 +612,8 @@ func (c *Cluster) publishIngresses() {
 // ready.
 func (c *Cluster) controllerReady() bool {
 	for _, p := range c.pods {
-		if p.Labels["app.kubernetes.io/component"] == "controller" && p.Labels["app.kubernetes.io/name"] == "ingress-nginx" && podReady(p) {
+		if p.Labels["app.kubernetes.io/component"] == "controller" && p.Labels["app.kubernetes.io/name"] == "ingress-nginx" && clusterstate.PodReady(p) {
 			return true
-		}
-	}
-	return false
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, cd := range p.Status.Conditions {
-		if cd.Type == corev1.PodReady {
-			return cd.Status == corev1.ConditionTrue
 		}
 	}
 	return false
@@ -741,18 +724,4 @@ func sortedBy[T any](in []T, key func(T) string) []T {
 	out := append([]T(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
 	return out
-}
-
-// ipLess orders dotted IPv4 addresses numerically.
-func ipLess(a, b string) bool {
-	ia, ib := net.ParseIP(a).To4(), net.ParseIP(b).To4()
-	if ia == nil || ib == nil {
-		return a < b
-	}
-	for i := range 4 {
-		if ia[i] != ib[i] {
-			return ia[i] < ib[i]
-		}
-	}
-	return false
 }

@@ -19,7 +19,8 @@ var Epoch = time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 // modelled on, the cluster state at the time, and the finding an on-call
 // engineer should see first.
 type Incident struct {
-	Name   string
+	Name string
+	// Family is the key of the family (Families) the incident belongs to.
 	Family string
 	// Check is the ID of the check that names the root cause, Object the
 	// object it must name (Kind/namespace/name) and Layer its layer.
@@ -35,29 +36,37 @@ type Incident struct {
 	// path but are legitimately reported with errors because of the same
 	// fault (the coredns pods of a CoreDNS outage).
 	Related []string
-	Build   func(c *Cluster)
+	// Background is what the incident changes in the healthy background
+	// every incident's cluster starts from (the zero value changes nothing).
+	Background Background
+	// Build adds the incident's workloads, Services and faults.
+	Build func(c *Cluster)
 }
 
-// Families are the incident families in README order, with their titles.
-var Families = []struct{ Key, Title string }{
-	{"selector", "label and selector drift"},
-	{"ports", "port plumbing"},
-	{"ingress", "Ingress"},
-	{"dns", "DNS"},
-	{"networkpolicy", "NetworkPolicy"},
-	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)"},
-	{"lifecycle", "node and pod lifecycle"},
-	{"endpoints", "Endpoints"},
+// Families are the incident families in README order, with their titles
+// and their incidents.
+var Families = []struct {
+	Key, Title string
+	incidents  func() []Incident
+}{
+	{"selector", "label and selector drift", selectorIncidents},
+	{"ports", "port plumbing", portIncidents},
+	{"ingress", "Ingress", ingressIncidents},
+	{"dns", "DNS", dnsIncidents},
+	{"networkpolicy", "NetworkPolicy", netpolIncidents},
+	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)", exposureIncidents},
+	{"lifecycle", "node and pod lifecycle", lifecycleIncidents},
+	{"endpoints", "Endpoints", endpointsIncidents},
 }
 
-// Corpus returns every incident, in README order.
+// Corpus returns every incident, in README order, each with its family.
 func Corpus() []Incident {
 	var out []Incident
-	for _, list := range [][]Incident{
-		selectorIncidents(), portIncidents(), ingressIncidents(), dnsIncidents(),
-		netpolIncidents(), exposureIncidents(), lifecycleIncidents(), endpointsIncidents(),
-	} {
-		out = append(out, list...)
+	for _, f := range Families {
+		for _, in := range f.incidents() {
+			in.Family = f.Key
+			out = append(out, in)
+		}
 	}
 	return out
 }
@@ -66,6 +75,7 @@ func Corpus() []Incident {
 // build named it (ExpectObject).
 func (in *Incident) State() ([]byte, error) {
 	c := New(Epoch)
+	c.Background(in.Background)
 	in.Build(c)
 	if c.expect != "" {
 		in.Object = c.expect
@@ -177,13 +187,27 @@ func labels(kv ...string) map[string]string {
 
 func ptrStr(s string) *string { return &s }
 
+// deploymentWithService deploys a and a ClusterIP Service of the same name
+// that selects its pods (app=<name> unless a sets their labels), with ports:
+// http:80 → the pods' port named http when none are given.
+func (c *Cluster) deploymentWithService(a App, ports ...corev1.ServicePort) *Workload {
+	w := c.Deployment(a)
+	selector := a.Labels
+	if selector == nil {
+		selector = labels("app", a.Name)
+	}
+	if len(ports) == 0 {
+		ports = []corev1.ServicePort{NamedPort("http", 80, "http")}
+	}
+	c.Service(Svc{Namespace: a.Namespace, Name: a.Name, Selector: selector, Ports: ports})
+	return w
+}
+
 // webApp deploys name (replicas pods serving HTTP on port, declared as
 // "http", ready on /healthz) and a ClusterIP Service name:80 → http.
 func (c *Cluster) webApp(ns, name, image string, port int32, replicas int, states ...PodState) *Workload {
-	w := c.Deployment(App{Namespace: ns, Name: name, Replicas: replicas, States: states,
+	return c.deploymentWithService(App{Namespace: ns, Name: name, Replicas: replicas, States: states,
 		Containers: []corev1.Container{web(name, image, port, "/healthz")}})
-	c.Service(Svc{Namespace: ns, Name: name, Selector: labels("app", name), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-	return w
 }
 
 // ingressFor is an Ingress of class routing host's paths.
@@ -194,6 +218,19 @@ func ingressFor(ns, name, class, host string, paths ...networkingv1.HTTPIngressP
 		ing.Spec.IngressClassName = ptrStr(class)
 	}
 	ing.Spec.Rules = []networkingv1.IngressRule{{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}}}
+	return ing
+}
+
+// annotated gives an Ingress its annotations (key, value pairs).
+func annotated(ing *networkingv1.Ingress, kv ...string) *networkingv1.Ingress {
+	ing.Annotations = labels(kv...)
+	return ing
+}
+
+// withTLS makes an Ingress terminate TLS for its host with the certificate
+// of Secret secret.
+func withTLS(ing *networkingv1.Ingress, secret string) *networkingv1.Ingress {
+	ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{ing.Spec.Rules[0].Host}, SecretName: secret}}
 	return ing
 }
 

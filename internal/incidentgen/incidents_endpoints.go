@@ -7,12 +7,14 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 func endpointsIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "endpointslice-without-service-name-label", Family: "endpoints",
+			Name:  "endpointslice-without-service-name-label",
 			Check: "service-no-selector-no-endpoints", Object: "Service/rook-ceph/rook-ceph-mgr-external", Layer: "service",
 			Source:  "https://github.com/rook/rook/issues/16607",
 			Summary: "an operator replaced Endpoints by an EndpointSlice but forgot the kubernetes.io/service-name label: the Service has no endpoints",
@@ -21,7 +23,6 @@ Service rook-ceph-mgr-external. The operator moved from the deprecated Endpoints
 EndpointSlice, but created the slice without the kubernetes.io/service-name label, so nothing ties
 it to the Service: kube-proxy sees no endpoints.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Service(Svc{Namespace: "rook-ceph", Name: "rook-ceph-mgr-external", Labels: labels("app", "rook-ceph-mgr", "rook_cluster", "rook-ceph"),
 					Ports: []corev1.ServicePort{{Name: "http-metrics", Port: 9283, TargetPort: intstr.FromInt32(9283)}}})
 				c.AddEndpointSlice(&discoveryv1.EndpointSlice{
@@ -33,7 +34,7 @@ it to the Service: kube-proxy sees no endpoints.`,
 			},
 		},
 		{
-			Name: "manual-endpoints-port-name-mismatch", Family: "endpoints",
+			Name:  "manual-endpoints-port-name-mismatch",
 			Check: "service-endpoints-port-name-mismatch", Object: "Endpoints/default/custom-service", Layer: "endpoints",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/16293",
 			Summary: "a selector-less Service port is named http, the hand-written Endpoints port has no name: kube-proxy routes nothing",
@@ -42,7 +43,6 @@ hand-written Endpoints object of the same name. "kubectl describe service custom
 endpoints and the ClusterIP does not answer: endpoint ports are matched to Service ports by name,
 and the Endpoints' port has none.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Service(Svc{Namespace: "default", Name: "custom-service", Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(80)}}})
 				c.AddEndpoints(&corev1.Endpoints{
 					ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "custom-service"},
@@ -61,7 +61,7 @@ and the Endpoints' port has none.`,
 			},
 		},
 		{
-			Name: "stale-endpointslices-after-controller-restart", Family: "endpoints",
+			Name:  "stale-endpointslices-after-controller-restart",
 			Check: "endpoints-stale-pod", Object: "Endpoints/shop/cart", Layer: "endpoints",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/107583",
 			Summary: "the EndpointSlice controller did not start after a controller-manager restart: the cart slice still lists the pods of the last rollout",
@@ -71,7 +71,6 @@ the still-running endpoints controller) lists the new pods, but the EndpointSlic
 reads — still lists the two deleted pods and their old IPs, so kube-proxy sends cart traffic to
 addresses where nothing runs.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				w := c.Deployment(App{Namespace: "shop", Name: "cart", Replicas: 2, Containers: []corev1.Container{web("cart", "registry.example.com/shop/cart:2.5.0", 8080, "/healthz")}})
 				svc := c.Service(Svc{Namespace: "shop", Name: "cart", Selector: labels("app", "cart"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.ManualEndpoints("shop", "cart")
@@ -86,7 +85,7 @@ addresses where nothing runs.`,
 				old := &discoveryv1.EndpointSlice{
 					ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "cart-" + c.suffix(5), GenerateName: "cart-",
 						Labels:          labels(discoveryv1.LabelServiceName, "cart", discoveryv1.LabelManagedBy, "endpointslice-controller.k8s.io"),
-						OwnerReferences: []metav1.OwnerReference{owner("v1", "Service", svc.ObjectMeta)}},
+						OwnerReferences: []metav1.OwnerReference{clusterstate.ControllerRef("v1", "Service", svc.ObjectMeta)}},
 					AddressType: discoveryv1.AddressTypeIPv4,
 					Ports:       []discoveryv1.EndpointPort{{Name: ptrTo("http"), Port: ptrTo(int32(8080)), Protocol: ptrTo(corev1.ProtocolTCP)}},
 				}

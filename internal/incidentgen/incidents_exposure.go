@@ -19,7 +19,7 @@ func exposureIncidents() []Incident {
 	}
 	return []Incident{
 		{
-			Name: "lb-pending-no-tagged-subnets", Family: "exposure",
+			Name:  "lb-pending-no-tagged-subnets",
 			Check: "exposure-lb-pending", Object: "Service/default/nginx", Layer: "exposure",
 			Source:  "https://github.com/pahud/amazon-eks-workshop/issues/9",
 			Summary: "EXTERNAL-IP stays <pending>: SyncLoadBalancerFailed, could not find any suitable subnets for creating the ELB",
@@ -28,23 +28,21 @@ func exposureIncidents() []Incident {
 load balancer: could not find any suitable subnets for creating the ELB" — the VPC's public subnets
 lack the kubernetes.io/cluster/<name> and kubernetes.io/role/elb tags.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "default", Name: "nginx", Replicas: 2, Containers: []corev1.Container{web("nginx", "nginx:1.27.3", 80, "/")}})
 				c.Service(Svc{Namespace: "default", Name: "nginx", Type: corev1.ServiceTypeLoadBalancer, Selector: labels("app", "nginx"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}, Age: 3 * time.Hour})
 				lbEvents(c, "default", "nginx", "Error syncing load balancer: failed to ensure load balancer: could not find any suitable subnets for creating the ELB", 38, 3*time.Hour)
 			},
 		},
 		{
-			Name: "lb-pending-bare-metal", Family: "exposure",
+			Name:  "lb-pending-bare-metal",
 			Check: "exposure-lb-pending", Object: "Service/ingress-nginx/ingress-nginx-controller", Layer: "exposure",
 			Source:  "https://github.com/kubernetes/ingress-nginx/issues/5569",
 			Summary: "ingress-nginx installed with type LoadBalancer on bare-metal VMs without a cloud provider or MetalLB: EXTERNAL-IP <pending> forever",
 			Story: `On a kubeadm cluster of VirtualBox VMs, the ingress-nginx controller Service of type LoadBalancer
 stays at EXTERNAL-IP <pending>. Nothing in the cluster implements LoadBalancer Services (no cloud
 controller manager, no MetalLB), so no address will ever be assigned and no Event explains it.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				for _, s := range c.services {
 					if s.Name == "ingress-nginx-controller" {
 						s.Status.LoadBalancer.Ingress = nil
@@ -54,7 +52,7 @@ controller manager, no MetalLB), so no address will ever be assigned and no Even
 			},
 		},
 		{
-			Name: "lb-sync-failed-provider-timeout", Family: "exposure",
+			Name:  "lb-sync-failed-provider-timeout",
 			Check: "exposure-lb-pending", Object: "Service/jupyterhub/proxy-public", Layer: "exposure",
 			Source:  "https://github.com/jupyterhub/helm-chart/issues/111",
 			Summary: "the cloud's load-balancer API times out: SyncLoadBalancerFailed context deadline exceeded, proxy-public stays <pending>",
@@ -63,7 +61,6 @@ service controller's Events say "Error syncing load balancer: failed to ensure l
 waiting for load balancer to be deployed ... context deadline exceeded": the provider's load-balancer
 API never finished creating it.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				l := labels("app", "jupyterhub", "component", "proxy", "release", "jhub")
 				proxy := corev1.Container{Name: "chp", Image: "quay.io/jupyterhub/configurable-http-proxy:4.6.3",
 					Ports: []corev1.ContainerPort{ContainerPort("http", 8000), ContainerPort("api", 8001)}, ReadinessProbe: HTTPProbe("/_chp_healthz", intstr.FromString("http"))}
@@ -73,7 +70,7 @@ API never finished creating it.`,
 			},
 		},
 		{
-			Name: "lb-static-ip-not-found", Family: "exposure",
+			Name:  "lb-static-ip-not-found",
 			Check: "exposure-lb-pending", Object: "Service/ingress-nginx/ingress-nginx-controller", Layer: "exposure",
 			Source:  "https://github.com/Azure/AKS/issues/3046",
 			Summary: "reinstalled ingress-nginx asks for a static public IP the cloud cannot find in that resource group: <pending>, every site down",
@@ -82,9 +79,8 @@ LoadBalancer Service stays <pending> and every site behind it is unreachable. Th
 reports "Error syncing load balancer: failed to ensure load balancer: findMatchedPIPByLoadBalancerIP:
 cannot find public IP with IP address 20.86.115.42 in resource group rg1": the IP lives in another
 resource group and the azure-load-balancer-resource-group annotation is missing.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.SetIngressAddress("")
 				for _, s := range c.services {
 					if s.Namespace == "ingress-nginx" && s.Name == "ingress-nginx-controller" {

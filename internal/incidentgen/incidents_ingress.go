@@ -4,14 +4,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func ingressIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "ingress-no-class-after-v1-upgrade", Family: "ingress",
+			Name:  "ingress-no-class-after-v1-upgrade",
 			Check: "ingress-class-missing", Object: "Ingress/default/foo", Layer: "ingress",
 			Source:  "https://github.com/kubernetes/ingress-nginx/issues/7674",
 			Summary: "after upgrading ingress-nginx to v1 an Ingress without ingressClassName is ignored (no default class): 404",
@@ -19,15 +18,14 @@ func ingressIncidents() []Incident {
 The Ingress has no ingressClassName and no kubernetes.io/ingress.class annotation; since v1 the
 controller only serves Ingresses of its IngressClass (nginx), which is not marked as the cluster
 default. The Ingress has no ADDRESS.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("default", "foo", "hashicorp/http-echo:1.0.0", 5678, 2)
 				c.Ingress(ingressFor("default", "foo", "", "foo.example.com", route("/", "foo", 80)))
 			},
 		},
 		{
-			Name: "ingress-class-without-controller", Family: "ingress",
+			Name:  "ingress-class-without-controller",
 			Check: "ingress-controller-unavailable", Object: "Ingress/kafka-lab-01/kafka-lab-01-kafka-oauth-0", Layer: "ingress",
 			Source:  "https://github.com/kubernetes/ingress-nginx/issues/7850",
 			Summary: "Ingresses of class kafka-nginx (controller k8s.io/kafka-nginx), but the only controller runs --controller-class=k8s.io/ingress-nginx",
@@ -36,16 +34,15 @@ ingress because of error while validating ingress class ... ingress class annota
 to the expected by Ingress Controller". They use the IngressClass kafka-nginx, whose controller is
 k8s.io/kafka-nginx, but the only controller in the cluster runs with
 --controller-class=k8s.io/ingress-nginx, so no controller serves that class.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.IngressClass("kafka-nginx", "k8s.io/kafka-nginx", false)
 				c.webApp("kafka-lab-01", "kafka-lab-01-kafka-oauth-0", "quay.io/strimzi/kafka-bridge:0.31.1", 8080, 1)
 				c.Ingress(ingressFor("kafka-lab-01", "kafka-lab-01-kafka-oauth-0", "kafka-nginx", "kafka-0.lab.example.com", route("/", "kafka-lab-01-kafka-oauth-0", 80)))
 			},
 		},
 		{
-			Name: "ingress-backend-in-other-namespace", Family: "ingress",
+			Name:  "ingress-backend-in-other-namespace",
 			Check: "ingress-backend-service-missing", Object: "Ingress/accounts/accounts-api", Layer: "ingress",
 			Source:  "https://github.com/JiRaska/open-bank-oss/issues/3476",
 			Summary: "the accounts Ingress routes /api/v1/balances to balance-service, which lives in namespace balances: 503 for 60 days",
@@ -54,9 +51,8 @@ k8s.io/kafka-nginx, but the only controller in the cluster runs with
 accounts/accounts-api Ingress routes /api/v1/balances to a Service named balance-service, which
 has always lived in namespace balances. ingress-nginx logs "Error obtaining Endpoints for Service
 accounts/balance-service".`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("accounts", "accounts-api", "registry.example.com/openbank/accounts-api:5.2.0", 8101, 2)
 				c.webApp("balances", "balance-service", "registry.example.com/openbank/balance-service:5.2.0", 8103, 2)
 				c.Ingress(ingressFor("accounts", "accounts-api", "nginx", "api.open-bank.tech",
@@ -64,25 +60,23 @@ accounts/balance-service".`,
 			},
 		},
 		{
-			Name: "ingress-created-in-controller-namespace", Family: "ingress",
+			Name:  "ingress-created-in-controller-namespace",
 			Check: "ingress-backend-service-missing", Object: "Ingress/ingress-basic/hello-world-ingress", Layer: "ingress",
 			Source:  "https://github.com/MicrosoftDocs/azure-docs/issues/57575",
 			Summary: "the tutorial's Ingress is created in ingress-basic, the demo Services in default: 503 Service Temporarily Unavailable",
 			Story: `Following the AKS ingress tutorial, the demo apps were deployed into default but the Ingress file
 carries namespace: ingress-basic (where the controller runs). Its backends aks-helloworld-one and
 aks-helloworld-two do not exist in ingress-basic, so the controller answers 503.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("default", "aks-helloworld-one", "mcr.microsoft.com/azuredocs/aks-helloworld:v1", 80, 1)
 				c.webApp("default", "aks-helloworld-two", "mcr.microsoft.com/azuredocs/aks-helloworld:v1", 80, 1)
-				ing := ingressFor("ingress-basic", "hello-world-ingress", "nginx", "", route("/hello-world-one", "aks-helloworld-one", 80), route("/hello-world-two", "aks-helloworld-two", 80))
-				ing.Annotations = map[string]string{"nginx.ingress.kubernetes.io/ssl-redirect": "false"}
-				c.Ingress(ing)
+				c.Ingress(annotated(ingressFor("ingress-basic", "hello-world-ingress", "nginx", "", route("/hello-world-one", "aks-helloworld-one", 80), route("/hello-world-two", "aks-helloworld-two", 80)),
+					"nginx.ingress.kubernetes.io/ssl-redirect", "false"))
 			},
 		},
 		{
-			Name: "ingress-tls-secret-in-other-namespace", Family: "ingress",
+			Name:  "ingress-tls-secret-in-other-namespace",
 			Check: "ingress-tls-secret-missing", Object: "Ingress/shop/shop", Layer: "ingress",
 			Source:  "https://github.com/MicrosoftDocs/azure-docs/issues/64792",
 			Summary: "the TLS Secret lives in another namespace than the Ingress: browsers get the Kubernetes Ingress Controller Fake Certificate",
@@ -90,18 +84,15 @@ aks-helloworld-two do not exist in ingress-basic, so the controller answers 503.
 Controller Fake Certificate". The Ingress's tls entry names the Secret shop-example-com-tls, which
 was created in namespace default; the Ingress is in namespace shop, and a controller only reads
 TLS Secrets from the Ingress's own namespace.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("shop", "storefront", "registry.example.com/shop/storefront:7.1.0", 8080, 2)
 				c.Secret("default", "shop-example-com-tls", corev1.SecretTypeTLS)
-				ing := ingressFor("shop", "shop", "nginx", "shop.example.com", route("/", "storefront", 80))
-				ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{"shop.example.com"}, SecretName: "shop-example-com-tls"}}
-				c.Ingress(ing)
+				c.Ingress(withTLS(ingressFor("shop", "shop", "nginx", "shop.example.com", route("/", "storefront", 80)), "shop-example-com-tls"))
 			},
 		},
 		{
-			Name: "ingress-tls-certificate-never-issued", Family: "ingress",
+			Name:  "ingress-tls-certificate-never-issued",
 			Check: "ingress-tls-secret-missing", Object: "Ingress/default/kuard", Layer: "ingress",
 			Source:  "https://github.com/cert-manager/cert-manager/issues/2425",
 			Summary: "the Ingress expects cert-manager to create snowdrop-me-tls, but its issuer annotation is commented out: fake certificate",
@@ -109,20 +100,16 @@ TLS Secrets from the Ingress's own namespace.`,
 names the Secret snowdrop-me-tls, which cert-manager was supposed to create; the
 cert-manager.io/cluster-issuer annotation had been commented out, so no Certificate was ever
 requested and the Secret does not exist.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				ct := corev1.Container{Name: "kuard", Image: "gcr.io/kuar-demo/kuard-amd64:blue", Ports: []corev1.ContainerPort{ContainerPort("http", 8080)},
 					ReadinessProbe: HTTPProbe("/ready", intstr.FromString("http"))}
-				c.Deployment(App{Namespace: "default", Name: "kuard", Containers: []corev1.Container{ct}})
-				c.Service(Svc{Namespace: "default", Name: "kuard", Selector: labels("app", "kuard"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-				ing := ingressFor("default", "kuard", "nginx", "kuard.snowdrop.me", route("/", "kuard", 80))
-				ing.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{"kuard.snowdrop.me"}, SecretName: "snowdrop-me-tls"}}
-				c.Ingress(ing)
+				c.deploymentWithService(App{Namespace: "default", Name: "kuard", Containers: []corev1.Container{ct}})
+				c.Ingress(withTLS(ingressFor("default", "kuard", "nginx", "kuard.snowdrop.me", route("/", "kuard", 80)), "snowdrop-me-tls"))
 			},
 		},
 		{
-			Name: "ingress-rewrite-target-without-capture-group", Family: "ingress",
+			Name:  "ingress-rewrite-target-without-capture-group",
 			Check: "ingress-rewrite-target-capture", Object: "Ingress/default/example-ingress", Layer: "ingress",
 			Source:  "https://github.com/kubernetes/website/issues/46546",
 			Summary: "rewrite-target /$1 copied from an old example onto plain paths: every request is rewritten to / and sub-pages break",
@@ -130,18 +117,16 @@ requested and the Secret does not exist.`,
 page. The Ingress was copied from an old tutorial with nginx.ingress.kubernetes.io/rewrite-target:
 /$1; since ingress-nginx 0.22 anything passed to the rewritten path must be captured by a regex
 group in the path, and the paths "/" and "/v2" define none, so every request is rewritten to "/".`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.webApp("default", "web", "gcr.io/google-samples/hello-app:1.0", 8080, 1)
 				c.webApp("default", "web2", "gcr.io/google-samples/hello-app:2.0", 8080, 1)
-				ing := ingressFor("default", "example-ingress", "nginx", "hello-world.example", route("/", "web", 80), route("/v2", "web2", 80))
-				ing.Annotations = map[string]string{"nginx.ingress.kubernetes.io/rewrite-target": "/$1"}
-				c.Ingress(ing)
+				c.Ingress(annotated(ingressFor("default", "example-ingress", "nginx", "hello-world.example", route("/", "web", 80), route("/v2", "web2", 80)),
+					"nginx.ingress.kubernetes.io/rewrite-target", "/$1"))
 			},
 		},
 		{
-			Name: "ingress-dashboard-https-backend", Family: "ingress",
+			Name:  "ingress-dashboard-https-backend",
 			Check: "ingress-backend-protocol-mismatch", Object: "Ingress/kubernetes-dashboard/kubernetes-dashboard", Layer: "ingress",
 			Source:  "https://github.com/helm/charts/issues/5007",
 			Summary: "ingress-nginx proxies plain HTTP to the dashboard, which only serves HTTPS on 8443: 502 Bad Gateway",
@@ -149,9 +134,8 @@ group in the path, and the paths "/" and "/v2" define none, so every request is 
 HTTPS (--auto-generate-certificates) on 8443 — its own liveness probe uses scheme HTTPS — but the
 Ingress has no nginx.ingress.kubernetes.io/backend-protocol: HTTPS, so the controller speaks plain
 HTTP to a TLS port.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				ct := corev1.Container{Name: "kubernetes-dashboard", Image: "kubernetesui/dashboard:v2.7.0",
 					Args:          []string{"--auto-generate-certificates", "--namespace=kubernetes-dashboard"},
 					Ports:         []corev1.ContainerPort{{ContainerPort: 8443, Protocol: corev1.ProtocolTCP}},
@@ -165,7 +149,7 @@ HTTP to a TLS port.`,
 			},
 		},
 		{
-			Name: "ingress-controller-crashloop", Family: "ingress",
+			Name:  "ingress-controller-crashloop",
 			Check: "ingress-controller-unavailable", Object: "Ingress/shop/storefront", Layer: "ingress",
 			Source:  "https://github.com/kubernetes/ingress-nginx/issues/9477",
 			Summary: "after a node restart the ingress-nginx controller crash-loops (default backend Service not found): every Ingress is down",
@@ -174,13 +158,12 @@ controller pod is in CrashLoopBackOff; its log ends with "F0104 ... main.go:84] 
 default-http-backend found in namespace ingress-nginx" because its --default-backend-service flag
 names a Service that was removed. The applications behind the Ingresses are healthy.`,
 			Related: []string{"Deployment/ingress-nginx/ingress-nginx-controller", "Service/ingress-nginx/ingress-nginx-controller", "Service/ingress-nginx/ingress-nginx-controller-admission"},
+			Background: Background{IngressNginx: &IngressNginxOptions{
+				ExtraArgs: []string{"--default-backend-service=$(POD_NAMESPACE)/default-http-backend"},
+				Controller: CrashLoop(Termination{Reason: "Error", ExitCode: 255, Restarts: 27, Ran: 2 * time.Second,
+					Message: "F0104 02:02:37.431709       7 main.go:84] No service with name default-http-backend found in namespace ingress-nginx: services \"default-http-backend\" not found"}),
+			}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx(IngressNginxOptions{
-					ExtraArgs: []string{"--default-backend-service=$(POD_NAMESPACE)/default-http-backend"},
-					Controller: CrashLoop(Termination{Reason: "Error", ExitCode: 255, Restarts: 27, Ran: 2 * time.Second,
-						Message: "F0104 02:02:37.431709       7 main.go:84] No service with name default-http-backend found in namespace ingress-nginx: services \"default-http-backend\" not found"}),
-				})
 				c.webApp("shop", "storefront", "registry.example.com/shop/storefront:7.1.0", 8080, 2)
 				c.Ingress(ingressFor("shop", "storefront", "nginx", "shop.example.com", route("/", "storefront", 80)))
 			},

@@ -6,12 +6,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 func lifecycleIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "node-kubelet-stopped-pods-still-listed", Family: "lifecycle",
+			Name:  "node-kubelet-stopped-pods-still-listed",
 			Check: "node-not-ready", Object: "Node/node-2", Layer: "node",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/50127",
 			Summary: "node-2 was rebooted and its kubelet never came back: NotReady, both nginx pods still listed Running but not ready",
@@ -20,14 +22,13 @@ func lifecycleIncidents() []Incident {
 still listed as Running — nobody can update them — but the node controller marked them not ready,
 so the Service has no ready endpoint until they are evicted and rescheduled.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "default", Name: "nginx-dm", Replicas: 2, Nodes: []string{Worker2}, Containers: []corev1.Container{web("nginx", "nginx:1.27.3", 80, "/")}})
 				c.Service(Svc{Namespace: "default", Name: "nginx-svc", Selector: labels("app", "nginx-dm"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.NodeNotReady(Worker2, corev1.ConditionUnknown, "NodeStatusUnknown", "Kubelet stopped posting node status.", 4*time.Minute)
 			},
 		},
 		{
-			Name: "kubeadm-no-cni-coredns-pending", Family: "lifecycle",
+			Name:  "kubeadm-no-cni-coredns-pending",
 			Check: "node-not-ready", Object: "Node/cp-1", Layer: "node",
 			Source:  "https://github.com/kubernetes/kubeadm/issues/1795",
 			Summary: "fresh kubeadm cluster without a network add-on: nodes NotReady (cni plugin not initialized), coredns Pending",
@@ -36,17 +37,16 @@ are Pending with "0/3 nodes are available: 3 node(s) had untolerated taint
 {node.kubernetes.io/not-ready: }". The kubelets report "container runtime network not ready:
 NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not
 initialized": no pod network add-on (CNI) was installed.`,
-			Related: []string{"Node/node-1", "Node/node-2", "Deployment/kube-system/coredns", "Service/kube-system/kube-dns"},
+			Related:    []string{"Node/node-1", "Node/node-2", "Deployment/kube-system/coredns", "Service/kube-system/kube-dns"},
+			Background: Background{CoreDNS: Replicas(2, Unschedulable("0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."))},
 			Build: func(c *Cluster) {
-				pending := Unschedulable("0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
-				c.Background(Background{CoreDNS: []PodState{pending, pending}})
 				for _, n := range []string{ControlPlane, Worker1, Worker2} {
 					c.NodeNotReady(n, corev1.ConditionFalse, "KubeletNotReady", "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized", 25*time.Minute)
 				}
 			},
 		},
 		{
-			Name: "pending-insufficient-memory", Family: "lifecycle",
+			Name:  "pending-insufficient-memory",
 			Check: "pod-pending", Layer: "pod",
 			Source:  "https://github.com/istio/istio/issues/13111",
 			Summary: "istiod requests more memory than any node has free: FailedScheduling, 0/3 nodes are available, Insufficient memory",
@@ -54,21 +54,19 @@ initialized": no pod network add-on (CNI) was installed.`,
 available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient
 memory". Its memory request (the profile's default was raised to 20Gi) fits on no worker.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "discovery", Image: "docker.io/istio/pilot:1.24.2", Args: []string{"discovery", "--monitoringAddr=:15014", "--log_output_level=default:info"},
 					Ports:          []corev1.ContainerPort{ContainerPort("http-debug", 8080), ContainerPort("grpc-xds", 15010), ContainerPort("https-dns", 15012), ContainerPort("https-webhooks", 15017), ContainerPort("http-monitoring", 15014)},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(8080)}}, InitialDelaySeconds: 1, PeriodSeconds: 3},
 					Resources:      corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("20Gi")}}}
 				msg := "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
-				w := c.Deployment(App{Namespace: "istio-system", Name: "istiod", Labels: labels("app", "istiod", "istio", "pilot"), Age: 30 * time.Minute,
-					Containers: []corev1.Container{ct}, States: []PodState{Unschedulable(msg)}})
-				c.Service(Svc{Namespace: "istio-system", Name: "istiod", Selector: labels("app", "istiod", "istio", "pilot"),
-					Ports: []corev1.ServicePort{Port("grpc-xds", 15010, 15010), Port("https-dns", 15012, 15012), {Name: "https-webhook", Port: 443, TargetPort: intstr.FromInt32(15017)}, Port("http-monitoring", 15014, 15014)}})
+				w := c.deploymentWithService(App{Namespace: "istio-system", Name: "istiod", Labels: labels("app", "istiod", "istio", "pilot"), Age: 30 * time.Minute,
+					Containers: []corev1.Container{ct}, States: []PodState{Unschedulable(msg)}},
+					Port("grpc-xds", 15010, 15010), Port("https-dns", 15012, 15012), Port("https-webhook", 443, 15017), Port("http-monitoring", 15014, 15014))
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
 		{
-			Name: "pending-unbound-persistentvolumeclaim", Family: "lifecycle",
+			Name:  "pending-unbound-persistentvolumeclaim",
 			Check: "pod-pending", Object: "Pod/kubevious/kubevious-mysql-0", Layer: "pod",
 			Source:  "https://github.com/kubevious/kubevious/issues/53",
 			Summary: "the MySQL StatefulSet's claim never binds (no matching PersistentVolume): the pod stays Pending and the app has no database",
@@ -77,7 +75,6 @@ available: pod has unbound immediate PersistentVolumeClaims". The only StorageCl
 no-provisioner with WaitForFirstConsumer and the hand-made PersistentVolume has another storage
 class, so the claim never binds; the kubevious backend cannot reach its database.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				mysql := corev1.Container{Name: "mysql", Image: "mysql:8.0.40", Ports: []corev1.ContainerPort{ContainerPort("mysql", 3306)},
 					VolumeMounts:   []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/mysql"}},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"mysqladmin", "ping", "-h", "127.0.0.1"}}}}}
@@ -90,12 +87,11 @@ class, so the claim never binds; the kubevious backend cannot reach its database
 				c.Service(Svc{Namespace: "kubevious", Name: "kubevious-mysql", Headless: true, Selector: labels("app.kubernetes.io/name", "kubevious-mysql"), Ports: []corev1.ServicePort{NamedPort("mysql", 3306, "mysql")}})
 				be := web("kubevious-backend", "kubevious/backend:1.0.71", 4001, "/api/v1/version")
 				be.Env = env("MYSQL_HOST", "kubevious-mysql", "MYSQL_PORT", "3306")
-				c.Deployment(App{Namespace: "kubevious", Name: "kubevious-backend", Containers: []corev1.Container{be}})
-				c.Service(Svc{Namespace: "kubevious", Name: "kubevious-backend", Selector: labels("app", "kubevious-backend"), Ports: []corev1.ServicePort{NamedPort("http", 4001, "http")}})
+				c.deploymentWithService(App{Namespace: "kubevious", Name: "kubevious-backend", Containers: []corev1.Container{be}}, NamedPort("http", 4001, "http"))
 			},
 		},
 		{
-			Name: "jvm-oomkilled-heap-plus-native", Family: "lifecycle",
+			Name:  "jvm-oomkilled-heap-plus-native",
 			Check: "container-crashloop", Layer: "container",
 			Source:  "https://github.com/virtualcell/vcell/pull/1899",
 			Summary: "MaxRAMPercentage=80 of a 2000Mi limit leaves no room for native memory: the api JVM is OOMKilled (137) again and again",
@@ -104,18 +100,16 @@ while the JVM's non-heap memory needs about 700Mi more, so the kernel kills the 
 code 137, OOMKilled) long before the JVM would throw OutOfMemoryError. The only replica is in
 CrashLoopBackOff, so the api Service has no ready endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := web("api", "ghcr.io/virtualcell/vcell-api:7.7.0.12", 8080, "/health")
 				ct.Env = env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=80 -XX:+UseG1GC")
 				ct.Resources = corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2000Mi")}, Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2000Mi"), corev1.ResourceCPU: resource.MustParse("500m")}}
-				w := c.Deployment(App{Namespace: "vcell", Name: "api", Containers: []corev1.Container{ct},
+				w := c.deploymentWithService(App{Namespace: "vcell", Name: "api", Containers: []corev1.Container{ct},
 					States: []PodState{CrashLoop(Termination{Reason: "OOMKilled", ExitCode: 137, Restarts: 17, Ran: 55 * time.Minute})}})
-				c.Service(Svc{Namespace: "vcell", Name: "api", Selector: labels("app", "api"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
 		{
-			Name: "liveness-kills-slow-spring-boot", Family: "lifecycle",
+			Name:  "liveness-kills-slow-spring-boot",
 			Check: "container-crashloop", Layer: "container",
 			Source:  "https://github.com/redhat-scholars/istio-tutorial/issues/71",
 			Summary: "the liveness probe starts after 10s; the Spring Boot service needs ~20s to listen, so the kubelet kills it every time",
@@ -123,9 +117,8 @@ CrashLoopBackOff, so the api Service has no ready endpoint.`,
 "curl localhost:8080/health" after initialDelaySeconds: 10, every 5 seconds, but the Spring Boot app
 needs about 20 seconds to start listening; the kubelet kills it before it is up ("Liveness probe
 failed ... Connection refused", "Container customer failed liveness probe, will be restarted").`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				ct := corev1.Container{Name: "customer", Image: "quay.io/rhdevelopers/istio-tutorial-customer:v1.1", Ports: []corev1.ContainerPort{ContainerPort("http", 8080)},
 					LivenessProbe:  &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"curl", "localhost:8080/health"}}}, InitialDelaySeconds: 10, PeriodSeconds: 5},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"curl", "localhost:8080/health"}}}, InitialDelaySeconds: 10, PeriodSeconds: 5}}
@@ -138,7 +131,7 @@ failed ... Connection refused", "Container customer failed liveness probe, will 
 			},
 		},
 		{
-			Name: "readiness-probe-path-404", Family: "lifecycle",
+			Name:  "readiness-probe-path-404",
 			Check: "pod-not-ready", Layer: "pod",
 			Source:  "https://github.com/grafana/helm-charts/issues/2031",
 			Summary: "promtail's readiness probe gets HTTP 404 on its path: every pod Running 0/1 and the metrics Service has no endpoint",
@@ -147,7 +140,6 @@ failed ... Connection refused", "Container customer failed liveness probe, will 
 exist in the promtail version that was installed, so the pods never become ready and the
 promtail-metrics Service has no ready endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				l := labels("app.kubernetes.io/name", "promtail", "app.kubernetes.io/instance", "promtail")
 				ct := corev1.Container{Name: "promtail", Image: "docker.io/grafana/promtail:2.9.3", Args: []string{"-config.file=/etc/promtail/promtail.yaml"},
 					Ports:          []corev1.ContainerPort{ContainerPort("http-metrics", 3101)},
@@ -156,11 +148,11 @@ promtail-metrics Service has no ready endpoint.`,
 				w := c.DaemonSet(App{Namespace: "logging", Name: "promtail", Labels: l, Containers: []corev1.Container{ct}, Age: 4 * time.Minute,
 					States: []PodState{probe, probe}})
 				c.Service(Svc{Namespace: "logging", Name: "promtail-metrics", Labels: l, Selector: l, Ports: []corev1.ServicePort{NamedPort("http-metrics", 3101, "http-metrics")}})
-				c.ExpectObject(PodRef(sortedPods(w.Pods)[0]))
+				c.ExpectObject(PodRef(clusterstate.SortedPods(w.Pods)[0]))
 			},
 		},
 		{
-			Name: "readiness-probe-on-service-port", Family: "lifecycle",
+			Name:  "readiness-probe-on-service-port",
 			Check: "pod-readiness-probe-port", Layer: "container",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/24364",
 			Summary: "the readiness probe targets the Service's port 80 instead of the container's 8080: the web tier is never ready",
@@ -170,7 +162,6 @@ targetPort). "Readiness probe failed: ... dial tcp ...:80: connect: connection r
 pods never become ready and the LoadBalancer has no endpoint. "It's obvious if you think about it,
 but not so difficult to forget."`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "web-http", Image: "registry.example.com/shop/web:3.2.0", Ports: []corev1.ContainerPort{ContainerPort("http", 8080)},
 					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/health_check", Port: intstr.FromInt32(80)}}, InitialDelaySeconds: 10}}
 				w := c.Deployment(App{Namespace: "default", Name: "web-http", Replicas: 2, Containers: []corev1.Container{ct}})
@@ -179,11 +170,11 @@ but not so difficult to forget."`,
 				}
 				c.Service(Svc{Namespace: "default", Name: "web-http", Type: corev1.ServiceTypeLoadBalancer, LoadBalancerIP: "35.204.18.77",
 					Selector: labels("app", "web-http"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
-				c.ExpectObject(PodRef(sortedPods(w.Pods)[0]))
+				c.ExpectObject(PodRef(clusterstate.SortedPods(w.Pods)[0]))
 			},
 		},
 		{
-			Name: "init-container-waits-for-missing-service", Family: "lifecycle",
+			Name:  "init-container-waits-for-missing-service",
 			Check: "init-container-blocked", Object: "Pod/default/myapp-pod", Layer: "container",
 			Source:  "https://kubernetes.io/docs/concepts/workloads/pods/init-containers/",
 			Summary: "the docs' myapp-pod waits in Init:0/2 because its init containers loop on nslookup of Services nobody created",
@@ -192,7 +183,6 @@ but not so difficult to forget."`,
 sleep 2; done" and the second waits the same way for mydb; neither Service was created, so the init
 containers wait forever and the app container never starts.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				wait := func(name, svc string) corev1.Container {
 					return corev1.Container{Name: name, Image: "busybox:1.28", Command: []string{"sh", "-c",
 						"until nslookup " + svc + ".$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for " + svc + "; sleep 2; done"}}
@@ -204,7 +194,7 @@ containers wait forever and the app container never starts.`,
 			},
 		},
 		{
-			Name: "configmap-volume-missing", Family: "lifecycle",
+			Name:  "configmap-volume-missing",
 			Check: "container-config-error", Object: "Pod/quorum/besu-node-validator-1-0", Layer: "container",
 			Source:  "https://github.com/Consensys-Incorporated/quorum-kubernetes/issues/240",
 			Summary: "the validator pod mounts ConfigMaps besu-peers and besu-genesis that were never created: stuck in ContainerCreating",
@@ -213,7 +203,6 @@ containers wait forever and the app container never starts.`,
 for "genesis" : configmap "besu-genesis": the genesis job that creates them was skipped, so the
 validator never starts and the RPC Service has no endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "besu-node-validator-1", Image: "hyperledger/besu:24.12.2", Ports: []corev1.ContainerPort{ContainerPort("json-rpc", 8545), ContainerPort("rlpx", 30303)},
 					VolumeMounts: []corev1.VolumeMount{{Name: "static-nodes", MountPath: "/config/static"}, {Name: "genesis", MountPath: "/etc/genesis", ReadOnly: true}}}
 				l := labels("app.kubernetes.io/name", "besu-node-validator-1")
@@ -230,7 +219,7 @@ validator never starts and the RPC Service has no endpoint.`,
 			},
 		},
 		{
-			Name: "secret-volume-in-other-namespace", Family: "lifecycle",
+			Name:  "secret-volume-in-other-namespace",
 			Check: "container-config-error", Object: "Pod/default/build-ageorgou-2dbinder-2dtest-1a2b3c", Layer: "container",
 			Source:  "https://github.com/jupyterhub/binderhub/issues/810",
 			Summary: "BinderHub starts build pods in default, but their push Secret exists only in sheff-hub: FailedMount, builds never start",
@@ -239,7 +228,6 @@ created in namespace default and is stuck in ContainerCreating: "MountVolume.Set
 "docker-push-secret" : secrets "binder-push-secret" not found". The Secret exists, but in sheff-hub,
 the namespace BinderHub itself runs in; Secret volumes are only looked up in the pod's namespace.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Secret("sheff-hub", "binder-push-secret", corev1.SecretTypeOpaque)
 				c.Secret("sheff-hub", "binder-secret", corev1.SecretTypeOpaque)
 				c.webApp("sheff-hub", "binder", "quay.io/jupyterhub/k8s-binderhub:1.0.0", 8585, 1)
@@ -258,7 +246,7 @@ the namespace BinderHub itself runs in; Secret volumes are only looked up in the
 			},
 		},
 		{
-			Name: "image-tag-does-not-exist", Family: "lifecycle",
+			Name:  "image-tag-does-not-exist",
 			Check: "container-image-pull", Layer: "container",
 			Source:  "https://github.com/vfarcic/dot-ai/pull/478",
 			Summary: "the Deployment was changed to nginx:v999-nonexistent: the new pod is in ImagePullBackOff and the Service lost its only endpoint",
@@ -267,15 +255,13 @@ registry has no such tag: "failed to resolve reference "docker.io/library/nginx:
 not found". The replacement pod is in ImagePullBackOff; the old pod was already gone (Recreate
 strategy), so the web Service has no endpoint.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				pull := ImagePullBackOff("nginx", `rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:v999-nonexistent": failed to resolve reference "docker.io/library/nginx:v999-nonexistent": docker.io/library/nginx:v999-nonexistent: not found`)
-				w := c.Deployment(App{Namespace: "demo", Name: "web", Age: 25 * time.Minute, Containers: []corev1.Container{web("nginx", "nginx:v999-nonexistent", 80, "/")}, States: []PodState{pull}})
-				c.Service(Svc{Namespace: "demo", Name: "web", Selector: labels("app", "web"), Ports: []corev1.ServicePort{NamedPort("http", 80, "http")}})
+				w := c.deploymentWithService(App{Namespace: "demo", Name: "web", Age: 25 * time.Minute, Containers: []corev1.Container{web("nginx", "nginx:v999-nonexistent", 80, "/")}, States: []PodState{pull}})
 				c.ExpectObject(PodRef(w.Pods[0]))
 			},
 		},
 		{
-			Name: "kube-proxy-crashloop-on-one-node", Family: "lifecycle",
+			Name:  "kube-proxy-crashloop-on-one-node",
 			Check: "container-crashloop", Layer: "container",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/81353",
 			Summary: "kube-proxy crash-loops on node-2 after a short node outage: Services are unreachable from pods on that node",
@@ -283,7 +269,6 @@ strategy), so the web Service has no endpoint.`,
 kube-proxy pod on node-2 is in CrashLoopBackOff and does not recover by itself, so that node's
 Service rules are no longer maintained; kube-proxy on the other nodes is fine.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				ct := corev1.Container{Name: "kube-proxy", Image: "registry.k8s.io/kube-proxy:v1.32.3",
 					Command:         []string{"/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"},
 					Env:             []corev1.EnvVar{{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}}},

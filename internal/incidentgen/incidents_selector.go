@@ -7,7 +7,7 @@ import (
 func selectorIncidents() []Incident {
 	return []Incident{
 		{
-			Name: "selector-name-vs-app-label", Family: "selector",
+			Name:  "selector-name-vs-app-label",
 			Check: "service-selector-matches-no-pods", Object: "Service/edge/nginx-ing-svc", Layer: "service",
 			Source:  "https://github.com/kubernetes/kubernetes/issues/47711",
 			Summary: "Service selects name=nginx-ingress, the pods carry app=nginx-ingress: ENDPOINTS <none>",
@@ -15,7 +15,6 @@ func selectorIncidents() []Incident {
 ClusterIP and "kubectl get endpoints nginx-ing-svc" shows no addresses. The Service selects
 name=nginx-ingress while the Deployment labels its pods app=nginx-ingress.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "edge", Name: "nginx-ingress", Replicas: 2,
 					Containers: []corev1.Container{web("nginx", "nginx:1.27.3", 80, "/")}})
 				c.Service(Svc{Namespace: "edge", Name: "nginx-ing-svc", Labels: labels("name", "nginx-ingress-label"),
@@ -23,7 +22,7 @@ name=nginx-ingress while the Deployment labels its pods app=nginx-ingress.`,
 			},
 		},
 		{
-			Name: "selector-helm-shortened-name", Family: "selector",
+			Name:  "selector-helm-shortened-name",
 			Check: "service-selector-matches-no-pods", Object: "Service/payments/api-service", Layer: "service",
 			Source:  "https://grokdatum.github.io/grokdevops-wiki/library/case-studies/kubernetes_ops/service-no-endpoints/replay",
 			Summary: "a chart update shortened the Service selector to app=api-svc; the pods still say app=api-service: 503 from the ingress",
@@ -31,9 +30,8 @@ name=nginx-ingress while the Deployment labels its pods app=nginx-ingress.`,
 and Ready. Yesterday's Helm chart update changed the Service template to select app=api-svc (a
 shortened name) while the Deployment template still labels its pods app=api-service, so the
 Service has no endpoints and the controller has nothing to proxy to.`,
+			Background: Background{IngressNginx: &IngressNginxOptions{}},
 			Build: func(c *Cluster) {
-				c.Background()
-				c.IngressNginx()
 				c.Deployment(App{Namespace: "payments", Name: "api-service", Replicas: 3,
 					Containers: []corev1.Container{web("api", "registry.example.com/payments/api:3.14.0", 8080, "/healthz")}})
 				c.Service(Svc{Namespace: "payments", Name: "api-service", Labels: labels("app", "api-service", "helm.sh/chart", "api-service-2.1.0"),
@@ -42,7 +40,7 @@ Service has no endpoints and the controller has nothing to proxy to.`,
 			},
 		},
 		{
-			Name: "selector-label-overridden-by-values", Family: "selector",
+			Name:  "selector-label-overridden-by-values",
 			Check: "service-selector-matches-no-pods", Object: "Service/ml/iris-classifier", Layer: "service",
 			Source:  "https://github.com/zenml-io/zenml/pull/4748",
 			Summary: "user-supplied pod labels overwrote the app label the generated Service selects: healthy pod, zero endpoints",
@@ -52,7 +50,6 @@ generated app label, so the pod ends up with app=ml-serving while the Service st
 app=iris-classifier. The pod is healthy; the Service has zero endpoints and every prediction
 request fails.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				podLabels := labels("app", "ml-serving", "managed-by", "zenml", "zenml-deployment-id", "4f9d2c1a")
 				c.Deployment(App{Namespace: "ml", Name: "iris-classifier", Labels: podLabels,
 					Selector:     labels("managed-by", "zenml", "zenml-deployment-id", "4f9d2c1a"),
@@ -63,7 +60,7 @@ request fails.`,
 			},
 		},
 		{
-			Name: "selector-version-pinned-after-rollout", Family: "selector",
+			Name:  "selector-version-pinned-after-rollout",
 			Check: "service-selector-matches-no-pods", Object: "Service/catalog/catalog", Layer: "service",
 			Source:  "https://cka.yunwei361.com/09.-services/services/service-update-pattern",
 			Summary: "the Service pins version=v1; the v2 rollout replaced every pod and the Service lost all endpoints",
@@ -72,7 +69,6 @@ selector once a new version is ready. The v2 release was rolled out by changing 
 image and version label in place, which replaced every v1 pod; nobody switched the Service, which
 now selects no pod at all.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "catalog", Name: "catalog", Replicas: 2, Labels: labels("app", "catalog", "version", "v2"),
 					Selector:   labels("app", "catalog"),
 					Containers: []corev1.Container{web("catalog", "registry.example.com/shop/catalog:2.0.0", 8080, "/ready")}})
@@ -81,7 +77,7 @@ now selects no pod at all.`,
 			},
 		},
 		{
-			Name: "selector-canary-copy-paste-tier", Family: "selector",
+			Name:  "selector-canary-copy-paste-tier",
 			Check: "service-selector-spans-apps", Object: "Service/prod/wholesale-pricing-api", Layer: "service",
 			Source:  "https://grokdatum.github.io/grokdevops-wiki/library/case-studies/cross-domain/canary-deploy-wrong-backend-ingress/investigation",
 			Summary: "a canary Deployment copied with tier=pricing joins the wholesale pricing Service: some price lookups hit the search app",
@@ -90,7 +86,6 @@ app=product-search, tier=pricing. The wholesale-pricing-api Service selects exac
 its endpoints now hold the wholesale pricing pod and the canary search pod: one request in two to the
 pricing API is answered by the search app. Every pod is healthy; only the selector matches too much.`,
 			Build: func(c *Cluster) {
-				c.Background()
 				c.Deployment(App{Namespace: "prod", Name: "wholesale-pricing-api", Labels: labels("app", "product-search", "tier", "pricing"),
 					Containers: []corev1.Container{web("pricing", "registry.example.com/pricing/wholesale-pricing:2.3.1", 8080, "/healthz")}})
 				c.Deployment(App{Namespace: "prod", Name: "product-search-stable", Replicas: 3, Labels: labels("app", "product-search", "tier", "frontend", "track", "stable"),
@@ -104,7 +99,7 @@ pricing API is answered by the search app. Every pod is healthy; only the select
 			},
 		},
 		{
-			Name: "selector-two-helm-releases", Family: "selector",
+			Name:  "selector-two-helm-releases",
 			Check: "service-selector-spans-apps", Object: "Service/cloud/team-a-nextcloud", Layer: "service",
 			Source:  "https://github.com/nextcloud/helm/issues/144",
 			Summary: "two releases of one chart in a namespace; each Service selects only name+component, so traffic lands on a random instance",
@@ -114,7 +109,6 @@ release's app.kubernetes.io/instance label, so each Service load-balances over b
 users are logged out at random and see the other team's files.`,
 			Related: []string{"Service/cloud/team-b-nextcloud"},
 			Build: func(c *Cluster) {
-				c.Background()
 				for _, rel := range []string{"team-a", "team-b"} {
 					l := labels("app.kubernetes.io/name", "nextcloud", "app.kubernetes.io/component", "app", "app.kubernetes.io/instance", rel)
 					c.Deployment(App{Namespace: "cloud", Name: rel + "-nextcloud", Labels: l,

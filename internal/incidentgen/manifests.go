@@ -21,10 +21,11 @@ import (
 // a false alarm.
 func FromManifests(s *snapshot.Snapshot) *Cluster {
 	c := New(Epoch)
-	c.Background()
+	var background Background
 	if len(s.Ingresses) > 0 {
-		c.IngressNginx(IngressNginxOptions{DefaultClass: true})
+		background.IngressNginx = &IngressNginxOptions{DefaultClass: true}
 	}
+	c.Background(background)
 	for _, ns := range s.NamespaceNames() {
 		c.ensureNamespace(ns)
 	}
@@ -71,8 +72,7 @@ func (c *Cluster) addWorkload(w snapshot.Workload) {
 	a := App{
 		Namespace: w.Ref.Namespace, Name: w.Ref.Name,
 		Labels: tmpl.Labels, ObjectLabels: w.Object.GetLabels(), Annotations: w.Object.GetAnnotations(),
-		Containers: tmpl.Spec.Containers, InitContainers: tmpl.Spec.InitContainers,
-		Pod:   func(s *corev1.PodSpec) { *s = *tmpl.Spec.DeepCopy() },
+		Pod:   wholeSpec(tmpl.Spec),
 		Age:   3 * 24 * time.Hour,
 		Nodes: nil,
 	}

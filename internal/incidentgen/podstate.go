@@ -6,31 +6,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // Ready is the default state: Running and Ready.
 func Ready() PodState { return func(*Cluster, *corev1.Pod) {} }
-
-// setCondition sets a pod condition's status, reason and message.
-func setCondition(p *corev1.Pod, t corev1.PodConditionType, status corev1.ConditionStatus, reason, message string, at metav1.Time) {
-	for i := range p.Status.Conditions {
-		if p.Status.Conditions[i].Type == t {
-			p.Status.Conditions[i].Status = status
-			p.Status.Conditions[i].Reason = reason
-			p.Status.Conditions[i].Message = message
-			p.Status.Conditions[i].LastTransitionTime = at
-			return
-		}
-	}
-	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: t, Status: status, Reason: reason, Message: message, LastTransitionTime: at})
-}
-
-// notReadyConditions marks the pod's containers not ready.
-func notReadyConditions(p *corev1.Pod, names string, at metav1.Time) {
-	msg := "containers with unready status: [" + names + "]"
-	setCondition(p, corev1.PodReady, corev1.ConditionFalse, "ContainersNotReady", msg, at)
-	setCondition(p, corev1.ContainersReady, corev1.ConditionFalse, "ContainersNotReady", msg, at)
-}
 
 func containerIndex(p *corev1.Pod, name string) int {
 	for i := range p.Status.ContainerStatuses {
@@ -66,7 +47,7 @@ func NotReady(container, probeMessage string, count int32) PodState {
 		i := containerIndex(p, container)
 		cs := &p.Status.ContainerStatuses[i]
 		cs.Ready = false
-		notReadyConditions(p, cs.Name, p.Status.StartTime.Rfc3339Copy())
+		clusterstate.ContainersNotReady(p, cs.Name, p.Status.StartTime.Rfc3339Copy())
 		age := c.Now.Sub(p.CreationTimestamp.Time)
 		c.kubeletEvent(p, cs.Name, corev1.EventTypeWarning, "Unhealthy", "Readiness probe failed: "+probeMessage, count, age-10*time.Second, 7*time.Second)
 	}
@@ -130,23 +111,17 @@ func (c *Cluster) crashContainer(p *corev1.Pod, cs *corev1.ContainerStatus, t Te
 	if t.Running {
 		finished = c.ago(40 * time.Second)
 	}
-	started := metav1.NewTime(finished.Add(-t.Ran))
-	cs.RestartCount = t.Restarts
-	cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-		Reason: t.Reason, ExitCode: t.ExitCode, Message: t.Message, StartedAt: started, FinishedAt: finished, ContainerID: cs.ContainerID,
-	}}
+	last := corev1.ContainerStateTerminated{Reason: t.Reason, ExitCode: t.ExitCode, Message: t.Message,
+		StartedAt: metav1.NewTime(finished.Add(-t.Ran)), FinishedAt: finished, ContainerID: cs.ContainerID}
 	cs.ContainerID = "containerd://" + digest(cs.ContainerID+"restart")
-	cs.Ready = false
+	clusterstate.CrashLoopBackOff(p, cs, last, t.Restarts)
 	if t.Running {
+		// Restarted once more and running again until the next crash.
 		cs.Started = ptrTo(true)
 		cs.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(finished.Add(time.Second))}}
-	} else {
-		cs.Started = ptrTo(false)
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
-			Message: fmt.Sprintf("back-off 5m0s restarting failed container=%s pod=%s_%s(%s)", cs.Name, p.Name, p.Namespace, p.UID)}}
 	}
 	if !init {
-		notReadyConditions(p, cs.Name, finished)
+		clusterstate.ContainersNotReady(p, cs.Name, finished)
 	}
 	age := c.Now.Sub(p.CreationTimestamp.Time)
 	if t.Liveness != "" {
@@ -154,7 +129,7 @@ func (c *Cluster) crashContainer(p *corev1.Pod, cs *corev1.ContainerStatus, t Te
 		c.kubeletEvent(p, cs.Name, corev1.EventTypeNormal, "Killing", "Container "+cs.Name+" failed liveness probe, will be restarted", t.Restarts, age-40*time.Second, 95*time.Second)
 	}
 	c.kubeletEvent(p, cs.Name, corev1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", cs.Image), t.Restarts+1, age-2*time.Second, 95*time.Second)
-	c.kubeletEvent(p, cs.Name, corev1.EventTypeWarning, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)", cs.Name, p.Name, p.Namespace, p.UID), 4*t.Restarts, age-60*time.Second, 10*time.Second)
+	c.kubeletEvent(p, cs.Name, corev1.EventTypeWarning, "BackOff", clusterstate.BackOffMessage(p, cs.Name), 4*t.Restarts, age-60*time.Second, 10*time.Second)
 }
 
 // Unschedulable leaves the pod Pending with the scheduler's verdict (for
@@ -177,7 +152,7 @@ func (c *Cluster) waitingPod(p *corev1.Pod, sandbox bool, reason, message string
 	p.Status.Phase = corev1.PodPending
 	if !sandbox {
 		p.Status.PodIP, p.Status.PodIPs = "", nil
-		setCondition(p, corev1.PodReadyToStartContainers, corev1.ConditionFalse, "", "", sched)
+		clusterstate.SetCondition(p, corev1.PodReadyToStartContainers, corev1.ConditionFalse, "", "", sched)
 	}
 	p.Status.StartTime = &sched
 	names := ""
@@ -190,7 +165,7 @@ func (c *Cluster) waitingPod(p *corev1.Pod, sandbox bool, reason, message string
 		}
 		names += cs.Name
 	}
-	notReadyConditions(p, names, sched)
+	clusterstate.ContainersNotReady(p, names, sched)
 }
 
 // MountFailure leaves the pod in ContainerCreating because a volume cannot
@@ -240,7 +215,7 @@ func ImagePullBackOff(container, pullError string) PodState {
 // initBlocked marks the pod as waiting for init container name.
 func (c *Cluster) initBlocked(p *corev1.Pod, name string) {
 	c.waitingPod(p, true, "PodInitializing", "")
-	setCondition(p, corev1.PodInitialized, corev1.ConditionFalse, "ContainersNotInitialized", "containers with incomplete status: ["+name+"]", p.CreationTimestamp)
+	clusterstate.SetCondition(p, corev1.PodInitialized, corev1.ConditionFalse, "ContainersNotInitialized", "containers with incomplete status: ["+name+"]", p.CreationTimestamp)
 	past := false
 	for i := range p.Status.InitContainerStatuses {
 		cs := &p.Status.InitContainerStatuses[i]

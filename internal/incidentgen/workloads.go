@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // App describes a workload as its owner wrote it, plus where its replicas
@@ -95,99 +96,8 @@ func (c *Cluster) template(a App) corev1.PodTemplateSpec {
 	if a.Pod != nil {
 		a.Pod(&spec)
 	}
-	defaultPodSpec(&spec)
+	clusterstate.DefaultPodSpec(&spec)
 	return corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: copyMap(a.Labels)}, Spec: spec}
-}
-
-// defaultPodSpec fills in what the API server defaults, as a dump shows it.
-func defaultPodSpec(s *corev1.PodSpec) {
-	if s.RestartPolicy == "" {
-		s.RestartPolicy = corev1.RestartPolicyAlways
-	}
-	if s.DNSPolicy == "" {
-		s.DNSPolicy = corev1.DNSClusterFirst
-	}
-	if s.SchedulerName == "" {
-		s.SchedulerName = corev1.DefaultSchedulerName
-	}
-	if s.SecurityContext == nil {
-		s.SecurityContext = &corev1.PodSecurityContext{}
-	}
-	if s.TerminationGracePeriodSeconds == nil {
-		g := int64(30)
-		s.TerminationGracePeriodSeconds = &g
-	}
-	for i := range s.InitContainers {
-		defaultContainer(&s.InitContainers[i])
-	}
-	for i := range s.Containers {
-		defaultContainer(&s.Containers[i])
-	}
-	for i := range s.Volumes {
-		v := &s.Volumes[i]
-		if v.ConfigMap != nil && v.ConfigMap.DefaultMode == nil {
-			m := int32(0o644)
-			v.ConfigMap.DefaultMode = &m
-		}
-		if v.Secret != nil && v.Secret.DefaultMode == nil {
-			m := int32(0o644)
-			v.Secret.DefaultMode = &m
-		}
-	}
-}
-
-func defaultContainer(ct *corev1.Container) {
-	if ct.TerminationMessagePath == "" {
-		ct.TerminationMessagePath = corev1.TerminationMessagePathDefault
-	}
-	if ct.TerminationMessagePolicy == "" {
-		ct.TerminationMessagePolicy = corev1.TerminationMessageReadFile
-	}
-	if ct.ImagePullPolicy == "" {
-		ct.ImagePullPolicy = corev1.PullIfNotPresent
-		if !strings.Contains(imageTail(ct.Image), ":") || strings.HasSuffix(ct.Image, ":latest") {
-			ct.ImagePullPolicy = corev1.PullAlways
-		}
-	}
-	for i := range ct.Ports {
-		if ct.Ports[i].Protocol == "" {
-			ct.Ports[i].Protocol = corev1.ProtocolTCP
-		}
-	}
-	for _, p := range []*corev1.Probe{ct.ReadinessProbe, ct.LivenessProbe, ct.StartupProbe} {
-		if p == nil {
-			continue
-		}
-		if p.TimeoutSeconds == 0 {
-			p.TimeoutSeconds = 1
-		}
-		if p.PeriodSeconds == 0 {
-			p.PeriodSeconds = 10
-		}
-		if p.SuccessThreshold == 0 {
-			p.SuccessThreshold = 1
-		}
-		if p.FailureThreshold == 0 {
-			p.FailureThreshold = 3
-		}
-		if p.HTTPGet != nil && p.HTTPGet.Scheme == "" {
-			p.HTTPGet.Scheme = corev1.URISchemeHTTP
-		}
-	}
-	for i := range ct.Env {
-		if f := ct.Env[i].ValueFrom; f != nil && f.FieldRef != nil && f.FieldRef.APIVersion == "" {
-			f.FieldRef.APIVersion = "v1"
-		}
-	}
-}
-
-// imageTail is the image reference after its registry host, so a port in
-// the host is not taken for a tag.
-func imageTail(image string) string {
-	if i := strings.LastIndex(image, "/"); i >= 0 {
-		return image[i+1:]
-	}
-	return image
 }
 
 // workerNodes are the nodes pods land on when no placement is given: not
@@ -222,27 +132,50 @@ func (c *Cluster) placement(a App, i int) string {
 	return w[(off+i)%len(w)]
 }
 
+// wholeSpec is an App.Pod that replaces the template's spec by s: for
+// workloads whose spec is given whole, by an installer or a manifest.
+func wholeSpec(s corev1.PodSpec) func(*corev1.PodSpec) {
+	return func(t *corev1.PodSpec) { *t = *s.DeepCopy() }
+}
+
 func selectorOf(m map[string]string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: copyMap(m)}
 }
 
 func int32p(v int32) *int32 { return &v }
 
-// Deployment adds a Deployment with its ReplicaSet and pods.
-func (c *Cluster) Deployment(a App) *Workload {
+// workload prepares workload a of kind: fills in a's defaults, makes sure
+// its namespace exists, and returns its pod template and its metadata as
+// the API server stores it (identity, a's labels and annotations,
+// generation 1).
+func (c *Cluster) workload(kind string, a *App) (metav1.ObjectMeta, corev1.PodTemplateSpec) {
 	a.defaults()
 	c.ensureNamespace(a.Namespace)
-	tmpl := c.template(a)
-	d := &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: c.meta("Deployment", a.Namespace, a.Name, a.Age),
+	tmpl := c.template(*a)
+	m := c.meta(kind, a.Namespace, a.Name, a.Age)
+	m.Labels, m.Annotations, m.Generation = copyMap(a.ObjectLabels), copyMap(a.Annotations), 1
+	return m, tmpl
+}
+
+// run records workload w with the n pods its controller made: pod i is
+// named and templated by pod(i) and controlled by owner.
+func (c *Cluster) run(w *Workload, owner metav1.OwnerReference, n int, pod func(i int) (string, corev1.PodTemplateSpec)) *Workload {
+	for i := range n {
+		name, tmpl := pod(i)
+		w.Pods = append(w.Pods, c.newPod(w.app, i, name, tmpl, owner))
 	}
-	d.Labels, d.Annotations = copyMap(a.ObjectLabels), copyMap(a.Annotations)
+	c.workloads = append(c.workloads, w)
+	return w
+}
+
+// Deployment adds a Deployment with its ReplicaSet and pods.
+func (c *Cluster) Deployment(a App) *Workload {
+	m, tmpl := c.workload("Deployment", &a)
+	d := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: m}
 	if d.Annotations == nil {
 		d.Annotations = map[string]string{}
 	}
-	d.Annotations["deployment.kubernetes.io/revision"] = "1"
-	d.Generation = 1
+	d.Annotations[clusterstate.RevisionAnnotation] = "1"
 	maxU, maxS := intstr.FromString("25%"), intstr.FromString("25%")
 	d.Spec = appsv1.DeploymentSpec{
 		Replicas: int32p(int32(a.Replicas)),
@@ -254,44 +187,18 @@ func (c *Cluster) Deployment(a App) *Workload {
 		ProgressDeadlineSeconds: int32p(600),
 	}
 	hash := hashSuffix(a.Namespace+"/"+a.Name+"/"+fmt.Sprint(tmpl.Spec.Containers), 10)
-	rs := &appsv1.ReplicaSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "ReplicaSet"},
-		ObjectMeta: c.meta("ReplicaSet", a.Namespace, a.Name+"-"+hash, a.Age),
-	}
-	rs.Labels = copyMap(a.Labels)
-	rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rs.Annotations = map[string]string{
-		"deployment.kubernetes.io/desired-replicas": fmt.Sprint(a.Replicas),
-		"deployment.kubernetes.io/max-replicas":     fmt.Sprint(a.Replicas + (a.Replicas+3)/4),
-		"deployment.kubernetes.io/revision":         "1",
-	}
-	rs.OwnerReferences = []metav1.OwnerReference{owner("apps/v1", "Deployment", d.ObjectMeta)}
-	rs.Generation = 1
-	rsTmpl := *tmpl.DeepCopy()
-	rsTmpl.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rsSel := copyMap(a.Selector)
-	rsSel[appsv1.DefaultDeploymentUniqueLabelKey] = hash
-	rs.Spec = appsv1.ReplicaSetSpec{Replicas: int32p(int32(a.Replicas)), Selector: selectorOf(rsSel), Template: rsTmpl}
+	rs := clusterstate.ReplicaSet(d, hash)
+	c.identify("ReplicaSet", &rs.ObjectMeta, a.Age)
 	w := &Workload{Kind: "Deployment", Namespace: a.Namespace, Name: a.Name, Object: d, ReplicaSet: rs, app: a}
-	for i := 0; i < a.Replicas; i++ {
-		name := rs.Name + "-" + c.suffix(5)
-		p := c.newPod(a, i, name, rsTmpl, owner("apps/v1", "ReplicaSet", rs.ObjectMeta))
-		w.Pods = append(w.Pods, p)
-	}
-	c.workloads = append(c.workloads, w)
-	return w
+	return c.run(w, clusterstate.ControllerRef("apps/v1", "ReplicaSet", rs.ObjectMeta), a.Replicas, func(int) (string, corev1.PodTemplateSpec) {
+		return rs.Name + "-" + c.suffix(5), rs.Spec.Template
+	})
 }
 
 // StatefulSet adds a StatefulSet and its ordinal pods.
 func (c *Cluster) StatefulSet(a App) *Workload {
-	a.defaults()
-	c.ensureNamespace(a.Namespace)
-	tmpl := c.template(a)
-	s := &appsv1.StatefulSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: c.meta("StatefulSet", a.Namespace, a.Name, a.Age),
-	}
-	s.Labels, s.Annotations, s.Generation = copyMap(a.ObjectLabels), copyMap(a.Annotations), 1
+	m, tmpl := c.workload("StatefulSet", &a)
+	s := &appsv1.StatefulSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"}, ObjectMeta: m}
 	rev := a.Name + "-" + hashSuffix(a.Namespace+"/"+a.Name, 10)
 	s.Spec = appsv1.StatefulSetSpec{
 		Replicas: int32p(int32(a.Replicas)), Selector: selectorOf(a.Selector), Template: tmpl, ServiceName: a.ServiceName,
@@ -302,32 +209,23 @@ func (c *Cluster) StatefulSet(a App) *Workload {
 			WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType, WhenScaled: appsv1.RetainPersistentVolumeClaimRetentionPolicyType},
 	}
 	w := &Workload{Kind: "StatefulSet", Namespace: a.Namespace, Name: a.Name, Object: s, app: a}
-	for i := 0; i < a.Replicas; i++ {
+	return c.run(w, clusterstate.ControllerRef("apps/v1", "StatefulSet", s.ObjectMeta), a.Replicas, func(i int) (string, corev1.PodTemplateSpec) {
 		name := fmt.Sprintf("%s-%d", a.Name, i)
 		pt := *tmpl.DeepCopy()
-		pt.Labels["controller-revision-hash"] = rev
+		pt.Labels[appsv1.ControllerRevisionHashLabelKey] = rev
 		pt.Labels[appsv1.StatefulSetPodNameLabel] = name
 		pt.Labels[appsv1.PodIndexLabel] = fmt.Sprint(i)
 		pt.Spec.Hostname = name
 		pt.Spec.Subdomain = a.ServiceName
-		p := c.newPod(a, i, name, pt, owner("apps/v1", "StatefulSet", s.ObjectMeta))
-		w.Pods = append(w.Pods, p)
-	}
-	c.workloads = append(c.workloads, w)
-	return w
+		return name, pt
+	})
 }
 
 // DaemonSet adds a DaemonSet with one pod per node it tolerates (every node
 // when its template tolerates everything, else the worker nodes).
 func (c *Cluster) DaemonSet(a App) *Workload {
-	a.defaults()
-	c.ensureNamespace(a.Namespace)
-	tmpl := c.template(a)
-	ds := &appsv1.DaemonSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"},
-		ObjectMeta: c.meta("DaemonSet", a.Namespace, a.Name, a.Age),
-	}
-	ds.Labels, ds.Annotations, ds.Generation = copyMap(a.ObjectLabels), copyMap(a.Annotations), 1
+	m, tmpl := c.workload("DaemonSet", &a)
+	ds := &appsv1.DaemonSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"}, ObjectMeta: m}
 	maxU, maxS := intstr.FromInt32(1), intstr.FromInt32(0)
 	ds.Spec = appsv1.DaemonSetSpec{Selector: selectorOf(a.Selector), Template: tmpl, RevisionHistoryLimit: int32p(10),
 		UpdateStrategy: appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType, RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &maxU, MaxSurge: &maxS}}}
@@ -348,48 +246,30 @@ func (c *Cluster) DaemonSet(a App) *Workload {
 	a.Nodes = nodes
 	w := &Workload{Kind: "DaemonSet", Namespace: a.Namespace, Name: a.Name, Object: ds, app: a}
 	rev := hashSuffix(a.Namespace+"/"+a.Name+"/ds", 10)
-	for i := range nodes {
+	return c.run(w, clusterstate.ControllerRef("apps/v1", "DaemonSet", ds.ObjectMeta), len(nodes), func(int) (string, corev1.PodTemplateSpec) {
 		pt := *tmpl.DeepCopy()
-		pt.Labels["controller-revision-hash"] = rev
+		pt.Labels[appsv1.ControllerRevisionHashLabelKey] = rev
 		pt.Labels["pod-template-generation"] = "1"
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, owner("apps/v1", "DaemonSet", ds.ObjectMeta))
-		w.Pods = append(w.Pods, p)
-	}
-	c.workloads = append(c.workloads, w)
-	return w
+		return a.Name + "-" + c.suffix(5), pt
+	})
 }
 
 // ReplicationController adds a ReplicationController and its pods.
 func (c *Cluster) ReplicationController(a App) *Workload {
-	a.defaults()
-	c.ensureNamespace(a.Namespace)
-	tmpl := c.template(a)
-	rc := &corev1.ReplicationController{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ReplicationController"},
-		ObjectMeta: c.meta("ReplicationController", a.Namespace, a.Name, a.Age),
-	}
-	rc.Labels, rc.Annotations, rc.Generation = copyMap(a.ObjectLabels), copyMap(a.Annotations), 1
+	m, tmpl := c.workload("ReplicationController", &a)
+	rc := &corev1.ReplicationController{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ReplicationController"}, ObjectMeta: m}
 	rc.Spec = corev1.ReplicationControllerSpec{Replicas: int32p(int32(a.Replicas)), Selector: copyMap(a.Selector), Template: tmpl.DeepCopy()}
 	w := &Workload{Kind: "ReplicationController", Namespace: a.Namespace, Name: a.Name, Object: rc, app: a}
-	for i := 0; i < a.Replicas; i++ {
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), *tmpl.DeepCopy(), owner("v1", "ReplicationController", rc.ObjectMeta))
-		w.Pods = append(w.Pods, p)
-	}
-	c.workloads = append(c.workloads, w)
-	return w
+	return c.run(w, clusterstate.ControllerRef("v1", "ReplicationController", rc.ObjectMeta), a.Replicas, func(int) (string, corev1.PodTemplateSpec) {
+		return a.Name + "-" + c.suffix(5), *tmpl.DeepCopy()
+	})
 }
 
 // Job adds a Job whose pods are running (a long migration, a backfill).
 func (c *Cluster) Job(a App) *Workload {
-	a.defaults()
-	c.ensureNamespace(a.Namespace)
-	tmpl := c.template(a)
+	m, tmpl := c.workload("Job", &a)
 	tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
-	j := &batchv1.Job{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: c.meta("Job", a.Namespace, a.Name, a.Age),
-	}
-	j.Labels, j.Annotations, j.Generation = copyMap(a.ObjectLabels), copyMap(a.Annotations), 1
+	j := &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: m}
 	ctrl := string(j.UID)
 	tmpl.Labels["batch.kubernetes.io/controller-uid"] = ctrl
 	tmpl.Labels["batch.kubernetes.io/job-name"] = a.Name
@@ -401,13 +281,9 @@ func (c *Cluster) Job(a App) *Workload {
 		Selector: selectorOf(sel), Template: tmpl, CompletionMode: ptrTo(batchv1.NonIndexedCompletion), Suspend: ptrTo(false),
 		PodReplacementPolicy: ptrTo(batchv1.TerminatingOrFailed), ManualSelector: nil}
 	w := &Workload{Kind: "Job", Namespace: a.Namespace, Name: a.Name, Object: j, app: a}
-	for i := 0; i < a.Replicas; i++ {
-		pt := *tmpl.DeepCopy()
-		p := c.newPod(a, i, a.Name+"-"+c.suffix(5), pt, owner("batch/v1", "Job", j.ObjectMeta))
-		w.Pods = append(w.Pods, p)
-	}
-	c.workloads = append(c.workloads, w)
-	return w
+	return c.run(w, clusterstate.ControllerRef("batch/v1", "Job", j.ObjectMeta), a.Replicas, func(int) (string, corev1.PodTemplateSpec) {
+		return a.Name + "-" + c.suffix(5), *tmpl.DeepCopy()
+	})
 }
 
 // BarePod adds a pod created directly (no controller), like the examples
@@ -423,11 +299,6 @@ func (c *Cluster) BarePod(a App) *corev1.Pod {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func owner(apiVersion, kind string, m metav1.ObjectMeta) metav1.OwnerReference {
-	t := true
-	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: m.Name, UID: m.UID, Controller: &t, BlockOwnerDeletion: &t}
-}
-
 // newPod makes replica i of a workload: scheduled, Running and Ready, then
 // put into its state.
 func (c *Cluster) newPod(a App, i int, name string, tmpl corev1.PodTemplateSpec, ctrl metav1.OwnerReference) *corev1.Pod {
@@ -440,9 +311,7 @@ func (c *Cluster) newPod(a App, i int, name string, tmpl corev1.PodTemplateSpec,
 	p.Labels = copyMap(tmpl.Labels)
 	p.OwnerReferences = []metav1.OwnerReference{ctrl}
 	p.Spec.NodeName = c.placement(a, i)
-	p.Spec.Tolerations = append(p.Spec.Tolerations,
-		corev1.Toleration{Key: corev1.TaintNodeNotReady, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: int64p(300)},
-		corev1.Toleration{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: int64p(300)})
+	clusterstate.DefaultTolerations(&p.Spec)
 	if p.Spec.ServiceAccountName == "" {
 		p.Spec.ServiceAccountName = "default"
 	}
@@ -467,16 +336,10 @@ func (c *Cluster) runningStatus(p *corev1.Pod) {
 	ready := metav1.NewTime(p.CreationTimestamp.Add(12 * time.Second))
 	node := p.Spec.NodeName
 	p.Status = corev1.PodStatus{
-		Phase:     corev1.PodRunning,
-		StartTime: &start,
-		QOSClass:  qosClass(&p.Spec),
-		Conditions: []corev1.PodCondition{
-			{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionTrue, LastTransitionTime: start},
-			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: start},
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: ready},
-			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: ready},
-			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: p.CreationTimestamp},
-		},
+		Phase:      corev1.PodRunning,
+		StartTime:  &start,
+		QOSClass:   clusterstate.QOSClass(&p.Spec),
+		Conditions: clusterstate.RunningConditions(p.CreationTimestamp, start, ready),
 	}
 	if node != "" {
 		ip := c.NodeIP(node)
@@ -507,8 +370,8 @@ func (c *Cluster) runningStatus(p *corev1.Pod) {
 func containerStatusBase(ct corev1.Container) corev1.ContainerStatus {
 	return corev1.ContainerStatus{
 		Name:        ct.Name,
-		Image:       normalizeImage(ct.Image),
-		ImageID:     normalizeImage(strings.Split(ct.Image, ":")[0]) + "@sha256:" + digest("image"+ct.Image),
+		Image:       clusterstate.KubeletImage(ct.Image),
+		ImageID:     clusterstate.KubeletImage(strings.Split(ct.Image, ":")[0]) + "@sha256:" + digest("image"+ct.Image),
 		ContainerID: "containerd://" + digest("container"+ct.Name+ct.Image),
 		Started:     ptrTo(false),
 	}
@@ -522,105 +385,27 @@ func runningContainer(ct corev1.Container, start metav1.Time, ready bool) corev1
 	return st
 }
 
-// normalizeImage writes an image the way the kubelet reports it:
-// docker.io/library/nginx:1.27 for nginx:1.27.
-func normalizeImage(image string) string {
-	first, _, hasSlash := strings.Cut(image, "/")
-	switch {
-	case !hasSlash:
-		image = "docker.io/library/" + image
-	case !strings.ContainsAny(first, ".:") && first != "localhost":
-		image = "docker.io/" + image
-	}
-	if !strings.Contains(imageTail(image), ":") && !strings.Contains(image, "@") {
-		image += ":latest"
-	}
-	return image
-}
-
 func digest(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 
-func qosClass(s *corev1.PodSpec) corev1.PodQOSClass {
-	any, guaranteed := false, true
-	for _, ct := range s.Containers {
-		if len(ct.Resources.Requests) > 0 || len(ct.Resources.Limits) > 0 {
-			any = true
-		}
-		if len(ct.Resources.Limits) == 0 || ct.Resources.Limits.Cpu().IsZero() || ct.Resources.Limits.Memory().IsZero() {
-			guaranteed = false
-		}
-	}
-	switch {
-	case !any:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
-
 // updateStatus writes the workload's status from its pods, as its
-// controller would.
+// controller would. A Deployment whose pods are not all ready is taken to
+// be in a rollout that never completed.
 func (w *Workload) updateStatus(c *Cluster) {
-	var total, ready int32
-	for _, p := range w.Pods {
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			continue
-		}
-		total++
-		if podReady(p) {
-			ready++
-		}
-	}
-	created := c.ago(w.app.Age)
 	switch o := w.Object.(type) {
 	case *appsv1.Deployment:
-		rs := w.ReplicaSet
-		rs.Status = appsv1.ReplicaSetStatus{Replicas: total, FullyLabeledReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready, ObservedGeneration: 1}
-		want := *o.Spec.Replicas
-		st := appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: total, UpdatedReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready}
-		if total > ready {
-			st.UnavailableReplicas = total - ready
-		}
-		maxUnavailable := want / 4
-		avail := corev1.ConditionTrue
-		availReason, availMsg := "MinimumReplicasAvailable", "Deployment has minimum availability."
-		if ready < want-maxUnavailable {
-			avail, availReason, availMsg = corev1.ConditionFalse, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
-		}
-		prog := appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable",
-			Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created}
-		if ready < want {
-			if c.Now.Sub(created.Time) > 10*time.Minute {
-				prog.Status, prog.Reason, prog.Message = corev1.ConditionFalse, "ProgressDeadlineExceeded", fmt.Sprintf("ReplicaSet %q has timed out progressing.", rs.Name)
-				prog.LastUpdateTime = metav1.NewTime(created.Add(10 * time.Minute))
-				prog.LastTransitionTime = prog.LastUpdateTime
-			} else {
-				prog.Reason, prog.Message = "ReplicaSetUpdated", fmt.Sprintf("ReplicaSet %q is progressing.", rs.Name)
-			}
-		}
-		st.Conditions = []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentAvailable, Status: avail, Reason: availReason, Message: availMsg, LastUpdateTime: created, LastTransitionTime: created},
-			prog,
-		}
-		o.Status = st
+		w.ReplicaSet.Status = clusterstate.ReplicaSetStatus(w.ReplicaSet, w.Pods)
+		o.Status = clusterstate.DeploymentStatus(o, w.ReplicaSet, w.Pods, c.Now, false)
 	case *appsv1.StatefulSet:
-		rev := w.Pods[0].Labels["controller-revision-hash"]
-		o.Status = appsv1.StatefulSetStatus{ObservedGeneration: 1, Replicas: total, ReadyReplicas: ready, CurrentReplicas: total, UpdatedReplicas: total,
-			AvailableReplicas: ready, CurrentRevision: rev, UpdateRevision: rev, CollisionCount: int32p(0)}
+		o.Status = clusterstate.StatefulSetStatus(o, w.Pods)
 	case *appsv1.DaemonSet:
-		n := int32(len(w.Pods))
-		o.Status = appsv1.DaemonSetStatus{ObservedGeneration: 1, CurrentNumberScheduled: n, DesiredNumberScheduled: n, NumberReady: ready,
-			UpdatedNumberScheduled: n, NumberAvailable: ready, NumberUnavailable: n - ready}
+		o.Status = clusterstate.DaemonSetStatus(o, w.Pods)
 	case *corev1.ReplicationController:
-		o.Status = corev1.ReplicationControllerStatus{Replicas: total, FullyLabeledReplicas: total, ReadyReplicas: ready, AvailableReplicas: ready, ObservedGeneration: 1}
+		o.Status = clusterstate.ReplicationControllerStatus(o, w.Pods)
 	case *batchv1.Job:
-		start := created
-		o.Status = batchv1.JobStatus{Active: total, Ready: int32p(ready), StartTime: &start, Terminating: int32p(0),
-			UncountedTerminatedPods: &batchv1.UncountedTerminatedPods{}}
+		o.Status = clusterstate.JobStatus(o, w.Pods)
 	}
 }
 
@@ -729,11 +514,4 @@ func ContainerPort(name string, port int32) corev1.ContainerPort {
 // HTTPProbe is an HTTP GET probe on a port number or name.
 func HTTPProbe(path string, port intstr.IntOrString) *corev1.Probe {
 	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: port}}}
-}
-
-// sortedPods lists pods by name.
-func sortedPods(in []*corev1.Pod) []*corev1.Pod {
-	out := append([]*corev1.Pod(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }

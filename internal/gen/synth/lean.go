@@ -77,12 +77,12 @@ func (c *Cluster) lean() {
 	}
 	for _, s := range c.EndpointSlices {
 		leanMeta(&s.ObjectMeta)
-		s.GenerateName, s.OwnerReferences = "", nil
+		s.GenerateName, s.OwnerReferences, s.Annotations = "", nil, nil
 		delete(s.Labels, "app")
 		for i := range s.Endpoints {
 			ep := &s.Endpoints[i]
 			ep.TargetRef = &corev1.ObjectReference{Kind: "Pod", Name: ep.TargetRef.Name}
-			ep.NodeName, ep.Conditions.Serving, ep.Conditions.Terminating = nil, nil, nil
+			ep.NodeName, ep.Zone, ep.Conditions.Serving, ep.Conditions.Terminating = nil, nil, nil, nil
 		}
 	}
 	for _, d := range c.Deployments {

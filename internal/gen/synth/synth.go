@@ -27,6 +27,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // Config says what cluster to make. The same Config always makes the same
@@ -38,7 +40,7 @@ type Config struct {
 	Seed uint64
 	// Full writes every field a real API server fills in (tolerations,
 	// every pod condition, uids, resourceVersions, image IDs...): about
-	// 2.9 KB of YAML per pod, so 20k pods make an 82 MB dump. The default
+	// 2.9 KB of YAML per pod, so 20k pods make an 83 MB dump. The default
 	// keeps what a diagnosis reads, about 1.1 KB per pod: 20k pods make
 	// 36 MB and about 33.6k objects.
 	Full bool
@@ -129,8 +131,10 @@ type generator struct {
 	nodes []string
 	// nodeIPs are the nodes' InternalIPs, which pods report as hostIP.
 	nodeIPs []string
-	uid     uint64
-	ip      uint32
+	// nodeZones are the nodes' topology zones, which EndpointSlices report.
+	nodeZones map[string]string
+	uid       uint64
+	ip        uint32
 }
 
 // Generate makes the cluster cfg describes.
@@ -140,6 +144,8 @@ func Generate(cfg Config) *Cluster {
 		now: time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC),
 		c:   &Cluster{},
 		ip:  10<<24 | 244<<16,
+
+		nodeZones: map[string]string{},
 	}
 	pods := max(cfg.Pods, 1)
 	nodes := (pods + podsPerNode - 1) / podsPerNode
@@ -191,15 +197,7 @@ func (g *generator) nextIP() string {
 	return fmt.Sprintf("%d.%d.%d.%d", g.ip>>24, g.ip>>16&0xff, g.ip>>8&0xff, g.ip&0xff)
 }
 
-const hashChars = "bcdfghjklmnpqrstvwxz2456789"
-
-func (g *generator) suffix(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = hashChars[g.rnd.IntN(len(hashChars))]
-	}
-	return string(b)
-}
+func (g *generator) suffix(n int) string { return clusterstate.NameSuffix(g.rnd.IntN, n) }
 
 func (g *generator) namespace(name string) {
 	g.c.Namespaces = append(g.c.Namespaces, &corev1.Namespace{
@@ -218,6 +216,7 @@ func (g *generator) node(name string, i int) {
 	g.nodes = append(g.nodes, name)
 	g.nodeIPs = append(g.nodeIPs, fmt.Sprintf("10.0.%d.%d", i/250, i%250+1))
 	zone := fmt.Sprintf("us-east-1%c", 'a'+rune(i%3))
+	g.nodeZones[name] = zone
 	ready := g.ago(24 * 30)
 	g.c.Nodes = append(g.c.Nodes, &corev1.Node{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
@@ -239,11 +238,7 @@ func (g *generator) node(name string, i int) {
 				corev1.ResourceCPU: resource.MustParse("15890m"), corev1.ResourceMemory: resource.MustParse("63051Mi"),
 				corev1.ResourcePods: resource.MustParse(strconv.Itoa(podsPerNode)),
 			},
-			Conditions: []corev1.NodeCondition{
-				{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory", Message: "kubelet has sufficient memory available", LastHeartbeatTime: metav1.NewTime(g.now), LastTransitionTime: ready},
-				{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure", LastHeartbeatTime: metav1.NewTime(g.now), LastTransitionTime: ready},
-				{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status", LastHeartbeatTime: metav1.NewTime(g.now), LastTransitionTime: ready},
-			},
+			Conditions: clusterstate.HealthyNodeConditions(metav1.NewTime(g.now), ready),
 			Addresses: []corev1.NodeAddress{
 				{Type: corev1.NodeInternalIP, Address: g.nodeIPs[i]},
 				{Type: corev1.NodeHostName, Address: name},
@@ -269,7 +264,6 @@ func (g *generator) app(ns string, n, replicas int) string {
 	name := fmt.Sprintf("%s-%d", appNames[n%len(appNames)], n)
 	hash := g.suffix(10)
 	labels := map[string]string{"app": name}
-	podLabels := map[string]string{"app": name, "pod-template-hash": hash}
 	state := podHealthy
 	switch {
 	case n%crashLoopEvery == 7:
@@ -305,7 +299,7 @@ func (g *generator) app(ns string, n, replicas int) string {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: ns, UID: g.newUID(), Generation: 3, ResourceVersion: strconv.Itoa(20000 + n),
 			CreationTimestamp: created, Labels: labels,
-			Annotations: map[string]string{"deployment.kubernetes.io/revision": "3"},
+			Annotations: map[string]string{clusterstate.RevisionAnnotation: "3"},
 		},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: labels},
@@ -315,36 +309,14 @@ func (g *generator) app(ns string, n, replicas int) string {
 			}},
 		},
 	}
-	rsTmpl := *tmpl.DeepCopy()
-	rsTmpl.Labels = podLabels
-	rs := &appsv1.ReplicaSet{
-		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "ReplicaSet"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name: name + "-" + hash, Namespace: ns, UID: g.newUID(), Generation: 1, ResourceVersion: strconv.Itoa(40000 + n),
-			CreationTimestamp: created, Labels: podLabels,
-			Annotations:     map[string]string{"deployment.kubernetes.io/desired-replicas": strconv.Itoa(replicas), "deployment.kubernetes.io/max-replicas": strconv.Itoa(replicas + (replicas+3)/4), "deployment.kubernetes.io/revision": "3"},
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: name, UID: dep.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
-		},
-		Spec: appsv1.ReplicaSetSpec{Replicas: ptr(int32(replicas)), Selector: &metav1.LabelSelector{MatchLabels: podLabels}, Template: rsTmpl},
-	}
-	ready := 0
+	rs := g.replicaSet(dep, hash, strconv.Itoa(40000+n))
 	var pods []*corev1.Pod
 	for range replicas {
-		p := g.pod(ns, rs, rsTmpl, state)
-		pods = append(pods, p)
-		if state == podHealthy {
-			ready++
-		}
+		pods = append(pods, g.pod(ns, rs, state))
 	}
-	rs.Status = appsv1.ReplicaSetStatus{Replicas: int32(replicas), FullyLabeledReplicas: int32(replicas), ReadyReplicas: int32(ready), AvailableReplicas: int32(ready), ObservedGeneration: 1}
-	dep.Status = appsv1.DeploymentStatus{
-		ObservedGeneration: 3, Replicas: int32(replicas), UpdatedReplicas: int32(replicas), ReadyReplicas: int32(ready),
-		AvailableReplicas: int32(ready), UnavailableReplicas: int32(replicas - ready),
-		Conditions: []appsv1.DeploymentCondition{
-			{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", Message: fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs.Name), LastUpdateTime: created, LastTransitionTime: created},
-			availableCondition(ready == replicas, created),
-		},
-	}
+	rs.Status = clusterstate.ReplicaSetStatus(rs, pods)
+	// The pods broke after the rollout completed.
+	dep.Status = clusterstate.DeploymentStatus(dep, rs, pods, g.now, true)
 	g.c.Deployments = append(g.c.Deployments, dep)
 	g.c.ReplicaSets = append(g.c.ReplicaSets, rs)
 
@@ -371,132 +343,75 @@ func (g *generator) app(ns string, n, replicas int) string {
 	if drift {
 		pods = nil
 	}
-	g.endpoints(svc, pods, state == podHealthy, tmpl.Spec.Containers[0].Ports)
+	g.endpoints(svc, pods)
 	g.events(pods, state)
 	return name
 }
 
-func availableCondition(ok bool, at metav1.Time) appsv1.DeploymentCondition {
-	if ok {
-		return appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", Message: "Deployment has minimum availability.", LastUpdateTime: at, LastTransitionTime: at}
-	}
-	return appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionFalse, Reason: "MinimumReplicasUnavailable", Message: "Deployment does not have minimum availability.", LastUpdateTime: at, LastTransitionTime: at}
+// replicaSet is the ReplicaSet the deployment controller made for dep,
+// created with it.
+func (g *generator) replicaSet(dep *appsv1.Deployment, hash, resourceVersion string) *appsv1.ReplicaSet {
+	rs := clusterstate.ReplicaSet(dep, hash)
+	rs.UID, rs.ResourceVersion, rs.CreationTimestamp = g.newUID(), resourceVersion, dep.CreationTimestamp
+	return rs
 }
 
-func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, tmpl corev1.PodTemplateSpec, state podState) *corev1.Pod {
+// pod makes a pod of rs, scheduled to a random node, Running and in state.
+func (g *generator) pod(ns string, rs *appsv1.ReplicaSet, state podState) *corev1.Pod {
 	name := rs.Name + "-" + g.suffix(5)
 	ni := g.rnd.IntN(len(g.nodes))
-	node := g.nodes[ni]
 	started := g.ago(24 * 7)
 	ip := g.nextIP()
-	spec := *tmpl.Spec.DeepCopy()
-	spec.NodeName = node
+	spec := *rs.Spec.Template.Spec.DeepCopy()
+	spec.NodeName = g.nodes[ni]
 	spec.ServiceAccountName, spec.DeprecatedServiceAccount = "default", "default"
-	spec.Tolerations = []corev1.Toleration{
-		{Key: "node.kubernetes.io/not-ready", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
-		{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300))},
-	}
-	readyStatus, reason := corev1.ConditionTrue, ""
-	cs := corev1.ContainerStatus{
-		Name: "app", Image: tmpl.Spec.Containers[0].Image, ImageID: tmpl.Spec.Containers[0].Image + "@sha256:" + g.suffix(16),
-		ContainerID: "containerd://" + g.suffix(24), Ready: true, Started: ptr(true),
-		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}},
-	}
-	switch state {
-	case podCrashLoop:
-		readyStatus, reason = corev1.ConditionFalse, "ContainersNotReady"
-		cs.Ready, cs.Started = false, ptr(false)
-		cs.RestartCount = int32(20 + g.rnd.IntN(200))
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: fmt.Sprintf("back-off 5m0s restarting failed container=app pod=%s_%s(%s)", name, ns, "uid")}}
-		cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: g.ago(1), FinishedAt: g.ago(1), ContainerID: cs.ContainerID}}
-	case podNotReady:
-		readyStatus, reason = corev1.ConditionFalse, "ContainersNotReady"
-		cs.Ready = false
-	}
-	conds := []corev1.PodCondition{
-		{Type: corev1.PodReadyToStartContainers, Status: corev1.ConditionTrue, LastTransitionTime: started},
-		{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: started},
-		{Type: corev1.PodReady, Status: readyStatus, Reason: reason, LastTransitionTime: started},
-		{Type: corev1.ContainersReady, Status: readyStatus, Reason: reason, LastTransitionTime: started},
-		{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: started},
-	}
-	if reason != "" {
-		conds[2].Message = "containers with unready status: [app]"
-		conds[3].Message = conds[2].Message
-	}
+	clusterstate.DefaultTolerations(&spec)
+	image := spec.Containers[0].Image
 	p := &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: name, GenerateName: rs.Name + "-", Namespace: ns, UID: g.newUID(), ResourceVersion: strconv.Itoa(100000 + len(g.c.Pods)),
-			CreationTimestamp: started, Labels: tmpl.Labels,
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
+			CreationTimestamp: started, Labels: rs.Spec.Template.Labels,
+			OwnerReferences: []metav1.OwnerReference{clusterstate.ControllerRef("apps/v1", "ReplicaSet", rs.ObjectMeta)},
 		},
 		Spec: spec,
 		Status: corev1.PodStatus{
-			Phase: corev1.PodRunning, Conditions: conds, HostIP: g.nodeIPs[ni], HostIPs: []corev1.HostIP{{IP: g.nodeIPs[ni]}}, PodIP: ip,
-			PodIPs: []corev1.PodIP{{IP: ip}}, StartTime: &started, QOSClass: corev1.PodQOSBurstable,
-			ContainerStatuses: []corev1.ContainerStatus{cs},
+			Phase: corev1.PodRunning, Conditions: clusterstate.RunningConditions(started, started, started),
+			HostIP: g.nodeIPs[ni], HostIPs: []corev1.HostIP{{IP: g.nodeIPs[ni]}}, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
+			StartTime: &started, QOSClass: clusterstate.QOSClass(&spec),
+			ContainerStatuses: []corev1.ContainerStatus{{
+				Name: spec.Containers[0].Name, Image: clusterstate.KubeletImage(image), ImageID: image + "@sha256:" + g.suffix(16),
+				ContainerID: "containerd://" + g.suffix(24), Ready: true, Started: ptr(true),
+				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}},
+			}},
 		},
+	}
+	cs := &p.Status.ContainerStatuses[0]
+	switch state {
+	case podCrashLoop:
+		restarts := int32(20 + g.rnd.IntN(200))
+		last := corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: g.ago(1), FinishedAt: g.ago(1), ContainerID: cs.ContainerID}
+		clusterstate.CrashLoopBackOff(p, cs, last, restarts)
+		clusterstate.ContainersNotReady(p, cs.Name, started)
+	case podNotReady:
+		cs.Ready = false
+		clusterstate.ContainersNotReady(p, cs.Name, started)
 	}
 	g.c.Pods = append(g.c.Pods, p)
 	return p
 }
 
-// endpoints writes the Endpoints and EndpointSlice the controllers would
-// compute for svc from its pods' readiness.
-func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod, ready bool, cports []corev1.ContainerPort) {
-	var slicePorts []discoveryv1.EndpointPort
-	var epPorts []corev1.EndpointPort
-	for _, sp := range svc.Spec.Ports {
-		num := sp.TargetPort.IntVal
-		if sp.TargetPort.Type == intstr.String {
-			for _, cp := range cports {
-				if cp.Name == sp.TargetPort.StrVal {
-					num = cp.ContainerPort
-				}
-			}
-		}
-		slicePorts = append(slicePorts, discoveryv1.EndpointPort{Name: ptr(sp.Name), Port: ptr(num), Protocol: ptr(sp.Protocol)})
-		epPorts = append(epPorts, corev1.EndpointPort{Name: sp.Name, Port: num, Protocol: sp.Protocol})
-	}
-	ep := &corev1.Endpoints{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Endpoints"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name: svc.Name, Namespace: svc.Namespace, UID: g.newUID(), ResourceVersion: svc.ResourceVersion + "1",
-			CreationTimestamp: svc.CreationTimestamp, Labels: svc.Labels,
-			Annotations: map[string]string{"endpoints.kubernetes.io/last-change-trigger-time": g.now.Format(time.RFC3339)},
-		},
-	}
-	slice := &discoveryv1.EndpointSlice{
-		TypeMeta: metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name: svc.Name + "-" + g.suffix(5), GenerateName: svc.Name + "-", Namespace: svc.Namespace, UID: g.newUID(),
-			ResourceVersion: svc.ResourceVersion + "2", CreationTimestamp: svc.CreationTimestamp,
-			Labels:          map[string]string{"app": svc.Name, discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: "endpointslice-controller.k8s.io"},
-			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID, Controller: ptr(true), BlockOwnerDeletion: ptr(true)}},
-		},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       slicePorts,
-	}
-	if len(pods) > 0 {
-		sub := corev1.EndpointSubset{Ports: epPorts}
-		for _, p := range pods {
-			addr := corev1.EndpointAddress{IP: p.Status.PodIP, NodeName: ptr(p.Spec.NodeName), TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
-			if ready {
-				sub.Addresses = append(sub.Addresses, addr)
-			} else {
-				sub.NotReadyAddresses = append(sub.NotReadyAddresses, addr)
-			}
-			slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{
-				Addresses:  []string{p.Status.PodIP},
-				Conditions: discoveryv1.EndpointConditions{Ready: ptr(ready), Serving: ptr(ready), Terminating: ptr(false)},
-				NodeName:   ptr(p.Spec.NodeName), TargetRef: addr.TargetRef,
-			})
-		}
-		ep.Subsets = []corev1.EndpointSubset{sub}
-	}
+// endpoints writes the Endpoints and EndpointSlice the controllers compute
+// for svc from pods, the pods its selector matches.
+func (g *generator) endpoints(svc *corev1.Service, pods []*corev1.Pod) {
+	ep := clusterstate.Endpoints(svc, pods, g.now)
+	ep.UID, ep.ResourceVersion, ep.CreationTimestamp = g.newUID(), svc.ResourceVersion+"1", svc.CreationTimestamp
 	g.c.Endpoints = append(g.c.Endpoints, ep)
-	g.c.EndpointSlices = append(g.c.EndpointSlices, slice)
+	for _, slice := range clusterstate.EndpointSlices(svc, pods, g.now, func(node string) string { return g.nodeZones[node] }) {
+		slice.Name = slice.GenerateName + g.suffix(5)
+		slice.UID, slice.ResourceVersion, slice.CreationTimestamp = g.newUID(), svc.ResourceVersion+"2", svc.CreationTimestamp
+		g.c.EndpointSlices = append(g.c.EndpointSlices, slice)
+	}
 }
 
 // events records what the kubelet says about broken pods, and a rollout
@@ -505,9 +420,10 @@ func (g *generator) events(pods []*corev1.Pod, state podState) {
 	for _, p := range pods {
 		var reason, msg string
 		typ := corev1.EventTypeWarning
+		container := p.Spec.Containers[0].Name
 		switch state {
 		case podCrashLoop:
-			reason, msg = "BackOff", "Back-off restarting failed container app in pod "+p.Name+"_"+p.Namespace+"("+string(p.UID)+")"
+			reason, msg = "BackOff", clusterstate.BackOffMessage(p, container)
 		case podNotReady:
 			reason, msg = "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503"
 		default:
@@ -523,7 +439,7 @@ func (g *generator) events(pods []*corev1.Pod, state podState) {
 				Name: p.Name + "." + strconv.FormatUint(g.rnd.Uint64()&0xffffffffffff, 16), Namespace: p.Namespace, UID: g.newUID(),
 				ResourceVersion: strconv.Itoa(900000 + len(g.c.Events)), CreationTimestamp: first,
 			},
-			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID, APIVersion: "v1", ResourceVersion: p.ResourceVersion, FieldPath: "spec.containers{app}"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID, APIVersion: "v1", ResourceVersion: p.ResourceVersion, FieldPath: "spec.containers{" + container + "}"},
 			Reason:         reason, Message: msg, Type: typ, Count: int32(1 + g.rnd.IntN(500)),
 			Source:         corev1.EventSource{Component: "kubelet", Host: p.Spec.NodeName},
 			FirstTimestamp: first, LastTimestamp: metav1.NewTime(g.now.Add(-time.Duration(g.rnd.IntN(600)) * time.Second)),
@@ -535,7 +451,7 @@ func (g *generator) events(pods []*corev1.Pod, state podState) {
 // ingresses exposes up to three of a namespace's Services through one
 // Ingress each.
 func (g *generator) ingresses(ns string, svcs []string) {
-	cls := "nginx"
+	cls := clusterstate.IngressNginxClass
 	for i, svc := range svcs {
 		if i >= 3 {
 			break

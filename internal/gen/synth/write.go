@@ -303,9 +303,10 @@ func writeClusterInfo(c *Cluster, create func(name string) (io.Writer, error)) e
 				return err
 			}
 			// The same markers kubectl prints around each container's log.
-			fmt.Fprintf(w, "==== START logs for container app of pod %s/%s ====\n", name, p.Name)
+			container := p.Spec.Containers[0].Name
+			fmt.Fprintf(w, "==== START logs for container %s of pod %s/%s ====\n", container, name, p.Name)
 			fmt.Fprintf(w, "{\"level\":\"info\",\"msg\":\"listening on :8080\"}\n---\nkind: not-an-object\n")
-			if _, err := fmt.Fprintf(w, "==== END logs for container app of pod %s/%s ====\n", name, p.Name); err != nil {
+			if _, err := fmt.Fprintf(w, "==== END logs for container %s of pod %s/%s ====\n", container, name, p.Name); err != nil {
 				return err
 			}
 		}
@@ -344,7 +345,7 @@ func inNS[T namespaced](in []T, ns string) []any {
 // Version names the generator's output: it changes whenever the same
 // Config would make different bytes, so cached dumps are not reused
 // across versions.
-const Version = 2
+const Version = 3
 
 // CachedFile returns the path of a dump of cfg in format f, writing it the
 // first time. Benchmarks use it so that a 100k-pod dump is generated once,
