@@ -654,21 +654,10 @@ func yamlError(err error, first int) (int, error) {
 }
 
 // firstContentLine is the absolute line of the first line of body that is
-// not blank or a comment.
+// not blank or a comment; first when there is none.
 func firstContentLine(body []byte, first int) int {
-	line := first
-	for len(body) > 0 {
-		eol := bytes.IndexByte(body, '\n')
-		l := body
-		if eol >= 0 {
-			l, body = body[:eol], body[eol+1:]
-		} else {
-			body = nil
-		}
-		if t := strings.TrimLeft(string(l), " \t\r"); t != "" && t[0] != '#' {
-			return line
-		}
-		line++
+	if n, ok := contentLineIndex(body); ok {
+		return first + n
 	}
 	return first
 }

@@ -182,12 +182,9 @@ type member struct {
 // object checks the object at data[i] == '{'. With members non-nil it
 // records each key and value span.
 func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
-	if depth > maxDepth {
-		return i, s.errAt(i, "exceeded max depth")
-	}
-	i = s.skipSpace(i + 1)
-	if i < len(s.data) && s.data[i] == '}' {
-		return i + 1, nil
+	i, empty, err := s.open(i, depth, '}')
+	if empty || err != nil {
+		return i, err
 	}
 	for {
 		if i >= len(s.data) || s.data[i] != '"' {
@@ -210,47 +207,60 @@ func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
 		if members != nil {
 			*members = append(*members, member{key: key, start: vstart, end: i})
 		}
-		i = s.skipSpace(i)
-		if i < len(s.data) && s.data[i] == ',' {
-			i = s.skipSpace(i + 1)
-			continue
+		var done bool
+		if i, done, err = s.separator(i, '}', "after object key:value pair"); done || err != nil {
+			return i, err
 		}
-		if i < len(s.data) && s.data[i] == '}' {
-			return i + 1, nil
-		}
-		return i, s.unexpected(i, "after object key:value pair")
 	}
 }
 
 // array checks the array at data[i] == '['. With elems non-nil it records
 // each element's start offset.
 func (s *jsonScanner) array(i, depth int, elems *[]span) (int, error) {
-	if depth > maxDepth {
-		return i, s.errAt(i, "exceeded max depth")
-	}
-	i = s.skipSpace(i + 1)
-	if i < len(s.data) && s.data[i] == ']' {
-		return i + 1, nil
+	i, empty, err := s.open(i, depth, ']')
+	if empty || err != nil {
+		return i, err
 	}
 	for {
 		start := i
-		var err error
 		if i, err = s.value(i, depth); err != nil {
 			return i, err
 		}
 		if elems != nil {
 			*elems = append(*elems, span{start, i})
 		}
-		i = s.skipSpace(i)
-		if i < len(s.data) && s.data[i] == ',' {
-			i = s.skipSpace(i + 1)
-			continue
+		var done bool
+		if i, done, err = s.separator(i, ']', "after array element"); done || err != nil {
+			return i, err
 		}
-		if i < len(s.data) && s.data[i] == ']' {
-			return i + 1, nil
-		}
-		return i, s.unexpected(i, "after array element")
 	}
+}
+
+// open moves past the "{" or "[" at data[i] and the space after it. It
+// reports whether the collection closes (with closing) at once.
+func (s *jsonScanner) open(i, depth int, closing byte) (int, bool, error) {
+	if depth > maxDepth {
+		return i, false, s.errAt(i, "exceeded max depth")
+	}
+	i = s.skipSpace(i + 1)
+	if i < len(s.data) && s.data[i] == closing {
+		return i + 1, true, nil
+	}
+	return i, false, nil
+}
+
+// separator reads what follows an element of a collection that ends with
+// closing: a "," before the next element, or the end of the collection
+// (done). context names the place in errors.
+func (s *jsonScanner) separator(i int, closing byte, context string) (int, bool, error) {
+	i = s.skipSpace(i)
+	if i < len(s.data) && s.data[i] == ',' {
+		return s.skipSpace(i + 1), false, nil
+	}
+	if i < len(s.data) && s.data[i] == closing {
+		return i + 1, true, nil
+	}
+	return i, false, s.unexpected(i, context)
 }
 
 // span is a byte range of the input.

@@ -14,11 +14,13 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -145,7 +147,7 @@ type listing struct {
 	kind      string
 	resource  string
 	namespace string
-	fetch     func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+	fetch     fetchFunc
 }
 
 // page is one LIST response: its objects (typed, with TypeMeta set) and the
@@ -163,7 +165,7 @@ type kindList struct {
 	// system is true for kinds the DNS checks need from kube-system even
 	// when the scan is scoped to another namespace.
 	system bool
-	fetch  func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+	fetch  fetchFunc
 }
 
 // Load lists every kind the checks read and returns the indexed snapshot.
@@ -362,100 +364,71 @@ func apiMessage(err error) string {
 	return err.Error()
 }
 
-// typedPage turns one typed list response into a page, stamping each item
-// with its kind: list responses leave TypeMeta empty on items.
-func typedPage[T any, PT interface {
-	*T
+// fetchFunc performs one LIST request of a listing.
+type fetchFunc func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+
+// typedList lists resource, through the REST client of its group, into a
+// typed list L: the same request the clientset's List method makes. ns ""
+// lists every namespace, or a cluster-scoped resource.
+func typedList[L any, PL interface {
+	*L
 	runtime.Object
-}](items []T, meta metav1.ListMeta, gvk schema.GroupVersionKind) page {
-	p := page{objects: make([]any, 0, len(items)), next: meta.Continue}
-	for i := range items {
-		obj := PT(&items[i])
+}](client func() rest.Interface, resource string, gvk schema.GroupVersionKind) fetchFunc {
+	return func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+		list := PL(new(L))
+		err := client().Get().NamespaceIfScoped(ns, ns != "").Resource(resource).
+			VersionedParams(&o, scheme.ParameterCodec).Do(ctx).Into(list)
+		if err != nil {
+			return page{}, err
+		}
+		return listPage(list, gvk)
+	}
+}
+
+// listPage turns one list response into a page, stamping each item with
+// its kind: list responses leave TypeMeta empty on items.
+func listPage(list runtime.Object, gvk schema.GroupVersionKind) (page, error) {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return page{}, fmt.Errorf("read %s list: %w", gvk.Kind, err)
+	}
+	lm, err := meta.ListAccessor(list)
+	if err != nil {
+		return page{}, fmt.Errorf("read %s list: %w", gvk.Kind, err)
+	}
+	p := page{objects: make([]any, 0, len(items)), next: lm.GetContinue()}
+	for _, obj := range items {
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		p.objects = append(p.objects, obj)
 	}
-	return p
+	return p, nil
 }
 
 // kinds is the table of everything a scan lists. Adding a kind to the
-// snapshot means adding a row here.
+// snapshot means adding a row here. The clients are only reached when a
+// LIST runs.
 func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
+	coreClient := func() rest.Interface { return cs.CoreV1().RESTClient() }
+	appsClient := func() rest.Interface { return cs.AppsV1().RESTClient() }
+	batchClient := func() rest.Interface { return cs.BatchV1().RESTClient() }
+	networkingClient := func() rest.Interface { return cs.NetworkingV1().RESTClient() }
+	discoveryClient := func() rest.Interface { return cs.DiscoveryV1().RESTClient() }
 	core := corev1.SchemeGroupVersion
 	apps := appsv1.SchemeGroupVersion
 	batch := batchv1.SchemeGroupVersion
 	networking := networkingv1.SchemeGroupVersion
 	discovery := discoveryv1.SchemeGroupVersion
 	return []kindList{
-		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Namespaces().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNamespace)), nil
-		}},
-		{kind: snapshot.KindNode, resource: "nodes", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Nodes().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNode)), nil
-		}},
-		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().IngressClasses().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngressClass)), nil
-		}},
-		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Pods(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindPod)), nil
-		}},
-		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Services(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindService)), nil
-		}},
-		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Endpoints(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEndpoints)), nil
-		}},
-		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, discovery.WithKind(snapshot.KindEndpointSlice)), nil
-		}},
-		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().Ingresses(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngress)), nil
-		}},
-		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().NetworkPolicies(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindNetworkPolicy)), nil
-		}},
-		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().ConfigMaps(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindConfigMap)), nil
-		}},
+		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: typedList[corev1.NamespaceList](coreClient, "namespaces", core.WithKind(snapshot.KindNamespace))},
+		{kind: snapshot.KindNode, resource: "nodes", fetch: typedList[corev1.NodeList](coreClient, "nodes", core.WithKind(snapshot.KindNode))},
+		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: typedList[networkingv1.IngressClassList](networkingClient, "ingressclasses", networking.WithKind(snapshot.KindIngressClass))},
+		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: typedList[corev1.PodList](coreClient, "pods", core.WithKind(snapshot.KindPod))},
+		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: typedList[corev1.ServiceList](coreClient, "services", core.WithKind(snapshot.KindService))},
+		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: typedList[corev1.EndpointsList](coreClient, "endpoints", core.WithKind(snapshot.KindEndpoints))},
+		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: typedList[discoveryv1.EndpointSliceList](discoveryClient, "endpointslices", discovery.WithKind(snapshot.KindEndpointSlice))},
+		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.IngressList](networkingClient, "ingresses", networking.WithKind(snapshot.KindIngress))},
+		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.NetworkPolicyList](networkingClient, "networkpolicies", networking.WithKind(snapshot.KindNetworkPolicy))},
+		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: typedList[corev1.ConfigMapList](coreClient, "configmaps", core.WithKind(snapshot.KindConfigMap))},
 		{kind: snapshot.KindSecret, resource: "secrets", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
 			// The metadata API answers with PartialObjectMetadata: the
 			// server drops data and stringData before the response is sent.
@@ -463,64 +436,16 @@ func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
 			if err != nil {
 				return page{}, err
 			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindSecret)), nil
+			return listPage(l, core.WithKind(snapshot.KindSecret))
 		}},
-		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Events(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEvent)), nil
-		}},
-		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().Deployments(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDeployment)), nil
-		}},
-		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().StatefulSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindStatefulSet)), nil
-		}},
-		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().DaemonSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDaemonSet)), nil
-		}},
-		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindReplicaSet)), nil
-		}},
-		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().ReplicationControllers(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindReplicationController)), nil
-		}},
-		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().Jobs(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindJob)), nil
-		}},
-		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().CronJobs(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindCronJob)), nil
-		}},
+		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: typedList[corev1.EventList](coreClient, "events", core.WithKind(snapshot.KindEvent))},
+		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: typedList[appsv1.DeploymentList](appsClient, "deployments", apps.WithKind(snapshot.KindDeployment))},
+		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: typedList[appsv1.StatefulSetList](appsClient, "statefulsets", apps.WithKind(snapshot.KindStatefulSet))},
+		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: typedList[appsv1.DaemonSetList](appsClient, "daemonsets", apps.WithKind(snapshot.KindDaemonSet))},
+		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: typedList[appsv1.ReplicaSetList](appsClient, "replicasets", apps.WithKind(snapshot.KindReplicaSet))},
+		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: typedList[corev1.ReplicationControllerList](coreClient, "replicationcontrollers", core.WithKind(snapshot.KindReplicationController))},
+		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: typedList[batchv1.JobList](batchClient, "jobs", batch.WithKind(snapshot.KindJob))},
+		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: typedList[batchv1.CronJobList](batchClient, "cronjobs", batch.WithKind(snapshot.KindCronJob))},
 	}
 }
 

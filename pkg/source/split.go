@@ -72,7 +72,14 @@ func isBlankZ(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '
 // hasContent reports whether a YAML text holds anything but blank lines and
 // comments.
 func hasContent(b []byte) bool {
-	for len(b) > 0 {
+	_, ok := contentLineIndex(b)
+	return ok
+}
+
+// contentLineIndex is the 0-based index of the first line of b that is not
+// blank or a comment, if there is one.
+func contentLineIndex(b []byte) (int, bool) {
+	for n := 0; len(b) > 0; n++ {
 		eol := bytes.IndexByte(b, '\n')
 		l := b
 		if eol >= 0 {
@@ -82,10 +89,10 @@ func hasContent(b []byte) bool {
 		}
 		l = bytes.TrimLeft(l, " \t\r")
 		if len(l) > 0 && l[0] != '#' {
-			return true
+			return n, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // utf8BOM starts files saved by some Windows editors.

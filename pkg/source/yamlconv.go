@@ -421,24 +421,36 @@ func (c *yamlConv) key() (bool, error) {
 	return string(k) == "items", nil
 }
 
-// mappingValue converts the value after a key's ':' of a mapping at col.
-// With record, a sequence value records its elements as List items.
-func (c *yamlConv) mappingValue(col int, record bool) error {
+// afterIndicator moves past the spaces that follow a ":" or "-"
+// indicator. It reports whether a node starts on the same line; when none
+// does, it moves to the next line holding content and returns that line's
+// column (-1 at the end of the document).
+func (c *yamlConv) afterIndicator() (inline bool, next int, err error) {
 	for c.i < c.le && c.src[c.i] == ' ' {
 		c.i++
 	}
 	if c.i < c.le && c.src[c.i] == '\t' {
-		return errBail
+		return false, 0, errBail
 	}
 	if c.i < c.le && c.src[c.i] != '#' {
+		return true, 0, nil
+	}
+	c.nextLine()
+	next, err = c.toContent()
+	return false, next, err
+}
+
+// mappingValue converts the value after a key's ':' of a mapping at col.
+// With record, a sequence value records its elements as List items.
+func (c *yamlConv) mappingValue(col int, record bool) error {
+	inline, next, err := c.afterIndicator()
+	switch {
+	case err != nil:
+		return err
+	case inline:
 		// The value starts on the key's line: only a scalar or an empty
 		// flow collection may.
 		return c.inlineValue(col)
-	}
-	c.nextLine()
-	next, err := c.toContent()
-	if err != nil {
-		return err
 	}
 	switch {
 	case next > col:
@@ -541,21 +553,11 @@ func (c *yamlConv) cutItems(col int) {
 // entry converts one sequence entry; c.i is at its "-".
 func (c *yamlConv) entry(col int) error {
 	c.i++
-	for c.i < c.le && c.src[c.i] == ' ' {
-		c.i++
-	}
-	if c.i < c.le && c.src[c.i] == '\t' {
-		return errBail
-	}
-	if c.i < c.le && c.src[c.i] != '#' {
-		return c.node(col)
-	}
-	c.nextLine()
-	next, err := c.toContent()
-	if err != nil {
+	inline, next, err := c.afterIndicator()
+	switch {
+	case err != nil:
 		return err
-	}
-	if next > col {
+	case inline || next > col:
 		return c.node(col)
 	}
 	c.out = append(c.out, "null"...)
