@@ -758,33 +758,15 @@ func (c *yamlConv) quoted(n int) error {
 					return errBail
 				}
 				pendingStart = -1
-				c.nextLine()
-				if c.eof() {
-					return errBail
+				if err := c.quotedLine(n); err != nil {
+					return err
 				}
-				j := c.ls
-				for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-					j++
-				}
-				if j < c.le && j-c.ls <= n {
-					return errBail
-				}
-				c.i = j
 				breaks := 0
 				for c.i >= c.le {
 					breaks++
-					c.nextLine()
-					if c.eof() {
-						return errBail
+					if err := c.quotedLine(n); err != nil {
+						return err
 					}
-					j := c.ls
-					for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-						j++
-					}
-					if j < c.le && j-c.ls <= n {
-						return errBail
-					}
-					c.i = j
 				}
 				for range breaks {
 					buf = append(buf, '\n')
@@ -802,6 +784,24 @@ func (c *yamlConv) quoted(n int) error {
 		c.i++
 		pendingStart = -1
 	}
+}
+
+// quotedLine moves to the next line of a quoted scalar, past its leading
+// white space. A line holding text must be indented deeper than n.
+func (c *yamlConv) quotedLine(n int) error {
+	c.nextLine()
+	if c.eof() {
+		return errBail
+	}
+	j := c.ls
+	for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
+		j++
+	}
+	if j < c.le && j-c.ls <= n {
+		return errBail
+	}
+	c.i = j
+	return nil
 }
 
 // escape decodes the escape sequence at c.i (a backslash) of a
