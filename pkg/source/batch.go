@@ -57,6 +57,9 @@ type decodedObject struct {
 	obj              any
 	apiVersion, kind string
 	line             int
+	// writtenAs is the removed API version the input wrote the object in,
+	// when it was converted to the current one.
+	writtenAs string
 }
 
 // decodeResult is what decoding one unit gives.
@@ -437,7 +440,7 @@ func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 			s.Skip(o.apiVersion, o.kind)
 			continue
 		}
-		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line}
+		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line, APIVersion: o.writtenAs}
 		if err := s.Add(o.obj, origin); err != nil {
 			return &InputError{File: g.file, Document: g.doc, Line: o.line, Err: err}
 		}
@@ -528,17 +531,27 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 		case av == "":
 			return fmt.Errorf("%s has no apiVersion", kind)
 		}
+		removed, isRemoved := snapshot.RemovedAPIOf(av, kind)
 		if newObject(av, kind) == nil {
 			if !full {
 				// Make sure encoding/json reads the same kind before
-				// skipping: it also accepts keys in other cases.
+				// skipping or converting: it also accepts keys in other
+				// cases.
 				full = true
 				continue
 			}
-			*out = append(*out, decodedObject{apiVersion: av, kind: kind, line: line})
-			return nil
+			if !isRemoved {
+				*out = append(*out, decodedObject{apiVersion: av, kind: kind, line: line})
+				return nil
+			}
 		}
-		obj, err := decodeTyped(js, av, kind)
+		var obj any
+		var err error
+		if isRemoved {
+			obj, err = decodeRemoved(js, removed)
+		} else {
+			obj, err = decodeTyped(js, av, kind)
+		}
 		if err != nil {
 			err = fmt.Errorf("decode %s %s%s: %w", av, kind, nameOf(js), err)
 			var te *json.UnmarshalTypeError
@@ -551,14 +564,23 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 			full = true
 			continue
 		}
-		if wantKind == "" {
+		if wantKind == "" && !isRemoved {
 			setTypeMeta(obj, av, kind)
 		}
 		obj, err = normalize(obj, kind, defaultNS)
 		if err != nil {
 			return err
 		}
-		*out = append(*out, decodedObject{obj: obj, apiVersion: av, kind: kind, line: line})
+		d := decodedObject{obj: obj, apiVersion: av, kind: kind, line: line}
+		if isRemoved {
+			d.apiVersion = removed.Current
+			if wantAV != "" {
+				// Only a version the input wrote is recorded, not one a
+				// list or a capture's layout implied.
+				d.writtenAs = av
+			}
+		}
+		*out = append(*out, d)
 		return nil
 	}
 }

@@ -54,12 +54,21 @@ func referenceAddJSON(s *snapshot.Snapshot, data []byte, origin snapshot.Origin,
 		return fmt.Errorf("%s has no apiVersion", tm.Kind)
 	}
 	obj := newObject(tm.APIVersion, tm.Kind)
-	if obj == nil {
+	removed, isRemoved := snapshot.RemovedAPIOf(tm.APIVersion, tm.Kind)
+	switch {
+	case isRemoved:
+		var err error
+		if obj, err = decodeRemoved(data, removed); err != nil {
+			return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+		}
+		origin.APIVersion = tm.APIVersion
+	case obj == nil:
 		s.Skip(tm.APIVersion, tm.Kind)
 		return nil
-	}
-	if err := json.Unmarshal(data, obj); err != nil {
-		return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+	default:
+		if err := json.Unmarshal(data, obj); err != nil {
+			return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+		}
 	}
 	obj, err := normalize(obj, tm.Kind, defaultNS)
 	if err != nil {
