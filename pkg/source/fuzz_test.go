@@ -48,8 +48,8 @@ func FuzzDecodeBytes(f *testing.F) {
 				t.Fatalf("error %v is not an InputError about in.yaml", errA)
 			}
 		}
-		b := &batch{}
-		b.addFile("in.yaml", data)
+		b := newBatch("")
+		b.addFile("in.yaml", data, fileOptions{})
 		b.decode(1)
 		sb := snapshot.New()
 		errB := b.apply(sb)

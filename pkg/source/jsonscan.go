@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
 // This file scans JSON without decoding it: to find where each value of a
@@ -276,19 +280,23 @@ type topValue struct {
 
 // jsonStream cuts data, a stream of JSON values separated by white space
 // (what `kubectl cluster-info dump` prints), into values, checking each.
-// The log sections kubectl prints between them are skipped. It returns the
-// values read before any error, and the error.
-func jsonStream(data []byte) ([]topValue, error) {
+// The log sections kubectl prints between them are skipped, and recorded
+// in sections when it is not nil. It returns the values read before any
+// error, and the error.
+func jsonStream(data []byte, sections *[]logSection) ([]topValue, error) {
 	s := &jsonScanner{data: data}
 	var out []topValue
 	i := s.skipSpace(0)
 	for i < len(data) {
 		if bytes.HasPrefix(data[i:], logStart) {
-			next, err := skipLogSection(data, i)
+			sec, err := readLogSection(data, i)
 			if err != nil {
 				return out, err
 			}
-			i = s.skipSpace(next)
+			if sections != nil {
+				*sections = append(*sections, sec)
+			}
+			i = s.skipSpace(sec.next)
 			continue
 		}
 		v := topValue{span: span{start: i}}
@@ -310,27 +318,55 @@ func jsonStream(data []byte) ([]topValue, error) {
 }
 
 // The markers `kubectl cluster-info dump` prints around each container's
-// log when it writes to stdout.
+// log when it writes to stdout: "==== START logs for container NAME of pod
+// NS/POD ====".
 var (
 	logStart = []byte("==== START logs for container ")
 	logEnd   = []byte("==== END logs for container ")
 )
 
-// skipLogSection returns the offset after the log section starting at
-// data[i]. Its end marker repeats the start marker's container and pod; a
-// log without a final newline puts it mid-line, so it is searched for as is.
-func skipLogSection(data []byte, i int) (int, error) {
+// logSection is one container's log in a stream: its header (what follows
+// the start marker) and its body, and where the stream goes on.
+type logSection struct {
+	head []byte
+	body span
+	next int
+}
+
+// readLogSection reads the log section starting at data[i]. Its end marker
+// repeats the start marker's container and pod; a log without a final
+// newline puts it mid-line, so it is searched for as is.
+func readLogSection(data []byte, i int) (logSection, error) {
 	eol := bytes.IndexByte(data[i:], '\n')
 	if eol < 0 {
-		return i, &jsonError{Offset: i, Msg: "log section without end"}
+		return logSection{}, &jsonError{Offset: i, Msg: "log section without end"}
 	}
 	head := data[i+len(logStart) : i+eol]
 	end := append(append([]byte{}, logEnd...), head...)
 	k := bytes.Index(data[i+eol:], end)
 	if k < 0 {
-		return i, &jsonError{Offset: i, Msg: fmt.Sprintf("log section %q has no end marker", data[i:i+eol])}
+		return logSection{}, &jsonError{Offset: i, Msg: fmt.Sprintf("log section %q has no end marker", data[i:i+eol])}
 	}
-	return i + eol + k + len(end), nil
+	return logSection{head: head, body: span{i + eol + 1, i + eol + k}, next: i + eol + k + len(end)}, nil
+}
+
+// log is the section as a container log: its pod and container from the
+// header, and the end of its text.
+func (sec logSection) log(data []byte) snapshot.ContainerLog {
+	head := strings.TrimSuffix(strings.TrimSpace(string(sec.head)), "====")
+	container, pod, _ := strings.Cut(strings.TrimSpace(head), " of pod ")
+	ns, name, _ := strings.Cut(pod, "/")
+	text := data[sec.body.start:max(sec.body.start, sec.body.end)]
+	l := snapshot.ContainerLog{Namespace: ns, Pod: name, Container: container}
+	if len(text) > snapshot.MaxLogTail {
+		cut := len(text) - snapshot.MaxLogTail
+		for cut < len(text) && !utf8.RuneStart(text[cut]) {
+			cut++
+		}
+		text, l.Truncated = text[cut:], true
+	}
+	l.Tail = string(text)
+	return l
 }
 
 // objectMeta is what the loader needs to know of an object before decoding

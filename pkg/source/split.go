@@ -123,6 +123,34 @@ func normalizeEncoding(data []byte) []byte {
 	return data
 }
 
+// normalizeLineBreaks turns each CR that is not followed by LF into LF.
+// YAML reads a lone CR as a line break, as it reads CRLF and LF; the
+// splitter and the fast path cut lines at LF only, so a stream saved with
+// CR line breaks would otherwise be one line and lose every document after
+// the first. CRLF is left alone (the fast path reads it); a lone CR cannot
+// be anything but a line break in YAML or white space in JSON.
+func normalizeLineBreaks(data []byte) []byte {
+	i := bytes.IndexByte(data, '\r')
+	for i >= 0 && i+1 < len(data) && data[i+1] == '\n' {
+		j := bytes.IndexByte(data[i+2:], '\r')
+		if j < 0 {
+			return data
+		}
+		i += 2 + j
+	}
+	if i < 0 {
+		return data
+	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	for ; i < len(out); i++ {
+		if out[i] == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
+}
+
 // looksLikeJSON reports whether data starts, after white space, like a
 // JSON object or array.
 func looksLikeJSON(data []byte) bool {
