@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -35,6 +38,17 @@ const SystemNamespace = "kube-system"
 // --chunk-size default: big enough that most kinds take one request, small
 // enough that a 20k-pod cluster never returns one huge response.
 const DefaultPageSize = 500
+
+// DefaultRequestTimeout bounds each request of a scan, body included, unless
+// the kubeconfig flags set one (--request-timeout): a server that accepts a
+// connection and never answers must not hang the scan.
+const DefaultRequestTimeout = 30 * time.Second
+
+// DefaultMaxResponseBytes bounds the body of one LIST response. A page of
+// DefaultPageSize objects is a few MiB even for Pods with long status; 256
+// MiB leaves room for pages of large ConfigMaps while an endless body ends
+// in an error rather than exhausting memory.
+const DefaultMaxResponseBytes = 256 << 20
 
 // defaultWorkers bounds how many LISTs run at once. A scan issues about
 // twenty lists; running all of them at once would spike API server load on
@@ -74,6 +88,9 @@ type Live struct {
 	// names); the others are not listed and checks that need them say "not
 	// checked". A trace sets it to what its path can use (TraceKinds).
 	Kinds map[string]bool
+	// MaxResponseBytes bounds each response body; DefaultMaxResponseBytes
+	// when zero.
+	MaxResponseBytes int64
 	// Warnings receives the API server's warnings ("Warning: ..." lines,
 	// each once), as kubectl prints them; nil drops them. The deprecation
 	// warning for v1 Endpoints is never shown: the scan reads Endpoints on
@@ -133,6 +150,14 @@ func (l Live) resolve() (scope, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hopscope"
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultRequestTimeout
+	}
+	limit := l.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return boundedBodies{next: rt, limit: limit} })
 	var out rest.WarningHandler = rest.NoWarnings{}
 	if l.Warnings != nil {
 		out = rest.NewWarningWriter(l.Warnings, rest.WarningWriterOptions{Deduplicate: true})
@@ -218,9 +243,78 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 			}
 		}
 	}
+	if len(s.Listed) == 0 && len(s.Forbidden) > 0 {
+		return nil, &NothingListedError{Server: sc.server, NotChecked: s.Forbidden}
+	}
 	s.Index()
 	return s, nil
 }
+
+// NothingListedError is a scan in which no kind could be listed: every LIST
+// was forbidden or not served. Reporting such a cluster as healthy would
+// be a lie; the CLI exits 2.
+type NothingListedError struct {
+	Server string
+	// NotChecked says why each listing failed, keyed as
+	// Snapshot.Forbidden is.
+	NotChecked map[string]string
+}
+
+func (e *NothingListedError) Error() string {
+	keys := make([]string, 0, len(e.NotChecked))
+	for k := range e.NotChecked {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	first := keys[0] + ": " + e.NotChecked[keys[0]]
+	return fmt.Sprintf("no kind could be listed from %s (%d lists refused; %s): check the kubeconfig's user and its RBAC permissions (kubectl auth can-i list pods)", e.Server, len(keys), first)
+}
+
+// boundedBodies fails a response body that goes on past limit bytes.
+type boundedBodies struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+func (b boundedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := b.next.RoundTrip(req)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	resp.Body = &boundedBody{body: resp.Body, left: b.limit, limit: b.limit, host: req.URL.Host}
+	return resp, nil
+}
+
+// WrappedRoundTripper lets client-go reach the transport below, to cancel
+// a request that timed out.
+func (b boundedBodies) WrappedRoundTripper() http.RoundTripper { return b.next }
+
+type boundedBody struct {
+	body        io.ReadCloser
+	left, limit int64
+	host        string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Read one byte more to tell a body of exactly limit bytes from a
+		// longer one.
+		var one [1]byte
+		n, err := b.body.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("response from %s is larger than %s: hopscope stops reading it", b.host, mib(b.limit))
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.body.Close() }
 
 // plan expands kinds into the LISTs of a scan of namespace ns ("" = all).
 func plan(ks []kindList, ns string) []listing {
