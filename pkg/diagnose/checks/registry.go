@@ -11,7 +11,7 @@ func All() []*diagnose.Check {
 	var out []*diagnose.Check
 	for _, layer := range [][]*diagnose.Check{
 		exposureChecks, ingressChecks, serviceChecks, endpointsChecks, netpolChecks,
-		podChecks, containerChecks, nodeChecks, dnsChecks, incidentChecks,
+		podChecks, containerChecks, nodeChecks, dnsChecks, incidentChecks, apiVersionChecks,
 	} {
 		out = append(out, layer...)
 	}
