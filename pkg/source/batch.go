@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -89,6 +91,9 @@ type batch struct {
 	// aliasRoom is what YAML aliases may still add to the load, in bytes;
 	// shared with the batches made for trials and redos.
 	aliasRoom *atomic.Int64
+	// captured is the version of each object added so far that came
+	// from a cluster (it has a UID and a resourceVersion).
+	captured map[snapshot.ObjectRef]objectVersion
 }
 
 // fileOptions say how one file is read.
@@ -101,14 +106,14 @@ type fileOptions struct {
 }
 
 func newBatch(defaultNS string) *batch {
-	b := &batch{defaultNS: defaultNS, aliasRoom: new(atomic.Int64)}
+	b := &batch{defaultNS: defaultNS, aliasRoom: new(atomic.Int64), captured: map[snapshot.ObjectRef]objectVersion{}}
 	b.aliasRoom.Store(maxAliasExpansion)
 	return b
 }
 
 // sub returns an empty batch that reads like b, for a trial or a redo.
 func (b *batch) sub() *batch {
-	return &batch{defaultNS: b.defaultNS, file: b.file, aliasRoom: b.aliasRoom}
+	return &batch{defaultNS: b.defaultNS, file: b.file, aliasRoom: b.aliasRoom, captured: b.captured}
 }
 
 // addFile parses one file's content into groups.
@@ -540,7 +545,7 @@ func (b *batch) apply(s *snapshot.Snapshot) error {
 			continue
 		}
 		for i, r := range results {
-			if err := addResult(s, g, &b.units[g.first+i], r); err != nil {
+			if err := b.addResult(s, g, &b.units[g.first+i], r); err != nil {
 				return err
 			}
 		}
@@ -559,7 +564,13 @@ func (b *batch) redo(s *snapshot.Snapshot, g *group) error {
 	return one.apply(s)
 }
 
-func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
+// objectVersion identifies one version of an object in a cluster.
+type objectVersion struct {
+	uid             types.UID
+	resourceVersion string
+}
+
+func (b *batch) addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 	if r.err != nil {
 		err, line := r.err, u.line
 		var fe *fieldError
@@ -578,6 +589,17 @@ func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 		if o.obj == nil {
 			s.Skip(o.apiVersion, o.kind)
 			continue
+		}
+		if m, ok := o.obj.(metav1.Object); ok && m.GetUID() != "" && m.GetResourceVersion() != "" {
+			// The same version of the same object read twice is one
+			// object, not a duplicate definition: a must-gather holds
+			// each pod in its namespace's pods.yaml and in a file of its
+			// own.
+			ref, v := snapshot.Ref(o.kind, m), objectVersion{m.GetUID(), m.GetResourceVersion()}
+			if b.captured[ref] == v {
+				continue
+			}
+			b.captured[ref] = v
 		}
 		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line, APIVersion: o.writtenAs}
 		if err := s.Add(o.obj, origin); err != nil {

@@ -96,7 +96,11 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("the input is %s, above the %s read limit (loading takes about 7 times its size in memory); raise the limit with --max-input-size if this is a dump to read", size, mib(e.Limit))
 }
 
+// mib formats a size for messages.
 func mib(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d bytes", n)
+	}
 	if n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}

@@ -56,12 +56,12 @@ func takeAliasRoom(body []byte, room *atomic.Int64) error {
 		// reference's.
 		return err
 	}
-	limit := room.Load()
-	size, err := expandedSize(&doc, map[*yamlv3.Node]int64{}, int64(len(body))+limit)
+	written := writtenSize(&doc)
+	size, err := expandedSize(&doc, map[*yamlv3.Node]int64{}, written+max(room.Load(), 0))
 	if err != nil {
 		return err
 	}
-	added := size - int64(len(body))
+	added := size - written
 	if added <= 0 {
 		return nil
 	}
@@ -131,6 +131,22 @@ func expandedSize(n *yamlv3.Node, sizes map[*yamlv3.Node]int64, limit int64) (in
 	size = min(size, limit+1)
 	sizes[n] = size
 	return size, nil
+}
+
+// writtenSize is what expandedSize counts for n with each alias counted as
+// written, not expanded.
+func writtenSize(n *yamlv3.Node) int64 {
+	switch n.Kind {
+	case yamlv3.AliasNode:
+		return int64(len(n.Value)) + 2
+	case yamlv3.ScalarNode:
+		return int64(len(n.Value)) + 2
+	}
+	size := int64(2)
+	for _, c := range n.Content {
+		size += writtenSize(c) + 1
+	}
+	return size
 }
 
 // writtenTwice finds a key written twice in one mapping of body, ignoring
