@@ -82,8 +82,10 @@ type batch struct {
 	// file is how the file being parsed is read.
 	file fileOptions
 	// notObjects counts documents, in files of a directory, that parse
-	// but are no Kubernetes object (see reject).
-	notObjects int
+	// but are no Kubernetes object (see reject); fileRejected is set once
+	// the file being parsed has one.
+	notObjects   int
+	fileRejected bool
 	// skipped are the files of directories that held no object; logs the
 	// container logs found in log sections of streams.
 	skipped []snapshot.SkippedFile
@@ -113,13 +115,13 @@ func newBatch(defaultNS string) *batch {
 
 // sub returns an empty batch that reads like b, for a trial or a redo.
 func (b *batch) sub() *batch {
-	return &batch{defaultNS: b.defaultNS, file: b.file, aliasRoom: b.aliasRoom, captured: b.captured}
+	return &batch{defaultNS: b.defaultNS, file: b.file, fileRejected: b.fileRejected, aliasRoom: b.aliasRoom, captured: b.captured}
 }
 
 // addFile parses one file's content into groups.
 func (b *batch) addFile(name string, data []byte, opts fileOptions) {
 	data = normalizeLineBreaks(normalizeEncoding(data))
-	b.file = opts
+	b.file, b.fileRejected = opts, false
 	groups, units, notObjects := len(b.groups), len(b.units), b.notObjects
 	if !looksLikeJSON(data) || !b.addJSON(name, data) {
 		b.addYAML(name, data)
@@ -160,8 +162,13 @@ func (b *batch) reject(g group, err *notObjectError) bool {
 		return false
 	}
 	b.notObjects++
-	g.err, g.first, g.n = &InputError{File: g.file, Document: g.doc, Line: g.line, Err: err}, len(b.units), 0
-	b.groups = append(b.groups, g)
+	if !b.fileRejected {
+		// Only the first such document matters: its error is the file's
+		// if the file holds objects too, its reason if it holds none.
+		b.fileRejected = true
+		g.err, g.first, g.n = &InputError{File: g.file, Document: g.doc, Line: g.line, Err: err}, len(b.units), 0
+		b.groups = append(b.groups, g)
+	}
 	return true
 }
 
@@ -270,7 +277,7 @@ func rebase(members []member, base int) []member {
 
 // addYAML reads a YAML stream.
 func (b *batch) addYAML(name string, data []byte) {
-	for _, d := range splitYAML(data) {
+	for d := range splitYAML(data) {
 		if b.failed {
 			return
 		}
@@ -480,6 +487,7 @@ func (b *batch) merge(o *batch) {
 	b.units = append(b.units, o.units...)
 	b.failed = b.failed || o.failed
 	b.notObjects += o.notObjects
+	b.fileRejected = b.fileRejected || o.fileRejected
 	b.logs = append(b.logs, o.logs...)
 }
 

@@ -184,7 +184,8 @@ type member struct {
 }
 
 // object checks the object at data[i] == '{'. With members non-nil it
-// records each key and value span.
+// records the key and value span of each member peekMeta reads (see
+// metaKey): an object of a million keys must not take a record each.
 func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
 	i, empty, err := s.open(i, depth, '}')
 	if empty || err != nil {
@@ -208,7 +209,7 @@ func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
 		if i, err = s.value(i, depth); err != nil {
 			return i, err
 		}
-		if members != nil {
+		if members != nil && metaKey(key) {
 			*members = append(*members, member{key: key, start: vstart, end: i})
 		}
 		var done bool
@@ -411,6 +412,12 @@ func peekMeta(data []byte, members []member) (objectMeta, error) {
 		}
 	}
 	return m, nil
+}
+
+// metaKey reports whether key may be one peekMeta reads: one that could
+// spell apiVersion, kind or items (in any case, or escaped).
+func metaKey(key []byte) bool {
+	return len(key) == 4 || len(key) == 5 || len(key) == 10 || bytes.IndexByte(key, '\\') >= 0
 }
 
 func foldsToMeta(key []byte) bool {

@@ -15,7 +15,7 @@ import (
 // keys, as the loader is now) and decoded by encoding/json. The fast path
 // must give the same objects.
 func referenceDecode(s *snapshot.Snapshot, name string, data []byte, defaultNS string) error {
-	for _, d := range splitYAML(normalizeEncoding(data)) {
+	for d := range splitYAML(normalizeEncoding(data)) {
 		js, err := yaml.YAMLToJSONStrict(d.body)
 		if err != nil {
 			return &InputError{File: name, Document: d.num, Err: err}

@@ -66,7 +66,7 @@ func takeAliasRoom(body []byte, room *atomic.Int64) error {
 		return nil
 	}
 	if room.Add(-added) < 0 {
-		return fmt.Errorf("YAML aliases expand this document to more than %s, above what hopscope lets aliases add to one input (%s); expand them, or split the document", mib(size), mib(maxAliasExpansion))
+		return fmt.Errorf("YAML aliases expand this document past the %s that aliases may add to one input: write the repeated values out, or split the document", mib(maxAliasExpansion))
 	}
 	return nil
 }

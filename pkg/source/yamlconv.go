@@ -65,7 +65,8 @@ type yamlConv struct {
 	itemsHook bool
 	items     []itemMark
 	hasItems  bool
-	// rootMembers are the root mapping's keys and value spans in out.
+	// rootMembers are the root mapping's members peekMeta reads (see
+	// metaKey), with their value spans in out.
 	rootMembers []member
 	// cut makes the root List's items YAML chunks, converted later one by
 	// one (in parallel), instead of converting them in place.
@@ -353,8 +354,8 @@ func (c *yamlConv) mapping(col int) error {
 		if err := c.mappingValue(col, root && isItems); err != nil {
 			return err
 		}
-		if root {
-			c.rootMembers = append(c.rootMembers, member{key: c.out[keyStart+1 : valueStart-2], start: valueStart, end: len(c.out)})
+		if key := c.out[keyStart+1 : valueStart-2]; root && metaKey(key) {
+			c.rootMembers = append(c.rootMembers, member{key: key, start: valueStart, end: len(c.out)})
 		}
 		next, err := c.toContent()
 		if err != nil {
