@@ -358,3 +358,22 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+func TestLayoutLogNeedsValidNames(t *testing.T) {
+	cases := map[string]bool{
+		"dump/shop/web-1/logs.txt":                                                true,
+		"docs/notes/logs.txt":                                                      true,
+		"dump/Shop Prod/web-1/logs.txt":                                            false,
+		"logs.txt":                                                                 false,
+		"mg/namespaces/shop/pods/web-1/web/web/logs/current.log":                   true,
+		"mg/namespaces/shop/pods/web-1/web/other/logs/current.log":                 false,
+		"bundle/cluster-resources/pods/logs/shop/web-1/Web.log":                    false,
+		"results/podlogs/kube-system/coredns-74ff55c5b-cpfqs/logs/coredns.txt":     true,
+		"results/podlogs/kube-system/coredns-74ff55c5b-cpfqs/logs/../coredns.txt": false,
+	}
+	for path, want := range cases {
+		if _, got := layoutLog(path); got != want {
+			t.Errorf("%s: recognised %v, want %v", path, got, want)
+		}
+	}
+}

@@ -108,8 +108,18 @@ func sonobuoyKind(name string) (kindHint, bool) {
 	return h, true
 }
 
-// layoutLog recognises a container log file of a capture layout.
+// layoutLog recognises a container log file of a capture layout: its path
+// matches a layout and names a namespace, pod and container the API server
+// would accept.
 func layoutLog(path string) (snapshot.ContainerLog, bool) {
+	l, ok := layoutLogPath(path)
+	if !ok || !isDNS1123Label(l.Namespace) || !isDNS1123Subdomain(l.Pod) || (l.Container != "" && !isDNS1123Label(l.Container)) {
+		return snapshot.ContainerLog{}, false
+	}
+	return l, true
+}
+
+func layoutLogPath(path string) (snapshot.ContainerLog, bool) {
 	segs := segments(path)
 	n := len(segs)
 	base := segs[n-1]
