@@ -361,14 +361,14 @@ func itoa(i int) string {
 
 func TestLayoutLogNeedsValidNames(t *testing.T) {
 	cases := map[string]bool{
-		"dump/shop/web-1/logs.txt":                                                true,
-		"docs/notes/logs.txt":                                                      true,
-		"dump/Shop Prod/web-1/logs.txt":                                            false,
-		"logs.txt":                                                                 false,
-		"mg/namespaces/shop/pods/web-1/web/web/logs/current.log":                   true,
-		"mg/namespaces/shop/pods/web-1/web/other/logs/current.log":                 false,
-		"bundle/cluster-resources/pods/logs/shop/web-1/Web.log":                    false,
-		"results/podlogs/kube-system/coredns-74ff55c5b-cpfqs/logs/coredns.txt":     true,
+		"dump/shop/web-1/logs.txt":      true,
+		"docs/notes/logs.txt":           true,
+		"dump/Shop Prod/web-1/logs.txt": false,
+		"logs.txt":                      false,
+		"mg/namespaces/shop/pods/web-1/web/web/logs/current.log":                  true,
+		"mg/namespaces/shop/pods/web-1/web/other/logs/current.log":                false,
+		"bundle/cluster-resources/pods/logs/shop/web-1/Web.log":                   false,
+		"results/podlogs/kube-system/coredns-74ff55c5b-cpfqs/logs/coredns.txt":    true,
 		"results/podlogs/kube-system/coredns-74ff55c5b-cpfqs/logs/../coredns.txt": false,
 	}
 	for path, want := range cases {
