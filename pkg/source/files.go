@@ -1,13 +1,25 @@
 // Package source builds snapshots: from files (manifests, `kubectl get -o
-// yaml` dumps, `kubectl cluster-info dump` directories, stdin) and from a live
-// cluster.
+// yaml` dumps, captures such as must-gathers, sonobuoy results, support
+// bundles and `kubectl cluster-info dump` directories, stdin) and from a
+// live cluster.
 //
-// The file source reads multi-document YAML, JSON (one object, a List, or a
-// stream of objects as `kubectl cluster-info dump` prints them, log sections
-// included), `kind: List` and typed lists whose items lack apiVersion and
-// kind. Objects are decoded into the k8s.io/api types; Secrets keep only
-// their metadata; kinds hopscope does not model are skipped and counted.
-// Malformed input is an *InputError naming the file, document and line.
+// The file source reads multi-document YAML (LF, CRLF or CR line breaks),
+// JSON (one object, a List, an array of objects, or a stream of objects as
+// `kubectl cluster-info dump` prints them), `kind: List` and typed lists
+// whose items lack apiVersion and kind; in a capture directory the layout
+// names the kind of items that name none (layout.go), and container logs
+// are recorded in Snapshot.Logs. Objects are decoded into the k8s.io/api
+// types, those of removed API versions (extensions/v1beta1...) converted to
+// the current ones with the written version kept in their Origin; Secrets
+// keep only their metadata; kinds hopscope does not model are skipped and
+// counted. Files of a directory that hold no Kubernetes object, and entries
+// that are not regular files, are skipped and named in
+// Snapshot.SkippedFiles.
+//
+// Every read is bounded: regular files only, Files.MaxFileBytes per file,
+// what YAML aliases may add, nesting depth; object names are held to the
+// API server's rules. Malformed or refused input is an *InputError naming
+// the file, document and line.
 //
 // Decoding means what sigs.k8s.io/yaml and encoding/json mean (YAML 1.1
 // scalars; a duplicate key is an error in YAML, the last one wins in JSON
