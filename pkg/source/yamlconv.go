@@ -706,20 +706,11 @@ func (c *yamlConv) quoted(n int) error {
 			}
 			breaks := 0
 			for {
-				c.nextLine()
-				if c.eof() {
-					return errBail
+				if err := c.quotedLine(n); err != nil {
+					return err
 				}
-				j := c.ls
-				for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-					j++
-				}
-				if j < c.le {
-					if j-c.ls <= n {
-						return errBail
-					}
-					c.i = j
-					break
+				if c.i < c.le {
+					break // a line holding text
 				}
 				breaks++
 			}

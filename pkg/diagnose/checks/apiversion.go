@@ -71,34 +71,23 @@ func removedObjects(s *snapshot.Snapshot) []removedObject {
 			out = append(out, removedObject{ref: ref, meta: meta, origin: o, removed: rm})
 		}
 	}
-	for _, o := range s.Ingresses {
-		add(snapshot.KindIngress, o)
-	}
-	for _, o := range s.IngressClasses {
-		add(snapshot.KindIngressClass, o)
-	}
-	for _, o := range s.NetworkPolicies {
-		add(snapshot.KindNetworkPolicy, o)
-	}
-	for _, o := range s.EndpointSlices {
-		add(snapshot.KindEndpointSlice, o)
-	}
-	for _, o := range s.Deployments {
-		add(snapshot.KindDeployment, o)
-	}
-	for _, o := range s.StatefulSets {
-		add(snapshot.KindStatefulSet, o)
-	}
-	for _, o := range s.DaemonSets {
-		add(snapshot.KindDaemonSet, o)
-	}
-	for _, o := range s.ReplicaSets {
-		add(snapshot.KindReplicaSet, o)
-	}
-	for _, o := range s.CronJobs {
-		add(snapshot.KindCronJob, o)
-	}
+	removedOfKind(snapshot.KindIngress, s.Ingresses, add)
+	removedOfKind(snapshot.KindIngressClass, s.IngressClasses, add)
+	removedOfKind(snapshot.KindNetworkPolicy, s.NetworkPolicies, add)
+	removedOfKind(snapshot.KindEndpointSlice, s.EndpointSlices, add)
+	removedOfKind(snapshot.KindDeployment, s.Deployments, add)
+	removedOfKind(snapshot.KindStatefulSet, s.StatefulSets, add)
+	removedOfKind(snapshot.KindDaemonSet, s.DaemonSets, add)
+	removedOfKind(snapshot.KindReplicaSet, s.ReplicaSets, add)
+	removedOfKind(snapshot.KindCronJob, s.CronJobs, add)
 	return out
+}
+
+// removedOfKind passes each object of one kind to add.
+func removedOfKind[T metav1.Object](kind string, objs []T, add func(string, metav1.Object)) {
+	for _, o := range objs {
+		add(kind, o)
+	}
 }
 
 // removedLayer is the layer of the path an object of kind sits on.
