@@ -208,6 +208,10 @@ func (b *batch) addJSON(name string, data []byte) bool {
 			ok = b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, true)
 		case data[v.start] == '[':
 			ok = b.addArray(g, data, v.span)
+		case string(data[v.start:v.end]) == "null":
+			// An empty document, as null is in YAML (a support bundle
+			// writes it for a list of no errors).
+			ok = true
 		default:
 			ok = b.reject(g, notObject(data[v.start:v.end]))
 		}
