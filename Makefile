@@ -2,7 +2,12 @@
 # The nested testenv module holds the in-process control plane; its first
 # build takes about 12 minutes on 2 cores, later ones seconds (Go build cache).
 
-FUZZTIME ?= 20s
+# Each loader fuzz target runs FUZZTIME (7 targets: about a minute in all);
+# a short minimisation keeps the budget for fuzzing. Inputs that fail are
+# kept in pkg/source/testdata/fuzz and replayed by `go test`.
+FUZZTIME ?= 8s
+SOURCE_FUZZ = FuzzDecodeBytes FuzzDecodeJSON FuzzCaptureLayouts FuzzReferenceYAMLIsBounded \
+	FuzzFastYAMLMatchesReference FuzzTypedDecodeMatchesEncodingJSON FuzzNameChecksMatchAPIMachinery
 
 .PHONY: demo test test-root test-testenv fuzz lint bench docs
 
@@ -16,7 +21,9 @@ test-root:
 	go test ./...
 
 fuzz:
-	go test ./pkg/source -run '^$$' -fuzz FuzzDecodeBytes -fuzztime $(FUZZTIME)
+	for t in $(SOURCE_FUZZ); do \
+		go test ./pkg/source -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s || exit 1; \
+	done
 
 test-testenv:
 	cd testenv && go vet ./... && go test -timeout 40m ./...

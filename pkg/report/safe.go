@@ -81,6 +81,7 @@ func safeFinding(f diagnose.Finding) diagnose.Finding {
 	if f.Origin != nil {
 		o := *f.Origin
 		o.File = safetext.Sanitize(o.File)
+		o.APIVersion = safetext.Sanitize(o.APIVersion)
 		out.Origin = &o
 	}
 	return out

@@ -68,6 +68,10 @@ type Origin struct {
 	File     string `json:"file,omitempty"`
 	Document int    `json:"document,omitempty"` // 1-based document number within File
 	Line     int    `json:"line,omitempty"`     // 1-based line where the object starts
+	// APIVersion is the apiVersion the input wrote the object in when the
+	// loader converted it from a version API servers no longer serve (see
+	// RemovedAPIs); empty for objects written in a served version.
+	APIVersion string `json:"apiVersion,omitempty"`
 }
 
 // Workload is any controller that stamps out pods from a template.
@@ -118,6 +122,14 @@ type Snapshot struct {
 	// TemplatePods is true when Pods were made from workload templates because
 	// the input had none.
 	TemplatePods bool
+	// SkippedFiles names files of scanned directories that were not read
+	// into objects, with why (they hold no Kubernetes object, or are not
+	// regular files): the first MaxSkippedFiles of them. SkippedFileCount
+	// counts them all. Container logs are not among them (see Logs).
+	SkippedFiles     []SkippedFile
+	SkippedFileCount int
+	// Logs are the container logs a capture holds, in input order.
+	Logs []ContainerLog
 
 	// Duplicates counts objects defined more than once in the input (the
 	// same kind, namespace and name in two files or documents); Index keeps

@@ -13,8 +13,9 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/yaml"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -57,6 +58,9 @@ type decodedObject struct {
 	obj              any
 	apiVersion, kind string
 	line             int
+	// writtenAs is the removed API version the input wrote the object in,
+	// when it was converted to the current one.
+	writtenAs string
 }
 
 // decodeResult is what decoding one unit gives.
@@ -75,17 +79,97 @@ type batch struct {
 	units     []unit
 	results   []decodeResult
 	failed    bool // a group has an error: later input is not read
+	// file is how the file being parsed is read.
+	file fileOptions
+	// notObjects counts documents, in files of a directory, that parse
+	// but are no Kubernetes object (see reject); fileRejected is set once
+	// the file being parsed has one.
+	notObjects   int
+	fileRejected bool
+	// skipped are the files of directories that held no object; logs the
+	// container logs found in log sections of streams.
+	skipped []snapshot.SkippedFile
+	logs    []snapshot.ContainerLog
+	// aliasRoom is what YAML aliases may still add to the load, in bytes;
+	// shared with the batches made for trials and redos.
+	aliasRoom *atomic.Int64
+	// captured is the version of each object added so far that came
+	// from a cluster (it has a UID and a resourceVersion).
+	captured map[snapshot.ObjectRef]objectVersion
+}
+
+// fileOptions say how one file is read.
+type fileOptions struct {
+	// inDirectory is set for files found in a directory: one that parses
+	// but holds no Kubernetes object is skipped rather than an error.
+	inDirectory bool
+	// hint is the kind a capture's layout gives items that name none.
+	hint kindHint
+}
+
+func newBatch(defaultNS string) *batch {
+	b := &batch{defaultNS: defaultNS, aliasRoom: new(atomic.Int64), captured: map[snapshot.ObjectRef]objectVersion{}}
+	b.aliasRoom.Store(maxAliasExpansion)
+	return b
+}
+
+// sub returns an empty batch that reads like b, for a trial or a redo.
+func (b *batch) sub() *batch {
+	return &batch{defaultNS: b.defaultNS, file: b.file, fileRejected: b.fileRejected, aliasRoom: b.aliasRoom, captured: b.captured}
 }
 
 // addFile parses one file's content into groups.
-func (b *batch) addFile(name string, data []byte) {
-	data = normalizeEncoding(data)
-	if looksLikeJSON(data) {
-		if b.addJSON(name, data) {
-			return
+func (b *batch) addFile(name string, data []byte, opts fileOptions) {
+	data = normalizeLineBreaks(normalizeEncoding(data))
+	b.file, b.fileRejected = opts, false
+	groups, units, notObjects := len(b.groups), len(b.units), b.notObjects
+	if !looksLikeJSON(data) || !b.addJSON(name, data) {
+		b.addYAML(name, data)
+	}
+	if b.notObjects == notObjects || b.failed {
+		return
+	}
+	// A file of a directory with documents that are no objects: skipped
+	// when that is all it holds, an error (the first such document) when
+	// it holds objects too.
+	if len(b.units) > units {
+		b.failed = true
+		return
+	}
+	for _, g := range b.groups[groups:] {
+		var no *notObjectError
+		if g.err != nil && errors.As(g.err, &no) {
+			b.skipped = append(b.skipped, snapshot.SkippedFile{Path: name, Reason: "no Kubernetes object: " + no.what})
+			break
 		}
 	}
-	b.addYAML(name, data)
+	b.groups = b.groups[:groups]
+}
+
+// notObjectError is a document that parses but is no Kubernetes object: a
+// scalar, a sequence, a mapping without apiVersion and kind.
+type notObjectError struct{ what string }
+
+func (e *notObjectError) Error() string { return "not a Kubernetes object: " + e.what }
+
+// reject records a document that is no Kubernetes object. In a file named
+// directly that is an error; in a file of a directory reading goes on, and
+// addFile decides once the file is read. It reports whether reading goes
+// on.
+func (b *batch) reject(g group, err *notObjectError) bool {
+	if !b.file.inDirectory {
+		b.fail(g, err)
+		return false
+	}
+	b.notObjects++
+	if !b.fileRejected {
+		// Only the first such document matters: its error is the file's
+		// if the file holds objects too, its reason if it holds none.
+		b.fileRejected = true
+		g.err, g.first, g.n = &InputError{File: g.file, Document: g.doc, Line: g.line, Err: err}, len(b.units), 0
+		b.groups = append(b.groups, g)
+	}
+	return true
 }
 
 // addJSON reads a stream of JSON values. It returns false, having added
@@ -95,10 +179,11 @@ func (b *batch) addJSON(name string, data []byte) bool {
 	if !utf8.Valid(data) {
 		return false
 	}
-	values, err := jsonStream(data)
+	var sections []logSection
+	values, err := jsonStream(data, &sections)
 	if err != nil && len(values) == 0 {
 		// Use the JSON error only if YAML cannot read it either.
-		trial := &batch{defaultNS: b.defaultNS}
+		trial := b.sub()
 		trial.addYAML(name, data)
 		if !trial.failed {
 			b.merge(trial)
@@ -109,16 +194,28 @@ func (b *batch) addJSON(name string, data []byte) bool {
 		b.fail(group{file: name, doc: 1, line: lineAt(data, je.Offset)}, err)
 		return true
 	}
+	for _, sec := range sections {
+		b.logs = append(b.logs, sec.log(data))
+	}
 	line, pos := 1, 0
 	for k, v := range values {
 		line += countLines(data[pos:v.start])
 		pos = v.start
 		g := group{file: name, doc: k + 1, line: line}
-		if !v.isObj {
-			b.fail(g, notObject(data[v.start:v.end]))
-			return true
+		var ok bool
+		switch {
+		case v.isObj:
+			ok = b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, true)
+		case data[v.start] == '[':
+			ok = b.addArray(g, data, v.span)
+		case string(data[v.start:v.end]) == "null":
+			// An empty document, as null is in YAML (a support bundle
+			// writes it for a list of no errors).
+			ok = true
+		default:
+			ok = b.reject(g, notObject(data[v.start:v.end]))
 		}
-		if !b.addObject(g, data[v.start:v.end], v.members, v.start, nil, false, true) {
+		if !ok {
 			return true
 		}
 	}
@@ -130,9 +227,61 @@ func (b *batch) addJSON(name string, data []byte) bool {
 	return true
 }
 
+// addArray reads a JSON array of objects, as sonobuoy writes them and `jq
+// .items` prints them: each element is an object of its own, like the
+// items of a List. An array of anything else is no Kubernetes object.
+func (b *batch) addArray(g group, data []byte, arr span) bool {
+	var elems []span
+	s := &jsonScanner{data: data}
+	if _, err := s.array(arr.start, 1, &elems); err != nil {
+		b.fail(g, fmt.Errorf("internal: array: %w", err))
+		return false
+	}
+	if len(elems) == 0 {
+		return true // an empty list of objects
+	}
+	for _, e := range elems {
+		if data[e.start] != '{' {
+			return b.reject(g, &notObjectError{what: "the document is a list of values, not of objects with apiVersion and kind"})
+		}
+	}
+	if b.file.hint.kind == "" {
+		// Without a kind from the layout, the elements must name theirs.
+		var members []member
+		if _, err := s.object(elems[0].start, 1, &members); err == nil {
+			if meta, err := peekMeta(data[elems[0].start:], rebase(members, elems[0].start)); err == nil && meta.kind == "" && meta.apiVersion == "" {
+				return b.reject(g, &notObjectError{what: "the document is a list of objects without apiVersion and kind"})
+			}
+		}
+	}
+	listKind, listAV := b.file.hint.list()
+	g.first = len(b.units)
+	line, pos := g.line, arr.start
+	for i, e := range elems {
+		line += countLines(data[pos:e.start])
+		pos = e.start
+		b.units = append(b.units, unit{json: data[e.start:e.end], line: line, item: i, listKind: listKind, listAPIVersion: listAV})
+	}
+	g.n = len(b.units) - g.first
+	b.groups = append(b.groups, g)
+	return true
+}
+
+// rebase makes members' spans relative to an object starting at base.
+func rebase(members []member, base int) []member {
+	if base == 0 {
+		return members
+	}
+	rel := make([]member, len(members))
+	for i, m := range members {
+		rel[i] = member{key: m.key, start: m.start - base, end: m.end - base}
+	}
+	return rel
+}
+
 // addYAML reads a YAML stream.
 func (b *batch) addYAML(name string, data []byte) {
-	for _, d := range splitYAML(data) {
+	for d := range splitYAML(data) {
 		if b.failed {
 			return
 		}
@@ -145,7 +294,7 @@ func (b *batch) addYAML(name string, data []byte) {
 			if err == nil && conv.hasItems {
 				// Items were cut out for a List; anything else with an
 				// items key is converted whole.
-				if meta, merr := peekMeta(conv.json, conv.members); merr != nil || !isList(meta.kind) {
+				if meta, merr := peekMeta(conv.json, conv.members); merr != nil || !b.listLike(meta) {
 					conv, err = convertYAML(d.body, d.line, false)
 				}
 			}
@@ -159,8 +308,8 @@ func (b *batch) addYAML(name string, data []byte) {
 					b.addObject(g, conv.json, conv.members, 0, conv.items, conv.hasItems, false)
 					continue
 				case '[':
-					b.fail(g, errors.New("not a Kubernetes object: the document is a YAML sequence, not a mapping with apiVersion and kind"))
-					return
+					b.reject(g, &notObjectError{what: "the document is a YAML sequence, not a mapping with apiVersion and kind"})
+					continue
 				}
 				// A scalar: the reference decoder tells null from an error.
 			}
@@ -169,12 +318,18 @@ func (b *batch) addYAML(name string, data []byte) {
 	}
 }
 
+// listLike reports whether an object's items are objects of their own: it
+// is a List, or it names no kind and the layout gives its items one.
+func (b *batch) listLike(meta objectMeta) bool {
+	return isList(meta.kind) || (meta.kind == "" && meta.apiVersion == "" && b.file.hint.kind != "")
+}
+
 // addJSONDocument reads a YAML document that is one JSON object, if it is.
 func (b *batch) addJSONDocument(g group, body []byte) bool {
 	if !utf8.Valid(body) {
 		return false
 	}
-	values, err := jsonStream(body)
+	values, err := jsonStream(body, nil)
 	if err != nil || len(values) != 1 || !values[0].isObj {
 		return false
 	}
@@ -188,7 +343,7 @@ func (b *batch) addJSONDocument(g group, body []byte) bool {
 // addReference reads a document with the reference decoder
 // (sigs.k8s.io/yaml), for YAML the fast path does not handle.
 func (b *batch) addReference(g group) {
-	js, err := yaml.YAMLToJSONStrict(g.yamlBody)
+	js, err := referenceYAMLToJSON(g.yamlBody, b.aliasRoom)
 	if err != nil {
 		line, err := yamlError(err, g.yamlLine)
 		if line > 0 {
@@ -206,7 +361,7 @@ func (b *batch) addReference(g group) {
 		return
 	}
 	if js[i] != '{' {
-		b.fail(g, notObject(js))
+		b.reject(g, notObject(js))
 		return
 	}
 	var members []member
@@ -224,14 +379,8 @@ func (b *batch) addReference(g group) {
 // (hasItems says it did). With jsonInput, obj is the input itself, so each
 // item's line is found by counting lines.
 func (b *batch) addObject(g group, obj []byte, members []member, base int, items []itemMark, hasItems, jsonInput bool) bool {
-	if base > 0 {
-		// Members' spans are relative to the whole input.
-		rel := make([]member, len(members))
-		for i, m := range members {
-			rel[i] = member{key: m.key, start: m.start - base, end: m.end - base}
-		}
-		members = rel
-	}
+	// Members' spans are relative to the whole input.
+	members = rebase(members, base)
 	meta, err := peekMeta(obj, members)
 	slow := err != nil
 	var rawItems []json.RawMessage
@@ -244,10 +393,14 @@ func (b *batch) addObject(g group, obj []byte, members []member, base int, items
 		meta = objectMeta{apiVersion: tm.APIVersion, kind: tm.Kind, hasItems: tm.Items != nil}
 		rawItems = tm.Items
 	}
+	listKind, listAV := meta.kind, meta.apiVersion
 	switch {
-	case meta.kind == "" && meta.apiVersion == "" && !meta.hasItems:
-		b.fail(g, errors.New("not a Kubernetes object: no apiVersion and kind"))
-		return false
+	case meta.kind == "" && meta.apiVersion == "" && meta.hasItems && b.file.hint.kind != "":
+		// A typed list written without its TypeMeta, as a support bundle
+		// holds them: the layout names the kind.
+		listKind, listAV = b.file.hint.list()
+	case meta.kind == "" && meta.apiVersion == "" && (!meta.hasItems || b.file.inDirectory):
+		return b.reject(g, &notObjectError{what: "no apiVersion and kind"})
 	case meta.kind == "":
 		b.fail(g, fmt.Errorf("object has no kind (apiVersion %q)", meta.apiVersion))
 		return false
@@ -261,9 +414,12 @@ func (b *batch) addObject(g group, obj []byte, members []member, base int, items
 		b.groups = append(b.groups, g)
 		return true
 	}
+	if listKind == "List" && b.file.hint.kind != "" {
+		listKind, listAV = b.file.hint.list()
+	}
 	g.first = len(b.units)
 	add := func(u unit) {
-		u.listKind, u.listAPIVersion = meta.kind, meta.apiVersion
+		u.listKind, u.listAPIVersion = listKind, listAV
 		u.item = len(b.units) - g.first
 		b.units = append(b.units, u)
 	}
@@ -334,6 +490,9 @@ func (b *batch) merge(o *batch) {
 	}
 	b.units = append(b.units, o.units...)
 	b.failed = b.failed || o.failed
+	b.notObjects += o.notObjects
+	b.fileRejected = b.fileRejected || o.fileRejected
+	b.logs = append(b.logs, o.logs...)
 }
 
 // decode decodes every unit on workers goroutines.
@@ -347,7 +506,7 @@ func (b *batch) decode(workers int) {
 	if workers <= 1 {
 		var buf itemBuffers
 		for i := range b.units {
-			b.results[i] = decodeUnit(&b.units[i], b.defaultNS, &buf)
+			b.results[i] = b.decodeUnit(&b.units[i], &buf)
 		}
 		return
 	}
@@ -364,7 +523,7 @@ func (b *batch) decode(workers int) {
 					return
 				}
 				for i := start; i < min(start+step, len(b.units)); i++ {
-					b.results[i] = decodeUnit(&b.units[i], b.defaultNS, &buf)
+					b.results[i] = b.decodeUnit(&b.units[i], &buf)
 					if b.results[i].err == nil {
 						// The JSON is no longer needed; let it go early.
 						b.units[i].json = nil
@@ -398,7 +557,7 @@ func (b *batch) apply(s *snapshot.Snapshot) error {
 			continue
 		}
 		for i, r := range results {
-			if err := addResult(s, g, &b.units[g.first+i], r); err != nil {
+			if err := b.addResult(s, g, &b.units[g.first+i], r); err != nil {
 				return err
 			}
 		}
@@ -409,7 +568,7 @@ func (b *batch) apply(s *snapshot.Snapshot) error {
 // redo reads a document again with the reference decoder, for the rare
 // item the fast path cut wrongly.
 func (b *batch) redo(s *snapshot.Snapshot, g *group) error {
-	one := &batch{defaultNS: b.defaultNS}
+	one := b.sub()
 	rg := *g
 	rg.err, rg.line = nil, rg.yamlLine
 	one.addReference(rg)
@@ -417,7 +576,13 @@ func (b *batch) redo(s *snapshot.Snapshot, g *group) error {
 	return one.apply(s)
 }
 
-func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
+// objectVersion identifies one version of an object in a cluster.
+type objectVersion struct {
+	uid             types.UID
+	resourceVersion string
+}
+
+func (b *batch) addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 	if r.err != nil {
 		err, line := r.err, u.line
 		var fe *fieldError
@@ -437,7 +602,18 @@ func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 			s.Skip(o.apiVersion, o.kind)
 			continue
 		}
-		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line}
+		if m, ok := o.obj.(metav1.Object); ok && m.GetUID() != "" && m.GetResourceVersion() != "" {
+			// The same version of the same object read twice is one
+			// object, not a duplicate definition: a must-gather holds
+			// each pod in its namespace's pods.yaml and in a file of its
+			// own.
+			ref, v := snapshot.Ref(o.kind, m), objectVersion{m.GetUID(), m.GetResourceVersion()}
+			if b.captured[ref] == v {
+				continue
+			}
+			b.captured[ref] = v
+		}
+		origin := snapshot.Origin{File: g.file, Document: g.doc, Line: o.line, APIVersion: o.writtenAs}
 		if err := s.Add(o.obj, origin); err != nil {
 			return &InputError{File: g.file, Document: g.doc, Line: o.line, Err: err}
 		}
@@ -446,19 +622,19 @@ func addResult(s *snapshot.Snapshot, g *group, u *unit, r decodeResult) error {
 }
 
 // decodeUnit turns one unit into typed objects.
-func decodeUnit(u *unit, defaultNS string, buf *itemBuffers) decodeResult {
+func (b *batch) decodeUnit(u *unit, buf *itemBuffers) decodeResult {
 	js := u.json
 	if u.yaml != nil {
 		var err error
 		if js, err = convertItem(u.yaml, u.line, u.col, buf); err != nil {
 			var ok bool
-			if js, ok = referenceItem(u.yaml); !ok {
+			if js, ok = referenceItem(u.yaml, b.aliasRoom); !ok {
 				return decodeResult{redo: true}
 			}
 		}
 	}
 	var out []decodedObject
-	if err := decodeObject(js, u.line, u.listKind, u.listAPIVersion, defaultNS, &out, 0); err != nil {
+	if err := decodeObject(js, u.line, u.listKind, u.listAPIVersion, b.defaultNS, &out, 0); err != nil {
 		return decodeResult{err: err}
 	}
 	return decodeResult{objects: out}
@@ -466,8 +642,8 @@ func decodeUnit(u *unit, defaultNS string, buf *itemBuffers) decodeResult {
 
 // referenceItem converts one List item the fast path declined, given as
 // YAML text starting with its "- ", with the reference decoder.
-func referenceItem(chunk []byte) ([]byte, bool) {
-	js, err := yaml.YAMLToJSONStrict(chunk)
+func referenceItem(chunk []byte, aliasRoom *atomic.Int64) ([]byte, bool) {
+	js, err := referenceYAMLToJSON(chunk, aliasRoom)
 	if err != nil {
 		return nil, false
 	}
@@ -505,6 +681,11 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 		wantAV, wantKind := av, kind
 		if av == "" && kind == "" && listKind != "List" && isList(listKind) {
 			av, kind = listAPIVersion, strings.TrimSuffix(listKind, "List")
+			if kind == snapshot.KindIngress && av == "networking.k8s.io/v1" && bytes.Contains(js, []byte(`"serviceName"`)) {
+				// An Ingress of a support bundle from a cluster older
+				// than 1.19, which served only the v1beta1 shape.
+				av = "extensions/v1beta1"
+			}
 		}
 		if !full && (kind == "" || isList(kind)) {
 			full = true
@@ -528,17 +709,27 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 		case av == "":
 			return fmt.Errorf("%s has no apiVersion", kind)
 		}
+		removed, isRemoved := snapshot.RemovedAPIOf(av, kind)
 		if newObject(av, kind) == nil {
 			if !full {
 				// Make sure encoding/json reads the same kind before
-				// skipping: it also accepts keys in other cases.
+				// skipping or converting: it also accepts keys in other
+				// cases.
 				full = true
 				continue
 			}
-			*out = append(*out, decodedObject{apiVersion: av, kind: kind, line: line})
-			return nil
+			if !isRemoved {
+				*out = append(*out, decodedObject{apiVersion: av, kind: kind, line: line})
+				return nil
+			}
 		}
-		obj, err := decodeTyped(js, av, kind)
+		var obj any
+		var err error
+		if isRemoved {
+			obj, err = decodeRemoved(js, removed)
+		} else {
+			obj, err = decodeTyped(js, av, kind)
+		}
 		if err != nil {
 			err = fmt.Errorf("decode %s %s%s: %w", av, kind, nameOf(js), err)
 			var te *json.UnmarshalTypeError
@@ -551,14 +742,23 @@ func decodeObject(js []byte, line int, listKind, listAPIVersion, defaultNS strin
 			full = true
 			continue
 		}
-		if wantKind == "" {
+		if wantKind == "" && !isRemoved {
 			setTypeMeta(obj, av, kind)
 		}
 		obj, err = normalize(obj, kind, defaultNS)
 		if err != nil {
 			return err
 		}
-		*out = append(*out, decodedObject{obj: obj, apiVersion: av, kind: kind, line: line})
+		d := decodedObject{obj: obj, apiVersion: av, kind: kind, line: line}
+		if isRemoved {
+			d.apiVersion = removed.Current
+			if wantAV != "" {
+				// Only a version the input wrote is recorded, not one a
+				// list or a capture's layout implied.
+				d.writtenAs = av
+			}
+		}
+		*out = append(*out, d)
 		return nil
 	}
 }
@@ -607,13 +807,13 @@ func nameOf(js []byte) string {
 	return " " + m.Metadata.Namespace + "/" + m.Metadata.Name
 }
 
-func notObject(js []byte) error {
+func notObject(js []byte) *notObjectError {
 	what := "a scalar"
 	s := &jsonScanner{data: js}
 	if i := s.skipSpace(0); i < len(js) && js[i] == '[' {
 		what = "a list"
 	}
-	return fmt.Errorf("not a Kubernetes object: the document is %s, not a mapping with apiVersion and kind", what)
+	return &notObjectError{what: "the document is " + what + ", not a mapping with apiVersion and kind"}
 }
 
 func countLines(b []byte) int { return bytes.Count(b, []byte{'\n'}) }
@@ -654,21 +854,10 @@ func yamlError(err error, first int) (int, error) {
 }
 
 // firstContentLine is the absolute line of the first line of body that is
-// not blank or a comment.
+// not blank or a comment; first when there is none.
 func firstContentLine(body []byte, first int) int {
-	line := first
-	for len(body) > 0 {
-		eol := bytes.IndexByte(body, '\n')
-		l := body
-		if eol >= 0 {
-			l, body = body[:eol], body[eol+1:]
-		} else {
-			body = nil
-		}
-		if t := strings.TrimLeft(string(l), " \t\r"); t != "" && t[0] != '#' {
-			return line
-		}
-		line++
+	if n, ok := contentLineIndex(body); ok {
+		return first + n
 	}
 	return first
 }

@@ -117,6 +117,9 @@ func normalize(obj any, kind string, defaultNS string) (any, error) {
 		}
 		meta.SetNamespace(ns)
 	}
+	if err := nameError(kind, meta); err != nil {
+		return nil, err
+	}
 	if meta.GetName() == "" {
 		meta.SetName(meta.GetGenerateName())
 	}

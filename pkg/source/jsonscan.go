@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
 // This file scans JSON without decoding it: to find where each value of a
@@ -180,14 +184,12 @@ type member struct {
 }
 
 // object checks the object at data[i] == '{'. With members non-nil it
-// records each key and value span.
+// records the key and value span of each member peekMeta reads (see
+// metaKey): an object of a million keys must not take a record each.
 func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
-	if depth > maxDepth {
-		return i, s.errAt(i, "exceeded max depth")
-	}
-	i = s.skipSpace(i + 1)
-	if i < len(s.data) && s.data[i] == '}' {
-		return i + 1, nil
+	i, empty, err := s.open(i, depth, '}')
+	if empty || err != nil {
+		return i, err
 	}
 	for {
 		if i >= len(s.data) || s.data[i] != '"' {
@@ -207,50 +209,63 @@ func (s *jsonScanner) object(i, depth int, members *[]member) (int, error) {
 		if i, err = s.value(i, depth); err != nil {
 			return i, err
 		}
-		if members != nil {
+		if members != nil && metaKey(key) {
 			*members = append(*members, member{key: key, start: vstart, end: i})
 		}
-		i = s.skipSpace(i)
-		if i < len(s.data) && s.data[i] == ',' {
-			i = s.skipSpace(i + 1)
-			continue
+		var done bool
+		if i, done, err = s.separator(i, '}', "after object key:value pair"); done || err != nil {
+			return i, err
 		}
-		if i < len(s.data) && s.data[i] == '}' {
-			return i + 1, nil
-		}
-		return i, s.unexpected(i, "after object key:value pair")
 	}
 }
 
 // array checks the array at data[i] == '['. With elems non-nil it records
 // each element's start offset.
 func (s *jsonScanner) array(i, depth int, elems *[]span) (int, error) {
-	if depth > maxDepth {
-		return i, s.errAt(i, "exceeded max depth")
-	}
-	i = s.skipSpace(i + 1)
-	if i < len(s.data) && s.data[i] == ']' {
-		return i + 1, nil
+	i, empty, err := s.open(i, depth, ']')
+	if empty || err != nil {
+		return i, err
 	}
 	for {
 		start := i
-		var err error
 		if i, err = s.value(i, depth); err != nil {
 			return i, err
 		}
 		if elems != nil {
 			*elems = append(*elems, span{start, i})
 		}
-		i = s.skipSpace(i)
-		if i < len(s.data) && s.data[i] == ',' {
-			i = s.skipSpace(i + 1)
-			continue
+		var done bool
+		if i, done, err = s.separator(i, ']', "after array element"); done || err != nil {
+			return i, err
 		}
-		if i < len(s.data) && s.data[i] == ']' {
-			return i + 1, nil
-		}
-		return i, s.unexpected(i, "after array element")
 	}
+}
+
+// open moves past the "{" or "[" at data[i] and the space after it. It
+// reports whether the collection closes (with closing) at once.
+func (s *jsonScanner) open(i, depth int, closing byte) (int, bool, error) {
+	if depth > maxDepth {
+		return i, false, s.errAt(i, "exceeded max depth")
+	}
+	i = s.skipSpace(i + 1)
+	if i < len(s.data) && s.data[i] == closing {
+		return i + 1, true, nil
+	}
+	return i, false, nil
+}
+
+// separator reads what follows an element of a collection that ends with
+// closing: a "," before the next element, or the end of the collection
+// (done). context names the place in errors.
+func (s *jsonScanner) separator(i int, closing byte, context string) (int, bool, error) {
+	i = s.skipSpace(i)
+	if i < len(s.data) && s.data[i] == ',' {
+		return s.skipSpace(i + 1), false, nil
+	}
+	if i < len(s.data) && s.data[i] == closing {
+		return i + 1, true, nil
+	}
+	return i, false, s.unexpected(i, context)
 }
 
 // span is a byte range of the input.
@@ -266,19 +281,23 @@ type topValue struct {
 
 // jsonStream cuts data, a stream of JSON values separated by white space
 // (what `kubectl cluster-info dump` prints), into values, checking each.
-// The log sections kubectl prints between them are skipped. It returns the
-// values read before any error, and the error.
-func jsonStream(data []byte) ([]topValue, error) {
+// The log sections kubectl prints between them are skipped, and recorded
+// in sections when it is not nil. It returns the values read before any
+// error, and the error.
+func jsonStream(data []byte, sections *[]logSection) ([]topValue, error) {
 	s := &jsonScanner{data: data}
 	var out []topValue
 	i := s.skipSpace(0)
 	for i < len(data) {
 		if bytes.HasPrefix(data[i:], logStart) {
-			next, err := skipLogSection(data, i)
+			sec, err := readLogSection(data, i)
 			if err != nil {
 				return out, err
 			}
-			i = s.skipSpace(next)
+			if sections != nil {
+				*sections = append(*sections, sec)
+			}
+			i = s.skipSpace(sec.next)
 			continue
 		}
 		v := topValue{span: span{start: i}}
@@ -300,27 +319,55 @@ func jsonStream(data []byte) ([]topValue, error) {
 }
 
 // The markers `kubectl cluster-info dump` prints around each container's
-// log when it writes to stdout.
+// log when it writes to stdout: "==== START logs for container NAME of pod
+// NS/POD ====".
 var (
 	logStart = []byte("==== START logs for container ")
 	logEnd   = []byte("==== END logs for container ")
 )
 
-// skipLogSection returns the offset after the log section starting at
-// data[i]. Its end marker repeats the start marker's container and pod; a
-// log without a final newline puts it mid-line, so it is searched for as is.
-func skipLogSection(data []byte, i int) (int, error) {
+// logSection is one container's log in a stream: its header (what follows
+// the start marker) and its body, and where the stream goes on.
+type logSection struct {
+	head []byte
+	body span
+	next int
+}
+
+// readLogSection reads the log section starting at data[i]. Its end marker
+// repeats the start marker's container and pod; a log without a final
+// newline puts it mid-line, so it is searched for as is.
+func readLogSection(data []byte, i int) (logSection, error) {
 	eol := bytes.IndexByte(data[i:], '\n')
 	if eol < 0 {
-		return i, &jsonError{Offset: i, Msg: "log section without end"}
+		return logSection{}, &jsonError{Offset: i, Msg: "log section without end"}
 	}
 	head := data[i+len(logStart) : i+eol]
 	end := append(append([]byte{}, logEnd...), head...)
 	k := bytes.Index(data[i+eol:], end)
 	if k < 0 {
-		return i, &jsonError{Offset: i, Msg: fmt.Sprintf("log section %q has no end marker", data[i:i+eol])}
+		return logSection{}, &jsonError{Offset: i, Msg: fmt.Sprintf("log section %q has no end marker", data[i:i+eol])}
 	}
-	return i + eol + k + len(end), nil
+	return logSection{head: head, body: span{i + eol + 1, i + eol + k}, next: i + eol + k + len(end)}, nil
+}
+
+// log is the section as a container log: its pod and container from the
+// header, and the end of its text.
+func (sec logSection) log(data []byte) snapshot.ContainerLog {
+	head := strings.TrimSuffix(strings.TrimSpace(string(sec.head)), "====")
+	container, pod, _ := strings.Cut(strings.TrimSpace(head), " of pod ")
+	ns, name, _ := strings.Cut(pod, "/")
+	text := data[sec.body.start:max(sec.body.start, sec.body.end)]
+	l := snapshot.ContainerLog{Namespace: ns, Pod: name, Container: container}
+	if len(text) > snapshot.MaxLogTail {
+		cut := len(text) - snapshot.MaxLogTail
+		for cut < len(text) && !utf8.RuneStart(text[cut]) {
+			cut++
+		}
+		text, l.Truncated = text[cut:], true
+	}
+	l.Tail = string(text)
+	return l
 }
 
 // objectMeta is what the loader needs to know of an object before decoding
@@ -365,6 +412,12 @@ func peekMeta(data []byte, members []member) (objectMeta, error) {
 		}
 	}
 	return m, nil
+}
+
+// metaKey reports whether key may be one peekMeta reads: one that could
+// spell apiVersion, kind or items (in any case, or escaped).
+func metaKey(key []byte) bool {
+	return len(key) == 4 || len(key) == 5 || len(key) == 10 || bytes.IndexByte(key, '\\') >= 0
 }
 
 func foldsToMeta(key []byte) bool {

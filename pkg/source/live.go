@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -14,11 +17,13 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -33,6 +38,17 @@ const SystemNamespace = "kube-system"
 // --chunk-size default: big enough that most kinds take one request, small
 // enough that a 20k-pod cluster never returns one huge response.
 const DefaultPageSize = 500
+
+// DefaultRequestTimeout bounds each request of a scan, body included, unless
+// the kubeconfig flags set one (--request-timeout): a server that accepts a
+// connection and never answers must not hang the scan.
+const DefaultRequestTimeout = 30 * time.Second
+
+// DefaultMaxResponseBytes bounds the body of one LIST response. A page of
+// DefaultPageSize objects is a few MiB even for Pods with long status; 256
+// MiB leaves room for pages of large ConfigMaps while an endless body ends
+// in an error rather than exhausting memory.
+const DefaultMaxResponseBytes = 256 << 20
 
 // defaultWorkers bounds how many LISTs run at once. A scan issues about
 // twenty lists; running all of them at once would spike API server load on
@@ -72,6 +88,9 @@ type Live struct {
 	// names); the others are not listed and checks that need them say "not
 	// checked". A trace sets it to what its path can use (TraceKinds).
 	Kinds map[string]bool
+	// MaxResponseBytes bounds each response body; DefaultMaxResponseBytes
+	// when zero.
+	MaxResponseBytes int64
 	// Warnings receives the API server's warnings ("Warning: ..." lines,
 	// each once), as kubectl prints them; nil drops them. The deprecation
 	// warning for v1 Endpoints is never shown: the scan reads Endpoints on
@@ -131,6 +150,14 @@ func (l Live) resolve() (scope, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hopscope"
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultRequestTimeout
+	}
+	limit := l.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return boundedBodies{next: rt, limit: limit} })
 	var out rest.WarningHandler = rest.NoWarnings{}
 	if l.Warnings != nil {
 		out = rest.NewWarningWriter(l.Warnings, rest.WarningWriterOptions{Deduplicate: true})
@@ -145,7 +172,7 @@ type listing struct {
 	kind      string
 	resource  string
 	namespace string
-	fetch     func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+	fetch     fetchFunc
 }
 
 // page is one LIST response: its objects (typed, with TypeMeta set) and the
@@ -163,7 +190,7 @@ type kindList struct {
 	// system is true for kinds the DNS checks need from kube-system even
 	// when the scan is scoped to another namespace.
 	system bool
-	fetch  func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+	fetch  fetchFunc
 }
 
 // Load lists every kind the checks read and returns the indexed snapshot.
@@ -216,9 +243,78 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 			}
 		}
 	}
+	if len(s.Listed) == 0 && len(s.Forbidden) > 0 {
+		return nil, &NothingListedError{Server: sc.server, NotChecked: s.Forbidden}
+	}
 	s.Index()
 	return s, nil
 }
+
+// NothingListedError is a scan in which no kind could be listed: every LIST
+// was forbidden or not served. Reporting such a cluster as healthy would
+// be a lie; the CLI exits 2.
+type NothingListedError struct {
+	Server string
+	// NotChecked says why each listing failed, keyed as
+	// Snapshot.Forbidden is.
+	NotChecked map[string]string
+}
+
+func (e *NothingListedError) Error() string {
+	keys := make([]string, 0, len(e.NotChecked))
+	for k := range e.NotChecked {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	first := keys[0] + ": " + e.NotChecked[keys[0]]
+	return fmt.Sprintf("no kind could be listed from %s (%d lists refused; %s): check the kubeconfig's user and its RBAC permissions (kubectl auth can-i list pods)", e.Server, len(keys), first)
+}
+
+// boundedBodies fails a response body that goes on past limit bytes.
+type boundedBodies struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+func (b boundedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := b.next.RoundTrip(req)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	resp.Body = &boundedBody{body: resp.Body, left: b.limit, limit: b.limit, host: req.URL.Host}
+	return resp, nil
+}
+
+// WrappedRoundTripper lets client-go reach the transport below, to cancel
+// a request that timed out.
+func (b boundedBodies) WrappedRoundTripper() http.RoundTripper { return b.next }
+
+type boundedBody struct {
+	body        io.ReadCloser
+	left, limit int64
+	host        string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Read one byte more to tell a body of exactly limit bytes from a
+		// longer one.
+		var one [1]byte
+		n, err := b.body.Read(one[:])
+		if n > 0 {
+			return 0, fmt.Errorf("response from %s is larger than %s: hopscope stops reading it", b.host, mib(b.limit))
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.body.Close() }
 
 // plan expands kinds into the LISTs of a scan of namespace ns ("" = all).
 func plan(ks []kindList, ns string) []listing {
@@ -362,100 +458,71 @@ func apiMessage(err error) string {
 	return err.Error()
 }
 
-// typedPage turns one typed list response into a page, stamping each item
-// with its kind: list responses leave TypeMeta empty on items.
-func typedPage[T any, PT interface {
-	*T
+// fetchFunc performs one LIST request of a listing.
+type fetchFunc func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
+
+// typedList lists resource, through the REST client of its group, into a
+// typed list L: the same request the clientset's List method makes. ns ""
+// lists every namespace, or a cluster-scoped resource.
+func typedList[L any, PL interface {
+	*L
 	runtime.Object
-}](items []T, meta metav1.ListMeta, gvk schema.GroupVersionKind) page {
-	p := page{objects: make([]any, 0, len(items)), next: meta.Continue}
-	for i := range items {
-		obj := PT(&items[i])
+}](client func() rest.Interface, resource string, gvk schema.GroupVersionKind) fetchFunc {
+	return func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+		list := PL(new(L))
+		err := client().Get().NamespaceIfScoped(ns, ns != "").Resource(resource).
+			VersionedParams(&o, scheme.ParameterCodec).Do(ctx).Into(list)
+		if err != nil {
+			return page{}, err
+		}
+		return listPage(list, gvk)
+	}
+}
+
+// listPage turns one list response into a page, stamping each item with
+// its kind: list responses leave TypeMeta empty on items.
+func listPage(list runtime.Object, gvk schema.GroupVersionKind) (page, error) {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return page{}, fmt.Errorf("read %s list: %w", gvk.Kind, err)
+	}
+	lm, err := meta.ListAccessor(list)
+	if err != nil {
+		return page{}, fmt.Errorf("read %s list: %w", gvk.Kind, err)
+	}
+	p := page{objects: make([]any, 0, len(items)), next: lm.GetContinue()}
+	for _, obj := range items {
 		obj.GetObjectKind().SetGroupVersionKind(gvk)
 		p.objects = append(p.objects, obj)
 	}
-	return p
+	return p, nil
 }
 
 // kinds is the table of everything a scan lists. Adding a kind to the
-// snapshot means adding a row here.
+// snapshot means adding a row here. The clients are only reached when a
+// LIST runs.
 func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
+	coreClient := func() rest.Interface { return cs.CoreV1().RESTClient() }
+	appsClient := func() rest.Interface { return cs.AppsV1().RESTClient() }
+	batchClient := func() rest.Interface { return cs.BatchV1().RESTClient() }
+	networkingClient := func() rest.Interface { return cs.NetworkingV1().RESTClient() }
+	discoveryClient := func() rest.Interface { return cs.DiscoveryV1().RESTClient() }
 	core := corev1.SchemeGroupVersion
 	apps := appsv1.SchemeGroupVersion
 	batch := batchv1.SchemeGroupVersion
 	networking := networkingv1.SchemeGroupVersion
 	discovery := discoveryv1.SchemeGroupVersion
 	return []kindList{
-		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Namespaces().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNamespace)), nil
-		}},
-		{kind: snapshot.KindNode, resource: "nodes", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Nodes().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindNode)), nil
-		}},
-		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: func(ctx context.Context, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().IngressClasses().List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngressClass)), nil
-		}},
-		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Pods(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindPod)), nil
-		}},
-		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Services(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindService)), nil
-		}},
-		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Endpoints(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEndpoints)), nil
-		}},
-		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.DiscoveryV1().EndpointSlices(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, discovery.WithKind(snapshot.KindEndpointSlice)), nil
-		}},
-		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().Ingresses(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindIngress)), nil
-		}},
-		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.NetworkingV1().NetworkPolicies(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, networking.WithKind(snapshot.KindNetworkPolicy)), nil
-		}},
-		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().ConfigMaps(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindConfigMap)), nil
-		}},
+		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: typedList[corev1.NamespaceList](coreClient, "namespaces", core.WithKind(snapshot.KindNamespace))},
+		{kind: snapshot.KindNode, resource: "nodes", fetch: typedList[corev1.NodeList](coreClient, "nodes", core.WithKind(snapshot.KindNode))},
+		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: typedList[networkingv1.IngressClassList](networkingClient, "ingressclasses", networking.WithKind(snapshot.KindIngressClass))},
+		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: typedList[corev1.PodList](coreClient, "pods", core.WithKind(snapshot.KindPod))},
+		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: typedList[corev1.ServiceList](coreClient, "services", core.WithKind(snapshot.KindService))},
+		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: typedList[corev1.EndpointsList](coreClient, "endpoints", core.WithKind(snapshot.KindEndpoints))},
+		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: typedList[discoveryv1.EndpointSliceList](discoveryClient, "endpointslices", discovery.WithKind(snapshot.KindEndpointSlice))},
+		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.IngressList](networkingClient, "ingresses", networking.WithKind(snapshot.KindIngress))},
+		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.NetworkPolicyList](networkingClient, "networkpolicies", networking.WithKind(snapshot.KindNetworkPolicy))},
+		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: typedList[corev1.ConfigMapList](coreClient, "configmaps", core.WithKind(snapshot.KindConfigMap))},
 		{kind: snapshot.KindSecret, resource: "secrets", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
 			// The metadata API answers with PartialObjectMetadata: the
 			// server drops data and stringData before the response is sent.
@@ -463,64 +530,16 @@ func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
 			if err != nil {
 				return page{}, err
 			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindSecret)), nil
+			return listPage(l, core.WithKind(snapshot.KindSecret))
 		}},
-		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Events(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindEvent)), nil
-		}},
-		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().Deployments(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDeployment)), nil
-		}},
-		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().StatefulSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindStatefulSet)), nil
-		}},
-		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().DaemonSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindDaemonSet)), nil
-		}},
-		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, apps.WithKind(snapshot.KindReplicaSet)), nil
-		}},
-		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().ReplicationControllers(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, core.WithKind(snapshot.KindReplicationController)), nil
-		}},
-		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().Jobs(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindJob)), nil
-		}},
-		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().CronJobs(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return typedPage(l.Items, l.ListMeta, batch.WithKind(snapshot.KindCronJob)), nil
-		}},
+		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: typedList[corev1.EventList](coreClient, "events", core.WithKind(snapshot.KindEvent))},
+		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: typedList[appsv1.DeploymentList](appsClient, "deployments", apps.WithKind(snapshot.KindDeployment))},
+		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: typedList[appsv1.StatefulSetList](appsClient, "statefulsets", apps.WithKind(snapshot.KindStatefulSet))},
+		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: typedList[appsv1.DaemonSetList](appsClient, "daemonsets", apps.WithKind(snapshot.KindDaemonSet))},
+		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: typedList[appsv1.ReplicaSetList](appsClient, "replicasets", apps.WithKind(snapshot.KindReplicaSet))},
+		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: typedList[corev1.ReplicationControllerList](coreClient, "replicationcontrollers", core.WithKind(snapshot.KindReplicationController))},
+		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: typedList[batchv1.JobList](batchClient, "jobs", batch.WithKind(snapshot.KindJob))},
+		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: typedList[batchv1.CronJobList](batchClient, "cronjobs", batch.WithKind(snapshot.KindCronJob))},
 	}
 }
 

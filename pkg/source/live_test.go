@@ -1,11 +1,15 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -187,5 +191,126 @@ func TestScanStopsOnCancel(t *testing.T) {
 	err := <-done
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "list pods in namespace ns") {
 		t.Fatalf("err = %v, want the cancellation, naming the list", err)
+	}
+}
+
+// apiServer answers a scan's LISTs as an API server would: an empty list
+// of the right kind for every resource, and what answer gives for the
+// others. Only the transport is real here: the scan's logic against a real
+// API server is tested in the testenv module.
+func apiServer(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, resource string) bool) *rest.Config {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+		resource := segs[len(segs)-1]
+		if answer != nil && answer(w, r, resource) {
+			return
+		}
+		apiVersion := "v1"
+		if segs[0] == "apis" {
+			apiVersion = segs[1] + "/" + segs[2]
+		}
+		kind := resourceKinds[resource].kind + "List"
+		if strings.Contains(r.Header.Get("Accept"), "as=PartialObjectMetadataList") {
+			apiVersion, kind = "meta.k8s.io/v1", "PartialObjectMetadataList"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"kind":%q,"apiVersion":%q,"metadata":{},"items":[]}`, kind, apiVersion)
+	}))
+	t.Cleanup(srv.Close)
+	return &rest.Config{Host: srv.URL}
+}
+
+func TestLiveScanReadsTypedLists(t *testing.T) {
+	cfg := apiServer(t, func(w http.ResponseWriter, r *http.Request, resource string) bool {
+		if resource != "pods" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"web-1","namespace":"shop"},"spec":{"containers":[{"name":"web","image":"nginx"}]}}]}`)
+		return true
+	})
+	s, err := NewLiveForConfig(cfg, "").Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Pods) != 1 || s.Pods[0].Name != "web-1" || s.Pods[0].Kind != "Pod" || s.Pods[0].APIVersion != "v1" {
+		t.Fatalf("pods %+v", s.Pods)
+	}
+	if len(s.Listed) != 19 || len(s.Forbidden) != 0 {
+		t.Errorf("listed %d kinds, forbidden %v", len(s.Listed), s.Forbidden)
+	}
+}
+
+func TestLiveScanWithNothingListedIsAnError(t *testing.T) {
+	cfg := apiServer(t, func(w http.ResponseWriter, r *http.Request, resource string) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,"message":"%s is forbidden: User \"dev\" cannot list resource \"%s\""}`, resource, resource)
+		return true
+	})
+	_, err := NewLiveForConfig(cfg, "shop").Load(context.Background())
+	var nothing *NothingListedError
+	if !errors.As(err, &nothing) || len(nothing.NotChecked) == 0 || !strings.Contains(err.Error(), "no kind could be listed") || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("err = %v, want a NothingListedError", err)
+	}
+	// One kind listed is a partial scan, not an error.
+	cfg = apiServer(t, func(w http.ResponseWriter, r *http.Request, resource string) bool {
+		if resource == "pods" {
+			return false
+		}
+		w.WriteHeader(http.StatusForbidden)
+		return true
+	})
+	if _, err := NewLiveForConfig(cfg, "shop").Load(context.Background()); err != nil {
+		t.Fatalf("a scan that listed pods failed: %v", err)
+	}
+}
+
+func TestLiveRequestsTimeOut(t *testing.T) {
+	if sc, err := (Live{Config: &rest.Config{Host: "https://127.0.0.1:6443"}}).resolve(); err != nil || sc.config.Timeout != DefaultRequestTimeout {
+		t.Fatalf("timeout %v (%v), want the default %v", sc.config.Timeout, err, DefaultRequestTimeout)
+	}
+	if sc, _ := (Live{Config: &rest.Config{Host: "https://127.0.0.1:6443", Timeout: time.Minute}}).resolve(); sc.config.Timeout != time.Minute {
+		t.Fatalf("timeout %v, want the one the config set", sc.config.Timeout)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	cfg := apiServer(t, func(w http.ResponseWriter, r *http.Request, resource string) bool {
+		// Accept the request and never answer.
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return true
+	})
+	cfg.Timeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := NewLiveForConfig(cfg, "").Load(context.Background())
+	if err == nil || time.Since(start) > 20*time.Second {
+		t.Fatalf("err = %v after %v, want a timeout", err, time.Since(start))
+	}
+}
+
+func TestLiveResponseBodyIsBounded(t *testing.T) {
+	cfg := apiServer(t, func(w http.ResponseWriter, r *http.Request, resource string) bool {
+		if resource != "pods" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[`)
+		item := []byte(`{"metadata":{"name":"p"}},`)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(bytes.Repeat(item, 1000)); err != nil {
+				break
+			}
+		}
+		return true
+	})
+	live := NewLiveForConfig(cfg, "")
+	live.MaxResponseBytes = 1 << 20
+	_, err := live.Load(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") || !strings.Contains(err.Error(), "list pods") {
+		t.Fatalf("err = %v, want the response refused as too large", err)
 	}
 }

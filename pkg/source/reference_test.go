@@ -15,7 +15,7 @@ import (
 // keys, as the loader is now) and decoded by encoding/json. The fast path
 // must give the same objects.
 func referenceDecode(s *snapshot.Snapshot, name string, data []byte, defaultNS string) error {
-	for _, d := range splitYAML(normalizeEncoding(data)) {
+	for d := range splitYAML(normalizeEncoding(data)) {
 		js, err := yaml.YAMLToJSONStrict(d.body)
 		if err != nil {
 			return &InputError{File: name, Document: d.num, Err: err}
@@ -54,12 +54,21 @@ func referenceAddJSON(s *snapshot.Snapshot, data []byte, origin snapshot.Origin,
 		return fmt.Errorf("%s has no apiVersion", tm.Kind)
 	}
 	obj := newObject(tm.APIVersion, tm.Kind)
-	if obj == nil {
+	removed, isRemoved := snapshot.RemovedAPIOf(tm.APIVersion, tm.Kind)
+	switch {
+	case isRemoved:
+		var err error
+		if obj, err = decodeRemoved(data, removed); err != nil {
+			return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+		}
+		origin.APIVersion = tm.APIVersion
+	case obj == nil:
 		s.Skip(tm.APIVersion, tm.Kind)
 		return nil
-	}
-	if err := json.Unmarshal(data, obj); err != nil {
-		return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+	default:
+		if err := json.Unmarshal(data, obj); err != nil {
+			return fmt.Errorf("decode %s %s: %w", tm.APIVersion, tm.Kind, err)
+		}
 	}
 	obj, err := normalize(obj, tm.Kind, defaultNS)
 	if err != nil {

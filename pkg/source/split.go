@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"iter"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,49 +23,53 @@ type yamlDoc struct {
 // document there), so cutting at them is exact. Before the first "---",
 // and after a "...", text is a document only if it holds content, as YAML
 // counts documents; after a "---" every document counts, even an empty
-// one.
-func splitYAML(data []byte) []yamlDoc {
-	var docs []yamlDoc
-	start, startLine := 0, 1
-	explicit := false // the current document was opened by "---"
-	num := 0
-	add := func(end int, whole bool) {
-		body := data[start:end]
-		if explicit || hasContent(body) {
-			num++
-			docs = append(docs, yamlDoc{body: body, line: startLine, num: num, whole: whole})
-		}
-	}
-	whole := false
-	line := 1
-	for pos := 0; pos < len(data); line++ {
-		eol := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if eol >= 0 {
-			next = pos + eol + 1
-		}
-		l := data[pos:next]
-		if len(l) >= 3 && (l[0] == '-' || l[0] == '.') && l[1] == l[0] && l[2] == l[0] && (len(l) == 3 || isBlankZ(l[3])) {
-			add(pos, whole)
-			rest := bytes.TrimLeft(l[3:], " \t\r\n")
-			inline := len(rest) > 0 && rest[0] != '#'
-			switch {
-			case l[0] == '-' && inline:
-				// The document starts on the marker's line.
-				start, startLine, explicit, whole = pos, line, true, true
-			case l[0] == '-':
-				start, startLine, explicit, whole = next, line+1, true, false
-			case inline:
-				// Content after "...": let the reference decoder reject it.
-				start, startLine, explicit, whole = pos, line, true, true
-			default:
-				start, startLine, explicit, whole = next, line+1, false, false
+// one. Documents are yielded as they are found: a stream of millions of
+// empty documents takes no memory.
+func splitYAML(data []byte) iter.Seq[yamlDoc] {
+	return func(yield func(yamlDoc) bool) {
+		start, startLine := 0, 1
+		explicit := false // the current document was opened by "---"
+		num := 0
+		add := func(end int, whole bool) bool {
+			body := data[start:end]
+			if explicit || hasContent(body) {
+				num++
+				return yield(yamlDoc{body: body, line: startLine, num: num, whole: whole})
 			}
+			return true
 		}
-		pos = next
+		whole := false
+		line := 1
+		for pos := 0; pos < len(data); line++ {
+			eol := bytes.IndexByte(data[pos:], '\n')
+			next := len(data)
+			if eol >= 0 {
+				next = pos + eol + 1
+			}
+			l := data[pos:next]
+			if len(l) >= 3 && (l[0] == '-' || l[0] == '.') && l[1] == l[0] && l[2] == l[0] && (len(l) == 3 || isBlankZ(l[3])) {
+				if !add(pos, whole) {
+					return
+				}
+				rest := bytes.TrimLeft(l[3:], " \t\r\n")
+				inline := len(rest) > 0 && rest[0] != '#'
+				switch {
+				case l[0] == '-' && inline:
+					// The document starts on the marker's line.
+					start, startLine, explicit, whole = pos, line, true, true
+				case l[0] == '-':
+					start, startLine, explicit, whole = next, line+1, true, false
+				case inline:
+					// Content after "...": let the reference decoder reject it.
+					start, startLine, explicit, whole = pos, line, true, true
+				default:
+					start, startLine, explicit, whole = next, line+1, false, false
+				}
+			}
+			pos = next
+		}
+		add(len(data), whole)
 	}
-	add(len(data), whole)
-	return docs
 }
 
 func isBlankZ(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -72,7 +77,14 @@ func isBlankZ(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '
 // hasContent reports whether a YAML text holds anything but blank lines and
 // comments.
 func hasContent(b []byte) bool {
-	for len(b) > 0 {
+	_, ok := contentLineIndex(b)
+	return ok
+}
+
+// contentLineIndex is the 0-based index of the first line of b that is not
+// blank or a comment, if there is one.
+func contentLineIndex(b []byte) (int, bool) {
+	for n := 0; len(b) > 0; n++ {
 		eol := bytes.IndexByte(b, '\n')
 		l := b
 		if eol >= 0 {
@@ -82,10 +94,10 @@ func hasContent(b []byte) bool {
 		}
 		l = bytes.TrimLeft(l, " \t\r")
 		if len(l) > 0 && l[0] != '#' {
-			return true
+			return n, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // utf8BOM starts files saved by some Windows editors.
@@ -114,6 +126,34 @@ func normalizeEncoding(data []byte) []byte {
 		return out
 	}
 	return data
+}
+
+// normalizeLineBreaks turns each CR that is not followed by LF into LF.
+// YAML reads a lone CR as a line break, as it reads CRLF and LF; the
+// splitter and the fast path cut lines at LF only, so a stream saved with
+// CR line breaks would otherwise be one line and lose every document after
+// the first. CRLF is left alone (the fast path reads it); a lone CR cannot
+// be anything but a line break in YAML or white space in JSON.
+func normalizeLineBreaks(data []byte) []byte {
+	i := bytes.IndexByte(data, '\r')
+	for i >= 0 && i+1 < len(data) && data[i+1] == '\n' {
+		j := bytes.IndexByte(data[i+2:], '\r')
+		if j < 0 {
+			return data
+		}
+		i += 2 + j
+	}
+	if i < 0 {
+		return data
+	}
+	out := make([]byte, len(data))
+	copy(out, data)
+	for ; i < len(out); i++ {
+		if out[i] == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
 }
 
 // looksLikeJSON reports whether data starts, after white space, like a

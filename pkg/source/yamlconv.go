@@ -65,7 +65,8 @@ type yamlConv struct {
 	itemsHook bool
 	items     []itemMark
 	hasItems  bool
-	// rootMembers are the root mapping's keys and value spans in out.
+	// rootMembers are the root mapping's members peekMeta reads (see
+	// metaKey), with their value spans in out.
 	rootMembers []member
 	// cut makes the root List's items YAML chunks, converted later one by
 	// one (in parallel), instead of converting them in place.
@@ -353,8 +354,8 @@ func (c *yamlConv) mapping(col int) error {
 		if err := c.mappingValue(col, root && isItems); err != nil {
 			return err
 		}
-		if root {
-			c.rootMembers = append(c.rootMembers, member{key: c.out[keyStart+1 : valueStart-2], start: valueStart, end: len(c.out)})
+		if key := c.out[keyStart+1 : valueStart-2]; root && metaKey(key) {
+			c.rootMembers = append(c.rootMembers, member{key: key, start: valueStart, end: len(c.out)})
 		}
 		next, err := c.toContent()
 		if err != nil {
@@ -421,24 +422,36 @@ func (c *yamlConv) key() (bool, error) {
 	return string(k) == "items", nil
 }
 
-// mappingValue converts the value after a key's ':' of a mapping at col.
-// With record, a sequence value records its elements as List items.
-func (c *yamlConv) mappingValue(col int, record bool) error {
+// afterIndicator moves past the spaces that follow a ":" or "-"
+// indicator. It reports whether a node starts on the same line; when none
+// does, it moves to the next line holding content and returns that line's
+// column (-1 at the end of the document).
+func (c *yamlConv) afterIndicator() (inline bool, next int, err error) {
 	for c.i < c.le && c.src[c.i] == ' ' {
 		c.i++
 	}
 	if c.i < c.le && c.src[c.i] == '\t' {
-		return errBail
+		return false, 0, errBail
 	}
 	if c.i < c.le && c.src[c.i] != '#' {
+		return true, 0, nil
+	}
+	c.nextLine()
+	next, err = c.toContent()
+	return false, next, err
+}
+
+// mappingValue converts the value after a key's ':' of a mapping at col.
+// With record, a sequence value records its elements as List items.
+func (c *yamlConv) mappingValue(col int, record bool) error {
+	inline, next, err := c.afterIndicator()
+	switch {
+	case err != nil:
+		return err
+	case inline:
 		// The value starts on the key's line: only a scalar or an empty
 		// flow collection may.
 		return c.inlineValue(col)
-	}
-	c.nextLine()
-	next, err := c.toContent()
-	if err != nil {
-		return err
 	}
 	switch {
 	case next > col:
@@ -541,21 +554,11 @@ func (c *yamlConv) cutItems(col int) {
 // entry converts one sequence entry; c.i is at its "-".
 func (c *yamlConv) entry(col int) error {
 	c.i++
-	for c.i < c.le && c.src[c.i] == ' ' {
-		c.i++
-	}
-	if c.i < c.le && c.src[c.i] == '\t' {
-		return errBail
-	}
-	if c.i < c.le && c.src[c.i] != '#' {
-		return c.node(col)
-	}
-	c.nextLine()
-	next, err := c.toContent()
-	if err != nil {
+	inline, next, err := c.afterIndicator()
+	switch {
+	case err != nil:
 		return err
-	}
-	if next > col {
+	case inline || next > col:
 		return c.node(col)
 	}
 	c.out = append(c.out, "null"...)
@@ -703,20 +706,11 @@ func (c *yamlConv) quoted(n int) error {
 			}
 			breaks := 0
 			for {
-				c.nextLine()
-				if c.eof() {
-					return errBail
+				if err := c.quotedLine(n); err != nil {
+					return err
 				}
-				j := c.ls
-				for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-					j++
-				}
-				if j < c.le {
-					if j-c.ls <= n {
-						return errBail
-					}
-					c.i = j
-					break
+				if c.i < c.le {
+					break // a line holding text
 				}
 				breaks++
 			}
@@ -756,33 +750,15 @@ func (c *yamlConv) quoted(n int) error {
 					return errBail
 				}
 				pendingStart = -1
-				c.nextLine()
-				if c.eof() {
-					return errBail
+				if err := c.quotedLine(n); err != nil {
+					return err
 				}
-				j := c.ls
-				for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-					j++
-				}
-				if j < c.le && j-c.ls <= n {
-					return errBail
-				}
-				c.i = j
 				breaks := 0
 				for c.i >= c.le {
 					breaks++
-					c.nextLine()
-					if c.eof() {
-						return errBail
+					if err := c.quotedLine(n); err != nil {
+						return err
 					}
-					j := c.ls
-					for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
-						j++
-					}
-					if j < c.le && j-c.ls <= n {
-						return errBail
-					}
-					c.i = j
 				}
 				for range breaks {
 					buf = append(buf, '\n')
@@ -800,6 +776,24 @@ func (c *yamlConv) quoted(n int) error {
 		c.i++
 		pendingStart = -1
 	}
+}
+
+// quotedLine moves to the next line of a quoted scalar, past its leading
+// white space. A line holding text must be indented deeper than n.
+func (c *yamlConv) quotedLine(n int) error {
+	c.nextLine()
+	if c.eof() {
+		return errBail
+	}
+	j := c.ls
+	for j < c.le && (c.src[j] == ' ' || c.src[j] == '\t') {
+		j++
+	}
+	if j < c.le && j-c.ls <= n {
+		return errBail
+	}
+	c.i = j
+	return nil
 }
 
 // escape decodes the escape sequence at c.i (a backslash) of a

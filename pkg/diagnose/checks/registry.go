@@ -18,7 +18,7 @@ func All() []*diagnose.Check {
 	var out []*diagnose.Check
 	for _, layer := range [][]*diagnose.Check{
 		exposureChecks, ingressChecks, serviceChecks, endpointsChecks, netpolChecks,
-		podChecks, containerChecks, nodeChecks, dnsChecks,
+		podChecks, containerChecks, nodeChecks, dnsChecks, apiVersionChecks,
 	} {
 		out = append(out, layer...)
 	}
