@@ -74,6 +74,11 @@ func layoutKind(path string) kindHint {
 	if h, ok := resourceKinds[name]; ok {
 		return h
 	}
+	// sonobuoy before 0.11 named the files for the kind's plural
+	// (resources/ns/NS/Pods.json, ReplicaSets.json).
+	if h, ok := resourceKinds[strings.ToLower(name)]; ok {
+		return h
+	}
 	if h, ok := sonobuoyKind(name); ok {
 		return h
 	}
