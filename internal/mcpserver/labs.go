@@ -51,8 +51,8 @@ type LabBriefing struct {
 	// Observe are the commands a learner runs to see the symptoms.
 	Observe []string `json:"observe"`
 	// Commands start, check and repair the lab with hopscope.
-	Commands []string `json:"commands"`
-	Hints    []string `json:"hints,omitempty"`
+	Commands []string     `json:"commands"`
+	Hints    []string     `json:"hints,omitempty"`
 	Solution *LabSolution `json:"solution,omitempty"`
 	// Hidden says what this reply leaves out and how to get it.
 	Hidden string `json:"hidden,omitempty"`
