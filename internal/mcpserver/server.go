@@ -53,90 +53,83 @@ func New(cfg Config) (*mcp.Server, error) {
 		},
 	)
 	t := &tools{cfg: cfg}
-	reachesCluster := cfg.Source.live()
-
-	diagnoseSchema, err := inputSchema[DiagnoseInput](func(s *jsonschema.Schema) {
-		s.Properties["severity"].Enum = []any{string(diagnose.SeverityError), string(diagnose.SeverityWarning), string(diagnose.SeverityInfo)}
-	})
-	if err != nil {
-		return nil, err
+	cluster := cfg.Source.live()
+	for _, err := range []error{
+		addTool(srv, toolSpec{
+			name: "diagnose", title: "Diagnose every traffic path", readsCluster: cluster,
+			description: "Walk every traffic path of a namespace (or of all namespaces) and return the findings, root causes first, " +
+				"each with its evidence, a kubectl fix and a verify command; the paths that are not healthy, hop by hop; and a summary " +
+				"whose notChecked names what could not be checked. Same JSON as `hopscope diagnose -o json`, one page at a time (see page).",
+			schema: func(s *jsonschema.Schema) {
+				s.Properties["severity"].Enum = []any{string(diagnose.SeverityError), string(diagnose.SeverityWarning), string(diagnose.SeverityInfo)}
+			},
+		}, t.diagnose),
+		addTool(srv, toolSpec{
+			name: "trace", title: "Trace named traffic paths", readsCluster: cluster,
+			description: "Walk the paths that start at the named entry points (ingress/NAME, service/NAME, or an http(s) URL routed as the " +
+				"Ingress rules route it) layer by layer, and return every hop with its status, the root cause and its finding. " +
+				"On a cluster it reads only the kinds a path can use.",
+			schema: func(s *jsonschema.Schema) {
+				one, most := 1, maxEntries
+				s.Properties["entries"].MinItems, s.Properties["entries"].MaxItems = &one, &most
+			},
+		}, t.trace),
+		addTool(srv, toolSpec{
+			name: "explain_check", title: "Explain a check",
+			description: "Explain one check by its ID (a finding's check field): what it looks for, the layer it judges, its default severity and how to read its findings.",
+		}, t.explainCheck),
+		addTool(srv, toolSpec{
+			name: "list_checks", title: "List the checks",
+			description: "List every check hopscope runs, in walk order: ID, layer, default severity and what it finds.",
+			schema:      func(s *jsonschema.Schema) { s.Properties["layer"].Enum = layerEnum() },
+		}, t.listChecks),
+		addTool(srv, toolSpec{
+			name: "list_labs", title: "List the practice labs",
+			description: "List hopscope's practice labs: broken Kubernetes networking scenarios a learner starts with `hopscope lab start ID` and diagnoses.",
+			schema:      func(s *jsonschema.Schema) { s.Properties["difficulty"].Enum = stringsEnum(labs.Difficulties) },
+		}, t.listLabs),
+		addTool(srv, toolSpec{
+			name: "show_lab", title: "Show a practice lab",
+			description: "Show one lab's briefing: scenario, symptoms, the commands to observe them and to start and check the lab. Hints and the solution only when reveal asks for them.",
+			schema:      func(s *jsonschema.Schema) { s.Properties["reveal"].Enum = []any{"none", "hints", "solution"} },
+		}, t.showLab),
+	} {
+		if err != nil {
+			return nil, err
+		}
 	}
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:  "diagnose",
-		Title: "Diagnose every traffic path",
-		Description: "Walk every traffic path of a namespace (or of all namespaces) and return the findings, root causes first, " +
-			"each with its evidence, a kubectl fix and a verify command; the paths that are not healthy, hop by hop; and a summary " +
-			"whose notChecked names what could not be checked. Same JSON as `hopscope diagnose -o json`, one page at a time (see page).",
-		InputSchema: diagnoseSchema,
-		Annotations: readOnly("Diagnose every traffic path", reachesCluster),
-	}, guarded(t.diagnose))
-
-	traceSchema, err := inputSchema[TraceInput](func(s *jsonschema.Schema) {
-		one, most := 1, maxEntries
-		s.Properties["entries"].MinItems, s.Properties["entries"].MaxItems = &one, &most
-	})
-	if err != nil {
-		return nil, err
-	}
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:  "trace",
-		Title: "Trace named traffic paths",
-		Description: "Walk the paths that start at the named entry points (ingress/NAME, service/NAME, or an http(s) URL routed as the " +
-			"Ingress rules route it) layer by layer, and return every hop with its status, the root cause and its finding. " +
-			"On a cluster it reads only the kinds a path can use.",
-		InputSchema: traceSchema,
-		Annotations: readOnly("Trace named traffic paths", reachesCluster),
-	}, guarded(t.trace))
-
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:        "explain_check",
-		Title:       "Explain a check",
-		Description: "Explain one check by its ID (a finding's check field): what it looks for, the layer it judges, its default severity and how to read its findings.",
-		Annotations: readOnly("Explain a check", false),
-	}, guarded(t.explainCheck))
-
-	checksSchema, err := inputSchema[ListChecksInput](func(s *jsonschema.Schema) {
-		s.Properties["layer"].Enum = layerEnum()
-	})
-	if err != nil {
-		return nil, err
-	}
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:        "list_checks",
-		Title:       "List the checks",
-		Description: "List every check hopscope runs, in walk order: ID, layer, default severity and what it finds.",
-		InputSchema: checksSchema,
-		Annotations: readOnly("List the checks", false),
-	}, guarded(t.listChecks))
-
-	labsSchema, err := inputSchema[ListLabsInput](func(s *jsonschema.Schema) {
-		s.Properties["difficulty"].Enum = stringsEnum(labs.Difficulties)
-	})
-	if err != nil {
-		return nil, err
-	}
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:        "list_labs",
-		Title:       "List the practice labs",
-		Description: "List hopscope's practice labs: broken Kubernetes networking scenarios a learner starts with `hopscope lab start ID` and diagnoses.",
-		InputSchema: labsSchema,
-		Annotations: readOnly("List the practice labs", false),
-	}, guarded(t.listLabs))
-
-	showSchema, err := inputSchema[ShowLabInput](func(s *jsonschema.Schema) {
-		s.Properties["reveal"].Enum = []any{"none", "hints", "solution"}
-	})
-	if err != nil {
-		return nil, err
-	}
-	mcp.AddTool(srv, &mcp.Tool{
-		Name:        "show_lab",
-		Title:       "Show a practice lab",
-		Description: "Show one lab's briefing: scenario, symptoms, the commands to observe them and to start and check the lab. Hints and the solution only when reveal asks for them.",
-		InputSchema: showSchema,
-		Annotations: readOnly("Show a practice lab", false),
-	}, guarded(t.showLab))
 	return srv, nil
+}
+
+// toolSpec describes one tool: every tool is read-only, so what varies is
+// its name and prose, whether it reads a cluster, and what its input
+// schema says beyond the Go types (enumerations, bounds).
+type toolSpec struct {
+	name, title, description string
+	// readsCluster marks a tool that talks to a cluster, an open world.
+	readsCluster bool
+	// schema adjusts the input schema inferred from the tool's input type.
+	schema func(*jsonschema.Schema)
+}
+
+// addTool registers h as spec describes it, annotated read-only, with its
+// errors passed through guarded.
+func addTool[In, Out any](srv *mcp.Server, spec toolSpec, h mcp.ToolHandlerFor[In, Out]) error {
+	input, err := jsonschema.For[In](nil)
+	if err != nil {
+		return fmt.Errorf("tool %s: input schema: %w", spec.name, err)
+	}
+	if spec.schema != nil {
+		spec.schema(input)
+	}
+	mcp.AddTool(srv, &mcp.Tool{
+		Name:        spec.name,
+		Title:       spec.title,
+		Description: spec.description,
+		InputSchema: input,
+		Annotations: readOnly(spec.title, spec.readsCluster),
+	}, guarded(h))
+	return nil
 }
 
 // tools holds what every tool handler needs.
@@ -148,27 +141,15 @@ type tools struct {
 func (t *tools) budgetBytes() int { return t.cfg.Budget * bytesPerToken }
 
 // readOnly annotates a tool that changes nothing, wherever it reads.
-// reachesCluster marks the tools that talk to a cluster, an open world.
-func readOnly(title string, reachesCluster bool) *mcp.ToolAnnotations {
+func readOnly(title string, readsCluster bool) *mcp.ToolAnnotations {
 	no := false
 	return &mcp.ToolAnnotations{
 		Title:           title,
 		ReadOnlyHint:    true,
 		IdempotentHint:  true,
 		DestructiveHint: &no,
-		OpenWorldHint:   &reachesCluster,
+		OpenWorldHint:   &readsCluster,
 	}
-}
-
-// inputSchema is the schema inferred from T with tweak applied, for the
-// enumerations and bounds Go struct tags cannot say.
-func inputSchema[T any](tweak func(*jsonschema.Schema)) (*jsonschema.Schema, error) {
-	s, err := jsonschema.For[T](nil)
-	if err != nil {
-		return nil, fmt.Errorf("input schema: %w", err)
-	}
-	tweak(s)
-	return s, nil
 }
 
 func layerEnum() []any {
