@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/safetext"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
@@ -82,14 +83,15 @@ func (s Source) defaultNamespace() string {
 // describe names the scope for a reply, so that an assistant never reads
 // one namespace's silence as the cluster's health.
 func (s Source) describe(sc scope) string {
-	where := "namespace " + sc.namespace
+	where := "namespace " + safetext.Sanitize(sc.namespace)
 	if sc.all {
 		where = "every namespace"
 	}
 	if s.live() {
 		return where + " of the cluster, read just now"
 	}
-	return where + " of " + strings.Join(s.Files, ", ") + ", read just now"
+	// File names reach the reply like any quoted text: through the boundary.
+	return where + " of " + safetext.Sanitize(strings.Join(s.Files, ", ")) + ", read just now"
 }
 
 // load reads a snapshot of sc; a trace reads only the kinds its paths can
