@@ -124,6 +124,7 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 		newLabCommand(g, streams),
 		newAdviseCommand(g, streams),
 		newQuizCommand(streams),
+		newMCPCommand(g, streams),
 	}
 }
 
