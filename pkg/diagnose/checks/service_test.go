@@ -226,3 +226,17 @@ func TestTargetPortClientSettingsAreNoEvidence(t *testing.T) {
 	wantEvidenceLine(t, local, "arg --listen=127.0.0.1:8080", "loopback address only", "bind it to 0.0.0.0")
 	wantEqual(t, "local fix", local.Fix, "kubectl edit service local -n shop")
 }
+
+// TestSelectorKeyOnlyIsNoMatch: pods that share only a label key with the
+// selector are no suggestion; the evidence says there is no close match and
+// the fix is left to a human.
+func TestSelectorKeyOnlyIsNoMatch(t *testing.T) {
+	f := onlyFinding(t, serviceSelectorMatchesNoPods, "testdata/service-selector-matches-no-pods/bad-key-only.yaml")
+	wantEvidenceLine(t, f, "no close match", `app: want "payments", pod has "web"`)
+	wantEqual(t, "fix", f.Fix, "kubectl edit service payments -n shop")
+	for _, line := range f.Evidence {
+		if strings.HasPrefix(line, "closest:") || strings.Contains(line, "app=web") {
+			t.Errorf("evidence proposes the unrelated pods: %s", line)
+		}
+	}
+}
