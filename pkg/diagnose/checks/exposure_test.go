@@ -84,3 +84,19 @@ func TestLBProbeFixUsesTheDeclaredPort(t *testing.T) {
 		t.Fatalf("fix probes the wrong port: %s", fix)
 	}
 }
+
+// TestLBPendingQuotesTheWarningFirst: the Warning holding the cause comes
+// before newer routine Events, and a quota message is named as such.
+func TestLBPendingQuotesTheWarningFirst(t *testing.T) {
+	f := onlyFinding(t, exposureLBPending, "testdata/exposure-lb-pending/bad-public-ip-quota-dump.yaml")
+	var events []string
+	for _, line := range f.Evidence {
+		if strings.HasPrefix(line, "Event ") {
+			events = append(events, line)
+		}
+	}
+	if len(events) != 3 || !strings.HasPrefix(events[0], "Event Warning SyncLoadBalancerFailed") {
+		t.Fatalf("events %q, want the Warning first of 3", events)
+	}
+	wantContains(t, "cause", f.Cause, "the cloud controller reports a failure", "quota is used up")
+}
