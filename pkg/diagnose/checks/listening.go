@@ -328,9 +328,11 @@ func listensOn(settings []listenSetting, port int32) (listenSetting, bool) {
 	return listenSetting{}, false
 }
 
-// undeclaredListens returns the settings of p that name a port no container
-// of p declares: proof that p's declarations are not the full list of
-// where it listens.
+// undeclaredListens returns the settings of p's app containers that name a
+// port no container of p declares: proof that p's declarations are not the
+// full list of where the app listens. A mesh proxy's own ports (Linkerd's
+// control port 4190 is told by env and never declared) say nothing about
+// the app's.
 func undeclaredListens(p *corev1.Pod, settings []listenSetting) []listenSetting {
 	declared := map[int32]bool{}
 	for _, d := range snapshot.DeclaredPorts(p) {
@@ -338,7 +340,7 @@ func undeclaredListens(p *corev1.Pod, settings []listenSetting) []listenSetting 
 	}
 	var out []listenSetting
 	for _, l := range settings {
-		if !declared[l.Port] && !l.Loopback {
+		if !declared[l.Port] && !l.Loopback && !snapshot.IsSidecar(p, l.Container) && !meshProxyPorts[l.Port] {
 			out = append(out, l)
 		}
 	}

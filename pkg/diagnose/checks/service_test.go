@@ -240,3 +240,13 @@ func TestSelectorKeyOnlyIsNoMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetPortMeshProxySettingsDoNotExcuseTheApp: a mesh proxy's
+// undeclared listen ports do not make the app's declarations doubtful.
+func TestTargetPortMeshProxySettingsDoNotExcuseTheApp(t *testing.T) {
+	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-linkerd-meshed-typo.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	if !strings.Contains(f.Fix, `"path":"/spec/ports/0/targetPort","value":8080`) {
+		t.Errorf("fix %q does not retarget to the app's 8080", f.Fix)
+	}
+}
