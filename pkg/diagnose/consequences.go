@@ -30,14 +30,28 @@ func (d *diagnosis) explainer(h Hop) *Finding {
 	return first
 }
 
-// explanationOf returns the first error finding on an object f names in
-// ExplainedBy.
+// explanationOf returns the error finding that explains f through its
+// ExplainedBy: the first error on an object f names, followed down when
+// that error is explained in turn (an Ingress whose controller outage is
+// reported on another Ingress, whose controller pods sit on a NotReady
+// node). A finding whose own explainers are healthy stands on its own and
+// explains f itself.
 func (d *diagnosis) explanationOf(f *Finding) *Finding {
+	return d.explain(f, map[*Finding]bool{f: true})
+}
+
+func (d *diagnosis) explain(f *Finding, seen map[*Finding]bool) *Finding {
 	for _, ref := range f.ExplainedBy {
 		var symptom *Finding
 		for _, g := range d.idx.byObject[ref] {
-			if g == f || len(g.ExplainedBy) > 0 {
+			if seen[g] {
 				continue
+			}
+			if len(g.ExplainedBy) > 0 {
+				seen[g] = true
+				if deeper := d.explain(g, seen); deeper != nil {
+					return deeper
+				}
 			}
 			// A pod's crash loop explains more than its not-ready symptom.
 			if c := d.idx.check[g.Check]; c != nil && c.Symptom {

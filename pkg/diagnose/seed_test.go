@@ -2,6 +2,7 @@ package diagnose_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -135,5 +136,39 @@ func TestReplicasFailingDifferentlyStayApart(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("%d crash-loop findings, want 2 (Error and OOMKilled)", n)
+	}
+}
+
+// TestIngressControllerOutageIsOneRootCause: three Ingresses of a class
+// whose controller crash-loops are one fault. The controller finding comes
+// first; the other Ingresses are hops affected by it, not errors of their
+// own ranked above it.
+func TestIngressControllerOutageIsOneRootCause(t *testing.T) {
+	res := diagnoseFiles(t, "testdata/qa/controller-down-under-three-ingresses.yaml")
+	first := res.Findings[0]
+	if first.Check != "ingress-controller-unavailable" || first.Object.String() != "Ingress/shop/storefront" {
+		t.Fatalf("first finding %s, want ingress-controller-unavailable on Ingress/shop/storefront", first.Key())
+	}
+	if !strings.Contains(strings.Join(first.Evidence, "\n"), "2 more Ingress(es) of class nginx are down with it: Ingress/shop/cart, Ingress/shop/admin") {
+		t.Errorf("the controller finding does not name the other Ingresses: %v", first.Evidence)
+	}
+	for _, f := range res.Findings {
+		if f.Check == "ingress-controller-unavailable" && f.Object != first.Object {
+			t.Errorf("a second controller-outage error: %s", f.Key())
+		}
+	}
+	for _, tr := range res.Traces {
+		if !strings.HasPrefix(tr.Entry, "Ingress/") {
+			continue
+		}
+		if tr.RootCause != first.Key() {
+			t.Errorf("%s: root cause %q, want %q", tr.Entry, tr.RootCause, first.Key())
+		}
+		if strings.HasPrefix(tr.Entry, "Ingress/shop/storefront") {
+			continue
+		}
+		if h := tr.Hops[0]; h.Status != diagnose.StatusAffected || !strings.Contains(h.Reason, "Ingress/shop/storefront") {
+			t.Errorf("%s: first hop %s %s (%s), want affected by Ingress/shop/storefront", tr.Entry, h.Object, h.Status, h.Reason)
+		}
 	}
 }

@@ -143,6 +143,31 @@ func kubeletSetting(s *snapshot.Snapshot, re *regexp.Regexp, names ...string) (s
 	return "", nil
 }
 
+// dnsPodsWaitForNodes returns the NotReady nodes every DNS pod waits for:
+// each is Pending and the scheduler's only reason for every node is the
+// not-ready (or unreachable) taint. msg is the scheduler's message. Nil
+// when some pod has another problem.
+func dnsPodsWaitForNodes(s *snapshot.Snapshot, pods []*corev1.Pod) (nodes []*corev1.Node, msg string) {
+	for _, p := range pods {
+		if p.Status.Phase != corev1.PodPending {
+			return nil, ""
+		}
+		m := podSchedulerMessage(s, p)
+		if !podOnlyBlockedByNotReadyNodes(m) {
+			return nil, ""
+		}
+		if msg == "" {
+			msg = m
+		}
+	}
+	for _, n := range s.Nodes {
+		if !nodeReady(n) {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes, msg
+}
+
 // dnsOutageFinding is a finding on obj whose symptom is that no Service
 // name resolves anywhere in the cluster.
 func dnsOutageFinding(s *snapshot.Snapshot, obj snapshot.ObjectRef, cause string, ev []string, fix, verify string) diagnose.Finding {
@@ -233,7 +258,11 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			ev = append(ev, fmt.Sprintf("and %d more pod(s)", len(pods)-5))
 			break
 		}
-		ev = append(ev, dnsPodLine(p))
+		line := dnsPodLine(p)
+		if c := podCondition(p, corev1.PodScheduled); p.Status.Phase == corev1.PodPending && c != nil && c.Status != corev1.ConditionTrue {
+			line += "; " + conditionLine(c)
+		}
+		ev = append(ev, line)
 		ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), nil)...)
 	}
 
@@ -261,7 +290,18 @@ waiting:
 			}
 		}
 	}
-	if len(pods) > 0 {
+	switch nodes, msg := dnsPodsWaitForNodes(s, pods); {
+	case len(nodes) > 0:
+		// Pending on the not-ready taint: a restart makes new pods that
+		// wait for the same nodes. The nodes are what to repair.
+		var names []string
+		for _, n := range nodes {
+			names = append(names, n.Name)
+		}
+		cause = fmt.Sprintf("CoreDNS is not running: its pods are Pending because the scheduler rejects every node for the not-ready taint (%s); restarting them does not help: repair the NotReady node(s) %s (kubelet, container runtime, CNI) and they are scheduled",
+			clip(msg), joinLimit(names, maxListed))
+		fix = nodeFix(nodes[0].Name)
+	case len(pods) > 0:
 		cause += "; a restart helps when the pods are stuck, a crash loop needs its logs (kubectl logs -n kube-system -l k8s-app=kube-dns)"
 	}
 	r.Report(dnsOutageFinding(s, obj, cause, ev, fix, diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", dnsPodSelector)))

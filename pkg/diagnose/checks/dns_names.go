@@ -161,7 +161,11 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 	ev := []string{where, how}
 	if len(existing) > 0 {
 		sort.Strings(existing)
-		ev = append(ev, fmt.Sprintf("Services in namespace %s: %s; closest to %q: %s", ref.Namespace, joinLimit(existing, 8), ref.Service, strings.Join(closest, ", ")))
+		near := "none is close to " + strconv.Quote(ref.Service)
+		if typo {
+			near = fmt.Sprintf("closest to %q: %s", ref.Service, strings.Join(closest, ", "))
+		}
+		ev = append(ev, fmt.Sprintf("Services in namespace %s: %s; %s", ref.Namespace, joinLimit(existing, 8), near))
 	} else {
 		ev = append(ev, fmt.Sprintf("namespace %s has no Services in the input", ref.Namespace))
 	}

@@ -104,3 +104,12 @@ func TestStatefulSetGoverningServiceListsNamesInUse(t *testing.T) {
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "database-0.db-svc", "headless Service(s) selecting these pods: db-svc")
 	wantContains(t, "fix", f.Fix, "kubectl expose statefulset database --name=database --cluster-ip=None -n foo")
 }
+
+// TestCoreDNSPendingOnNotReadyNodesFixesTheNode: CoreDNS pods that wait
+// for a NotReady node are not restarted; the fix goes to the node.
+func TestCoreDNSPendingOnNotReadyNodesFixesTheNode(t *testing.T) {
+	f := onlyFinding(t, dnsCoreDNSUnavailable, "testdata/dns-coredns-unavailable/bad-pending-on-not-ready-nodes.yaml")
+	wantEqual(t, "fix", f.Fix, "kubectl drain cp-1 --ignore-daemonsets --delete-emptydir-data")
+	wantContains(t, "cause", f.Cause, "restarting them does not help", "repair the NotReady node(s) cp-1")
+	wantEvidenceLine(t, f, "coredns-7db6d8ff4d-4x7kq: Pending", "PodScheduled=False (Unschedulable)")
+}

@@ -67,15 +67,31 @@ func containsAny(v string, subs []string) bool {
 	return false
 }
 
-// eventsWhere quotes the Events about ref that keep accepts, newest first,
-// at most maxEvents of them.
+// eventsWhere quotes the Events about ref that keep accepts, at most
+// maxEvents of them: Warnings first, since they hold the cause (a
+// SyncLoadBalancerFailed among routine EnsuringLoadBalancer Events), then
+// the others, each group newest first.
 func eventsWhere(s *snapshot.Snapshot, ref snapshot.ObjectRef, keep func(*corev1.Event) bool) []string {
 	evs := s.EventsFor(ref)
-	var out []string
-	for i := len(evs) - 1; i >= 0 && len(out) < maxEvents; i-- {
+	var kept []*corev1.Event
+	for i := len(evs) - 1; i >= 0; i-- {
 		if keep(evs[i]) {
-			out = append(out, eventLine(evs[i]))
+			kept = append(kept, evs[i])
 		}
+	}
+	slices.SortStableFunc(kept, func(a, b *corev1.Event) int {
+		aw, bw := a.Type == corev1.EventTypeWarning, b.Type == corev1.EventTypeWarning
+		switch {
+		case aw && !bw:
+			return -1
+		case bw && !aw:
+			return 1
+		}
+		return 0
+	})
+	var out []string
+	for _, e := range kept[:min(len(kept), maxEvents)] {
+		out = append(out, eventLine(e))
 	}
 	return out
 }

@@ -27,11 +27,16 @@ var exposureNodePort = &diagnose.Check{
 	Run:      runExposureNodePort,
 }
 
+// exposureLocalTrafficPolicy is an info, and only where clients reach the
+// node ports directly. externalTrafficPolicy: Local on a LoadBalancer is the
+// intended design of the common ingress controller installs and of the
+// OpenShift router: it keeps the client's address, and the cloud's health
+// check on healthCheckNodePort keeps traffic off nodes without a pod.
 var exposureLocalTrafficPolicy = &diagnose.Check{
 	ID:       "exposure-local-traffic-policy",
 	Layer:    diagnose.LayerExposure,
-	Severity: diagnose.SeverityWarning,
-	Doc:      "externalTrafficPolicy: Local while some nodes run no ready endpoint: traffic reaching those nodes is dropped.",
+	Severity: diagnose.SeverityInfo,
+	Doc:      "externalTrafficPolicy: Local on a Service reached through its node ports (NodePort, or a LoadBalancer without an address) while some nodes run no ready endpoint: connections to those nodes are dropped.",
 	Run:      runExposureLocalTrafficPolicy,
 }
 
@@ -99,10 +104,16 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		return
 	}
 	for _, svc := range s.Services {
-		if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
 			continue
 		}
-		if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
+		switch {
+		case svc.Spec.Type == corev1.ServiceTypeNodePort:
+		case svc.Spec.Type == corev1.ServiceTypeLoadBalancer && fromCluster(s, svc) && len(svc.Status.LoadBalancer.Ingress) == 0:
+			// No load balancer fronts the node ports (bare metal, kind):
+			// clients use them directly and nothing health-checks the
+			// nodes for them.
+		default:
 			continue
 		}
 		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
@@ -158,9 +169,9 @@ func runExposureLocalTrafficPolicy(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			evidence = append(evidence, "node ports: "+strings.Join(nodePorts, ", "))
 		}
 		if svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-			evidence = append(evidence, fmt.Sprintf("a cloud load balancer avoids those nodes only through its health check on healthCheckNodePort %d", svc.Spec.HealthCheckNodePort))
+			evidence = append(evidence, fmt.Sprintf("the Service has no load balancer address (EXTERNAL-IP <pending>): clients reach the node ports directly, without the health check on healthCheckNodePort %d that keeps a load balancer off those nodes", svc.Spec.HealthCheckNodePort))
 		}
-		evidence = append(evidence, "Local keeps the client source IP; Cluster reaches every pod from every node but hides it")
+		evidence = append(evidence, "Local keeps the client source IP and is the intended design behind a load balancer that health-checks the nodes; for clients of the node ports, Cluster reaches every pod from every node but hides the source IP")
 		r.Report(diagnose.Finding{
 			Object:   ref,
 			Symptom:  fmt.Sprintf("connections to the node port on %s are dropped, while other nodes answer", joinLimit(without, maxListed)),

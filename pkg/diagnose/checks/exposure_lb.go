@@ -195,6 +195,11 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				"service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>")
 		case len(events) > 0 && strings.Contains(events[0], "Failed"):
 			cause += ": the cloud controller reports a failure"
+			if lbQuotaExhausted(events[0]) {
+				// Nothing in the Service is wrong: the account is out of
+				// load balancers or public addresses.
+				cause += "; the cloud account's quota is used up: raise the limit or release unused load balancers or public IPs, and the controller retries on its own"
+			}
 		case len(events) == 0 && s.Knows(snapshot.KindEvent, svc.Namespace):
 			evidence = append(evidence, "no EnsuringLoadBalancer Event: no controller acted on this Service (a bare-metal cluster needs a load-balancer implementation such as MetalLB)")
 			cause += ": no controller acted on it"
@@ -228,4 +233,14 @@ func exposureOnlyTCPPort(p *corev1.Pod, container string) (int32, bool) {
 		}
 	}
 	return 0, false
+}
+
+// lbQuotaExhausted reports whether a cloud controller's failure message is
+// a quota or limit being reached ("Limit for non-ephemeral regional public
+// IP per tenant of 50 has been already reached", "TooManyLoadBalancers",
+// "QuotaExceeded").
+func lbQuotaExhausted(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "quota") || strings.Contains(m, "toomanyloadbalancers") ||
+		strings.Contains(m, "limit") && (strings.Contains(m, "reached") || strings.Contains(m, "exceeded"))
 }

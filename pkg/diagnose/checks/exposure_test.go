@@ -6,6 +6,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
 // TestLab3BothWays: the seed's LAB 3 is caught as written (no readiness
@@ -52,11 +54,17 @@ func TestLBPendingQuotesEvents(t *testing.T) {
 	wantEvidenceLine(t, f, "kubernetes.io/role/elb=1")
 }
 
+// TestLocalTrafficPolicyNodes: where clients use the node ports directly,
+// Local on nodes without a ready pod is an info naming the nodes; a
+// LoadBalancer without an address says nothing health-checks them.
 func TestLocalTrafficPolicyNodes(t *testing.T) {
-	f := onlyFinding(t, exposureLocalTrafficPolicy, "testdata/exposure-local-traffic-policy/bad-local.yaml")
+	file := "testdata/exposure-local-traffic-policy/bad-nodeport-local.yaml"
+	f := findingOn(t, exposureLocalTrafficPolicy, file, "Service/default/web-np")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
 	wantEvidenceLine(t, f, "nodes with a ready endpoint (1): worker-1")
 	wantEvidenceLine(t, f, "nodes without (2): worker-2, worker-3")
-	wantEvidenceLine(t, f, "healthCheckNodePort 32100")
+	pending := findingOn(t, exposureLocalTrafficPolicy, file, "Service/default/gw-pending")
+	wantEvidenceLine(t, pending, "no load balancer address", "healthCheckNodePort 32101")
 }
 
 func TestNodePortInvalidQuotesTheAPIError(t *testing.T) {
@@ -75,4 +83,20 @@ func TestLBProbeFixUsesTheDeclaredPort(t *testing.T) {
 	if fix := f.Fix; !strings.Contains(fix, `"port":8080`) {
 		t.Fatalf("fix probes the wrong port: %s", fix)
 	}
+}
+
+// TestLBPendingQuotesTheWarningFirst: the Warning holding the cause comes
+// before newer routine Events, and a quota message is named as such.
+func TestLBPendingQuotesTheWarningFirst(t *testing.T) {
+	f := onlyFinding(t, exposureLBPending, "testdata/exposure-lb-pending/bad-public-ip-quota-dump.yaml")
+	var events []string
+	for _, line := range f.Evidence {
+		if strings.HasPrefix(line, "Event ") {
+			events = append(events, line)
+		}
+	}
+	if len(events) != 3 || !strings.HasPrefix(events[0], "Event Warning SyncLoadBalancerFailed") {
+		t.Fatalf("events %q, want the Warning first of 3", events)
+	}
+	wantContains(t, "cause", f.Cause, "the cloud controller reports a failure", "quota is used up")
 }

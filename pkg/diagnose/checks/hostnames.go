@@ -63,6 +63,20 @@ func hostVarKind(name string) int {
 	return 0
 }
 
+// networkSchemes are the URL schemes whose authority is a host to connect
+// to: the web, RPC, message-queue and database protocols apps are
+// configured with.
+var networkSchemes = map[string]bool{
+	"http": true, "https": true, "ws": true, "wss": true, "grpc": true, "grpcs": true, "h2c": true,
+	"tcp": true, "udp": true, "tls": true, "ssl": true, "dns": true, "ftp": true, "sftp": true, "nfs": true,
+	"redis": true, "rediss": true, "memcached": true, "mongodb": true, "mongodb+srv": true,
+	"postgres": true, "postgresql": true, "mysql": true, "mariadb": true, "sqlserver": true, "mssql": true,
+	"clickhouse": true, "cassandra": true, "cql": true, "elasticsearch": true, "couchdb": true, "etcd": true,
+	"amqp": true, "amqps": true, "nats": true, "kafka": true, "mqtt": true, "mqtts": true, "stomp": true,
+	"zookeeper": true, "thrift": true, "ldap": true, "ldaps": true, "smtp": true, "smtps": true,
+	"imap": true, "imaps": true, "pop3": true, "pop3s": true, "statsd": true, "syslog": true,
+}
+
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 var serviceNameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
@@ -80,7 +94,10 @@ func parseServiceHost(s *snapshot.Snapshot, varName, value, podNS string, namesp
 	switch {
 	case strings.Contains(value, "://"):
 		u, err := url.Parse(value)
-		if err != nil || u.Hostname() == "" {
+		if err != nil || u.Hostname() == "" || !networkSchemes[strings.ToLower(u.Scheme)] {
+			// kubernetes://apis/apps/v1/... (Istio's ISTIO_META_OWNER),
+			// spiffe://, s3://bucket: the part after :// is no host a
+			// pod looks up in the cluster DNS.
 			return serviceHost{}, false
 		}
 		ref.Host, ref.Port, ref.Strong = u.Hostname(), u.Port(), true

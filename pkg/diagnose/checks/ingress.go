@@ -406,6 +406,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 }
 
 func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
+	routed := ingressRoutedHosts(s)
 	for _, ing := range s.Ingresses {
 		if ing.Spec.DefaultBackend != nil {
 			continue
@@ -421,6 +422,13 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			}
 		}
 		if paths > 0 {
+			continue
+		}
+		// An Ingress that only carries the certificate (or the host) for
+		// hosts whose paths other Ingresses of its class route is a
+		// common split: ingress-nginx merges every Ingress of a host into
+		// one server, so the hosts are served and their TLS applies.
+		if ingressHostsSupplied(s, ing, routed) {
 			continue
 		}
 		ref := snapshot.Ref(snapshot.KindIngress, ing)
@@ -441,4 +449,62 @@ func runIngressNoRules(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Origin:   originOf(s, ref),
 		})
 	}
+}
+
+// ingressHostKey is a host as one ingress class serves it.
+type ingressHostKey struct{ class, host string }
+
+// ingressRoutedHosts maps each host some Ingress routes paths for, per
+// class, to the Ingresses that route it.
+func ingressRoutedHosts(s *snapshot.Snapshot) map[ingressHostKey][]snapshot.ObjectRef {
+	out := map[ingressHostKey][]snapshot.ObjectRef{}
+	for _, ing := range s.Ingresses {
+		class := ingressEffectiveClass(s, ing)
+		for _, rule := range ing.Spec.Rules {
+			if rule.Host != "" && rule.HTTP != nil && len(rule.HTTP.Paths) > 0 {
+				k := ingressHostKey{class, rule.Host}
+				out[k] = append(out[k], snapshot.Ref(snapshot.KindIngress, ing))
+			}
+		}
+	}
+	return out
+}
+
+// ingressEffectiveClass is the class an Ingress is served by: its own, or
+// the cluster's one default class.
+func ingressEffectiveClass(s *snapshot.Snapshot, ing *networkingv1.Ingress) string {
+	if class, _ := ingressClassOf(ing); class != "" {
+		return class
+	}
+	if defs := s.DefaultIngressClasses(); len(defs) == 1 {
+		return defs[0].Name
+	}
+	return ""
+}
+
+// ingressHostsSupplied reports whether every host an Ingress names (in its
+// rules or its TLS section) is routed by another Ingress of its class; false
+// when it names no host.
+func ingressHostsSupplied(s *snapshot.Snapshot, ing *networkingv1.Ingress, routed map[ingressHostKey][]snapshot.ObjectRef) bool {
+	var hosts []string
+	for _, rule := range ing.Spec.Rules {
+		if rule.Host != "" {
+			hosts = append(hosts, rule.Host)
+		}
+	}
+	for _, t := range ing.Spec.TLS {
+		hosts = append(hosts, t.Hosts...)
+	}
+	class := ingressEffectiveClass(s, ing)
+	self := snapshot.Ref(snapshot.KindIngress, ing)
+	for _, h := range hosts {
+		byOther := false
+		for _, ref := range routed[ingressHostKey{class, h}] {
+			byOther = byOther || ref != self
+		}
+		if !byOther {
+			return false
+		}
+	}
+	return len(hosts) > 0
 }

@@ -66,70 +66,130 @@ func runningControllers(s *snapshot.Snapshot) (map[string][]*corev1.Pod, bool) {
 	return out, nginx
 }
 
+// ingressOutage is one controller that serves no Ingress of its class, and
+// the Ingresses it leaves unserved, in input order.
+type ingressOutage struct {
+	class, ctrl string
+	pods        []*corev1.Pod // none: no controller runs with that name
+	ingresses   []*networkingv1.Ingress
+}
+
 func runIngressControllerUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	if !s.Live && !s.ClusterDump() {
 		return
 	}
 	controllers, nginx := runningControllers(s)
+	var outages []*ingressOutage
+	byCtrl := map[string]*ingressOutage{}
 	for _, ing := range s.Ingresses {
 		class, ctrl, ok := classController(s, ing)
 		if !ok {
 			continue
 		}
-		ref := snapshot.Ref(snapshot.KindIngress, ing)
 		pods := controllers[ctrl]
-		if len(pods) == 0 {
-			if !nginx || !strings.HasPrefix(ctrl, "k8s.io/") {
+		switch {
+		case len(pods) == 0 && (!nginx || !strings.HasPrefix(ctrl, "k8s.io/")):
+			continue
+		case len(pods) > 0 && ingressControllerReady(pods):
+			continue
+		}
+		key := class + " " + ctrl
+		o := byCtrl[key]
+		if o == nil {
+			o = &ingressOutage{class: class, ctrl: ctrl, pods: pods}
+			byCtrl[key] = o
+			outages = append(outages, o)
+		}
+		o.ingresses = append(o.ingresses, ing)
+	}
+	for _, o := range outages {
+		// One outage, one finding: it sits on the first Ingress the
+		// controller leaves unserved and is the root cause of every path
+		// through the others, whose own findings name it in ExplainedBy
+		// so that the engine marks them affected instead of ranking N
+		// copies of one fault above it.
+		var f diagnose.Finding
+		if len(o.pods) == 0 {
+			f = ingressNoControllerFinding(s, o.ingresses[0], o.class, o.ctrl, controllers)
+		} else {
+			f = ingressControllerDownFinding(s, o.ingresses[0], o)
+		}
+		first := f.Object
+		if len(o.ingresses) > 1 {
+			var others []string
+			for _, ing := range o.ingresses[1:] {
+				others = append(others, snapshot.Ref(snapshot.KindIngress, ing).String())
+			}
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%d more Ingress(es) of class %s are down with it: %s", len(others), o.class, joinLimit(others, maxListed)))
+		}
+		r.Report(f)
+		for _, ing := range o.ingresses[1:] {
+			ref := snapshot.Ref(snapshot.KindIngress, ing)
+			r.Report(diagnose.Finding{
+				Object:      ref,
+				ExplainedBy: []snapshot.ObjectRef{first},
+				Symptom:     f.Symptom,
+				Cause:       fmt.Sprintf("the same controller outage as %s: %s", first, f.Cause),
+				Evidence:    []string{fmt.Sprintf("IngressClass %s (controller %s) serves this Ingress; see %s for the controller's state", o.class, o.ctrl, first)},
+				Fix:         f.Fix,
+				Verify:      f.Verify,
+				Origin:      originOf(s, ref),
+			})
+		}
+	}
+}
+
+// ingressControllerReady reports whether one of a controller's pods is
+// ready: then it serves its Ingresses.
+func ingressControllerReady(pods []*corev1.Pod) bool {
+	for _, p := range pods {
+		if c := podCondition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue && p.Status.Phase == corev1.PodRunning {
+			return true
+		}
+	}
+	return false
+}
+
+// ingressControllerDownFinding is the outage of a controller whose pods run
+// but none is ready, on the first Ingress it leaves unserved.
+func ingressControllerDownFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, o *ingressOutage) diagnose.Finding {
+	ref := snapshot.Ref(snapshot.KindIngress, ing)
+	pods := o.pods
+	ev := []string{fmt.Sprintf("IngressClass %s is served by controller %s: %d pod(s), none ready", o.class, o.ctrl, len(pods))}
+	for _, p := range pods {
+		for _, c := range containersOf(p) {
+			if c.Status == nil || c.Status.Ready {
 				continue
 			}
-			r.Report(ingressNoControllerFinding(s, ing, class, ctrl, controllers))
-			continue
-		}
-		ready := 0
-		for _, p := range pods {
-			if c := podCondition(p, corev1.PodReady); c != nil && c.Status == corev1.ConditionTrue && p.Status.Phase == corev1.PodRunning {
-				ready++
+			ev = append(ev, s.SubjectOf(p).String()+" "+stateLine(c))
+			if t := c.Status.LastTerminationState.Terminated; t != nil {
+				ev = append(ev, "last termination: "+terminatedLine(t))
 			}
 		}
-		if ready > 0 {
-			continue
+		ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"BackOff", "Unhealthy", "Failed"})...)
+	}
+	// Controller pods on a NotReady node are down because of the node:
+	// then the node is the cause, and editing the controller would not
+	// help. A crash loop of the controller itself stays this finding's
+	// own cause (its evidence quotes the crash).
+	var explainedBy []snapshot.ObjectRef
+	seenNode := map[string]bool{}
+	for _, p := range pods {
+		if n := p.Spec.NodeName; n != "" && !seenNode[n] {
+			seenNode[n] = true
+			explainedBy = append(explainedBy, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n})
 		}
-		ev := []string{fmt.Sprintf("IngressClass %s is served by controller %s: %d pod(s), none ready", class, ctrl, len(pods))}
-		for _, p := range pods {
-			for _, c := range containersOf(p) {
-				if c.Status == nil || c.Status.Ready {
-					continue
-				}
-				ev = append(ev, s.SubjectOf(p).String()+" "+stateLine(c))
-				if t := c.Status.LastTerminationState.Terminated; t != nil {
-					ev = append(ev, "last termination: "+terminatedLine(t))
-				}
-			}
-			ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"BackOff", "Unhealthy", "Failed"})...)
-		}
-		// Controller pods on a NotReady node are down because of the node:
-		// then the node is the cause, and editing the controller would not
-		// help. A crash loop of the controller itself stays this finding's
-		// own cause (its evidence quotes the crash).
-		var explainedBy []snapshot.ObjectRef
-		seenNode := map[string]bool{}
-		for _, p := range pods {
-			if n := p.Spec.NodeName; n != "" && !seenNode[n] {
-				seenNode[n] = true
-				explainedBy = append(explainedBy, snapshot.ObjectRef{Kind: snapshot.KindNode, Name: n})
-			}
-		}
-		target, _ := fixTarget(s, pods[0])
-		r.Report(diagnose.Finding{
-			Object:      ref,
-			ExplainedBy: explainedBy,
-			Symptom:     "every host of the Ingress is unreachable (connection refused or timeout on the controller's address); the Ingress has no ADDRESS",
-			Cause:       fmt.Sprintf("the ingress controller for class %s (%s) is not running: none of its pods is ready, so nothing routes this Ingress", class, ctrl),
-			Evidence:    ev,
-			Fix:         diagnose.EditCmd(target),
-			Verify:      verifyPod(s, pods[0]),
-			Origin:      originOf(s, ref),
-		})
+	}
+	target, _ := fixTarget(s, pods[0])
+	return diagnose.Finding{
+		Object:      ref,
+		ExplainedBy: explainedBy,
+		Symptom:     "every host of the Ingress is unreachable (connection refused or timeout on the controller's address); the Ingress has no ADDRESS",
+		Cause:       fmt.Sprintf("the ingress controller for class %s (%s) is not running: none of its pods is ready, so nothing routes this Ingress", o.class, o.ctrl),
+		Evidence:    ev,
+		Fix:         diagnose.EditCmd(target),
+		Verify:      verifyPod(s, pods[0]),
+		Origin:      originOf(s, ref),
 	}
 }
 

@@ -5,8 +5,10 @@ package checks
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,7 +24,7 @@ var netpolEgressBlocksDNS = &diagnose.Check{
 	ID:       "netpol-egress-blocks-dns",
 	Layer:    diagnose.LayerNetworkPolicy,
 	Severity: diagnose.SeverityError,
-	Doc:      "An egress NetworkPolicy isolates pods and allows no egress to port 53 (UDP/TCP): every DNS lookup from them fails.",
+	Doc:      "An egress allow-list NetworkPolicy admits no traffic to port 53 (UDP/TCP) of the cluster DNS: every DNS lookup from its pods fails. A deny-all egress policy blocks DNS by design: an info, or a warning when the pods' env names hosts to reach.",
 	Run:      runNetpolEgressBlocksDNS,
 }
 
@@ -82,6 +84,10 @@ func runNetpolEgressBlocksDNS(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	targets := netpolDNSTargets(dnsPodList)
 	idx := netpolIndexOf(s, networkingv1.PolicyTypeEgress)
 	blocked := map[*networkingv1.NetworkPolicy]*netpolBlocked{}
+	// named holds, for a deny-all policy, the hosts the pods it isolates are
+	// configured to reach: whether blocked DNS matters to them.
+	named := map[*networkingv1.NetworkPolicy][]string{}
+	allNamespaces := namespaceSet(s)
 	var order []*networkingv1.NetworkPolicy
 	nsWithPolicies := map[string]bool{}
 	for _, np := range s.NetworkPolicies {
@@ -116,12 +122,67 @@ func runNetpolEgressBlocksDNS(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				if bl.testLabels == "" {
 					bl.testLabels = replicaSelector(p.Labels)
 				}
+				if netpolDeniesAllEgress(np) {
+					named[np] = append(named[np], podNamedHosts(s, p, allNamespaces)...)
+				}
 			}
 		}
 	}
 	for _, np := range order {
-		r.Report(netpolDNSFinding(s, blocked[np], dnsPodList))
+		f := netpolDNSFinding(s, blocked[np], dnsPodList)
+		if netpolDeniesAllEgress(np) {
+			netpolDenyAllDNS(&f, np, dedupe(named[np]))
+		}
+		r.Report(f)
 	}
+}
+
+// netpolDeniesAllEgress reports whether np isolates egress and allows none:
+// isolation on purpose, not an allow-list that forgot DNS. It is the report
+// target only when no other policy selecting the pods allows anything.
+func netpolDeniesAllEgress(np *networkingv1.NetworkPolicy) bool {
+	return netpolIsolates(np, networkingv1.PolicyTypeEgress) && len(np.Spec.Egress) == 0
+}
+
+// netpolDenyAllDNS turns the finding on a deny-all egress policy into what
+// it is: DNS blocked by design along with every other connection. An info
+// when nothing in the pods' spec names a host to reach (a server that only
+// answers); a warning when their env names hosts, since those lookups and
+// connections fail, but not an error: the policy says the isolation is
+// wanted, and only the owner knows whether the names are still used.
+func netpolDenyAllDNS(f *diagnose.Finding, np *networkingv1.NetworkPolicy, hosts []string) {
+	design := fmt.Sprintf("NetworkPolicy %s denies all egress of these pods on purpose (policyTypes: [Egress] and no egress rule, and no other policy allows any): DNS is blocked along with every other outbound connection", np.Name)
+	if len(hosts) == 0 {
+		f.Severity = diagnose.SeverityInfo
+		f.Symptom = "none while the pods only answer requests: any lookup or outbound connection they make fails"
+		f.Cause = design + "; nothing in their spec names a host to reach"
+		f.Evidence = append(f.Evidence, "no env value of these pods names a Service or URL")
+		return
+	}
+	f.Severity = diagnose.SeverityWarning
+	f.Symptom = "lookups of the hosts these pods are configured with time out (\";; connection timed out; no servers could be reached\"), and connections to them would be denied too"
+	f.Cause = design + "; yet their spec names hosts to reach: if they should, allow DNS and each of those destinations"
+	f.Evidence = append(f.Evidence, "hosts these pods are configured to reach: "+joinLimit(hosts, maxListed))
+}
+
+// podNamedHosts quotes the env values of p that name a host to connect to:
+// a Service name or an http(s) URL.
+func podNamedHosts(s *snapshot.Snapshot, p *corev1.Pod, namespaces map[string]bool) []string {
+	var out []string
+	for _, c := range containersOf(p) {
+		for _, e := range c.Spec.Env {
+			if e.ValueFrom != nil || e.Value == "" {
+				continue
+			}
+			_, service := parseServiceHost(s, e.Name, e.Value, p.Namespace, namespaces)
+			u, err := url.Parse(e.Value)
+			external := err == nil && (u.Scheme == "http" || u.Scheme == "https") && strings.Contains(u.Hostname(), ".")
+			if service || external {
+				out = append(out, fmt.Sprintf("%s env %s=%q", c.Label(), e.Name, e.Value))
+			}
+		}
+	}
+	return out
 }
 
 func netpolDNSAdmitted(s *snapshot.Snapshot, pols []*networkingv1.NetworkPolicy, dnsEnds []netpolEndpoint, targets []netpolTarget) bool {

@@ -147,3 +147,19 @@ func TestNetpolPortNotTargetPortPatchesTheRule(t *testing.T) {
 	wantContains(t, "fix", f.Fix, `"op":"replace"`, `"path":"/spec/ingress/0/ports/0/port"`, `"value":8080`)
 	wantContains(t, "cause", f.Cause, "admits port 80", "8080/TCP")
 }
+
+// TestEgressDenyAllIsNotAForgottenDNSRule: an allow-list without port 53
+// is an error; a deny-all egress policy blocks DNS by design, an info when
+// the pods name no host to reach and a warning when their env does.
+func TestEgressDenyAllIsNotAForgottenDNSRule(t *testing.T) {
+	file := "testdata/netpol-egress-blocks-dns/bad-egress-allowlist.yaml"
+	allowList := findingOn(t, netpolEgressBlocksDNS, file, "NetworkPolicy/shop/api-egress")
+	wantEqual(t, "allow-list severity", allowList.Severity, diagnose.SeverityError)
+	denyAll := findingOn(t, netpolEgressBlocksDNS, file, "NetworkPolicy/payments/deny-all-egress")
+	wantEqual(t, "deny-all severity", denyAll.Severity, diagnose.SeverityInfo)
+	wantContains(t, "cause", denyAll.Cause, "denies all egress of these pods on purpose", "nothing in their spec names a host")
+
+	clients := onlyFinding(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-deny-all-with-clients.yaml")
+	wantEqual(t, "deny-all with clients severity", clients.Severity, diagnose.SeverityWarning)
+	wantEvidenceLine(t, clients, "hosts these pods are configured to reach", `LEDGER_URL="http://ledger.billing.svc:8080"`, `TAX_API="https://api.taxes.example.com/v2"`)
+}

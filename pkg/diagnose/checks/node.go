@@ -132,8 +132,15 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 		Symptom:  symptom,
 		Cause:    cause + "; repair the node (kubelet, container runtime, CNI) or drain it so its pods run elsewhere",
 		Evidence: ev,
-		Fix:      diagnose.Kubectl("drain", n.Name, "--ignore-daemonsets", "--delete-emptydir-data"),
+		Fix:      nodeFix(n.Name),
 		Verify:   diagnose.GetCmd(ref),
 		Origin:   originOf(s, ref),
 	}
+}
+
+// nodeFix is the fix for a NotReady node: drain it so that its pods run
+// elsewhere while the node is repaired. Findings whose cause is that node
+// propose the same.
+func nodeFix(name string) string {
+	return diagnose.Kubectl("drain", name, "--ignore-daemonsets", "--delete-emptydir-data")
 }

@@ -41,8 +41,43 @@ func runPodNotReady(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if ready == nil || ready.Status == corev1.ConditionTrue {
 			continue
 		}
-		r.Report(podNotReadyFinding(s, p, ready))
+		f := podNotReadyFinding(s, p, ready)
+		if selected, known := podSelectedByService(s, p); known && !selected {
+			// A pod no Service sends traffic to (a one-off job, Rancher's
+			// helm-operation pods) is on no traffic path: its readiness
+			// drops nothing. Reported for completeness, as pod-pending
+			// stays quiet about pods that are merely starting.
+			f.Severity = diagnose.SeverityInfo
+			f.Symptom = fmt.Sprintf("pod %s/%s is Running but not Ready (READY %s); no Service selects it, so no traffic path depends on it", p.Namespace, p.Name, podReadyCount(p))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("no Service in namespace %s selects the pod's labels (%s) or lists it in its endpoints", p.Namespace, labelsText(appLabels(p.Labels))))
+		}
+		r.Report(f)
 	}
+}
+
+// podSelectedByService reports whether a Service sends traffic to p: its
+// selector matches p's labels, or its Endpoints (a Service without
+// selector) name p. known is false when the input holds no Services of p's
+// namespace and cannot tell.
+func podSelectedByService(s *snapshot.Snapshot, p *corev1.Pod) (selected, known bool) {
+	if !s.Knows(snapshot.KindService, p.Namespace) {
+		return false, false
+	}
+	for _, svc := range s.ServicesIn(p.Namespace) {
+		if routesToPods(svc) {
+			if selectorMatches(svc.Spec.Selector, p.Labels) {
+				return true, true
+			}
+			continue
+		}
+		addrs, _ := serviceAddresses(s, svc.Namespace, svc.Name)
+		for _, a := range addrs {
+			if a.Pod == p.Name {
+				return true, true
+			}
+		}
+	}
+	return false, true
 }
 
 func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCondition) diagnose.Finding {

@@ -6,6 +6,7 @@ package checks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -295,6 +296,21 @@ func podSchedulingHint(msg string) string {
 		return "; its volume lives in a zone where no schedulable node is"
 	case strings.Contains(msg, "didn't have free ports"):
 		return "; the hostPort it asks for is taken on every node"
+	}
+	return ""
+}
+
+// podSchedulerMessage is why the scheduler has not placed p: the
+// PodScheduled condition's message, else the newest FailedScheduling Event;
+// "" when neither says.
+func podSchedulerMessage(s *snapshot.Snapshot, p *corev1.Pod) string {
+	if c := podCondition(p, corev1.PodScheduled); c != nil && c.Status != corev1.ConditionTrue && c.Message != "" {
+		return c.Message
+	}
+	for _, e := range slices.Backward(s.EventsFor(snapshot.Ref(snapshot.KindPod, p))) {
+		if e.Reason == "FailedScheduling" {
+			return e.Message
+		}
 	}
 	return ""
 }

@@ -128,3 +128,12 @@ func TestPodNotReadyOnADeadNode(t *testing.T) {
 	wantContains(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
 	wantContains(t, "fix", f.Fix, "kubectl drain worker-2")
 }
+
+// TestPodNotReadyOffEveryPathIsInfo: a pod no Service selects drops out of
+// no endpoints; its unreadiness is an info that says so.
+func TestPodNotReadyOffEveryPathIsInfo(t *testing.T) {
+	f := onlyFinding(t, podNotReady, "testdata/pod-not-ready/bad-unselected-one-off.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
+	wantContains(t, "symptom", f.Symptom, "no Service selects it")
+	wantEvidenceLine(t, f, "no Service in namespace cattle-system selects the pod's labels")
+}

@@ -178,7 +178,23 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	}
 	near := s.ClosestPods(ns, sel, 3)
 	// Pods that share only label keys are noise next to pods that carry
-	// some of the selector's pairs.
+	// some of the selector's pairs; on their own they are no match at all
+	// unless a value or the workload's name is close to what the Service
+	// wants (app=api-v1 for app=api, Deployment iris-classifier for
+	// app=iris-classifier). app=web is not close to app=payments, and a
+	// fix re-pointing the Service at it would be a guess.
+	var keyOnly []snapshot.NearPod
+	if len(near) > 0 && near[0].Matched == 0 {
+		kept := near[:0]
+		for _, np := range near {
+			if serviceNearPodSimilar(s, svc, np) {
+				kept = append(kept, np)
+			} else {
+				keyOnly = append(keyOnly, np)
+			}
+		}
+		near = kept
+	}
 	if len(near) > 0 && near[0].Matched > 0 {
 		kept := near[:0]
 		for _, np := range near {
@@ -191,7 +207,15 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	for _, np := range near {
 		evidence = append(evidence, fmt.Sprintf("closest: %s: %s", podLabel(s, np.Pod), serviceLabelDiff(np.Diff)))
 	}
-	if len(near) == 0 {
+	switch {
+	case len(near) > 0:
+	case len(keyOnly) > 0:
+		var others []string
+		for _, np := range keyOnly {
+			others = append(others, fmt.Sprintf("%s (%s)", podLabel(s, np.Pod), serviceLabelDiff(np.Diff)))
+		}
+		evidence = append(evidence, fmt.Sprintf("no close match: the pods that share a label key with the selector carry no value close to it and belong to workloads of other names: %s", joinLimit(others, maxListed)))
+	default:
 		evidence = append(evidence, fmt.Sprintf("no pod in namespace %s has any of the label keys %s", ns, strings.Join(sortedKeys(sel), ", ")))
 	}
 	f := diagnose.Finding{
@@ -245,6 +269,26 @@ func serviceSelectorFinding(s *snapshot.Snapshot, svc *corev1.Service, workloads
 	}
 	f.Evidence = evidence
 	return f
+}
+
+// serviceNearPodSimilar reports whether a pod that carries none of the
+// selector's pairs is still plausibly the one the Service means: one of its
+// differing values is a typo, a suffix or the same stem of the wanted value,
+// or its workload is named like a wanted value or like the Service.
+func serviceNearPodSimilar(s *snapshot.Snapshot, svc *corev1.Service, np snapshot.NearPod) bool {
+	alike := func(want, have string) bool {
+		return want == have || typoOrSuffix(want, have) || typoOrStem(want, have)
+	}
+	owner := ownerOrPod(s, np.Pod).Name
+	if alike(svc.Name, owner) {
+		return true
+	}
+	for _, d := range np.Diff {
+		if !d.Missing && alike(d.Want, d.Have) || alike(d.Want, owner) {
+			return true
+		}
+	}
+	return false
 }
 
 func serviceWorkloadSelectorText(w snapshot.Workload) string {

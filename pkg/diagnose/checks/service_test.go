@@ -152,3 +152,101 @@ func TestSelectorFixRelabelsWhenTheWorkloadDoesNotPinTheLabel(t *testing.T) {
 		t.Fatalf("evidence lacks the Service alternative: %v", f.Evidence)
 	}
 }
+
+// TestTargetPortListenSettingsBeatDeclarations: an app told by its args or
+// env to listen on the targetPort serves it undeclared. The finding is an
+// info that quotes the setting and proposes declaring the port, never a
+// retarget.
+func TestTargetPortListenSettingsBeatDeclarations(t *testing.T) {
+	file := "testdata/service-target-port-missing/bad-listen-settings-undeclared.yaml"
+	settings := map[string]string{
+		"Service/apps/agnhost":       "arg --listen=:9376",
+		"Service/apps/apiserver":     "arg -port=6443",
+		"Service/apps/echo":          "arg --port 8080",
+		"Service/apps/jenkins-agent": `env JNLP_PORT="50000"`,
+		"Service/apps/metrics-proxy": "arg -listen=0.0.0.0:8443",
+		"Service/apps/web":           `env PORT="3000"`,
+	}
+	for ref, setting := range settings {
+		f := findingOn(t, serviceTargetPortMissing, file, ref)
+		wantEqual(t, ref+" severity", f.Severity, diagnose.SeverityInfo)
+		wantEvidenceLine(t, f, "is told to listen on", setting)
+		if strings.Contains(f.Fix, "kubectl patch service") {
+			t.Errorf("%s: fix retargets the Service: %s", ref, f.Fix)
+		}
+	}
+	jenkins := findingOn(t, serviceTargetPortMissing, file, "Service/apps/jenkins-agent")
+	wantEqual(t, "jenkins fix", jenkins.Fix,
+		`kubectl patch deployment jenkins -n apps --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/ports/-","value":{"containerPort":50000,"protocol":"TCP"}}]'`)
+}
+
+// TestTargetPortRancherInternalPort reproduces the Verrazzano snapshot of
+// Rancher: 443 → 444 on Ready pods that declare only 80 and listen on
+// undeclared ports. An info with no retarget, verified by connecting.
+func TestTargetPortRancherInternalPort(t *testing.T) {
+	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-rancher-undeclared-internal-port.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
+	wantEvidenceLine(t, f, "listens on ports it does not declare", "arg --https-listen-port=443")
+	wantEvidenceLine(t, f, "1 of 1 selected pod(s) are Ready")
+	wantEqual(t, "fix", f.Fix, "kubectl edit service rancher -n cattle-system")
+	wantEqual(t, "verify", f.Verify, "kubectl port-forward -n cattle-system pod/rancher-649dc876b-dt67w :444")
+}
+
+// TestTargetPortNeverProposesASidePort: metrics, health, mesh-proxy ports
+// and a port another Service port already reaches are never proposed; the
+// evidence says why none is.
+func TestTargetPortNeverProposesASidePort(t *testing.T) {
+	file := "testdata/service-target-port-missing/bad-no-proposal-for-side-ports.yaml"
+	why := map[string]string{
+		"Service/shop/cart":       "9100 is a metrics port",
+		"Service/shop/catalog":    "8000 is a metrics port",
+		"Service/shop/orders":     "8081 is a health/admin port",
+		"Service/shop/search":     "15021 is a mesh proxy's port",
+		"Service/shop/storefront": "80 is already the target of Service port http 80/TCP",
+	}
+	for ref, reason := range why {
+		f := findingOn(t, serviceTargetPortMissing, file, ref)
+		wantEqual(t, ref+" severity", f.Severity, diagnose.SeverityError)
+		wantEvidenceLine(t, f, "no targetPort is proposed", reason)
+		if !strings.HasPrefix(f.Fix, "kubectl edit service") {
+			t.Errorf("%s: fix %q, want kubectl edit", ref, f.Fix)
+		}
+	}
+}
+
+// TestTargetPortClientSettingsAreNoEvidence: DB_PORT beside DB_HOST is
+// where the app connects; a loopback listen address is unreachable. Both
+// stay errors; the loopback one says to change the bind address.
+func TestTargetPortClientSettingsAreNoEvidence(t *testing.T) {
+	file := "testdata/service-target-port-missing/bad-client-port-is-not-a-listen-port.yaml"
+	api := findingOn(t, serviceTargetPortMissing, file, "Service/shop/api")
+	wantEqual(t, "api severity", api.Severity, diagnose.SeverityError)
+	local := findingOn(t, serviceTargetPortMissing, file, "Service/shop/local")
+	wantEqual(t, "local severity", local.Severity, diagnose.SeverityError)
+	wantEvidenceLine(t, local, "arg --listen=127.0.0.1:8080", "loopback address only", "bind it to 0.0.0.0")
+	wantEqual(t, "local fix", local.Fix, "kubectl edit service local -n shop")
+}
+
+// TestSelectorKeyOnlyIsNoMatch: pods that share only a label key with the
+// selector are no suggestion; the evidence says there is no close match and
+// the fix is left to a human.
+func TestSelectorKeyOnlyIsNoMatch(t *testing.T) {
+	f := onlyFinding(t, serviceSelectorMatchesNoPods, "testdata/service-selector-matches-no-pods/bad-key-only.yaml")
+	wantEvidenceLine(t, f, "no close match", `app: want "payments", pod has "web"`)
+	wantEqual(t, "fix", f.Fix, "kubectl edit service payments -n shop")
+	for _, line := range f.Evidence {
+		if strings.HasPrefix(line, "closest:") || strings.Contains(line, "app=web") {
+			t.Errorf("evidence proposes the unrelated pods: %s", line)
+		}
+	}
+}
+
+// TestTargetPortMeshProxySettingsDoNotExcuseTheApp: a mesh proxy's
+// undeclared listen ports do not make the app's declarations doubtful.
+func TestTargetPortMeshProxySettingsDoNotExcuseTheApp(t *testing.T) {
+	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-linkerd-meshed-typo.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	if !strings.Contains(f.Fix, `"path":"/spec/ports/0/targetPort","value":8080`) {
+		t.Errorf("fix %q does not retarget to the app's 8080", f.Fix)
+	}
+}
