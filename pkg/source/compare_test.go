@@ -96,7 +96,7 @@ func TestFastPathMatchesReferenceOnGeneratedDumps(t *testing.T) {
 // and the check and incident cases. They agree on errors too.
 func TestFastPathMatchesReferenceOnOtherInputs(t *testing.T) {
 	n := 0
-	for _, root := range []string{"../../../shared/realworld", "../diagnose", "../../testenv"} {
+	for _, root := range []string{"../../testdata/realworld", "../diagnose", "../../testenv"} {
 		if _, err := os.Stat(root); err != nil {
 			continue
 		}
