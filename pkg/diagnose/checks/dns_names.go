@@ -213,7 +213,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 			port = dnsFirstPort(w)
 		}
 		if port != "" && dnsExposable(w.Ref.Kind) {
-			fix = diagnose.Kubectl("expose", strings.ToLower(w.Ref.Kind), w.Ref.Name, "-n", w.Ref.Namespace, "--name="+ref.Service, "--port="+port)
+			fix = diagnose.KubectlOn([]string{"expose", strings.ToLower(w.Ref.Kind), "-n", w.Ref.Namespace, "--name=" + ref.Service, "--port=" + port}, w.Ref.Name)
 			ev = append(ev, fmt.Sprintf("%s still runs: the Service in front of it is what is missing", w.Ref))
 		}
 	} else {

@@ -132,7 +132,7 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 		Symptom:  symptom,
 		Cause:    cause + "; repair the node (kubelet, container runtime, CNI) or drain it so its pods run elsewhere",
 		Evidence: ev,
-		Fix:      diagnose.Kubectl("drain", n.Name, "--ignore-daemonsets", "--delete-emptydir-data"),
+		Fix:      diagnose.KubectlOn([]string{"drain", "--ignore-daemonsets", "--delete-emptydir-data"}, n.Name),
 		Verify:   diagnose.GetCmd(ref),
 		Origin:   originOf(s, ref),
 	}
