@@ -138,7 +138,7 @@ func (o *DiagnoseOptions) Complete() error {
 		}
 		o.namespace = ns
 	}
-	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: o.ErrOut}
+	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: escapingWriter{o.ErrOut}}
 	if len(o.Entries) > 0 {
 		live.Kinds = source.TraceKinds(o.Entries)
 	}
