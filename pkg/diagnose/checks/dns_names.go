@@ -197,6 +197,11 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		correctedValue := strings.Replace(src.Value, ref.Host, correctedHost, 1)
 		ev = append(ev, fmt.Sprintf("corrected value: %s", correctedValue))
 		switch {
+		case holdsCredential(correctedValue):
+			var line, note string
+			fix, line, note = credentialHostFix(src, ref.Host, correctedHost)
+			ev = append(ev, line)
+			cause += note
 		case src.configMap:
 			fix = diagnose.MergePatchCmd(src.Object, map[string]any{"data": map[string]string{src.Var: correctedValue}})
 			cause += "; pods read ConfigMap values at start: restart them after the change"
