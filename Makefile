@@ -11,7 +11,7 @@
 # budget) and written to the package's testdata/fuzz: commit it, and every
 # `go test` runs it from then on.
 FUZZBUDGET ?= 75
-FUZZMIN ?= 10
+FUZZMIN ?= 5
 FUZZTIME ?=
 FUZZMINIMIZETIME ?= 5s
 
