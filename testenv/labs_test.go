@@ -57,6 +57,7 @@ func TestSeedLabs(t *testing.T) {
 			if f.Severity == diagnose.SeverityError && !rootCauseOfSomeTrace(res, f.Key()) {
 				t.Errorf("finding %s is not the root cause of any traced path\n%s", f.Key(), rendered(res))
 			}
+			pasteCommands(t, res)
 
 			if lab.Number == 3 {
 				// Ports fixed but no cloud: the load balancer stays pending,

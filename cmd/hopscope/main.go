@@ -4,12 +4,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/internal/cli"
+	"github.com/hopscope/hopscope/pkg/safetext"
 )
 
 func main() {
@@ -23,22 +25,31 @@ func main() {
 		}
 	}
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	err := cli.NewRootCommand(streams).Execute()
-	if err != nil && err.Error() != "" {
-		var ee *cli.ExitError
-		if !asExit(err, &ee) || ee.Err != nil {
-			fmt.Fprintln(os.Stderr, "hopscope:", err)
-		}
-	}
-	code := cli.ExitCode(err)
+	code := run(streams, os.Args[1:])
 	pprof.StopCPUProfile()
 	os.Exit(code)
 }
 
-func asExit(err error, target **cli.ExitError) bool {
-	e, ok := err.(*cli.ExitError)
-	if ok {
-		*target = e
+// run executes the command tree with args, prints its error to the error
+// stream and returns the exit code.
+func run(streams genericiooptions.IOStreams, args []string) int {
+	root := cli.NewRootCommand(streams)
+	root.SetArgs(args)
+	err := root.Execute()
+	printError(streams.ErrOut, err)
+	return cli.ExitCode(err)
+}
+
+// printError prints what a command failed with, unless the command already
+// said it (an ExitError without a message: findings at --fail-on). Errors
+// quote file names, server addresses and API server messages, so they are
+// escaped and redacted like every report.
+func printError(w io.Writer, err error) {
+	if err == nil || err.Error() == "" {
+		return
 	}
-	return ok
+	if ee, ok := err.(*cli.ExitError); ok && ee.Err == nil {
+		return
+	}
+	fmt.Fprintln(w, "hopscope:", safetext.SanitizeLines(err.Error()))
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/advise"
+	"github.com/hopscope/hopscope/pkg/safetext"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
@@ -288,7 +289,8 @@ func (o *AdviseOptions) review(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("load: %w", err)}
 	}
-	rv := advise.ReviewServices(snap, o.namespaces)
+	// Names, types and evidence come from the manifests or the cluster.
+	rv := safeReview(advise.ReviewServices(snap, o.namespaces))
 	if o.Output == "json" {
 		if rv.Advice == nil {
 			rv.Advice = []advise.Advice{}
@@ -327,4 +329,43 @@ func (o *AdviseOptions) review(ctx context.Context) error {
 		fmt.Fprintf(w, "\n%d piece(s) of advice. This is advice, not a failure: the exit code stays 0.\n", len(rv.Advice))
 	}
 	return nil
+}
+
+// safeReview is rv with every string it quotes passed through
+// safetext.Sanitize (the look commands through SanitizeLines, as the
+// reports print commands), so a Service name or type cannot act on the
+// reader's terminal or repeat a credential.
+func safeReview(rv advise.Review) advise.Review {
+	out := rv
+	out.Types = make(map[string]int, len(rv.Types))
+	for t, n := range rv.Types {
+		// Two types can sanitize to one name; their counts add up.
+		out.Types[safetext.Sanitize(t)] += n
+	}
+	if rv.Advice != nil {
+		out.Advice = make([]advise.Advice, len(rv.Advice))
+	}
+	for i, a := range rv.Advice {
+		// From a copy, like the report's boundary: a field added later is
+		// kept, and the test that fills every field finds it unescaped.
+		sa := a
+		sa.Object = snapshot.ObjectRef{Kind: safetext.Sanitize(a.Object.Kind), Namespace: safetext.Sanitize(a.Object.Namespace), Name: safetext.Sanitize(a.Object.Name)}
+		sa.Current = advise.Choice(safetext.Sanitize(string(a.Current)))
+		sa.Suggest = advise.Choice(safetext.Sanitize(string(a.Suggest)))
+		sa.Rule = safetext.Sanitize(a.Rule)
+		sa.Reason = safetext.Sanitize(a.Reason)
+		sa.Evidence = make([]string, len(a.Evidence))
+		for j, e := range a.Evidence {
+			sa.Evidence[j] = safetext.Sanitize(e)
+		}
+		sa.Look = safetext.SanitizeLines(a.Look)
+		out.Advice[i] = sa
+	}
+	if rv.Skipped != nil {
+		out.Skipped = make([]string, len(rv.Skipped))
+		for i, s := range rv.Skipped {
+			out.Skipped[i] = safetext.Sanitize(s)
+		}
+	}
+	return out
 }

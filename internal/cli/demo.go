@@ -71,7 +71,7 @@ func (o *DemoOptions) Run() error {
 		}
 		switch o.Output {
 		case "json":
-			all = append(all, demoResult{File: ex.File, Title: ex.Title, Result: res})
+			all = append(all, demoResult{File: ex.File, Title: ex.Title, Result: report.Sanitized(res)})
 		case "text":
 			if i > 0 {
 				fmt.Fprintln(o.Out)

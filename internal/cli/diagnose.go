@@ -36,6 +36,12 @@ type DiagnoseOptions struct {
 	// a full diagnosis.
 	Entries []string
 
+	// filesGiven and outputFileGiven record that -f and --output-file were
+	// on the command line, so that an empty value (an unset variable in a
+	// CI script) is refused instead of meaning "no files" or "stdout".
+	filesGiven      bool
+	outputFileGiven bool
+
 	// Filled in by Complete.
 	namespace    string
 	explicitNS   bool
@@ -53,7 +59,10 @@ func newDiagnoseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
   hopscope diagnose -f dump.yaml -o json     # a 'kubectl get -A -o yaml' dump
   hopscope diagnose -n shop                  # the current kubectl context, read-only`,
 		Args: cobra.NoArgs,
-		RunE: runE(o.Run, o.Complete, o.Validate),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.flagsGiven(cmd)
+			return runE(o.Run, o.Complete, o.Validate)(cmd, args)
+		},
 	}
 	o.AddFlags(cmd)
 	return cmd
@@ -75,6 +84,7 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Entries = args
+			o.flagsGiven(cmd)
 			return runE(o.Run, o.Complete, o.Validate)(cmd, args)
 		},
 	}
@@ -88,14 +98,26 @@ func (o *DiagnoseOptions) AddFlags(cmd *cobra.Command) {
 	f.StringSliceVarP(&o.Files, "filename", "f", nil, "files or directories (recursive) of YAML/JSON manifests or dumps; - reads stdin. Without -f the current kubectl context is read")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "every namespace (the default for files; the current namespace is the default for a cluster)")
 	f.StringVarP(&o.Output, "output", "o", "text", "output format: "+strings.Join(report.Formats, ", "))
-	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file instead of stdout")
+	f.StringVar(&o.OutputFile, "output-file", "", "write the report to this file (- for stdout), once it is complete; never an input file or a manifest inside an input directory")
 	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info")
 	f.StringSliceVar(&o.Skip, "skip", nil, "check IDs not to run (see 'hopscope checks')")
 	f.BoolVar(&o.Explain, "explain", false, "show every hop of healthy paths too, and each finding's check description")
 }
 
-// Complete fills in the namespace, the colour decision and the source.
+// flagsGiven records which of the flags whose empty value would change
+// meaning were on the command line.
+func (o *DiagnoseOptions) flagsGiven(cmd *cobra.Command) {
+	o.filesGiven = cmd.Flags().Changed("filename")
+	o.outputFileGiven = cmd.Flags().Changed("output-file")
+}
+
+// Complete fills in the namespace, the colour decision and the source. An
+// empty -f is refused first: it must not fall through to reading the
+// current cluster.
 func (o *DiagnoseOptions) Complete() error {
+	if err := o.validateFiles(); err != nil {
+		return err
+	}
 	if ns := o.Globals.namespaceFlag(); ns != "" {
 		o.namespace, o.explicitNS = ns, true
 	}
@@ -116,11 +138,26 @@ func (o *DiagnoseOptions) Complete() error {
 		}
 		o.namespace = ns
 	}
-	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: o.ErrOut}
+	live := source.Live{Flags: o.Globals.Kube, Namespace: o.namespace, AllNamespaces: o.AllNamespaces, Warnings: escapingWriter{o.ErrOut}}
 	if len(o.Entries) > 0 {
 		live.Kinds = source.TraceKinds(o.Entries)
 	}
 	o.loadSnapshot = live.Load
+	return nil
+}
+
+// validateFiles refuses -f with an empty path: `-f "$MANIFESTS"` with the
+// variable unset would otherwise diagnose the current kubectl context and
+// pass a CI gate on a cluster nobody meant to check.
+func (o *DiagnoseOptions) validateFiles() error {
+	if o.filesGiven && len(o.Files) == 0 {
+		return usageErrorf("-f/--filename: an empty path; name a file, a directory or - for stdin (without -f the current cluster is read)")
+	}
+	for _, p := range o.Files {
+		if p == "" {
+			return usageErrorf("-f/--filename: an empty path among %q; name a file, a directory or - for stdin", strings.Join(o.Files, ","))
+		}
+	}
 	return nil
 }
 
@@ -142,7 +179,10 @@ func (o *DiagnoseOptions) Validate() error {
 			return usageErrorf("--skip %q: no such check (see 'hopscope checks')", id)
 		}
 	}
-	return nil
+	if o.outputFileGiven && o.OutputFile == "" {
+		return usageErrorf("--output-file: an empty path; name a file, or - for stdout")
+	}
+	return checkReportFile(o.OutputFile, o.Files)
 }
 
 // Run loads the snapshot, diagnoses it and prints the report. The error
@@ -192,25 +232,19 @@ func (o *DiagnoseOptions) write(res *diagnose.Result) error {
 	if wd, err := os.Getwd(); err == nil {
 		ropt.BaseDir = wd
 	}
-	if o.OutputFile == "" {
+	if o.OutputFile == "" || o.OutputFile == stdoutPath {
 		if err := report.Render(o.Out, o.Output, res, ropt); err != nil {
 			return fmt.Errorf("render %s: %w", o.Output, err)
 		}
 		return nil
 	}
-	f, err := os.Create(o.OutputFile)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--output-file: %w", err)}
-	}
 	ropt.Color = false
-	if err := report.Render(f, o.Output, res, ropt); err != nil {
-		f.Close()
-		return fmt.Errorf("render %s to %s: %w", o.Output, o.OutputFile, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("--output-file: %w", err)
-	}
-	return nil
+	return writeReportFile(o.OutputFile, func(w io.Writer) error {
+		if err := report.Render(w, o.Output, res, ropt); err != nil {
+			return fmt.Errorf("render %s to %s: %w", o.Output, o.OutputFile, err)
+		}
+		return nil
+	})
 }
 
 // wantColor decides whether to colour: --color always/never win, --no-color

@@ -12,6 +12,8 @@ import (
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/report"
+	"github.com/hopscope/hopscope/pkg/safetext"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
@@ -118,6 +120,9 @@ func (o *LabCheckOptions) Run(ctx context.Context) error {
 		case <-time.After(time.Second):
 		}
 	}
+	// The findings quote the cluster: from here on they are printed as
+	// every report prints them, escaped and with credentials redacted.
+	v = safeVerdict(v)
 	if o.Output == "json" {
 		if err := o.writeJSON(v, res); err != nil {
 			return err
@@ -129,6 +134,36 @@ func (o *LabCheckOptions) Run(ctx context.Context) error {
 		return &ExitError{Code: ExitFindings}
 	}
 	return nil
+}
+
+// safeVerdict is v with every finding passed through the report's output
+// boundary (report.SanitizedFinding).
+func safeVerdict(v labs.Verdict) labs.Verdict {
+	out := v
+	if v.Expected != nil {
+		f := report.SanitizedFinding(*v.Expected)
+		out.Expected = &f
+	}
+	out.Remaining = safeFindings(v.Remaining)
+	out.Notes = safeFindings(v.Notes)
+	if v.BrokenLayers != nil {
+		out.BrokenLayers = make([]diagnose.Layer, len(v.BrokenLayers))
+		for i, l := range v.BrokenLayers {
+			out.BrokenLayers[i] = diagnose.Layer(safetext.Sanitize(string(l)))
+		}
+	}
+	return out
+}
+
+func safeFindings(fs []diagnose.Finding) []diagnose.Finding {
+	if fs == nil {
+		return nil
+	}
+	out := make([]diagnose.Finding, len(fs))
+	for i, f := range fs {
+		out[i] = report.SanitizedFinding(f)
+	}
+	return out
 }
 
 // labVerdictJSON is `lab check -o json`; it always carries the findings,

@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/safetext"
 )
 
 // LabStartOptions is `hopscope lab start N`.
@@ -53,7 +54,8 @@ func (o *LabStartOptions) Run(ctx context.Context) error {
 		err := o.Cluster.Settle(wctx, l)
 		cancel()
 		if err != nil {
-			fmt.Fprintf(o.ErrOut, "note: the lab has not finished rolling out (%v); `hopscope lab check %s` may see it half-started.\n", err, l.ID)
+			// The error may quote the cluster (a pod's waiting message).
+			fmt.Fprintf(o.ErrOut, "note: the lab has not finished rolling out (%s); `hopscope lab check %s` may see it half-started.\n", safetext.Sanitize(err.Error()), l.ID)
 		}
 	}
 	fmt.Fprintln(o.Out)

@@ -74,7 +74,7 @@ func TestMCPOverStdioProcess(t *testing.T) {
 	}
 	root := got.Findings[0]
 	if root.Check != "service-selector-matches-no-pods" || root.Object.Name != "api-svc" ||
-		!strings.HasPrefix(root.Fix, "kubectl ") || !strings.Contains(root.Verify, "endpoints api-svc") {
+		!strings.HasPrefix(root.Fix, "kubectl ") || !strings.Contains(root.Verify, "endpoints -n default -- api-svc") {
 		t.Errorf("root cause %s (fix %q, verify %q): want the Service api-svc's selector with a kubectl fix and the endpoints check", root.Key(), root.Fix, root.Verify)
 	}
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hopscope/hopscope/pkg/safetext"
 )
 
 // validateTextOrJSON rejects an --output other than the two formats the
@@ -48,4 +50,17 @@ func indent(text, prefix string) string {
 		b.WriteString(prefix + line + "\n")
 	}
 	return b.String()
+}
+
+// escapingWriter passes every write through safetext.SanitizeLines, for
+// text another package writes a whole line at a time and the cluster
+// controls: the API server's "Warning: ..." lines carry admission webhook
+// messages.
+type escapingWriter struct{ w io.Writer }
+
+func (e escapingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(e.w, safetext.SanitizeLines(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -73,6 +73,16 @@ type Globals struct {
 	Color   string
 }
 
+// Validate rejects a --color other than the three values decideColor
+// knows: a typo such as --color=alwys must not silently mean auto.
+func (g *Globals) Validate() error {
+	switch g.Color {
+	case "auto", "always", "never":
+		return nil
+	}
+	return usageErrorf("--color %q: want auto, always or never", g.Color)
+}
+
 // namespaceFlag is the value of -n/--namespace, "" when it was not given
 // (or when a test built Globals without the kubectl flags).
 func (g *Globals) namespaceFlag() string {
@@ -104,6 +114,8 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	g.Kube.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	root.PersistentFlags().StringVar(&g.Color, "color", "auto", "colour the output: auto, always or never")
+	// Every subcommand's Run starts after the shared flags are checked.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.Validate() }
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	})

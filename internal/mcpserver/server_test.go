@@ -178,7 +178,7 @@ func TestDiagnoseSeedLab1(t *testing.T) {
 	if !strings.Contains(strings.Join(root.Evidence, "\n"), `want "api", pod has "api-v1"`) {
 		t.Errorf("root cause evidence does not quote the label mismatch: %q", root.Evidence)
 	}
-	if !strings.HasPrefix(root.Fix, "kubectl ") || root.Verify != "kubectl get endpoints api-svc -n default" {
+	if !strings.HasPrefix(root.Fix, "kubectl ") || root.Verify != "kubectl get endpoints -n default -- api-svc" {
 		t.Errorf("fix %q, verify %q: want a kubectl fix and the endpoints as the verify command", root.Fix, root.Verify)
 	}
 	if len(got.Traces) != 1 || got.Traces[0].RootCause != root.Key() || got.Traces[0].Status != diagnose.TraceBroken {

@@ -58,6 +58,19 @@ func safeResult(res *diagnose.Result) *diagnose.Result {
 	return &out
 }
 
+// Sanitized is res as every renderer sees it (see safeResult), for a
+// command that embeds results in a document of its own, such as the JSON
+// array `hopscope demo -o json` prints.
+func Sanitized(res *diagnose.Result) *diagnose.Result {
+	return safeResult(res)
+}
+
+// SanitizedFinding is f as every renderer sees it, for a command that
+// prints findings itself, such as `hopscope lab check`.
+func SanitizedFinding(f diagnose.Finding) diagnose.Finding {
+	return safeFinding(f)
+}
+
 // safeFinding, like safeResult and safeSummary, starts from a copy, so a
 // field added to the type later is never dropped from the output; the
 // hostile-string test fails until it is sanitized here too.

@@ -9,7 +9,21 @@ import (
 // Sanitize is what every quoted string goes through: credentials redacted,
 // then control and bidirectional characters and invalid UTF-8 escaped.
 func Sanitize(s string) string {
-	return Escape(Redact(s))
+	return redactEscaped(Redact(s), Escape)
+}
+
+// redactEscaped applies escape to redacted text and, when that changed
+// anything, redacts once more: an escape puts letters where a control
+// character stood, and they can join the name before an = into one that
+// says credential ("\x10.key=0" shows as `\x10.key=0`, whose name x10.key
+// ends in key after another word). The second pass errs towards hiding, as
+// redaction does, and makes sanitizing printed text again change nothing.
+func redactEscaped(redacted string, escape func(string) string) string {
+	escaped := escape(redacted)
+	if escaped == redacted {
+		return escaped
+	}
+	return Redact(escaped)
 }
 
 // SanitizeLines is Sanitize for text whose line breaks are its own
@@ -18,7 +32,11 @@ func Sanitize(s string) string {
 // PEM block spans lines), then each line is escaped on its own; line feeds
 // stay, a carriage return does not.
 func SanitizeLines(s string) string {
-	s = Redact(s)
+	return redactEscaped(Redact(s), escapeLines)
+}
+
+// escapeLines escapes each line of s on its own, keeping the line feeds.
+func escapeLines(s string) string {
 	if !strings.Contains(s, "\n") {
 		return Escape(s)
 	}

@@ -159,7 +159,7 @@ func removedCaptureFinding(objs []removedObject) diagnose.Finding {
 	if g, v, ok := strings.Cut(rm.Current, "/"); ok {
 		resource += "." + v + "." + g
 	}
-	get := []string{"get", resource, first.ref.Name}
+	get := []string{"get", resource}
 	if first.ref.Namespace != "" {
 		get = append(get, "-n", first.ref.Namespace)
 	}
@@ -175,7 +175,7 @@ func removedCaptureFinding(objs []removedObject) diagnose.Finding {
 			fmt.Sprintf("%s %s was removed in Kubernetes %s; %s replaces it", rm.APIVersion, rm.Kind, rm.RemovedIn, rm.Current),
 			removedChanges(rm),
 		},
-		Fix:    diagnose.Kubectl(append(get, "-o", "yaml")...),
+		Fix:    diagnose.KubectlOn(append(get, "-o", "yaml"), first.ref.Name),
 		Verify: diagnose.Kubectl("version"),
 		Origin: &origin,
 	}

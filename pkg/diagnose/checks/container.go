@@ -117,7 +117,7 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) 
 	liveness := eventLines(s, ref, []string{"Unhealthy"}, "Liveness probe")
 	ev = append(ev, liveness...)
 	ev = append(ev, eventLines(s, ref, []string{"BackOff"}, "restarting failed container")...)
-	ev = append(ev, "see the output of the crashed run: "+diagnose.Kubectl("logs", p.Name, "-n", p.Namespace, "-c", c.Spec.Name, "--previous"))
+	ev = append(ev, "see the output of the crashed run: "+diagnose.KubectlOn([]string{"logs", "-n", p.Namespace, "-c", c.Spec.Name, "--previous"}, p.Name))
 
 	status := "CrashLoopBackOff"
 	if c.Init {
@@ -163,11 +163,11 @@ func containerCrashFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) 
 		// investigated.
 		if prev, ok := containerPreviousImage(s, p, c); ok {
 			f.Evidence = append(f.Evidence, prev.line(c)+"; this pod runs "+c.Spec.Image)
-			args := []string{"rollout", "undo", "deployment/" + prev.Deployment.Name, "-n", prev.Deployment.Namespace}
+			args := []string{"rollout", "undo", "-n", prev.Deployment.Namespace}
 			if prev.Revision > 0 {
 				args = append(args, fmt.Sprintf("--to-revision=%d", prev.Revision))
 			}
-			f.Fix = diagnose.Kubectl(args...)
+			f.Fix = diagnose.KubectlOn(args, "deployment/"+prev.Deployment.Name)
 		}
 	}
 	if target.Kind == snapshot.KindPod {

@@ -184,7 +184,7 @@ func containerSetImageCmd(target snapshot.ObjectRef, container, image string) (s
 	switch target.Kind {
 	case snapshot.KindPod, snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet,
 		snapshot.KindReplicaSet, snapshot.KindReplicationController, snapshot.KindCronJob:
-		return diagnose.Kubectl("set", "image", typedName(target), container+"="+image, "-n", target.Namespace), true
+		return diagnose.KubectlOn([]string{"set", "image", "-n", target.Namespace}, typedName(target), container+"="+image), true
 	}
 	return "", false
 }

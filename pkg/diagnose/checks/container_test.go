@@ -16,8 +16,8 @@ func TestContainerCrashLoopNamesOOMKilled(t *testing.T) {
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"last termination: OOMKilled (exit code 137) at 2025-03-01T10:20:41Z",
 		"Event Warning BackOff (x31): Back-off restarting failed container server",
-		"kubectl logs cart-5c8d7f9b4d-q7wzt -n shop -c server --previous")
-	wantContains(t, "fix", f.Fix, "kubectl patch deployment cart -n shop --type=json",
+		"kubectl logs -n shop -c server --previous -- cart-5c8d7f9b4d-q7wzt")
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment -n shop --type=json", "-- cart",
 		`"path":"/spec/template/spec/containers/0/resources/limits/memory","value":"256Mi"`)
 }
 
@@ -25,7 +25,7 @@ func TestContainerCrashLoopInitContainer(t *testing.T) {
 	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-init.yaml", "Pod/shop/orders-0")
 	wantContains(t, "symptom", f.Symptom, "Init:CrashLoopBackOff with 5 restarts")
 	wantContains(t, "cause", f.Cause, "init container wait-db", "Error (exit code 1)")
-	wantContains(t, "verify", f.Verify, "kubectl rollout status statefulset/orders -n shop")
+	wantContains(t, "verify", f.Verify, "kubectl rollout status -n shop -- statefulset/orders")
 }
 
 func TestContainerImagePullQuotesThePullError(t *testing.T) {
@@ -33,16 +33,16 @@ func TestContainerImagePullQuotesThePullError(t *testing.T) {
 	wantContains(t, "cause", f.Cause, `image "nginx:1.255" does not exist`, "docker.io/library/nginx:1.255: not found")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "container nginx image: nginx:1.255", "Event Warning Failed (x4)")
 	// No other revision in the input: the placeholder says what to put.
-	wantContains(t, "fix", f.Fix, "kubectl set image deployment/web 'nginx=nginx:<a tag that exists>' -n default")
+	wantContains(t, "fix", f.Fix, "kubectl set image -n default -- deployment/web 'nginx=nginx:<a tag that exists>'")
 	wantEqual(t, "container", f.Container, "nginx")
 
 	f = findingOn(t, containerImagePull, "testdata/container-image-pull/bad-dump.yaml", "Pod/default/typo")
 	wantContains(t, "cause", f.Cause, "InvalidImageName", "repository name must be lowercase")
-	wantContains(t, "fix", f.Fix, "kubectl set image pod/typo app=example/app:latest -n default")
+	wantContains(t, "fix", f.Fix, "kubectl set image -n default -- pod/typo app=example/app:latest")
 
 	// The Deployment's previous ReplicaSet ran a tag that worked.
 	f = findingOn(t, containerImagePull, "testdata/container-image-pull/bad-rollout-dump.yaml", "Pod/shop/api-7f9c6d5b8-q2w4e")
-	wantContains(t, "fix", f.Fix, "kubectl set image deployment/api api=registry.example.com:5000/shop/api:1.9.8 -n shop")
+	wantContains(t, "fix", f.Fix, "kubectl set image -n shop -- deployment/api api=registry.example.com:5000/shop/api:1.9.8")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), `ReplicaSet api-6b8d7c9f4 (revision 6) of Deployment/shop/api runs container api with image "registry.example.com:5000/shop/api:1.9.8"`)
 }
 
@@ -65,7 +65,7 @@ func TestContainerConfigErrorPatchesTheTypo(t *testing.T) {
 	wantContains(t, "cause", f.Cause, `ConfigMap api-config has no key "DB_HOST"`, `it has "DB_HOSTS"`)
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"couldn't find key DB_HOST in ConfigMap shop/api-config", "has keys: DB_HOSTS, LOG_LEVEL")
-	wantContains(t, "fix", f.Fix, "kubectl patch deployment api -n shop",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment -n shop", "-- api",
 		`"path":"/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/key","value":"DB_HOSTS"`)
 
 	f = findingOn(t, containerConfigError, "testdata/container-config-error/bad-failed-mount.yaml", "Pod/shop/web-7c9d8b6f5-k8s2d")
@@ -78,7 +78,7 @@ func TestContainerConfigErrorPatchesTheTypo(t *testing.T) {
 	// no near name exists, so a human edits the Deployment.
 	f = findingOn(t, containerConfigError, "testdata/container-config-error/bad-failed-mount.yaml", "Pod/shop/worker-7f6d5c4b3-z9x8w")
 	wantContains(t, "cause", f.Cause, `ConfigMap "worker-settings" does not exist in namespace shop`)
-	wantContains(t, "fix", f.Fix, "kubectl edit deployment worker -n shop")
+	wantContains(t, "fix", f.Fix, "kubectl edit deployment -n shop -- worker")
 }
 
 func TestContainerParseMissing(t *testing.T) {
@@ -103,7 +103,7 @@ func TestContainerParseMissing(t *testing.T) {
 
 func TestContainerCrashLoopRollsBackANewImage(t *testing.T) {
 	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-new-image-dump.yaml", "Pod/shop/cart-8d7c6b5a4-r7t9y")
-	wantContains(t, "fix", f.Fix, "kubectl rollout undo deployment/cart -n shop --to-revision=3")
+	wantContains(t, "fix", f.Fix, "kubectl rollout undo -n shop --to-revision=3 -- deployment/cart")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		`ReplicaSet cart-5c8d7f9b4d (revision 3) of Deployment/shop/cart runs container server with image "example/cart:2.3.0"; this pod runs example/cart:2.4.0`)
 	wantEqual(t, "container", f.Container, "server")

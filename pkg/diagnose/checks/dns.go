@@ -271,9 +271,9 @@ func runDNSCoreDNSUnavailable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	switch {
 	case deploy != nil && deploy.Spec.Replicas != nil && *deploy.Spec.Replicas == 0:
 		cause = fmt.Sprintf("Deployment %s is scaled to 0 replicas: no DNS server runs", deploy.Name)
-		fix = diagnose.Kubectl("scale", "deployment", deploy.Name, "-n", dnsNamespace, "--replicas=2")
+		fix = diagnose.KubectlOn([]string{"scale", "deployment", "-n", dnsNamespace, "--replicas=2"}, deploy.Name)
 	case deploy != nil:
-		fix = diagnose.Kubectl("rollout", "restart", "deployment/"+deploy.Name, "-n", dnsNamespace)
+		fix = diagnose.KubectlOn([]string{"rollout", "restart", "-n", dnsNamespace}, "deployment/"+deploy.Name)
 		if len(pods) == 0 {
 			cause = fmt.Sprintf("Deployment %s has 0 available replicas", deploy.Name)
 			if podsKnown {

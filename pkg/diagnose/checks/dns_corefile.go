@@ -82,7 +82,7 @@ func runDNSCorefileClusterZone(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		Cause:    cause,
 		Evidence: ev,
 		Fix:      diagnose.EditCmd(ref),
-		Verify:   diagnose.Kubectl("run", "dns-check", "--rm", "-i", "--restart=Never", "--image=busybox:1.36", "--", "nslookup", "kubernetes.default.svc."+domain),
+		Verify:   diagnose.KubectlOn([]string{"run", "--rm", "-i", "--restart=Never", "--image=busybox:1.36"}, "dns-check", "nslookup", "kubernetes.default.svc."+domain),
 		Origin:   originOf(s, ref),
 	})
 }

@@ -201,6 +201,11 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		correctedValue := strings.Replace(src.Value, ref.Host, correctedHost, 1)
 		ev = append(ev, fmt.Sprintf("corrected value: %s", correctedValue))
 		switch {
+		case holdsCredential(correctedValue):
+			var line, note string
+			fix, line, note = credentialHostFix(src, ref.Host, correctedHost)
+			ev = append(ev, line)
+			cause += note
 		case src.configMap:
 			fix = diagnose.MergePatchCmd(src.Object, map[string]any{"data": map[string]string{src.Var: correctedValue}})
 			cause += "; pods read ConfigMap values at start: restart them after the change"
@@ -217,7 +222,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 			port = dnsFirstPort(w)
 		}
 		if port != "" && dnsExposable(w.Ref.Kind) {
-			fix = diagnose.Kubectl("expose", strings.ToLower(w.Ref.Kind), w.Ref.Name, "-n", w.Ref.Namespace, "--name="+ref.Service, "--port="+port)
+			fix = diagnose.KubectlOn([]string{"expose", strings.ToLower(w.Ref.Kind), "-n", w.Ref.Namespace, "--name=" + ref.Service, "--port=" + port}, w.Ref.Name)
 			ev = append(ev, fmt.Sprintf("%s still runs: the Service in front of it is what is missing", w.Ref))
 		}
 	} else {

@@ -75,9 +75,9 @@ func runDNSServiceMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		fmt.Sprintf("endpoints: %d ready, %d not ready", ready, notReady),
 		fmt.Sprintf("pods matching the selector: %d (%d ready)", len(selected), readyPods),
 	}
-	fix := diagnose.Kubectl("rollout", "restart", "deployment/coredns", "-n", dnsNamespace)
+	fix := diagnose.KubectlOn([]string{"rollout", "restart", "-n", dnsNamespace}, "deployment/coredns")
 	if d := dnsDeployment(s); d != nil {
-		fix = diagnose.Kubectl("rollout", "restart", "deployment/"+d.Name, "-n", dnsNamespace)
+		fix = diagnose.KubectlOn([]string{"rollout", "restart", "-n", dnsNamespace}, "deployment/"+d.Name)
 	}
 	cause := "the kube-dns Service has no ready endpoint"
 	if len(selected) == 0 {
@@ -167,13 +167,13 @@ func dnsReportMissingService(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	cause := "the kube-dns Service is deleted: pods send their DNS queries to its old cluster IP and nothing answers"
 	var fix string
 	if deploy != nil {
-		args := []string{"expose", "deployment", deploy.Name, "-n", dnsNamespace, "--name=kube-dns", "--port=53", "--protocol=UDP"}
+		args := []string{"expose", "deployment", "-n", dnsNamespace, "--name=kube-dns", "--port=53", "--protocol=UDP"}
 		if ip != "" {
 			args = append(args, "--cluster-ip="+ip)
 		} else {
 			cause += "; the recreated Service must get the address the kubelets use (their --cluster-dns), or pods keep asking the old one"
 		}
-		fix = diagnose.Kubectl(args...)
+		fix = diagnose.KubectlOn(args, deploy.Name)
 	} else {
 		fix = diagnose.Kubectl("get", "pods", "-n", dnsNamespace, "-l", dnsPodSelector, "--show-labels")
 		cause += "; and no CoreDNS Deployment is in the input: reinstall the cluster DNS add-on (kubeadm: `kubeadm init phase addon coredns`)"

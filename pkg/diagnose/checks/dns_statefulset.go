@@ -47,7 +47,7 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 		if len(uses) > 0 {
 			sev = diagnose.SeverityError
 		}
-		expose := diagnose.Kubectl("expose", "statefulset", sts.Name, "--name="+name, "--cluster-ip=None", "-n", sts.Namespace)
+		expose := diagnose.KubectlOn([]string{"expose", "statefulset", "-n", sts.Namespace, "--name=" + name, "--cluster-ip=None"}, sts.Name)
 		var cause, fix string
 		ev := []string{fmt.Sprintf("StatefulSet %s spec.serviceName: %s (its pods get hostname <pod> and subdomain %s)", sts.Name, name, name)}
 		if svc == nil {
@@ -68,7 +68,7 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 				ip = "unset, so one is allocated"
 			}
 			cause = fmt.Sprintf("StatefulSet %s's governing Service %s is not headless (clusterIP %s): per-pod records such as %s-0.%s are only published for a headless Service", sts.Name, name, ip, sts.Name, name)
-			fix = diagnose.Kubectl("delete", "service", name, "-n", sts.Namespace) + " && " + expose
+			fix = diagnose.KubectlOn([]string{"delete", "service", "-n", sts.Namespace}, name) + " && " + expose
 			ev = append(ev, fmt.Sprintf("Service %s: clusterIP %s (not None)", name, ip))
 		}
 		if len(uses) > 0 {

@@ -19,10 +19,10 @@ func TestDNSNameWrongNamespace(t *testing.T) {
 		"a bare name resolves in the pod's own namespace (shop)",
 		"Service api-svc exists in namespace backend: use api-svc.backend")
 	wantContains(t, "fix", f.Fix, `"path":"/spec/template/spec/containers/0/env/0/value","value":"http://api-svc.backend:80/v1"`)
-	wantContains(t, "verify", f.Verify, "kubectl get service api-svc -n backend")
+	wantContains(t, "verify", f.Verify, "kubectl get service -n backend -- api-svc")
 
 	f = findingOn(t, dnsNameUnresolvable, "testdata/dns-name-unresolvable/bad-wrong-namespace.yaml", "ConfigMap/shop/web-env")
-	wantContains(t, "fix", f.Fix, `kubectl patch configmap web-env -n shop --type=merge`,
+	wantContains(t, "fix", f.Fix, `kubectl patch configmap -n shop --type=merge`, "-- web-env",
 		`"CATALOG_URL":"http://api-svc.backend.svc.cluster.local/catalog"`)
 }
 
@@ -32,7 +32,7 @@ func TestDNSNameDeletedService(t *testing.T) {
 		t.Errorf("severity %s: the catalog Deployment still runs, so its Service was needed", f.Severity)
 	}
 	wantContains(t, "cause", f.Cause, "Service catalog does not exist in namespace shop")
-	wantContains(t, "fix", f.Fix, "kubectl expose deployment catalog -n shop --name=catalog --port=3550")
+	wantContains(t, "fix", f.Fix, "kubectl expose deployment -n shop --name=catalog --port=3550 -- catalog")
 }
 
 // TestDNSNameManifestsProveNothing: a name whose Service the manifests do
@@ -56,23 +56,23 @@ func TestDNSCoreDNSCrashLoopEvidence(t *testing.T) {
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"replicas 2, ready 0, available 0", "2 DNS pod(s) (k8s-app=kube-dns) in kube-system, 0 ready",
 		"plugin/loop: Loop")
-	wantContains(t, "fix", f.Fix, "kubectl rollout restart deployment/coredns -n kube-system")
+	wantContains(t, "fix", f.Fix, "kubectl rollout restart -n kube-system -- deployment/coredns")
 	wantContains(t, "verify", f.Verify, "kubectl get pods -n kube-system -l k8s-app=kube-dns")
 
 	f = findingOn(t, dnsCoreDNSUnavailable, "testdata/dns-coredns-unavailable/bad-scaled-to-zero.yaml", "Deployment/kube-system/coredns")
 	wantContains(t, "cause", f.Cause, "scaled to 0 replicas")
-	wantContains(t, "fix", f.Fix, "kubectl scale deployment coredns -n kube-system --replicas=2")
+	wantContains(t, "fix", f.Fix, "kubectl scale deployment -n kube-system --replicas=2 -- coredns")
 }
 
 func TestDNSServiceMissingFix(t *testing.T) {
 	f := findingOn(t, dnsServiceMissing, "testdata/dns-service-missing/bad-deleted.yaml", "Service/kube-system/kube-dns")
 	// The kubelets send queries to 10.96.0.10: the recreated Service must
 	// get that address back.
-	wantContains(t, "fix", f.Fix, "kubectl expose deployment coredns -n kube-system --name=kube-dns", "--cluster-ip=10.96.0.10")
+	wantContains(t, "fix", f.Fix, "kubectl expose deployment -n kube-system --name=kube-dns", "--cluster-ip=10.96.0.10 -- coredns")
 
 	f = findingOn(t, dnsServiceMissing, "testdata/dns-service-missing/bad-selector.yaml", "Service/kube-system/kube-dns")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "closest pod coredns-a differs in: k8s-app=coredns (pod has kube-dns)")
-	wantContains(t, "fix", f.Fix, `kubectl patch service kube-dns -n kube-system --type=merge -p '{"spec":{"selector":{"k8s-app":"kube-dns"}}}'`)
+	wantContains(t, "fix", f.Fix, `kubectl patch service -n kube-system --type=merge -p '{"spec":{"selector":{"k8s-app":"kube-dns"}}}' -- kube-dns`)
 }
 
 func TestDNSRenamedServiceFix(t *testing.T) {
@@ -102,14 +102,14 @@ func TestCorefileZoneQuotesWhereTheDomainComesFrom(t *testing.T) {
 func TestStatefulSetGoverningServiceListsNamesInUse(t *testing.T) {
 	f := onlyFinding(t, statefulSetGoverningService, "testdata/statefulset-governing-service/bad-servicename-mismatch.yaml")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "database-0.db-svc", "headless Service(s) selecting these pods: db-svc")
-	wantContains(t, "fix", f.Fix, "kubectl expose statefulset database --name=database --cluster-ip=None -n foo")
+	wantContains(t, "fix", f.Fix, "kubectl expose statefulset -n foo --name=database --cluster-ip=None -- database")
 }
 
 // TestCoreDNSPendingOnNotReadyNodesFixesTheNode: CoreDNS pods that wait
 // for a NotReady node are not restarted; the fix goes to the node.
 func TestCoreDNSPendingOnNotReadyNodesFixesTheNode(t *testing.T) {
 	f := onlyFinding(t, dnsCoreDNSUnavailable, "testdata/dns-coredns-unavailable/bad-pending-on-not-ready-nodes.yaml")
-	wantEqual(t, "fix", f.Fix, "kubectl drain cp-1 --ignore-daemonsets --delete-emptydir-data")
+	wantEqual(t, "fix", f.Fix, "kubectl drain --ignore-daemonsets --delete-emptydir-data -- cp-1")
 	wantContains(t, "cause", f.Cause, "restarting them does not help", "repair the NotReady node(s) cp-1")
 	wantEvidenceLine(t, f, "coredns-7db6d8ff4d-4x7kq: Pending", "PodScheduled=False (Unschedulable)")
 }

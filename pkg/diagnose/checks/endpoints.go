@@ -199,7 +199,7 @@ func endpointsStaleFinding(s *snapshot.Snapshot, svc *corev1.Service, stale []st
 		// rebuild it from the pods that exist now.
 		evidence = append(evidence, "Service has a selector: the endpoints controllers should have removed these; check that kube-controller-manager is running")
 		src := sources[0]
-		fix = diagnose.Kubectl("delete", strings.ToLower(src.Kind), src.Name, "-n", src.Namespace)
+		fix = diagnose.KubectlOn([]string{"delete", strings.ToLower(src.Kind), "-n", src.Namespace}, src.Name)
 	} else {
 		evidence = append(evidence, "Service has no selector: these endpoints are maintained by hand or by another controller")
 		fix = diagnose.EditCmd(sources[0])

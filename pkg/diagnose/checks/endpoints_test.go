@@ -15,7 +15,7 @@ func TestNoReadyAddressQuotesProbe(t *testing.T) {
 	wantEvidenceLine(t, f, "0 ready addresses, 2 not ready", "10.244.1.7 (Pod api-6b7f9c8d4-x2x9k)")
 	wantEvidenceLine(t, f, "Ready=False (ContainersNotReady)")
 	wantEvidenceLine(t, f, "Unhealthy (x42): Readiness probe failed: HTTP probe failed with statuscode: 404")
-	wantEqual(t, "fix", f.Fix, "kubectl edit deployment api -n default")
+	wantEqual(t, "fix", f.Fix, "kubectl edit deployment -n default -- api")
 	if !endpointsNoReadyAddress.Symptom {
 		t.Error("endpoints-no-ready-address must be a Symptom check: a deeper cause explains it")
 	}
@@ -28,7 +28,7 @@ func TestStalePodEvidence(t *testing.T) {
 	}
 	wantEvidenceLine(t, got[0], "10.244.2.5 (Pod api-7c9d-old99): the pod no longer exists")
 	wantEvidenceLine(t, got[1], "re-created (uid 9c1d-0000-0200")
-	wantEqual(t, "fix", got[1].Fix, "kubectl delete endpointslice db-q2w3e -n default")
+	wantEqual(t, "fix", got[1].Fix, "kubectl delete endpointslice -n default -- db-q2w3e")
 	for _, f := range got {
 		if strings.Contains(f.Evidence[0], "api-7c9d-new01") {
 			t.Errorf("a current address is called stale: %v", f.Evidence)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -27,13 +28,21 @@ const maxEvents = 3
 // can carry whole stack traces.
 const maxMessage = 300
 
-// clip shortens a message for quoting.
+// clip shortens a message for quoting to at most maxMessage bytes. It cuts
+// before a character, never inside one: half of a multi-byte character
+// would be invalid UTF-8 in every report.
 func clip(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if len(msg) <= maxMessage {
 		return msg
 	}
-	return msg[:maxMessage] + "…"
+	cut := maxMessage
+	// At most three continuation bytes precede a character's last byte;
+	// invalid UTF-8 stops the search there and is escaped on output.
+	for cut > maxMessage-utf8.UTFMax+1 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // joinLimit joins up to n items and says how many more there are.

@@ -191,7 +191,7 @@ func runExposureLBPending(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			// the Service works without access to the VPC's tags.
 			cause += ": the AWS cloud controller finds no subnet tagged for load balancers"
 			evidence = append(evidence, "subnets are found by tag kubernetes.io/role/elb=1 (internal: kubernetes.io/role/internal-elb=1) and kubernetes.io/cluster/<cluster>; tag them, or name them on the Service")
-			fix = diagnose.Kubectl("annotate", "service", svc.Name, "-n", svc.Namespace,
+			fix = diagnose.KubectlOn([]string{"annotate", "service", "-n", svc.Namespace}, svc.Name,
 				"service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>")
 		case len(events) > 0 && strings.Contains(events[0], "Failed"):
 			cause += ": the cloud controller reports a failure"

@@ -15,7 +15,7 @@ import (
 func TestLab3BothWays(t *testing.T) {
 	asWritten := onlyFinding(t, exposureLBNoReadinessProbe, "testdata/exposure-lb-no-readiness-probe/bad-lab3.yaml")
 	wantEvidenceLine(t, asWritten, "Deployment/default/api (pod template): container app has no readinessProbe")
-	want := `kubectl patch deployment api -n default --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/readinessProbe","value":{"periodSeconds":5,"tcpSocket":{"port":8080}}}]'`
+	want := `kubectl patch deployment -n default --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/readinessProbe","value":{"periodSeconds":5,"tcpSocket":{"port":8080}}}]' -- api`
 	wantEqual(t, "fix", asWritten.Fix, want)
 	if got := runCheckFile(t, serviceTargetPortMissing, "testdata/exposure-lb-no-readiness-probe/bad-lab3.yaml"); len(got) != 0 {
 		t.Errorf("LAB 3 as written has the right targetPort, got %v", got)
@@ -40,7 +40,7 @@ func TestNodePortLab2(t *testing.T) {
 	if !strings.Contains(f.Symptom, "30080/TCP") {
 		t.Errorf("symptom %q does not quote the port", f.Symptom)
 	}
-	wantEqual(t, "fix", f.Fix, `kubectl patch service node-svc -n default --type=merge -p '{"spec":{"type":"ClusterIP"}}'`)
+	wantEqual(t, "fix", f.Fix, `kubectl patch service -n default --type=merge -p '{"spec":{"type":"ClusterIP"}}' -- node-svc`)
 }
 
 func TestLBPendingQuotesEvents(t *testing.T) {
@@ -49,7 +49,7 @@ func TestLBPendingQuotesEvents(t *testing.T) {
 	wantEvidenceLine(t, f, "EXTERNAL-IP <pending>")
 
 	f = onlyFinding(t, exposureLBPending, "testdata/exposure-lb-pending/bad-aws-subnets-dump.yaml")
-	want := "kubectl annotate service ingress-nginx-controller -n ingress-nginx 'service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>'"
+	want := "kubectl annotate service -n ingress-nginx -- ingress-nginx-controller 'service.beta.kubernetes.io/aws-load-balancer-subnets=<subnet-id>,<subnet-id in another zone>'"
 	wantEqual(t, "fix", f.Fix, want)
 	wantEvidenceLine(t, f, "kubernetes.io/role/elb=1")
 }

@@ -172,7 +172,7 @@ func ingressClassAmbiguousFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		Origin:   originOf(s, ref),
 	}
 	f.Evidence = append(f.Evidence, fmt.Sprintf("fix: name the class explicitly (%s is what the API server would pick; use another if its controller should serve this Ingress), and keep one default: %s",
-		newest, diagnose.Kubectl("annotate", "ingressclass", sorted[len(sorted)-1].Name, networkingv1.AnnotationIsDefaultIngressClass+"-")))
+		newest, diagnose.KubectlOn([]string{"annotate", "ingressclass"}, sorted[len(sorted)-1].Name, networkingv1.AnnotationIsDefaultIngressClass+"-")))
 	if !fromCluster(s, ing) {
 		// A manifest is not applied yet: the outcome depends on the
 		// cluster's version, not on what the input shows.

@@ -18,7 +18,7 @@ func TestBackendServiceLab4(t *testing.T) {
 	wantEvidenceLine(t, f, "rule host * path /app", `Service "wrong-svc" port 80`)
 	wantEvidenceLine(t, f, "Services in namespace default: api-svc")
 	wantEvidenceLine(t, f, `closest existing name: "api-svc"`, "too far")
-	wantEqual(t, "fix", f.Fix, "kubectl edit ingress app-ingress -n default")
+	wantEqual(t, "fix", f.Fix, "kubectl edit ingress -n default -- app-ingress")
 	if !strings.Contains(f.Symptom, "404") {
 		t.Errorf("symptom %q does not mention the 404 the lab shows", f.Symptom)
 	}
@@ -26,7 +26,7 @@ func TestBackendServiceLab4(t *testing.T) {
 
 func TestBackendServiceTypoPatched(t *testing.T) {
 	f := onlyFinding(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-typo-default-backend.yaml")
-	want := `kubectl patch ingress storefront -n shop --type=json -p '[{"op":"test","path":"/spec/defaultBackend/service/name","value":"frontnd"},{"op":"replace","path":"/spec/defaultBackend/service/name","value":"frontend"}]'`
+	want := `kubectl patch ingress -n shop --type=json -p '[{"op":"test","path":"/spec/defaultBackend/service/name","value":"frontnd"},{"op":"replace","path":"/spec/defaultBackend/service/name","value":"frontend"}]' -- storefront`
 	wantEqual(t, "fix", f.Fix, want)
 	other := onlyFinding(t, ingressBackendServiceMissing, "testdata/ingress-backend-service-missing/bad-other-namespace.yaml")
 	wantEvidenceLine(t, other, `a Service "blog" exists in namespace content`, "its own namespace (web)")
@@ -62,7 +62,7 @@ func TestTLSSecretTypoPatched(t *testing.T) {
 	f := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-typo.yaml")
 	wantContains(t, "fix", f.Fix, `{"op":"replace","path":"/spec/tls/0/secretName","value":"api-tls"}`)
 	missing := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-missing-secret.yaml")
-	wantEqual(t, "fix", missing.Fix, "kubectl create secret tls shop-tls -n shop --cert=tls.crt --key=tls.key")
+	wantEqual(t, "fix", missing.Fix, "kubectl create secret tls -n shop --cert=tls.crt --key=tls.key shop-tls")
 }
 
 // TestIngressTwoDefaultClasses is QA defect 10: with two default classes a
@@ -79,7 +79,7 @@ func TestIngressTwoDefaultClasses(t *testing.T) {
 	}
 	wantEvidenceLine(t, web, "2 IngressClasses are marked default", "traefik (controller traefik.io/ingress-controller), nginx (controller k8s.io/ingress-nginx)")
 	wantEvidenceLine(t, web, `"2 default IngressClasses were found, only 1 allowed"`)
-	wantEqual(t, "fix", web.Fix, `kubectl patch ingress web -n shop --type=merge -p '{"spec":{"ingressClassName":"traefik"}}'`)
+	wantEqual(t, "fix", web.Fix, `kubectl patch ingress -n shop --type=merge -p '{"spec":{"ingressClassName":"traefik"}}' -- web`)
 }
 
 func TestIngressBackendInvalidQuotesTheAPIServer(t *testing.T) {
@@ -97,9 +97,9 @@ func TestIngressBackendInvalidQuotesTheAPIServer(t *testing.T) {
 // hand-made Secret, is where the fix starts.
 func TestIngressTLSCertManagerFix(t *testing.T) {
 	f := onlyFinding(t, ingressTLSSecretMissing, "testdata/ingress-tls-secret-missing/bad-cert-manager-dump.yaml")
-	wantEqual(t, "fix", f.Fix, "kubectl describe certificate shop-tls -n shop")
+	wantEqual(t, "fix", f.Fix, "kubectl describe certificate -n shop -- shop-tls")
 	wantEvidenceLine(t, f, "kubectl get certificaterequests,orders,challenges -n shop")
-	wantEqual(t, "verify", f.Verify, "kubectl get secret shop-tls -n shop")
+	wantEqual(t, "verify", f.Verify, "kubectl get secret -n shop -- shop-tls")
 }
 
 func TestIngressControllerUnavailableQuotesTheCrash(t *testing.T) {
@@ -126,7 +126,7 @@ func TestRewriteTargetRemovesAnnotationOnPlainPaths(t *testing.T) {
 	wantContains(t, "fix", f.Fix, `"op":"remove"`, `/metadata/annotations/nginx.ingress.kubernetes.io~1rewrite-target`)
 	f = onlyFinding(t, ingressRewriteTargetCapture, "testdata/ingress-rewrite-target-capture/bad-one-group-for-two.yaml")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), `path "/api/(.*)" defines 1 capture group(s)`)
-	if !strings.HasPrefix(f.Fix, "kubectl edit ingress api -n web") {
+	if !strings.HasPrefix(f.Fix, "kubectl edit ingress -n web -- api") {
 		t.Errorf("a regex path needs a human: fix %q", f.Fix)
 	}
 }

@@ -88,11 +88,11 @@ func ingressTLSFinding(s *snapshot.Snapshot, ing *networkingv1.Ingress, missing 
 	}
 	if issuer != "" {
 		evidence = append(evidence, fmt.Sprintf("annotation %s: cert-manager has not issued the certificate yet (%s)",
-			issuer, diagnose.Kubectl("describe", "certificate", ing.Spec.TLS[missing[0]].SecretName, "-n", ns)))
+			issuer, diagnose.KubectlOn([]string{"describe", "certificate", "-n", ns}, ing.Spec.TLS[missing[0]].SecretName)))
 	}
 	first := ing.Spec.TLS[missing[0]].SecretName
 	secretRef := snapshot.ObjectRef{Kind: snapshot.KindSecret, Namespace: ns, Name: first}
-	fix := diagnose.Kubectl("create", "secret", "tls", first, "-n", ns, "--cert=tls.crt", "--key=tls.key")
+	fix := diagnose.KubectlOn([]string{"create", "secret", "tls", "-n", ns, "--cert=tls.crt", "--key=tls.key"}, first)
 	verify := diagnose.GetCmd(secretRef)
 	switch {
 	case issuer != "":

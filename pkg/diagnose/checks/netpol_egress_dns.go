@@ -224,8 +224,8 @@ func netpolDNSFinding(s *snapshot.Snapshot, bl *netpolBlocked, dnsPodList []*cor
 	}
 	verify := diagnose.DescribeCmd(ref)
 	if bl.testLabels != "" {
-		verify = diagnose.Kubectl("run", "dns-check", "-n", np.Namespace, "--rm", "-i", "--restart=Never", "--image=busybox:1.36",
-			"--labels="+bl.testLabels, "--", "nslookup", "kubernetes.default")
+		verify = diagnose.KubectlOn([]string{"run", "-n", np.Namespace, "--rm", "-i", "--restart=Never", "--image=busybox:1.36",
+			"--labels=" + bl.testLabels}, "dns-check", "nslookup", "kubernetes.default")
 	}
 	return diagnose.Finding{
 		Object:   ref,

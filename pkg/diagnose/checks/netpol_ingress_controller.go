@@ -393,7 +393,7 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 			if owner, ok := s.OwnerOf(cp); ok && owner.Kind == snapshot.KindDeployment || ok && owner.Kind == snapshot.KindDaemonSet {
 				from = typedName(owner)
 			}
-			verify = diagnose.Kubectl("exec", "-n", cp.Namespace, from, "--", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-m", "5",
+			verify = diagnose.KubectlOn([]string{"exec", "-n", cp.Namespace}, from, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n", "-m", "5",
 				fmt.Sprintf("http://%s.%s.svc:%d/", b.svc.Name, b.svc.Namespace, b.port))
 		}
 	default:

@@ -88,7 +88,7 @@ func TestNetpolEgressDNSFix(t *testing.T) {
 	wantContains(t, "fix", f.Fix, `"op":"add","path":"/spec/egress","value":[{`, `{"port":53,"protocol":"UDP"},{"port":53,"protocol":"TCP"}`)
 	f = findingOn(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-egress-allowlist.yaml", "NetworkPolicy/shop/api-egress")
 	wantContains(t, "fix", f.Fix, `"op":"add","path":"/spec/egress/-","value":{`)
-	wantContains(t, "verify", f.Verify, "kubectl run dns-check -n shop --rm -i --restart=Never --image=busybox:1.36 --labels=app=api,tier=backend -- nslookup kubernetes.default")
+	wantContains(t, "verify", f.Verify, "kubectl run -n shop --rm -i --restart=Never --image=busybox:1.36 --labels=app=api,tier=backend dns-check -- nslookup kubernetes.default")
 
 	f = findingOn(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-wrong-namespace-dump.yaml", "NetworkPolicy/shop/allow-dns")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),

@@ -142,5 +142,5 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 // elsewhere while the node is repaired. Findings whose cause is that node
 // propose the same.
 func nodeFix(name string) string {
-	return diagnose.Kubectl("drain", name, "--ignore-daemonsets", "--delete-emptydir-data")
+	return diagnose.KubectlOn([]string{"drain", "--ignore-daemonsets", "--delete-emptydir-data"}, name)
 }

@@ -19,7 +19,7 @@ func TestNodeNotReadyEvidence(t *testing.T) {
 		"node.kubernetes.io/unreachable:NoExecute",
 		"1 pod(s) on the node: default/api-7d9f8c6b5-x2k4p (Running, not ready)")
 	wantContains(t, "cause", f.Cause, "stopped posting its status")
-	wantContains(t, "fix", f.Fix, "kubectl drain worker-2 --ignore-daemonsets --delete-emptydir-data")
+	wantContains(t, "fix", f.Fix, "kubectl drain --ignore-daemonsets --delete-emptydir-data -- worker-2")
 
 	f = findingOn(t, nodeNotReady, "testdata/node-not-ready/bad-dump.yaml", "Node/worker-3")
 	if f.Severity != diagnose.SeverityWarning {

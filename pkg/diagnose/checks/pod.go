@@ -164,7 +164,7 @@ func podNotReadyFinding(s *snapshot.Snapshot, p *corev1.Pod, ready *corev1.PodCo
 		}
 	case nodeDown != "":
 		f.Cause = nodeDown
-		f.Fix = diagnose.Kubectl("drain", p.Spec.NodeName, "--ignore-daemonsets", "--delete-emptydir-data")
+		f.Fix = diagnose.KubectlOn([]string{"drain", "--ignore-daemonsets", "--delete-emptydir-data"}, p.Spec.NodeName)
 	case len(waiting) > 0:
 		f.Cause = strings.Join(waiting, "; ") + ": a container that does not run cannot be ready"
 	case len(probeFailed) > 0:

@@ -122,10 +122,10 @@ func podPendingFinding(s *snapshot.Snapshot, p *corev1.Pod) (diagnose.Finding, b
 	f.Cause += "; once that is repaired, recreate the pod"
 	switch target.Kind {
 	case snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet:
-		f.Fix = diagnose.Kubectl("rollout", "restart", typedName(target), "-n", target.Namespace)
+		f.Fix = diagnose.KubectlOn([]string{"rollout", "restart", "-n", target.Namespace}, typedName(target))
 		f.Verify = verifyPod(s, p)
 	default:
-		f.Fix = diagnose.Kubectl("delete", "pod", p.Name, "-n", p.Namespace)
+		f.Fix = diagnose.KubectlOn([]string{"delete", "pod", "-n", p.Namespace}, p.Name)
 	}
 	return f, true
 }
@@ -220,8 +220,8 @@ func podLowerRequestsFix(s *snapshot.Snapshot, p *corev1.Pod, target snapshot.Ob
 			why += fmt.Sprintf("; node %s has the most free: %s of allocatable %s is not requested by its pods", node, free.String(), res)
 		}
 	}
-	return diagnose.Kubectl("set", "resources", typedName(target), "-c", container,
-		"--requests="+string(res)+"="+value, "-n", target.Namespace), why, true
+	return diagnose.KubectlOn([]string{"set", "resources", "-n", target.Namespace, "-c", container,
+		"--requests=" + string(res) + "=" + value}, typedName(target)), why, true
 }
 
 // podMostFree is the largest amount of res any Ready node has not promised

@@ -22,9 +22,9 @@ func TestPodNotReadyNamesTheProbePort(t *testing.T) {
 	)
 	// Probes of a pod are immutable: the patch goes to the Deployment that
 	// owns its ReplicaSet.
-	wantContains(t, "fix", f.Fix, "kubectl patch deployment api -n default --type=json",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment -n default --type=json", "-- api",
 		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
-	wantContains(t, "verify", f.Verify, "kubectl rollout status deployment/api -n default")
+	wantContains(t, "verify", f.Verify, "kubectl rollout status -n default -- deployment/api")
 }
 
 func TestPodNotReadyBelowACrashLoop(t *testing.T) {
@@ -60,10 +60,10 @@ func TestPodReadinessProbePortSeverity(t *testing.T) {
 	}{
 		// A named port the container does not define can never resolve.
 		{"testdata/pod-readiness-probe-port/bad-manifest.yaml", "StatefulSet/data/search", "es",
-			"kubectl edit statefulset search -n data"},
+			"kubectl edit statefulset -n data -- search"},
 		// A running pod that is not ready, with connection refused.
 		{"testdata/pod-readiness-probe-port/bad-dump.yaml", "Pod/default/api-7d9f8c6b5-x2k4p", "app",
-			"kubectl patch deployment api -n default"},
+			"kubectl patch deployment -n default --type=json"},
 	} {
 		f := findingOn(t, podReadinessProbePort, tc.file, tc.ref)
 		if f.Severity != diagnose.SeverityError {
@@ -93,7 +93,7 @@ func TestProbePortBlamesTheAppNotTheReadySidecar(t *testing.T) {
 	if strings.Contains(f.Cause, "envoy") || strings.Contains(f.Fix, "initContainers") {
 		t.Errorf("envoy blamed: cause %q fix %q", f.Cause, f.Fix)
 	}
-	wantContains(t, "fix", f.Fix, "kubectl patch deployment web -n shop --type=json",
+	wantContains(t, "fix", f.Fix, "kubectl patch deployment -n shop --type=json", "-- web",
 		`"path":"/spec/template/spec/containers/0/readinessProbe/httpGet/port","value":8080`)
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"suggested probe port: 8080 (http), the declared port the startupProbe of container app reaches",
@@ -111,22 +111,22 @@ func TestPodPendingQuotesTheScheduler(t *testing.T) {
 		"requests: app cpu=4 memory=2Gi")
 	// Without the nodes' capacity the value is a placeholder that says what
 	// to put.
-	wantContains(t, "fix", f.Fix, "kubectl set resources deployment/api -c app '--requests=cpu=<at most the cpu a node has free>' -n default")
+	wantContains(t, "fix", f.Fix, "kubectl set resources -n default -c app '--requests=cpu=<at most the cpu a node has free>' -- deployment/api")
 
 	f = findingOn(t, podPending, "testdata/pod-pending/bad-insufficient-cpu-dump.yaml", "Pod/shop/report-6c9f8d7b5-k2m4n")
-	wantContains(t, "fix", f.Fix, "kubectl set resources deployment/report -c app --requests=cpu=1500m -n shop")
+	wantContains(t, "fix", f.Fix, "kubectl set resources -n shop -c app --requests=cpu=1500m -- deployment/report")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "container app requests cpu=3500m (pod total 4)",
 		"node node-a has the most free: 2 of allocatable cpu is not requested by its pods")
 
 	f = findingOn(t, podPending, "testdata/pod-pending/bad-sandbox.yaml", "Pod/default/web-0")
 	wantContains(t, "cause", f.Cause, "FailedCreatePodSandBox", `plugin type="calico" failed`)
-	wantContains(t, "fix", f.Fix, "kubectl rollout restart statefulset/web -n default")
+	wantContains(t, "fix", f.Fix, "kubectl rollout restart -n default -- statefulset/web")
 }
 
 func TestPodNotReadyOnADeadNode(t *testing.T) {
 	f := findingOn(t, podNotReady, "testdata/pod-not-ready/bad-node-down.yaml", "Pod/default/web-0")
 	wantContains(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
-	wantContains(t, "fix", f.Fix, "kubectl drain worker-2")
+	wantContains(t, "fix", f.Fix, "kubectl drain --ignore-daemonsets --delete-emptydir-data -- worker-2")
 }
 
 // TestPodNotReadyOffEveryPathIsInfo: a pod no Service selects drops out of

@@ -504,7 +504,7 @@ func workloadSelectorFinding(s *snapshot.Snapshot, w snapshot.Workload, problem 
 		Cause:    fmt.Sprintf("the API server would reject %s: its selector does not select its own pod template", w.Ref),
 		Evidence: evidence,
 		Fix:      fix,
-		Verify:   diagnose.Kubectl("get", strings.ToLower(w.Ref.Kind), w.Ref.Name, "-n", w.Ref.Namespace),
+		Verify:   diagnose.GetCmd(w.Ref),
 		Origin:   originOf(s, w.Ref),
 	}
 }

@@ -24,7 +24,7 @@ func TestSelectorLab1(t *testing.T) {
 	// is to correct the manifest and apply it.
 	wantEqual(t, "fix", f.Fix, "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default")
 	wantEvidenceLine(t, f, "set app: api under spec.template.metadata.labels of Deployment/default/api")
-	wantEqual(t, "verify", f.Verify, "kubectl get endpoints api-svc -n default")
+	wantEqual(t, "verify", f.Verify, "kubectl get endpoints -n default -- api-svc")
 	if !strings.Contains(f.Symptom, "ENDPOINTS: <none>") {
 		t.Errorf("symptom %q does not say ENDPOINTS: <none>", f.Symptom)
 	}
@@ -37,7 +37,7 @@ func TestSelectorDumpPatchesService(t *testing.T) {
 	wantEvidenceLine(t, f, "Pod/default/api-6b7f9c8d4-x2x9k (of Deployment/default/api)", `app: want "api", pod has "api-v1"`)
 	wantEvidenceLine(t, f, "consistently carry app=api-v1,tier=backend", "2 pod(s), all of Deployment/default/api")
 	wantEvidenceLine(t, f, "alternative: relabel Deployment/default/api")
-	want := `kubectl patch service api-svc -n default --type=merge -p '{"spec":{"selector":{"app":"api-v1"}}}'`
+	want := `kubectl patch service -n default --type=merge -p '{"spec":{"selector":{"app":"api-v1"}}}' -- api-svc`
 	wantEqual(t, "fix", f.Fix, want)
 	for _, line := range f.Evidence {
 		if strings.Contains(line, "web-5d8c7b6f9") {
@@ -59,7 +59,7 @@ func TestSelectorAmbiguousLeavesChoice(t *testing.T) {
 	}
 	s.Index()
 	f := soleFinding(t, serviceSelectorMatchesNoPods, s, "the relabelled dump")
-	if f.Fix != "kubectl edit service api-svc -n default" {
+	if f.Fix != "kubectl edit service -n default -- api-svc" {
 		t.Errorf("fix %q, want kubectl edit", f.Fix)
 	}
 }
@@ -75,7 +75,7 @@ func TestTargetPortEvidence(t *testing.T) {
 	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-lab3-wrong-target-port.yaml")
 	wantEvidenceLine(t, f, "port 80/TCP → targetPort 8081", "no selected pod declares 8081/TCP")
 	wantEvidenceLine(t, f, "Deployment/default/api (pod template) declares container app: 8080/TCP")
-	want := `kubectl patch service lb-svc -n default --type=json -p '[{"op":"test","path":"/spec/ports/0/port","value":80},{"op":"add","path":"/spec/ports/0/targetPort","value":8080}]'`
+	want := `kubectl patch service -n default --type=json -p '[{"op":"test","path":"/spec/ports/0/port","value":80},{"op":"add","path":"/spec/ports/0/targetPort","value":8080}]' -- lb-svc`
 	wantEqual(t, "fix", f.Fix, want)
 	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
 
@@ -103,7 +103,7 @@ func TestProtocolEvidence(t *testing.T) {
 func TestTargetPortPartialIsWarning(t *testing.T) {
 	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-selector-too-wide.yaml")
 	wantEqual(t, "severity", f.Severity, diagnose.SeverityWarning)
-	wantEqual(t, "fix", f.Fix, "kubectl edit service guestbook -n default")
+	wantEqual(t, "fix", f.Fix, "kubectl edit service -n default -- guestbook")
 	wantContains(t, "cause", f.Cause, "also selects pods of Deployment/default/frontend")
 }
 
@@ -120,7 +120,7 @@ func TestTargetPortNeverSuggestsASidecarPort(t *testing.T) {
 func TestSelectorSpansAppsNamesTheReleaseLabel(t *testing.T) {
 	f := onlyFinding(t, serviceSelectorSpansApps, "testdata/service-selector-spans-apps/bad-two-releases.yaml")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "Deployment/cloud/team-a-nextcloud", "Deployment/cloud/team-b-nextcloud", "app.kubernetes.io/instance=team-b")
-	wantContains(t, "fix", f.Fix, "kubectl patch service team-a-nextcloud -n cloud --type=merge", `"app.kubernetes.io/instance":"team-a"`)
+	wantContains(t, "fix", f.Fix, "kubectl patch service -n cloud --type=merge", "-- team-a-nextcloud", `"app.kubernetes.io/instance":"team-a"`)
 	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
 }
 
@@ -145,7 +145,7 @@ func TestSelectorOnAnEmptyLiveNamespace(t *testing.T) {
 func TestSelectorFixRelabelsWhenTheWorkloadDoesNotPinTheLabel(t *testing.T) {
 	s := loadScenario(t, "selector-relabel-unpinned.yaml", true)
 	f := soleFinding(t, ByID("service-selector-matches-no-pods"), s, "the inline case")
-	if !strings.Contains(f.Fix, "patch deployment api") || !strings.Contains(f.Fix, `"app":"api"`) {
+	if !strings.HasPrefix(f.Fix, "kubectl patch deployment -n lab") || !strings.Contains(f.Fix, "-- api") || !strings.Contains(f.Fix, `"app":"api"`) {
 		t.Fatalf("fix %s", f.Fix)
 	}
 	if !strings.Contains(strings.Join(f.Evidence, "\n"), "alternative: patch the Service selector") {
@@ -177,7 +177,7 @@ func TestTargetPortListenSettingsBeatDeclarations(t *testing.T) {
 	}
 	jenkins := findingOn(t, serviceTargetPortMissing, file, "Service/apps/jenkins-agent")
 	wantEqual(t, "jenkins fix", jenkins.Fix,
-		`kubectl patch deployment jenkins -n apps --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/ports/-","value":{"containerPort":50000,"protocol":"TCP"}}]'`)
+		`kubectl patch deployment -n apps --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/ports/-","value":{"containerPort":50000,"protocol":"TCP"}}]' -- jenkins`)
 }
 
 // TestTargetPortRancherInternalPort reproduces the Verrazzano snapshot of
@@ -188,7 +188,7 @@ func TestTargetPortRancherInternalPort(t *testing.T) {
 	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
 	wantEvidenceLine(t, f, "listens on ports it does not declare", "arg --https-listen-port=443")
 	wantEvidenceLine(t, f, "1 of 1 selected pod(s) are Ready")
-	wantEqual(t, "fix", f.Fix, "kubectl edit service rancher -n cattle-system")
+	wantEqual(t, "fix", f.Fix, "kubectl edit service -n cattle-system -- rancher")
 	wantEqual(t, "verify", f.Verify, "kubectl port-forward -n cattle-system pod/rancher-649dc876b-dt67w :444")
 }
 
@@ -224,7 +224,7 @@ func TestTargetPortClientSettingsAreNoEvidence(t *testing.T) {
 	local := findingOn(t, serviceTargetPortMissing, file, "Service/shop/local")
 	wantEqual(t, "local severity", local.Severity, diagnose.SeverityError)
 	wantEvidenceLine(t, local, "arg --listen=127.0.0.1:8080", "loopback address only", "bind it to 0.0.0.0")
-	wantEqual(t, "local fix", local.Fix, "kubectl edit service local -n shop")
+	wantEqual(t, "local fix", local.Fix, "kubectl edit service -n shop -- local")
 }
 
 // TestSelectorKeyOnlyIsNoMatch: pods that share only a label key with the
@@ -233,7 +233,7 @@ func TestTargetPortClientSettingsAreNoEvidence(t *testing.T) {
 func TestSelectorKeyOnlyIsNoMatch(t *testing.T) {
 	f := onlyFinding(t, serviceSelectorMatchesNoPods, "testdata/service-selector-matches-no-pods/bad-key-only.yaml")
 	wantEvidenceLine(t, f, "no close match", `app: want "payments", pod has "web"`)
-	wantEqual(t, "fix", f.Fix, "kubectl edit service payments -n shop")
+	wantEqual(t, "fix", f.Fix, "kubectl edit service -n shop -- payments")
 	for _, line := range f.Evidence {
 		if strings.HasPrefix(line, "closest:") || strings.Contains(line, "app=web") {
 			t.Errorf("evidence proposes the unrelated pods: %s", line)

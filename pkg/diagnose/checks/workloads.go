@@ -113,7 +113,7 @@ func verifyPod(s *snapshot.Snapshot, p *corev1.Pod) string {
 	ref, _ := fixTarget(s, p)
 	switch ref.Kind {
 	case snapshot.KindDeployment, snapshot.KindStatefulSet, snapshot.KindDaemonSet:
-		return diagnose.Kubectl("rollout", "status", typedName(ref), "-n", ref.Namespace)
+		return diagnose.KubectlOn([]string{"rollout", "status", "-n", ref.Namespace}, typedName(ref))
 	}
 	if snapshot.IsTemplatePod(p) || ref.Kind != snapshot.KindPod {
 		return diagnose.Kubectl("get", "pods", "-n", p.Namespace, "-l", replicaSelector(p.Labels))
