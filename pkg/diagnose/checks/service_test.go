@@ -30,6 +30,27 @@ func TestSelectorLab1(t *testing.T) {
 	}
 }
 
+// TestServiceCreatedInOtherNamespace: a selector that matches pods only in
+// another namespace names that namespace and moves the Service there; from
+// a file the file is corrected, from a cluster the Service is exposed again
+// next to its pods.
+func TestServiceCreatedInOtherNamespace(t *testing.T) {
+	file := "testdata/service-selector-matches-no-pods/bad-other-namespace.yaml"
+	f := onlyFinding(t, serviceSelectorMatchesNoPods, file)
+	wantContains(t, "cause", f.Cause, "created in namespace default", "run in namespace shop")
+	wantEvidenceLine(t, f, "namespace default has no pods in the input")
+	wantEvidenceLine(t, f, "namespace shop: 1 pod(s) carry these labels", "Deployment/shop/storefront")
+	wantEqual(t, "fix", f.Fix, "kubectl apply -f "+file+" -n shop")
+	wantEvidenceLine(t, f, "set metadata.namespace of Service storefront to shop")
+	wantEqual(t, "verify", f.Verify, "kubectl get endpoints storefront -n shop")
+
+	s := loadCase(t, file)
+	s.Services[0].UID = "0c9d7e3a-5b1f-4c1e-9a51-2f3c4d5e6f70" // read from a cluster
+	f = soleFinding(t, serviceSelectorMatchesNoPods, s, file+" (from a cluster)")
+	wantEqual(t, "fix", f.Fix, "kubectl expose deployment storefront -n shop --name=storefront --port=80 --selector=app=storefront --target-port=http")
+	wantEvidenceLine(t, f, "then delete the copy in default", "kubectl delete service storefront -n default")
+}
+
 // TestSelectorDumpPatchesService: real pods that consistently carry
 // another value make the Service selector the side to change.
 func TestSelectorDumpPatchesService(t *testing.T) {
