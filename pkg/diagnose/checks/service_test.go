@@ -51,6 +51,24 @@ func TestServiceCreatedInOtherNamespace(t *testing.T) {
 	wantEvidenceLine(t, f, "then delete the copy in default", "kubectl delete service storefront -n default")
 }
 
+// TestServicePortInvalidQuotesTheAPIServer: missing, out-of-range,
+// misnamed and repeated Service ports are quoted as the API server words
+// them.
+func TestServicePortInvalidQuotesTheAPIServer(t *testing.T) {
+	f := findingOn(t, servicePortInvalid, "testdata/service-port-invalid/bad-target-ports.yaml", "Service/test/invalid-target-ports")
+	wantEvidenceLine(t, f, "spec.ports[2].targetPort: Invalid value: 123456: must be between 1 and 65535, inclusive")
+	wantEvidenceLine(t, f, `spec.ports[3].targetPort: Invalid value: "n234567890123456": must be no more than 15 characters`)
+	if len(f.Evidence) != 3 {
+		t.Errorf("want the two rejected targetPorts and the note, got %v", f.Evidence)
+	}
+	f = findingOn(t, servicePortInvalid, "testdata/service-port-invalid/bad-target-ports.yaml", "Service/test/empty-ports")
+	wantEvidenceLine(t, f, "spec.ports: Required value")
+	f = onlyFinding(t, servicePortInvalid, "testdata/service-port-invalid/bad-names-and-duplicates.yaml")
+	wantEvidenceLine(t, f, "spec.ports[0].name: Required value")
+	wantEvidenceLine(t, f, `spec.ports[1].name: Invalid value: "Metrics"`)
+	wantEvidenceLine(t, f, `spec.ports[2]: Duplicate value: "80/TCP"`)
+}
+
 // TestSelectorDumpPatchesService: real pods that consistently carry
 // another value make the Service selector the side to change.
 func TestSelectorDumpPatchesService(t *testing.T) {
