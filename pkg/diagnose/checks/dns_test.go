@@ -134,6 +134,24 @@ func TestDNSNameRenamedServiceSamePort(t *testing.T) {
 	wantContains(t, "fix", f.Fix, `"value":"http://elk-elasticsearch-client:9200"`)
 }
 
+// TestDNSClusterIPMismatchQuotesBothAddresses: a re-created kube-dns gets
+// its old address back; a kubelet configuration naming another Service
+// network is what changes.
+func TestDNSClusterIPMismatchQuotesBothAddresses(t *testing.T) {
+	dir := "testdata/dns-cluster-ip-mismatch/"
+	f := onlyFinding(t, dnsClusterIPMismatch, dir+"bad-recreated.yaml")
+	wantEvidenceLine(t, f, "kubelet clusterDNS (ConfigMap kube-system/kubelet-config, key kubelet): 10.96.0.10")
+	wantEvidenceLine(t, f, "Service kube-system/kube-dns clusterIP: 10.96.0.53")
+	wantEvidenceLine(t, f, "it was re-created")
+	wantContains(t, "cause", f.Cause, "re-created and got cluster IP 10.96.0.53", "nameserver 10.96.0.10")
+	wantEqual(t, "fix", f.Fix, `kubectl get service kube-dns -n kube-system -o yaml | sed -e 's/10\.96\.0\.53/10.96.0.10/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | kubectl replace --force -f -`)
+
+	f = onlyFinding(t, dnsClusterIPMismatch, dir+"bad-service-network.yaml")
+	wantContains(t, "cause", f.Cause, "not in the cluster's Service network")
+	wantEvidenceLine(t, f, "Service default/kubernetes at 172.168.0.1: 10.96.0.10 lies outside it")
+	wantEqual(t, "fix", f.Fix, "kubectl edit configmap kubelet-config -n kube-system")
+}
+
 // TestStatefulSetGoverningServiceMissingIsAnError: a serviceName naming no
 // Service is an error even when no member name is in use.
 func TestStatefulSetGoverningServiceMissingIsAnError(t *testing.T) {
