@@ -21,7 +21,7 @@ import (
 var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
 	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,
-	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch,
+	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch, ingressCloudBackendType,
 }
 
 var ingressBackendInvalid = &diagnose.Check{
