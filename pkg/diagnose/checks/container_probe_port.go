@@ -150,21 +150,27 @@ func containerProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContain
 	}
 	ev = append(ev, eventLines(s, snapshot.Ref(snapshot.KindPod, p), []string{"Unhealthy"}, pr.Kind.Event+" probe")...)
 
+	// A pod read from a cluster is named; a template stands for every
+	// pod of its workload.
+	pods, runs, becomes, restarts, stays := fmt.Sprintf("pod %s/%s", p.Namespace, p.Name), "runs", "becomes", "restarts", "it stays"
+	if !hasStatus(p) {
+		pods, runs, becomes, restarts, stays = "pods of "+subject.String(), "run", "become", "restart", "they stay"
+	}
 	severity := diagnose.SeverityError
 	var symptom, cause string
 	switch {
 	case pr.Undefined && pr.Kind.Field == "startupProbe":
-		symptom = fmt.Sprintf("pods of %s run but never become Ready, and never restart: they stay out of every Service's endpoints", subject)
+		symptom = fmt.Sprintf("%s %s but never %s Ready, and never %s: %s out of every Service's endpoints", pods, runs, becomes, restarts, stays)
 		cause = fmt.Sprintf("the startup probe names port %q, which %s does not define: the kubelet cannot resolve it, the probe errors (\"Startup probe errored\") and errored results are discarded, so the container never counts as started and its readiness probe never runs", name, c.Label())
 	case pr.Undefined:
 		severity = diagnose.SeverityWarning
-		symptom = fmt.Sprintf("the liveness probe of %s in %s never acts: a hung process is never restarted", c.Label(), subject)
+		symptom = fmt.Sprintf("the liveness probe of %s in %s never acts: a hung process is never restarted", c.Label(), pods)
 		cause = fmt.Sprintf("the liveness probe names port %q, which %s does not define: the probe errors on every period (\"Liveness probe errored\") and the kubelet discards errored results, so the probe can never fail", name, c.Label())
 	case pr.Kind.Field == "readinessProbe":
-		symptom = fmt.Sprintf("pods of %s never become Ready: they stay out of every Service's endpoints", subject)
+		symptom = fmt.Sprintf("%s never %s Ready: %s out of every Service's endpoints", pods, becomes, stays)
 		cause = fmt.Sprintf("the readiness probe connects over TCP to port %q (%d), which %s declares for UDP only: the connection is refused and the probe always fails", name, pr.Declared.ContainerPort, c.Label())
 	default:
-		symptom = fmt.Sprintf("%s of %s is killed and restarted again and again (CrashLoopBackOff)", c.Label(), subject)
+		symptom = fmt.Sprintf("%s in %s is killed and restarted again and again (CrashLoopBackOff)", c.Label(), pods)
 		cause = fmt.Sprintf("the %s connects over TCP to port %q (%d), which %s declares for UDP only: the connection is refused, the probe fails and the kubelet restarts the container", pr.Kind.Field, name, pr.Declared.ContainerPort, c.Label())
 	}
 	target, specPath := fixTarget(s, p)

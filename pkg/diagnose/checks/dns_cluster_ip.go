@@ -101,10 +101,12 @@ func dnsClusterIPFinding(s *snapshot.Snapshot, svc *corev1.Service, kubelet []st
 		fmt.Sprintf("Service %s/%s clusterIP: %s", svc.Namespace, svc.Name, now),
 		fmt.Sprintf("no Service of the input holds %s: queries sent there are never answered", old),
 	}
+	recreated := false
 	if d := dnsDeployment(s); d != nil {
 		if gap := svc.CreationTimestamp.Sub(d.CreationTimestamp.Time); gap > time.Hour {
-			ev = append(ev, fmt.Sprintf("Service %s was created %s, %s after Deployment %s: it was re-created",
-				svc.Name, svc.CreationTimestamp.UTC().Format(time.RFC3339), gap.Round(time.Hour), d.Name))
+			recreated = true
+			ev = append(ev, fmt.Sprintf("Service %s was created %s, %d day(s) and %d hour(s) after Deployment %s: it was re-created",
+				svc.Name, svc.CreationTimestamp.UTC().Format(time.RFC3339), int(gap.Hours())/24, int(gap.Hours())%24, d.Name))
 		}
 	}
 	for _, p := range s.Pods {
@@ -126,9 +128,11 @@ func dnsClusterIPFinding(s *snapshot.Snapshot, svc *corev1.Service, kubelet []st
 	// place, so the Service is replaced.
 	fix := diagnose.GetCmd(ref, "-o", "yaml") + " | sed -e 's/" + strings.ReplaceAll(now, ".", `\.`) + "/" + old + "/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | " + diagnose.Kubectl("replace", "--force", "-f", "-")
 	ev = append(ev, "fix: re-create Service "+svc.Name+" with clusterIP "+old+"; pods started meanwhile keep working, as they were handed "+old+" too")
-	return dnsOutageFinding(s, ref,
-		fmt.Sprintf("the kube-dns Service was re-created and got cluster IP %s, but the kubelets still hand every pod nameserver %s, where nothing answers", now, old),
-		ev, fix, verify)
+	cause := fmt.Sprintf("the cluster DNS Service %s has cluster IP %s, but the kubelets hand every pod nameserver %s, where nothing answers", svc.Name, now, old)
+	if recreated {
+		cause = fmt.Sprintf("the cluster DNS Service %s was re-created and got cluster IP %s, but the kubelets still hand every pod nameserver %s, where nothing answers", svc.Name, now, old)
+	}
+	return dnsOutageFinding(s, ref, cause, ev, fix, verify)
 }
 
 // sameSlash16 reports whether two IPv4 addresses share their first two

@@ -145,7 +145,7 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 			// Charts name a component's Services after it with a suffix
 			// (redis → redis-master, redis-headless); an upgrade that adds
 			// one leaves clients on the old, bare name.
-			closest = append([]string{ext}, closest...)
+			closest = dedupe(append([]string{ext}, closest...))
 			typo, renamed = true, why
 		}
 	}

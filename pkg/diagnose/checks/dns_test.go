@@ -143,7 +143,7 @@ func TestDNSClusterIPMismatchQuotesBothAddresses(t *testing.T) {
 	wantEvidenceLine(t, f, "kubelet clusterDNS (ConfigMap kube-system/kubelet-config, key kubelet): 10.96.0.10")
 	wantEvidenceLine(t, f, "Service kube-system/kube-dns clusterIP: 10.96.0.53")
 	wantEvidenceLine(t, f, "it was re-created")
-	wantContains(t, "cause", f.Cause, "re-created and got cluster IP 10.96.0.53", "nameserver 10.96.0.10")
+	wantContains(t, "cause", f.Cause, "kube-dns was re-created and got cluster IP 10.96.0.53", "nameserver 10.96.0.10")
 	wantEqual(t, "fix", f.Fix, `kubectl get service kube-dns -n kube-system -o yaml | sed -e 's/10\.96\.0\.53/10.96.0.10/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | kubectl replace --force -f -`)
 
 	f = onlyFinding(t, dnsClusterIPMismatch, dir+"bad-service-network.yaml")
