@@ -6,7 +6,9 @@ package checks
 // not a DNS label or is missing while the Service has several ports, and a
 // name or port/protocol used twice. The Service is never created, so its
 // name resolves to nothing. Only manifests can carry such ports (see
-// container_port_fields.go); node ports are exposure-nodeport-invalid's.
+// container_port_fields.go), and a Service whose controller-written
+// Endpoints are in the input is not one; node ports are
+// exposure-nodeport-invalid's.
 
 import (
 	"fmt"
@@ -29,7 +31,12 @@ var servicePortInvalid = &diagnose.Check{
 
 func runServicePortInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, svc := range s.Services {
-		if fromCluster(s, svc) {
+		// Endpoints of a Service with a selector are written by the
+		// endpoints controllers: when the input holds them, the Service
+		// exists in a cluster and passed validation, whatever fields its
+		// copy in the input lost.
+		_, published := serviceAddresses(s, svc.Namespace, svc.Name)
+		if fromCluster(s, svc) || published && len(svc.Spec.Selector) > 0 {
 			continue
 		}
 		if bad := servicePortRejections(svc); len(bad) > 0 {
