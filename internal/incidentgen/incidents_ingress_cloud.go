@@ -1,9 +1,11 @@
 package incidentgen
 
 import (
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -31,8 +33,7 @@ than or equal to 1, invalid".`,
 				c.Service(Svc{Namespace: "default", Name: "rabbitmq-headless", Headless: true, Selector: labels("app", "rabbitmq"), Ports: ports})
 				ing := c.Ingress(annotated(ingressFor("default", "rabbitmq", "", "rabbitmq.example.com", route("/", "rabbitmq", 15672)),
 					"kubernetes.io/ingress.class", "gce"))
-				c.Event(EventSpec{Object: objectRef("Ingress", "networking.k8s.io/v1", ing.ObjectMeta), Reason: "GCE", Component: "loadbalancer-controller", Count: 17, First: 8 * time.Minute, Last: time.Minute,
-					Message: "googleapi: Error 400: Invalid value for field 'namedPorts[9].port': '0'. Must be greater than or equal to 1, invalid"})
+				c.ingressWarning(ing, "GCE", "loadbalancer-controller", 17, gceNamedPortZero(9))
 			},
 		},
 		{
@@ -53,8 +54,7 @@ container-native load balancing).`,
 					"kubernetes.io/ingress.class", "gce", "kubernetes.io/ingress.global-static-ip-name", "grafana-customer",
 					"kubernetes.io/ingress.allow-http", "false", "ingress.kubernetes.io/force-ssl-redirect", "true"), "grafana-tls")
 				c.Ingress(ing)
-				c.Event(EventSpec{Object: objectRef("Ingress", "networking.k8s.io/v1", ing.ObjectMeta), Reason: "GCE", Component: "loadbalancer-controller", Count: 9, First: 20 * time.Minute, Last: 2 * time.Minute,
-					Message: "googleapi: Error 400: Invalid value for field 'namedPorts[0].port': '0'. Must be greater than or equal to 1, invalid"})
+				c.ingressWarning(ing, "GCE", "loadbalancer-controller", 9, gceNamedPortZero(0))
 			},
 		},
 		{
@@ -72,8 +72,7 @@ found. - minimum field value of 1, CreateTargetGroupInput.Port."`,
 				c.webApp("default", "myapp", "registry.example.com/myapp:0.1.6", 8080, 1)
 				ing := c.Ingress(annotated(ingressFor("default", "myapp", "", "*.sub.mydomain.com", route("/", "myapp", 80)),
 					"kubernetes.io/ingress.class", "alb", "alb.ingress.kubernetes.io/scheme", "internet-facing", "external-dns.alpha.kubernetes.io/hostname", "sub.mydomain.com"))
-				c.Event(EventSpec{Object: objectRef("Ingress", "networking.k8s.io/v1", ing.ObjectMeta), Reason: "FailedDeployModel", Component: "ingress", Count: 12, First: 30 * time.Minute, Last: 3 * time.Minute,
-					Message: "Failed deploy model due to InvalidParameter: 1 validation error(s) found.\n- minimum field value of 1, CreateTargetGroupInput.Port.\n"})
+				c.ingressWarning(ing, "FailedDeployModel", "ingress", 12, albTargetGroupPortZero)
 			},
 		},
 		{
@@ -99,12 +98,29 @@ NodePort fixes it.`,
 					Ports: []corev1.ServicePort{NamedPort("http", 80, "server"), NamedPort("https", 443, "server")}})
 				ing := ingressFor("argocd", "argocd-server", "alb", "argocd.example.com", route("/", "argocd-server", 443))
 				c.Ingress(annotated(ing, "alb.ingress.kubernetes.io/backend-protocol", "HTTPS", "alb.ingress.kubernetes.io/listen-ports", `[{"HTTPS":443}]`))
-				c.Event(EventSpec{Object: objectRef("Ingress", "networking.k8s.io/v1", ing.ObjectMeta), Reason: "FailedDeployModel", Component: "ingress", Count: 7, First: 25 * time.Minute, Last: 4 * time.Minute,
-					Message: "Failed deploy model due to InvalidParameter: 1 validation error(s) found.\n- minimum field value of 1, CreateTargetGroupInput.Port.\n"})
+				c.ingressWarning(ing, "FailedDeployModel", "ingress", 7, albTargetGroupPortZero)
 			},
 		},
 	}
 }
+
+// ingressWarning records the Warning a controller keeps emitting about
+// ing, count times in the last count minutes.
+func (c *Cluster) ingressWarning(ing *networkingv1.Ingress, reason, component string, count int32, message string) {
+	c.Event(EventSpec{Object: objectRef("Ingress", "networking.k8s.io/v1", ing.ObjectMeta), Reason: reason, Component: component,
+		Count: count, First: time.Duration(count) * 2 * time.Minute, Last: time.Minute, Message: message})
+}
+
+// gceNamedPortZero is the GCE load balancer controller's error for a
+// backend Service without a node port: the n-th named port of the
+// instance group is 0.
+func gceNamedPortZero(n int) string {
+	return fmt.Sprintf("googleapi: Error 400: Invalid value for field 'namedPorts[%d].port': '0'. Must be greater than or equal to 1, invalid", n)
+}
+
+// albTargetGroupPortZero is the AWS Load Balancer Controller's error for
+// an instance-mode target group of a Service without a node port.
+const albTargetGroupPortZero = "Failed deploy model due to InvalidParameter: 1 validation error(s) found.\n- minimum field value of 1, CreateTargetGroupInput.Port.\n"
 
 // awsLoadBalancerController installs the AWS Load Balancer Controller in
 // kube-system as its Helm chart does, and the VPC CNI DaemonSet (aws-node)

@@ -203,49 +203,31 @@ func containerProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContain
 
 // containerProbeSuggestion picks the port the probe most likely meant: the
 // number another container of the pod declares under the probe's name
-// (the pod shares one network), else the declared TCP port another probe
-// of the container reaches, else the container's only TCP client port.
+// (the pod shares one network); for an undefined name, the port the
+// container's other probes reach or its only client port
+// (podSuggestProbePort); for a UDP port, the container's only TCP client
+// port.
 func containerProbeSuggestion(p *corev1.Pod, c podContainer, pr containerProbeProblem) (intstr.IntOrString, string, bool) {
 	for _, d := range snapshot.DeclaredPorts(p) {
 		if d.Container != c.Spec.Name && d.Port.Name == pr.Target.Port.StrVal && d.Protocol() == corev1.ProtocolTCP {
 			return intstr.FromInt32(d.Port.ContainerPort), fmt.Sprintf("%d, the number container %s declares as %s", d.Port.ContainerPort, d.Container, d.Port.Name), true
 		}
 	}
-	tcp := func(port intstr.IntOrString) (corev1.ContainerPort, bool) {
-		for _, cp := range c.Spec.Ports {
-			if snapshot.ProtocolOrTCP(cp.Protocol) != corev1.ProtocolTCP {
-				continue
-			}
-			if port.Type == intstr.String && cp.Name == port.StrVal || port.Type == intstr.Int && cp.ContainerPort == port.IntVal {
-				return cp, true
-			}
-		}
-		return corev1.ContainerPort{}, false
+	if pr.Undefined {
+		return podSuggestProbePort(c, pr.Target)
 	}
-	pick := func(cp corev1.ContainerPort) intstr.IntOrString {
-		if cp.Name != "" {
-			return intstr.FromString(cp.Name)
-		}
-		return intstr.FromInt32(cp.ContainerPort)
-	}
-	for _, other := range containerProbes(c.Spec) {
-		if other.Field == pr.Kind.Field {
-			continue
-		}
-		if t, ok := probeTargetOf(other.Probe); ok && t.Host == "" {
-			if cp, ok := tcp(t.Port); ok {
-				return pick(cp), fmt.Sprintf("%s, the port the %s of %s reaches", podPortText(cp), other.Field, c.Label()), true
-			}
-		}
-	}
-	var client []corev1.ContainerPort
+	var tcp []corev1.ContainerPort
 	for _, cp := range c.Spec.Ports {
 		if snapshot.ProtocolOrTCP(cp.Protocol) == corev1.ProtocolTCP && !snapshot.IsMetricsPort(cp) {
-			client = append(client, cp)
+			tcp = append(tcp, cp)
 		}
 	}
-	if len(client) == 1 {
-		return pick(client[0]), fmt.Sprintf("%s, the only TCP client port of %s", podPortText(client[0]), c.Label()), true
+	if len(tcp) != 1 {
+		return intstr.IntOrString{}, "", false
 	}
-	return intstr.IntOrString{}, "", false
+	port := intstr.FromInt32(tcp[0].ContainerPort)
+	if tcp[0].Name != "" {
+		port = intstr.FromString(tcp[0].Name)
+	}
+	return port, fmt.Sprintf("%s, the only TCP client port of %s", podPortText(tcp[0]), c.Label()), true
 }
