@@ -51,13 +51,14 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 	}
 	authoritative := func(ns string) bool { return s.Live || s.ClusterDump() || stateNS[ns] }
+	namespacesListed := dnsNamespacesListed(s)
 	seen := map[string]bool{}
 	judge := func(src dnsSource, podNS string) {
 		ref, ok := parseServiceHost(s, src.Var, src.Value, podNS, namespaces)
 		if !ok {
 			return
 		}
-		src.namespaceAbsent = dnsNamespaceAbsent(s, ref, podNS, namespaces)
+		src.namespaceAbsent = dnsNamespaceAbsent(s, ref, podNS, namespaces, namespacesListed)
 		if !src.namespaceAbsent && (!s.Knows(snapshot.KindService, ref.Namespace) || s.Service(ref.Namespace, ref.Service) != nil) {
 			return
 		}

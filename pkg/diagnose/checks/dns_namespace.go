@@ -17,20 +17,42 @@ import (
 
 // dnsNamespaceAbsent reports whether the input proves that the namespace a
 // host names explicitly does not exist. Cluster state that lists the
-// cluster's Namespaces proves it by their absence; manifests hold only
-// some namespaces, so there it is believed only when the name can be
-// corrected (dnsAbsentNamespaceFix). Names of another zone than the
-// cluster's (a multi-cluster clusterset.local) are not the cluster's to
-// judge.
-func dnsNamespaceAbsent(s *snapshot.Snapshot, ref serviceHost, podNS string, namespaces map[string]bool) bool {
+// cluster's Namespaces (listed, see dnsNamespacesListed) proves it by their
+// absence. Manifests hold only some namespaces, so there it is believed
+// only when the name is evidently a slip: the Service and the namespace
+// swapped, or a misspelt namespace that holds the Service
+// (dnsAbsentNamespaceFix). Names of another zone than the cluster's (a
+// multi-cluster clusterset.local) are not the cluster's to judge.
+func dnsNamespaceAbsent(s *snapshot.Snapshot, ref serviceHost, podNS string, namespaces map[string]bool, listed bool) bool {
 	if !ref.Explicit || namespaces[ref.Namespace] || s.Namespace(ref.Namespace) != nil || !dnsInClusterZone(s, ref.Host) {
 		return false
 	}
-	if (s.Live || s.ClusterDump()) && s.Knows(snapshot.KindNamespace, "") {
+	if listed {
 		return true
 	}
-	_, _, ok := dnsAbsentNamespaceFix(s, ref, podNS, namespaces)
-	return ok
+	// Manifests may leave the namespace out because it is deployed
+	// separately: only a name that is evidently a slip counts there.
+	meant, _, ok := dnsAbsentNamespaceFix(s, ref, podNS, namespaces)
+	return ok && (meant.Namespace == ref.Service || typoOrStem(ref.Namespace, meant.Namespace))
+}
+
+// dnsNamespacesListed reports whether the input lists the cluster's
+// Namespaces: cluster state holding a Namespace object for every namespace
+// its objects live in. A dump of some namespaces (cluster-info dump
+// --namespaces) lists none or only some, and proves no absence.
+func dnsNamespacesListed(s *snapshot.Snapshot) bool {
+	if !(s.Live || s.ClusterDump()) || !s.Knows(snapshot.KindNamespace, "") {
+		return false
+	}
+	if s.Live {
+		return true
+	}
+	for _, ns := range s.NamespaceNames() {
+		if s.Namespace(ns) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // dnsInClusterZone reports whether a host written with ".svc" belongs to

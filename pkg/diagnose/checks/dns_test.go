@@ -122,6 +122,14 @@ func TestDNSNameIntoAbsentNamespace(t *testing.T) {
 	if got := runCheck(dnsNameUnresolvable, s); len(got) != 0 {
 		t.Errorf("a clusterset.local name is judged: %v", got)
 	}
+	// A dump that lacks the Namespace object of a namespace it holds
+	// objects of lists only some namespaces: absence proves nothing.
+	s = loadCase(t, dir+"bad-namespace-absent-dump.yaml")
+	s.Namespaces = s.Namespaces[:2]
+	s.Index()
+	if got := runCheck(dnsNameUnresolvable, s); len(got) != 0 {
+		t.Errorf("a partial namespace list is taken as proof: %v", got)
+	}
 }
 
 // TestDNSNameRenamedServiceSamePort: a client still on an old Service name
