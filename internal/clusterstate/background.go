@@ -118,6 +118,48 @@ func KubeDNSService() *corev1.Service {
 	}
 }
 
+// KubeletConfiguration is the kubelet configuration kubeadm publishes in
+// ConfigMap kube-system/kubelet-config (key kubelet) and writes to every
+// node: clusterDNS is the nameserver the kubelet puts into each pod's
+// resolv.conf, clusterDomain its search domain.
+func KubeletConfiguration(clusterDNS, clusterDomain string) string {
+	return `apiVersion: kubelet.config.k8s.io/v1beta1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    cacheTTL: 0s
+    enabled: true
+  x509:
+    clientCAFile: /etc/kubernetes/pki/ca.crt
+authorization:
+  mode: Webhook
+cgroupDriver: systemd
+clusterDNS:
+- ` + clusterDNS + `
+clusterDomain: ` + clusterDomain + `
+containerRuntimeEndpoint: ""
+cpuManagerReconcilePeriod: 0s
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+kind: KubeletConfiguration
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: "0"
+  verbosity: 0
+memorySwap: {}
+resolvConf: /run/systemd/resolve/resolv.conf
+rotateCertificates: true
+runtimeRequestTimeout: 0s
+staticPodPath: /etc/kubernetes/manifests
+streamingConnectionIdleTimeout: 0s
+syncFrequency: 0s
+volumeStatsAggPeriod: 0s
+`
+}
+
 // IngressNginxClass and IngressNginxController are the IngressClass
 // ingress-nginx installs and the controller name it serves.
 const (

@@ -43,6 +43,22 @@ type Background struct {
 	CoreDNSMemoryLimit string
 	// IngressNginx, when set, installs ingress-nginx with these options.
 	IngressNginx *IngressNginxOptions
+	// KubeletClusterDNS, when set, publishes kubeadm's kubelet
+	// configuration (ConfigMap kube-system/kubelet-config) with this
+	// clusterDNS: the nameserver every pod's resolv.conf names.
+	KubeletClusterDNS string
+	// KubeDNSClusterIP replaces the kube-dns Service's address (ClusterDNS)
+	// and KubeDNSAge its age: a Service re-created since the cluster was
+	// set up.
+	KubeDNSClusterIP string
+	KubeDNSAge       time.Duration
+	// KubeDNSName replaces the name of the cluster DNS Service (kubespray
+	// calls it coredns).
+	KubeDNSName string
+	// ServiceNetwork replaces the first three octets of the Service
+	// network (10.96.0 by default): the kubernetes Service gets .1, kube-dns
+	// .10 and other Services addresses from it.
+	ServiceNetwork string
 }
 
 // Background adds the nodes, system namespaces, the default/kubernetes
@@ -54,6 +70,9 @@ func (c *Cluster) Background(opts ...Background) {
 	}
 	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		c.Namespace(ns, nil)
+	}
+	if o.ServiceNetwork != "" {
+		c.svcNet = o.ServiceNetwork
 	}
 	c.Node(NodeSpec{Name: ControlPlane, ControlPlane: true})
 	c.Node(NodeSpec{Name: Worker1})
@@ -69,7 +88,7 @@ func (c *Cluster) Background(opts ...Background) {
 // server itself maintains for it.
 func (c *Cluster) kubernetesService() {
 	c.Service(Svc{Namespace: "default", Name: "kubernetes", Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"},
-		Ports: []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(6443)}}, ClusterIP: "10.96.0.1", Age: 90 * 24 * time.Hour})
+		Ports: []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(6443)}}, ClusterIP: c.serviceIP(1), Age: 90 * 24 * time.Hour})
 	c.ManualEndpoints("default", "kubernetes")
 	apiserver := c.NodeIP(ControlPlane)
 	c.AddEndpoints(&corev1.Endpoints{
@@ -113,8 +132,21 @@ func (c *Cluster) coreDNS(o Background) {
 	if o.NoKubeDNSService {
 		return
 	}
+	if o.KubeletClusterDNS != "" {
+		c.ConfigMap("kube-system", "kubelet-config", map[string]string{"kubelet": clusterstate.KubeletConfiguration(o.KubeletClusterDNS, "cluster.local")})
+	}
+	ip, age := o.KubeDNSClusterIP, o.KubeDNSAge
+	if ip == "" {
+		ip = c.serviceIP(10)
+	}
+	if age == 0 {
+		age = 90 * 24 * time.Hour
+	}
 	kubeDNS := clusterstate.KubeDNSService()
-	c.Service(Svc{Namespace: kubeDNS.Namespace, Name: kubeDNS.Name, ClusterIP: ClusterDNS, Age: 90 * 24 * time.Hour,
+	if o.KubeDNSName != "" {
+		kubeDNS.Name = o.KubeDNSName
+	}
+	c.Service(Svc{Namespace: kubeDNS.Namespace, Name: kubeDNS.Name, ClusterIP: ip, Age: age,
 		Labels: kubeDNS.Labels, Annotations: kubeDNS.Annotations, Selector: kubeDNS.Spec.Selector, Ports: kubeDNS.Spec.Ports})
 }
 

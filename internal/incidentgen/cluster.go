@@ -17,6 +17,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
@@ -56,6 +57,11 @@ type Cluster struct {
 	stats       map[string]int
 	ingressAddr string
 	expect      string
+	// svcNet is the first three octets of the Service network.
+	svcNet string
+	// shared, when set, are the only kinds Render prints: the part of the
+	// cluster a report shows.
+	shared map[string]bool
 }
 
 type nodeFault struct {
@@ -81,6 +87,7 @@ func New(now time.Time) *Cluster {
 		manualEP:   map[string]bool{},
 		nodeDown:   map[string]nodeFault{},
 		stats:      map[string]int{},
+		svcNet:     "10.96.0",
 	}
 }
 
@@ -252,12 +259,20 @@ func (c *Cluster) allocPodIP(node string) string {
 	return fmt.Sprintf("10.244.%d.%d", n, 1+c.podIPs[node])
 }
 
-// allocClusterIP gives the next Service address from 10.96.0.0/12.
+// allocClusterIP gives the next Service address from 10.96.0.0/12, or
+// from the /24 of a Service network the background chose.
 func (c *Cluster) allocClusterIP() string {
 	c.nextSvcIP++
 	n := c.nextSvcIP*37 + 11
+	if c.svcNet != "10.96.0" {
+		return fmt.Sprintf("%s.%d", c.svcNet, n%240+12)
+	}
 	return fmt.Sprintf("10.96.%d.%d", (n/250)%256, n%250+2)
 }
+
+// serviceIP is host n of the Service network: .1 the kubernetes Service,
+// .10 kube-dns.
+func (c *Cluster) serviceIP(n int) string { return fmt.Sprintf("%s.%d", c.svcNet, n) }
 
 func (c *Cluster) allocNodePort() int32 {
 	p := c.nextPort
@@ -624,6 +639,15 @@ func (c *Cluster) controllerReady() bool {
 func (c *Cluster) Render(header string) ([]byte, error) {
 	c.Build()
 	items := c.items()
+	if c.shared != nil {
+		kept := items[:0]
+		for _, it := range items {
+			if o, ok := it.(interface{ GetObjectKind() schema.ObjectKind }); ok && c.shared[o.GetObjectKind().GroupVersionKind().Kind] {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
 	list := map[string]any{
 		"apiVersion": "v1",
 		"kind":       "List",

@@ -39,6 +39,10 @@ type Incident struct {
 	// Background is what the incident changes in the healthy background
 	// every incident's cluster starts from (the zero value changes nothing).
 	Background Background
+	// Shared, when set, limits state.yaml to these kinds: the report
+	// showed only part of the cluster (`kubectl get svc,endpoints -o
+	// yaml`), and the diagnosis must work from that part.
+	Shared []string
 	// Build adds the incident's workloads, Services and faults.
 	Build func(c *Cluster)
 }
@@ -49,14 +53,25 @@ var Families = []struct {
 	Key, Title string
 	incidents  func() []Incident
 }{
-	{"selector", "label and selector drift", selectorIncidents},
+	{"selector", "label and selector drift", joined(selectorIncidents, serviceNamespaceIncidents)},
 	{"ports", "port plumbing", portIncidents},
-	{"ingress", "Ingress", ingressIncidents},
-	{"dns", "DNS", dnsIncidents},
+	{"ingress", "Ingress", joined(ingressIncidents, cloudIngressIncidents)},
+	{"dns", "DNS", joined(dnsIncidents, dnsNamingIncidents)},
 	{"networkpolicy", "NetworkPolicy", netpolIncidents},
 	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)", exposureIncidents},
-	{"lifecycle", "node and pod lifecycle", lifecycleIncidents},
-	{"endpoints", "Endpoints", endpointsIncidents},
+	{"lifecycle", "node and pod lifecycle", joined(lifecycleIncidents, startupProbeIncidents)},
+	{"endpoints", "Endpoints", joined(endpointsIncidents, endpointsSharedIncidents)},
+}
+
+// joined lists the incidents of several sources of one family, in order.
+func joined(sources ...func() []Incident) func() []Incident {
+	return func() []Incident {
+		var out []Incident
+		for _, src := range sources {
+			out = append(out, src()...)
+		}
+		return out
+	}
 }
 
 // Corpus returns every incident, in README order, each with its family.
@@ -77,6 +92,12 @@ func (in *Incident) State() ([]byte, error) {
 	c := New(Epoch)
 	c.Background(in.Background)
 	in.Build(c)
+	if in.Shared != nil {
+		c.shared = map[string]bool{}
+		for _, k := range in.Shared {
+			c.shared[k] = true
+		}
+	}
 	if c.expect != "" {
 		in.Object = c.expect
 	}
@@ -124,7 +145,9 @@ looked when it happened. Every folder holds:
   EndpointSlices as the controllers compute them for that state, Ingresses, IngressClasses,
   NetworkPolicies, ConfigMaps, Secrets (metadata only), Events, CoreDNS in kube-system and, where
   the incident needs it, ingress-nginx. The healthy background is the same in every incident so
-  that only the incident's fault is wrong. The header comment tells the story.
+  that only the incident's fault is wrong. The header comment tells the story. Where the report
+  showed only part of the cluster (` + "`kubectl get svc,endpoints -A -o yaml`" + `), the state holds just
+  those kinds, and the diagnosis must work from them.
 - ` + "`expected.yaml`" + ` — the check that must be reported first (` + "`check`" + `, ` + "`object`" + `, ` + "`layer`" + `), the
   family, the public report it follows (` + "`source`" + `), a one-line summary, and (rarely) ` + "`related`" + `
   objects that are off the failing path but fail because of the same fault.

@@ -79,7 +79,8 @@ func compare(t *testing.T, path string, want []byte) {
 }
 
 // TestStatesLoad checks that every state decodes with hopscope's own loader
-// as a whole-cluster dump, and that the incident metadata is complete.
+// as a whole-cluster dump (or, for a report that showed only some kinds, as
+// exactly those kinds), and that the incident metadata is complete.
 func TestStatesLoad(t *testing.T) {
 	url := regexp.MustCompile(`^https://\S+$`)
 	for _, in := range Corpus() {
@@ -95,8 +96,11 @@ func TestStatesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !s.ClusterDump() {
+			switch {
+			case in.Shared == nil && !s.ClusterDump():
 				t.Errorf("state is not recognised as a whole-cluster dump")
+			case in.Shared != nil && (s.ClusterDump() || len(s.Pods) > 0 || len(s.Nodes) > 0):
+				t.Errorf("state of the kinds %v holds pods or nodes", in.Shared)
 			}
 			if s.SkippedTotal() != 0 {
 				t.Errorf("loader skipped %v", s.Skipped)

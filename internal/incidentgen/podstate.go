@@ -276,3 +276,20 @@ func Replicas(n int, s PodState) []PodState {
 	}
 	return out
 }
+
+// NeverStarted leaves a container running but never counted as started:
+// its startup probe errors (probeError is the kubelet's error, for example
+// `strconv.Atoi: parsing "http": invalid syntax`), the kubelet discards
+// errored results, and the readiness probe waits for a start that never
+// comes. The pod stays Running and not Ready, without restarts.
+func NeverStarted(container, probeError string) PodState {
+	return func(c *Cluster, p *corev1.Pod) {
+		i := containerIndex(p, container)
+		cs := &p.Status.ContainerStatuses[i]
+		cs.Ready, cs.Started = false, ptrTo(false)
+		clusterstate.ContainersNotReady(p, cs.Name, p.Status.StartTime.Rfc3339Copy())
+		age := c.Now.Sub(p.CreationTimestamp.Time)
+		c.kubeletEvent(p, cs.Name, corev1.EventTypeWarning, "Unhealthy", "Startup probe errored and resulted in unknown state: "+probeError,
+			int32(age/(10*time.Second)), age-10*time.Second, 4*time.Second)
+	}
+}

@@ -98,8 +98,11 @@ func uniqueAddresses(addrs []endpointAddress) []endpointAddress {
 
 // addressText names an address in evidence: "10.244.1.7 (Pod api-x2k4p)".
 func addressText(a endpointAddress) string {
-	if a.Pod == "" {
+	switch {
+	case a.Pod == "":
 		return a.IP
+	case a.IP == "":
+		return "Pod " + a.Pod + " (no IP)"
 	}
 	return a.IP + " (Pod " + a.Pod + ")"
 }

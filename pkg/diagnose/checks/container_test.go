@@ -10,6 +10,43 @@ import (
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
+// TestContainerProbePortSaysWhatTheKubeletDoes: an unresolvable startup
+// port leaves the pod never started (an error), an unresolvable liveness
+// port disables the probe (a warning), a TCP probe on a UDP-only port
+// fails; each fix patches the probe to the port it most likely meant.
+func TestContainerProbePortSaysWhatTheKubeletDoes(t *testing.T) {
+	dir := "testdata/container-probe-port/"
+	f := onlyFinding(t, containerProbePort, dir+"bad-startup-named-port.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	wantEqual(t, "container", f.Container, "nextcloud")
+	wantContains(t, "cause", f.Cause, `names port "http"`, "never counts as started")
+	wantEvidenceLine(t, f, "container nginx of the same pod declares 80 (http)")
+	wantEqual(t, "fix", f.Fix, `kubectl patch deployment nextcloud -n cloud --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/startupProbe/httpGet/port","value":80}]'`)
+
+	f = onlyFinding(t, containerProbePort, dir+"bad-liveness-named-port.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityWarning)
+	wantContains(t, "cause", f.Cause, "can never fail")
+
+	f = onlyFinding(t, containerProbePort, dir+"bad-udp-port-probe.yaml")
+	wantContains(t, "cause", f.Cause, "declares for UDP only", "restarts the container")
+	wantEvidenceLine(t, f, "suggested probe port: 8126 (admin)")
+}
+
+// TestContainerPortInvalidQuotesTheAPIServer: each rejected field is quoted
+// as `kubectl apply` prints it, and the fix corrects and re-applies the file.
+func TestContainerPortInvalidQuotesTheAPIServer(t *testing.T) {
+	file := "testdata/container-port-invalid/bad-duplicate-and-long-names.yaml"
+	f := findingOn(t, containerPortInvalid, file, "Deployment/default/app")
+	wantEvidenceLine(t, f, `spec.template.spec.containers[0].ports[1].name: Duplicate value: "app"`)
+	wantEvidenceLine(t, f, `spec.template.spec.containers[0].ports[2].name: Invalid value: "my-very-long-port-name": must be no more than 15 characters`)
+	wantContains(t, "symptom", f.Symptom, "`kubectl apply` fails: The Deployment \"app\" is invalid")
+	wantEqual(t, "fix", f.Fix, "kubectl apply -f "+file+" -n default")
+	wantEqual(t, "verify", f.Verify, "kubectl apply --dry-run=server -f "+file+" -n default")
+	f = findingOn(t, containerPortInvalid, file, "Pod/default/relay")
+	wantEvidenceLine(t, f, `spec.containers[0].ports[0].name: Invalid value: "123456": must contain at least one letter`)
+	wantEvidenceLine(t, f, "spec.containers[0].ports[0].containerPort: Invalid value: 123456: must be between 1 and 65535, inclusive")
+}
+
 func TestContainerCrashLoopNamesOOMKilled(t *testing.T) {
 	f := findingOn(t, containerCrashLoop, "testdata/container-crashloop/bad-oomkilled.yaml", "Pod/shop/cart-5c8d7f9b4d-q7wzt")
 	wantContains(t, "cause", f.Cause, "OOMKilled", "limit 128Mi", "exit code 137", "7 restarts")

@@ -21,7 +21,7 @@ import (
 // for the incidents that break names another way.
 var dnsChecks = []*diagnose.Check{
 	dnsCoreDNSUnavailable, dnsServiceMissing, dnsNameUnresolvable,
-	dnsCorefileClusterZone, dnsPolicyBypassesClusterDNS, statefulSetGoverningService,
+	dnsCorefileClusterZone, dnsPolicyBypassesClusterDNS, statefulSetGoverningService, dnsClusterIPMismatch,
 }
 
 var dnsCoreDNSUnavailable = &diagnose.Check{

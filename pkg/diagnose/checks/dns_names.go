@@ -37,6 +37,9 @@ type dnsSource struct {
 	// authoritative is true when the namespace's Services in the input are
 	// all of them (cluster state rather than manifests).
 	authoritative bool
+	// namespaceAbsent is true when the name's namespace does not exist
+	// (dnsNamespaceAbsent).
+	namespaceAbsent bool
 }
 
 func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
@@ -48,15 +51,20 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		}
 	}
 	authoritative := func(ns string) bool { return s.Live || s.ClusterDump() || stateNS[ns] }
+	namespacesListed := dnsNamespacesListed(s)
 	seen := map[string]bool{}
 	judge := func(src dnsSource, podNS string) {
 		ref, ok := parseServiceHost(s, src.Var, src.Value, podNS, namespaces)
-		if !ok || !s.Knows(snapshot.KindService, ref.Namespace) || s.Service(ref.Namespace, ref.Service) != nil {
+		if !ok {
+			return
+		}
+		src.namespaceAbsent = dnsNamespaceAbsent(s, ref, podNS, namespaces, namespacesListed)
+		if !src.namespaceAbsent && (!s.Knows(snapshot.KindService, ref.Namespace) || s.Service(ref.Namespace, ref.Service) != nil) {
 			return
 		}
 		// A file that holds no Service of the namespace at all says
 		// nothing about it, even in a dump: it may have been left out.
-		if !s.Live && len(s.ServicesIn(ref.Namespace)) == 0 {
+		if !src.namespaceAbsent && !s.Live && len(s.ServicesIn(ref.Namespace)) == 0 {
 			return
 		}
 		key := src.Object.String() + "/" + src.Container + "/" + src.Var
@@ -132,16 +140,17 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 	}
 	closest := closestNames(ref.Service, existing, 3)
 	typo := len(closest) > 0 && typoOrStem(ref.Service, closest[0])
+	var renamed []string
 	if !typo {
-		if ext := dnsExtendedName(s, ref.Namespace, ref.Service); ext != "" {
+		if ext, why := dnsRenamedService(s, ref); ext != "" {
 			// Charts name a component's Services after it with a suffix
 			// (redis → redis-master, redis-headless); an upgrade that adds
 			// one leaves clients on the old, bare name.
-			closest = append([]string{ext}, closest...)
-			typo = true
+			closest = dedupe(append([]string{ext}, closest...))
+			typo, renamed = true, why
 		}
 	}
-	if len(elsewhere) == 0 && !typo && !(src.authoritative && ref.Strong) {
+	if len(elsewhere) == 0 && !typo && !(src.authoritative && ref.Strong) && !src.namespaceAbsent {
 		if !src.authoritative && ref.Strong {
 			r.NotChecked(src.Object, fmt.Sprintf("%s=%s names Service %s in namespace %s, which is not in the input (it may be deployed separately)",
 				src.Var, src.Value, ref.Service, ref.Namespace))
@@ -173,6 +182,10 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 	var cause, correctedHost string
 	verify := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: ref.Namespace, Name: ref.Service}
 	switch {
+	case src.namespaceAbsent:
+		var more []string
+		cause, correctedHost, verify, more = dnsAbsentNamespaceCause(s, ref, podNS, namespaces)
+		ev = append(ev, more...)
 	case len(elsewhere) > 0:
 		ns := elsewhere[0]
 		ev = append(ev, fmt.Sprintf("Service %s exists in namespace %s: use %s.%s (%s.%s.svc.cluster.local)", ref.Service, strings.Join(elsewhere, ", "), ref.Service, ns, ref.Service, ns))
@@ -183,8 +196,9 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		}
 		correctedHost = rewriteServiceHost(ref, ref.Service, ns)
 		verify.Namespace = ns
-	case typo && strings.HasPrefix(closest[0], ref.Service+"-"):
-		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the Service was most likely renamed (a chart upgrade adding a suffix) and this client still uses the old name", ref.Service, ref.Namespace, closest[0])
+	case typo && (strings.HasPrefix(closest[0], ref.Service+"-") || len(renamed) > 0):
+		ev = append(ev, renamed...)
+		cause = fmt.Sprintf("no Service %s in namespace %s; Service %s exists there: the Service was most likely renamed (a chart upgrade or a new release name) and this client still uses the old name", ref.Service, ref.Namespace, closest[0])
 		correctedHost = rewriteServiceHost(ref, closest[0], ref.Namespace)
 		verify.Name = closest[0]
 	case typo:

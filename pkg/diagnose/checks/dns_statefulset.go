@@ -42,9 +42,12 @@ func runStatefulSetGoverningService(s *snapshot.Snapshot, r *diagnose.Reporter) 
 		ref := snapshot.Ref(snapshot.KindStatefulSet, sts)
 		svcRef := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: sts.Namespace, Name: name}
 		uses := statefulSetNamesUsed(s, sts.Namespace, sts.Name)
-		// Without names in use, nothing is known to need the records.
+		// A missing governing Service leaves every member without its
+		// stable network identity, which is what a StatefulSet is for. A
+		// Service that exists but has a ClusterIP is the design of some
+		// charts (testdata/realworld): only names in use make it an error.
 		sev := diagnose.SeverityInfo
-		if len(uses) > 0 {
+		if len(uses) > 0 || svc == nil {
 			sev = diagnose.SeverityError
 		}
 		expose := diagnose.KubectlOn([]string{"expose", "statefulset", "-n", sts.Namespace, "--name=" + name, "--cluster-ip=None"}, sts.Name)

@@ -99,6 +99,76 @@ func TestCorefileZoneQuotesWhereTheDomainComesFrom(t *testing.T) {
 	wantContains(t, "verify", f.Verify, "nslookup kubernetes.default.svc.cluster.local")
 }
 
+// TestDNSNameIntoAbsentNamespace: a name into a namespace the cluster does
+// not have is an error with the namespaces quoted; the fix points it at
+// the Service it meant (hard-coded namespace, swapped parts), and a name of
+// another cluster's zone is left alone.
+func TestDNSNameIntoAbsentNamespace(t *testing.T) {
+	dir := "testdata/dns-name-unresolvable/"
+	f := onlyFinding(t, dnsNameUnresolvable, dir+"bad-namespace-absent-dump.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	wantContains(t, "cause", f.Cause, "namespace testyomesh does not exist", "Service testyomesh-3 lives in namespace test, the client's own namespace")
+	wantEvidenceLine(t, f, "namespace testyomesh does not exist; the namespaces are default, kube-system, test")
+	wantContains(t, "fix", f.Fix, `"value":"http://testyomesh-3.test.svc.cluster.local/downstream"`)
+	wantEqual(t, "verify", f.Verify, "kubectl get service testyomesh-3 -n test")
+
+	f = onlyFinding(t, dnsNameUnresolvable, dir+"bad-namespace-swapped.yaml")
+	wantContains(t, "cause", f.Cause, "swapped: Service bookwarehouse lives in namespace warehouse-7f3a")
+	wantContains(t, "fix", f.Fix, `"value":"http://bookwarehouse.warehouse-7f3a.svc.cluster.local:14001/restock-books"`)
+
+	s := loadCase(t, dir+"bad-namespace-absent-dump.yaml")
+	s.Deployments[0].Spec.Template.Spec.Containers[0].Env[0].Value = "http://testyomesh-3.testyomesh.svc.clusterset.local/downstream"
+	s.Index()
+	if got := runCheck(dnsNameUnresolvable, s); len(got) != 0 {
+		t.Errorf("a clusterset.local name is judged: %v", got)
+	}
+	// A dump that lacks the Namespace object of a namespace it holds
+	// objects of lists only some namespaces: absence proves nothing.
+	s = loadCase(t, dir+"bad-namespace-absent-dump.yaml")
+	s.Namespaces = s.Namespaces[:2]
+	s.Index()
+	if got := runCheck(dnsNameUnresolvable, s); len(got) != 0 {
+		t.Errorf("a partial namespace list is taken as proof: %v", got)
+	}
+}
+
+// TestDNSNameRenamedServiceSamePort: a client still on an old Service name
+// is pointed at the Service that now serves its port under a new name.
+func TestDNSNameRenamedServiceSamePort(t *testing.T) {
+	f := onlyFinding(t, dnsNameUnresolvable, "testdata/dns-name-unresolvable/bad-renamed-same-port.yaml")
+	wantContains(t, "cause", f.Cause, "renamed", "elk-elasticsearch-client")
+	wantEvidenceLine(t, f, "Service elk-elasticsearch-client serves port 9200, the port the client asks for")
+	wantEvidenceLine(t, f, "share the name part(s) elasticsearch")
+	wantContains(t, "fix", f.Fix, `"value":"http://elk-elasticsearch-client:9200"`)
+}
+
+// TestDNSClusterIPMismatchQuotesBothAddresses: a re-created kube-dns gets
+// its old address back; a kubelet configuration naming another Service
+// network is what changes.
+func TestDNSClusterIPMismatchQuotesBothAddresses(t *testing.T) {
+	dir := "testdata/dns-cluster-ip-mismatch/"
+	f := onlyFinding(t, dnsClusterIPMismatch, dir+"bad-recreated.yaml")
+	wantEvidenceLine(t, f, "kubelet clusterDNS (ConfigMap kube-system/kubelet-config, key kubelet): 10.96.0.10")
+	wantEvidenceLine(t, f, "Service kube-system/kube-dns clusterIP: 10.96.0.53")
+	wantEvidenceLine(t, f, "it was re-created")
+	wantContains(t, "cause", f.Cause, "kube-dns was re-created and got cluster IP 10.96.0.53", "nameserver 10.96.0.10")
+	wantEqual(t, "fix", f.Fix, `kubectl get service kube-dns -n kube-system -o yaml | sed -e 's/10\.96\.0\.53/10.96.0.10/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | kubectl replace --force -f -`)
+
+	f = onlyFinding(t, dnsClusterIPMismatch, dir+"bad-service-network.yaml")
+	wantContains(t, "cause", f.Cause, "not in the cluster's Service network")
+	wantEvidenceLine(t, f, "Service default/kubernetes at 172.168.0.1: 10.96.0.10 lies outside it")
+	wantEqual(t, "fix", f.Fix, "kubectl edit configmap kubelet-config -n kube-system")
+}
+
+// TestStatefulSetGoverningServiceMissingIsAnError: a serviceName naming no
+// Service is an error even when no member name is in use.
+func TestStatefulSetGoverningServiceMissingIsAnError(t *testing.T) {
+	f := onlyFinding(t, statefulSetGoverningService, "testdata/statefulset-governing-service/bad-service-missing.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	wantContains(t, "cause", f.Cause, "no Service svc-test-1 exists in namespace default")
+	wantEvidenceLine(t, f, "headless Service(s) selecting these pods: svc-test-2")
+}
+
 func TestStatefulSetGoverningServiceListsNamesInUse(t *testing.T) {
 	f := onlyFinding(t, statefulSetGoverningService, "testdata/statefulset-governing-service/bad-servicename-mismatch.yaml")
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "database-0.db-svc", "headless Service(s) selecting these pods: db-svc")

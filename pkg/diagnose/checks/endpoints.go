@@ -21,7 +21,7 @@ var endpointsNoReadyAddress = &diagnose.Check{
 	ID:       "endpoints-no-ready-address",
 	Layer:    diagnose.LayerEndpoints,
 	Severity: diagnose.SeverityError,
-	Doc:      "Pods match a Service's selector, but its Endpoints/EndpointSlices hold no ready address.",
+	Doc:      "A Service's Endpoints/EndpointSlices hold no ready address: the pods its selector matches are not ready, or (when the input holds none of its namespace's pods) the Endpoints alone show it.",
 	Symptom:  true,
 	Run:      runEndpointsNoReadyAddress,
 }
@@ -45,6 +45,83 @@ func runEndpointsNoReadyAddress(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		r.Report(endpointsNoReadyFinding(s, svc, pods, addrs))
+	}
+	unseen := namespacesWithoutPods(s)
+	for _, svc := range s.Services {
+		if !routesToPods(svc) || !unseen[svc.Namespace] {
+			continue
+		}
+		raw, has := serviceAddresses(s, svc.Namespace, svc.Name)
+		if !has {
+			continue
+		}
+		if addrs := uniqueAddresses(raw); !anyReady(addrs) {
+			r.Report(endpointsWithoutPodsFinding(s, svc, addrs))
+		}
+	}
+}
+
+// namespacesWithoutPods are the namespaces whose pods the input cannot
+// show: it holds none of their pods or workloads and does not know pods
+// there are absent (`kubectl get svc,endpoints` output, a partial dump).
+// The endpoints controllers' view is then the evidence of what serves.
+func namespacesWithoutPods(s *snapshot.Snapshot) map[string]bool {
+	withWorkloads := map[string]bool{}
+	for _, w := range s.Workloads() {
+		withWorkloads[w.Ref.Namespace] = true
+	}
+	out := map[string]bool{}
+	for _, ns := range s.NamespaceNames() {
+		if len(s.PodsIn(ns)) == 0 && !withWorkloads[ns] && !s.Knows(snapshot.KindPod, ns) {
+			out[ns] = true
+		}
+	}
+	return out
+}
+
+// endpointsWithoutPodsFinding quotes the Endpoints and EndpointSlices of
+// a Service whose pods the input does not hold: no address at all, or
+// only addresses of pods that are not ready.
+func endpointsWithoutPodsFinding(s *snapshot.Snapshot, svc *corev1.Service, addrs []endpointAddress) diagnose.Finding {
+	ns := svc.Namespace
+	ref := endpointsRef(svc)
+	sel := selectorText(svc.Spec.Selector)
+	ev := []string{fmt.Sprintf("the input holds no pods or workloads of namespace %s: the endpoints controllers' view is the evidence", ns)}
+	if ep := s.EndpointsFor(ns, svc.Name); ep != nil && len(addrs) == 0 {
+		ev = append(ev, fmt.Sprintf("Endpoints %s/%s: %d subset(s), no address (ENDPOINTS <none>)", ns, ep.Name, len(ep.Subsets)))
+	}
+	for _, sl := range s.EndpointSlicesFor(ns, svc.Name) {
+		if len(sl.Endpoints) == 0 {
+			ev = append(ev, fmt.Sprintf("EndpointSlice %s/%s: no endpoint", ns, sl.Name))
+		}
+	}
+	cause := fmt.Sprintf("the endpoints controllers publish no address for Service %s: no running pod with an IP matches selector %s", svc.Name, sel)
+	fix := diagnose.Kubectl("get", "pods", "-n", ns, "-l", sel, "-o", "wide")
+	if len(addrs) > 0 {
+		var notReady, sources []string
+		seen := map[snapshot.ObjectRef]bool{}
+		for _, a := range addrs {
+			notReady = append(notReady, addressText(a))
+			if !seen[a.Source] {
+				seen[a.Source] = true
+				sources = append(sources, a.Source.String())
+			}
+		}
+		ev = append(ev, fmt.Sprintf("0 ready addresses, %d not ready: %s", len(addrs), joinLimit(notReady, maxListed)),
+			"published in "+joinLimit(sources, maxListed))
+		cause = fmt.Sprintf("every address behind Service %s is not ready, so it has no endpoint to send traffic to: the pods its selector %s matches fail their readiness", svc.Name, sel)
+		if a := addrs[0]; a.Pod != "" {
+			fix = diagnose.DescribeCmd(snapshot.ObjectRef{Kind: snapshot.KindPod, Namespace: ns, Name: a.Pod})
+		}
+	}
+	return diagnose.Finding{
+		Object:   ref,
+		Symptom:  fmt.Sprintf("`kubectl get endpoints %s -n %s` shows no ready address: connections to the Service are refused", svc.Name, ns),
+		Cause:    cause,
+		Evidence: ev,
+		Fix:      fix,
+		Verify:   verifyEndpoints(svc),
+		Origin:   originOf(s, ref),
 	}
 }
 

@@ -8,6 +8,22 @@ import (
 	"testing"
 )
 
+// TestEndpointsWithoutPodsQuoteEndpoints: when the input holds the Service
+// and its endpoints but none of the namespace's pods, the endpoints are
+// the evidence: an empty Endpoints object and a slice of not-ready pods
+// are both quoted, and the fix looks at the pods the input lacks.
+func TestEndpointsWithoutPodsQuoteEndpoints(t *testing.T) {
+	f := onlyFinding(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-endpoints-only-empty.yaml")
+	wantEvidenceLine(t, f, "Endpoints payments/ledger: 0 subset(s), no address")
+	wantContains(t, "cause", f.Cause, "no running pod with an IP matches selector app=ledger")
+	wantEqual(t, "fix", f.Fix, "kubectl get pods -n payments -l app=ledger -o wide")
+
+	f = onlyFinding(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-endpoints-only-not-ready.yaml")
+	wantEvidenceLine(t, f, "0 ready addresses, 1 not ready: 10.244.1.17 (Pod ledger-5d9c7b8f6d-q2w4e)")
+	wantEvidenceLine(t, f, "published in EndpointSlice/payments/ledger-7xk2p")
+	wantEqual(t, "fix", f.Fix, "kubectl describe pod ledger-5d9c7b8f6d-q2w4e -n payments")
+}
+
 // TestNoReadyAddressQuotesProbe: the not-ready addresses, their pods and
 // the kubelet's probe failure are the evidence.
 func TestNoReadyAddressQuotesProbe(t *testing.T) {

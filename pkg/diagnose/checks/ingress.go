@@ -21,7 +21,7 @@ import (
 var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
 	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,
-	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch,
+	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch, ingressCloudBackendType,
 }
 
 var ingressBackendInvalid = &diagnose.Check{
@@ -312,21 +312,11 @@ func runIngressBackendInvalid(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			Symptom:  fmt.Sprintf("`kubectl apply` fails with `The Ingress %q is invalid: %s`: the Ingress is never created and routes nothing", ing.Name, first),
 			Cause:    fmt.Sprintf("Ingress %s has a backend the API server rejects, so the whole Ingress is never created", ing.Name),
 			Evidence: evidence,
-			Fix:      ingressFileFix(s, ref),
+			Fix:      rejectedManifestFix(s, ref),
 			Verify:   diagnose.GetCmd(ref),
 			Origin:   originOf(s, ref),
 		})
 	}
-}
-
-// ingressFileFix is the fix for an Ingress the API server rejects: it does
-// not exist in the cluster, so the file it came from is corrected and
-// applied; without a file, a human writes it.
-func ingressFileFix(s *snapshot.Snapshot, ref snapshot.ObjectRef) string {
-	if o, ok := s.Origin(ref); ok && o.File != "" && o.File != "<stdin>" {
-		return diagnose.Kubectl("apply", "-f", o.File, "-n", ref.Namespace)
-	}
-	return diagnose.EditCmd(ref)
 }
 
 // ingressRoute is one host+path+pathType an Ingress serves.

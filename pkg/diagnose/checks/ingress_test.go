@@ -5,8 +5,11 @@ package checks
 // LAB 4 among them).
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
@@ -22,6 +25,32 @@ func TestBackendServiceLab4(t *testing.T) {
 	if !strings.Contains(f.Symptom, "404") {
 		t.Errorf("symptom %q does not mention the 404 the lab shows", f.Symptom)
 	}
+}
+
+// TestIngressCloudBackendType: a gce Ingress in front of a ClusterIP
+// Service without NEG is an error in cluster state (quoting the
+// controller's event) and a warning in manifests; an alb Ingress in
+// instance mode, the default, is an error either way.
+func TestIngressCloudBackendType(t *testing.T) {
+	dir := "testdata/ingress-cloud-backend-type/"
+	f := onlyFinding(t, ingressCloudBackendType, dir+"bad-gce-clusterip.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	wantEvidenceLine(t, f, "Ingress class: annotation kubernetes.io/ingress.class: gce")
+	wantEvidenceLine(t, f, "Service grafana: type ClusterIP, no cloud.google.com/neg annotation")
+	wantEvidenceLine(t, f, "Event Warning GCE (x17): googleapi: Error 400")
+	wantEqual(t, "fix", f.Fix, `kubectl patch service grafana -n default --type=merge -p '{"spec":{"type":"NodePort"}}'`)
+	wantEqual(t, "affects", fmt.Sprint(f.Affects), "[Service/default/grafana]")
+
+	s := loadCase(t, dir+"bad-gce-clusterip.yaml")
+	s.Ingresses[0].UID, s.Ingresses[0].CreationTimestamp = "", metav1.Time{}
+	f = soleFinding(t, ingressCloudBackendType, s, "the gce Ingress as a manifest")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityWarning)
+	wantContains(t, "cause", f.Cause, "VPC-native GKE 1.17.6-gke.7")
+
+	f = onlyFinding(t, ingressCloudBackendType, dir+"bad-alb-instance-default.yaml")
+	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
+	wantEvidenceLine(t, f, "Service vigil: type ClusterIP, target type instance (alb.ingress.kubernetes.io/target-type not set: instance is the default)")
+	wantEvidenceLine(t, f, "alternative where pods have VPC addresses", "alb.ingress.kubernetes.io/target-type=ip")
 }
 
 func TestBackendServiceTypoPatched(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
@@ -32,4 +33,14 @@ func fromCluster(s *snapshot.Snapshot, meta metav1.Object) bool {
 // manifest without status.
 func hasStatus(p *corev1.Pod) bool {
 	return !snapshot.IsTemplatePod(p) && p.Status.Phase != ""
+}
+
+// rejectedManifestFix is the fix for an object the API server rejects: it
+// does not exist in the cluster, so the file it came from is corrected and
+// applied; without a file, a human writes it.
+func rejectedManifestFix(s *snapshot.Snapshot, ref snapshot.ObjectRef) string {
+	if o, ok := s.Origin(ref); ok && o.File != "" && o.File != "<stdin>" {
+		return diagnose.Kubectl("apply", "-f", o.File, "-n", ref.Namespace)
+	}
+	return diagnose.EditCmd(ref)
 }

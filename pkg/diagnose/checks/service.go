@@ -19,7 +19,7 @@ import (
 // serviceChecks are the checks that report on the service layer; All sorts them.
 var serviceChecks = []*diagnose.Check{
 	serviceSelectorMatchesNoPods, workloadSelectorMismatch, serviceTargetPortMissing,
-	serviceNoSelectorNoEndpoints, serviceProtocolMismatch, serviceSelectorSpansApps, serviceExternalNameIP,
+	serviceNoSelectorNoEndpoints, serviceProtocolMismatch, serviceSelectorSpansApps, serviceExternalNameIP, servicePortInvalid,
 }
 
 var serviceNoSelectorNoEndpoints = &diagnose.Check{

@@ -118,6 +118,10 @@ func runServiceSelectorMatchesNoPods(s *snapshot.Snapshot, r *diagnose.Reporter)
 			r.NotChecked(ref, "pods could not be listed: "+why)
 			continue
 		}
+		if f, ok := serviceWrongNamespaceFinding(s, svc, workloads[ns]); ok {
+			r.Report(f)
+			continue
+		}
 		// A live scan or a whole-cluster dump that listed pods knows an
 		// empty namespace is empty; manifests without workloads there do not.
 		if len(s.PodsIn(ns)) == 0 && len(workloads[ns]) == 0 && !s.Knows(snapshot.KindPod, ns) {

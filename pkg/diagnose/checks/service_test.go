@@ -30,6 +30,45 @@ func TestSelectorLab1(t *testing.T) {
 	}
 }
 
+// TestServiceCreatedInOtherNamespace: a selector that matches pods only in
+// another namespace names that namespace and moves the Service there; from
+// a file the file is corrected, from a cluster the Service is exposed again
+// next to its pods.
+func TestServiceCreatedInOtherNamespace(t *testing.T) {
+	file := "testdata/service-selector-matches-no-pods/bad-other-namespace.yaml"
+	f := onlyFinding(t, serviceSelectorMatchesNoPods, file)
+	wantContains(t, "cause", f.Cause, "created in namespace default", "run in namespace shop")
+	wantEvidenceLine(t, f, "namespace default has no pods in the input")
+	wantEvidenceLine(t, f, "namespace shop: 1 pod(s) carry these labels", "Deployment/shop/storefront")
+	wantEqual(t, "fix", f.Fix, "kubectl apply -f "+file+" -n shop")
+	wantEvidenceLine(t, f, "set metadata.namespace of Service storefront to shop")
+	wantEqual(t, "verify", f.Verify, "kubectl get endpoints storefront -n shop")
+
+	s := loadCase(t, file)
+	s.Services[0].UID = "0c9d7e3a-5b1f-4c1e-9a51-2f3c4d5e6f70" // read from a cluster
+	f = soleFinding(t, serviceSelectorMatchesNoPods, s, file+" (from a cluster)")
+	wantEqual(t, "fix", f.Fix, "kubectl expose deployment storefront -n shop --name=storefront --port=80 --selector=app=storefront --target-port=http")
+	wantEvidenceLine(t, f, "then delete the copy in default", "kubectl delete service storefront -n default")
+}
+
+// TestServicePortInvalidQuotesTheAPIServer: missing, out-of-range,
+// misnamed and repeated Service ports are quoted as the API server words
+// them.
+func TestServicePortInvalidQuotesTheAPIServer(t *testing.T) {
+	f := findingOn(t, servicePortInvalid, "testdata/service-port-invalid/bad-target-ports.yaml", "Service/test/invalid-target-ports")
+	wantEvidenceLine(t, f, "spec.ports[2].targetPort: Invalid value: 123456: must be between 1 and 65535, inclusive")
+	wantEvidenceLine(t, f, `spec.ports[3].targetPort: Invalid value: "n234567890123456": must be no more than 15 characters`)
+	if len(f.Evidence) != 3 {
+		t.Errorf("want the two rejected targetPorts and the note, got %v", f.Evidence)
+	}
+	f = findingOn(t, servicePortInvalid, "testdata/service-port-invalid/bad-target-ports.yaml", "Service/test/empty-ports")
+	wantEvidenceLine(t, f, "spec.ports: Required value")
+	f = onlyFinding(t, servicePortInvalid, "testdata/service-port-invalid/bad-names-and-duplicates.yaml")
+	wantEvidenceLine(t, f, "spec.ports[0].name: Required value")
+	wantEvidenceLine(t, f, `spec.ports[1].name: Invalid value: "Metrics"`)
+	wantEvidenceLine(t, f, `spec.ports[2]: Duplicate value: "80/TCP"`)
+}
+
 // TestSelectorDumpPatchesService: real pods that consistently carry
 // another value make the Service selector the side to change.
 func TestSelectorDumpPatchesService(t *testing.T) {
