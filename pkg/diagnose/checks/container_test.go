@@ -21,7 +21,7 @@ func TestContainerProbePortSaysWhatTheKubeletDoes(t *testing.T) {
 	wantEqual(t, "container", f.Container, "nextcloud")
 	wantContains(t, "cause", f.Cause, `names port "http"`, "never counts as started")
 	wantEvidenceLine(t, f, "container nginx of the same pod declares 80 (http)")
-	wantEqual(t, "fix", f.Fix, `kubectl patch deployment nextcloud -n cloud --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/startupProbe/httpGet/port","value":80}]'`)
+	wantEqual(t, "fix", f.Fix, `kubectl patch deployment -n cloud --type=json -p '[{"op":"replace","path":"/spec/template/spec/containers/0/startupProbe/httpGet/port","value":80}]' -- nextcloud`)
 
 	f = onlyFinding(t, containerProbePort, dir+"bad-liveness-named-port.yaml")
 	wantEqual(t, "severity", f.Severity, diagnose.SeverityWarning)

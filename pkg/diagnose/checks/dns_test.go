@@ -110,7 +110,7 @@ func TestDNSNameIntoAbsentNamespace(t *testing.T) {
 	wantContains(t, "cause", f.Cause, "namespace testyomesh does not exist", "Service testyomesh-3 lives in namespace test, the client's own namespace")
 	wantEvidenceLine(t, f, "namespace testyomesh does not exist; the namespaces are default, kube-system, test")
 	wantContains(t, "fix", f.Fix, `"value":"http://testyomesh-3.test.svc.cluster.local/downstream"`)
-	wantEqual(t, "verify", f.Verify, "kubectl get service testyomesh-3 -n test")
+	wantEqual(t, "verify", f.Verify, "kubectl get service -n test -- testyomesh-3")
 
 	f = onlyFinding(t, dnsNameUnresolvable, dir+"bad-namespace-swapped.yaml")
 	wantContains(t, "cause", f.Cause, "swapped: Service bookwarehouse lives in namespace warehouse-7f3a")
@@ -152,7 +152,7 @@ func TestDNSClusterIPMismatchQuotesBothAddresses(t *testing.T) {
 	wantEvidenceLine(t, f, "Service kube-system/kube-dns clusterIP: 10.96.0.53")
 	wantEvidenceLine(t, f, "it was re-created")
 	wantContains(t, "cause", f.Cause, "kube-dns was re-created and got cluster IP 10.96.0.53", "nameserver 10.96.0.10")
-	wantEqual(t, "fix", f.Fix, `kubectl get service kube-dns -n kube-system -o yaml | sed -e 's/10\.96\.0\.53/10.96.0.10/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | kubectl replace --force -f -`)
+	wantEqual(t, "fix", f.Fix, `kubectl get service -n kube-system -o yaml -- kube-dns | sed -e 's/10\.96\.0\.53/10.96.0.10/' -e '/^  resourceVersion:/d' -e '/^  uid:/d' | kubectl replace --force -f -`)
 
 	f = onlyFinding(t, dnsClusterIPMismatch, dir+"bad-service-network.yaml")
 	wantContains(t, "cause", f.Cause, "not in the cluster's Service network")

@@ -21,7 +21,7 @@ func TestEndpointsWithoutPodsQuoteEndpoints(t *testing.T) {
 	f = onlyFinding(t, endpointsNoReadyAddress, "testdata/endpoints-no-ready-address/bad-endpoints-only-not-ready.yaml")
 	wantEvidenceLine(t, f, "0 ready addresses, 1 not ready: 10.244.1.17 (Pod ledger-5d9c7b8f6d-q2w4e)")
 	wantEvidenceLine(t, f, "published in EndpointSlice/payments/ledger-7xk2p")
-	wantEqual(t, "fix", f.Fix, "kubectl describe pod ledger-5d9c7b8f6d-q2w4e -n payments")
+	wantEqual(t, "fix", f.Fix, "kubectl describe pod -n payments -- ledger-5d9c7b8f6d-q2w4e")
 }
 
 // TestNoReadyAddressQuotesProbe: the not-ready addresses, their pods and

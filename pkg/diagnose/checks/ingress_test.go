@@ -38,7 +38,7 @@ func TestIngressCloudBackendType(t *testing.T) {
 	wantEvidenceLine(t, f, "Ingress class: annotation kubernetes.io/ingress.class: gce")
 	wantEvidenceLine(t, f, "Service grafana: type ClusterIP, no cloud.google.com/neg annotation")
 	wantEvidenceLine(t, f, "Event Warning GCE (x17): googleapi: Error 400")
-	wantEqual(t, "fix", f.Fix, `kubectl patch service grafana -n default --type=merge -p '{"spec":{"type":"NodePort"}}'`)
+	wantEqual(t, "fix", f.Fix, `kubectl patch service -n default --type=merge -p '{"spec":{"type":"NodePort"}}' -- grafana`)
 	wantEqual(t, "affects", fmt.Sprint(f.Affects), "[Service/default/grafana]")
 
 	s := loadCase(t, dir+"bad-gce-clusterip.yaml")

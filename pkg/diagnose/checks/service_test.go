@@ -42,7 +42,7 @@ func TestServiceCreatedInOtherNamespace(t *testing.T) {
 	wantEvidenceLine(t, f, "namespace shop: 1 pod(s) carry these labels", "Deployment/shop/storefront")
 	wantEqual(t, "fix", f.Fix, "kubectl apply -f "+file+" -n shop")
 	wantEvidenceLine(t, f, "set metadata.namespace of Service storefront to shop")
-	wantEqual(t, "verify", f.Verify, "kubectl get endpoints storefront -n shop")
+	wantEqual(t, "verify", f.Verify, "kubectl get endpoints -n shop -- storefront")
 
 	s := loadCase(t, file)
 	s.Services[0].UID = "0c9d7e3a-5b1f-4c1e-9a51-2f3c4d5e6f70" // read from a cluster
