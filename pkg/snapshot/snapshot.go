@@ -104,6 +104,7 @@ type Snapshot struct {
 	ReplicationControllers []*corev1.ReplicationController
 	Jobs                   []*batchv1.Job
 	CronJobs               []*batchv1.CronJob
+	GatewayAPI
 
 	// Live is true when the snapshot was read from a cluster: then a kind that
 	// was listed is known everywhere, and absence means absence.
@@ -206,7 +207,11 @@ func (s *Snapshot) Add(obj any, origin Origin) error {
 		s.CronJobs = append(s.CronJobs, o)
 		ref = Ref(KindCronJob, o)
 	default:
-		return fmt.Errorf("snapshot: unsupported object type %T", obj)
+		r, ok := s.GatewayAPI.add(obj)
+		if !ok {
+			return fmt.Errorf("snapshot: unsupported object type %T", obj)
+		}
+		ref = r
 	}
 	if origin != (Origin{}) {
 		s.origins[ref] = origin
@@ -268,6 +273,7 @@ func (s *Snapshot) dropDuplicates() {
 	s.Jobs = keepLast(s.Jobs, KindJob, d)
 	s.CronJobs = keepLast(s.CronJobs, KindCronJob, d)
 	s.Events = keepLast(s.Events, KindEvent, d)
+	s.GatewayAPI.dropDuplicates(d)
 }
 
 // Skip counts an input object whose kind hopscope does not model.
@@ -297,6 +303,7 @@ func (s *Snapshot) ObjectCount() int {
 		len(s.IngressClasses) + len(s.NetworkPolicies) + len(s.Namespaces) + len(s.Nodes) +
 		len(s.ConfigMaps) + len(s.Secrets) + len(s.Events) + len(s.Deployments) + len(s.StatefulSets) +
 		len(s.DaemonSets) + len(s.ReplicaSets) + len(s.ReplicationControllers) + len(s.Jobs) + len(s.CronJobs)
+	n += s.GatewayAPI.count()
 	if !s.TemplatePods {
 		n += len(s.Pods)
 	}
