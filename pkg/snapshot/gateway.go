@@ -129,9 +129,12 @@ type Route struct {
 	ParentRefs []gwv1.ParentReference
 	Hostnames  []gwv1.Hostname
 	Rules      []RouteRule
-	Status     *gwv1.RouteStatus
-	HTTP       *gwv1.HTTPRoute
-	GRPC       *gwv1.GRPCRoute
+	// DefaultGateways is spec.useDefaultGateways: with "All" a route
+	// without parentRefs attaches to the cluster's default Gateways.
+	DefaultGateways gwv1.GatewayDefaultScope
+	Status          *gwv1.RouteStatus
+	HTTP            *gwv1.HTTPRoute
+	GRPC            *gwv1.GRPCRoute
 }
 
 // RouteRule is one rule of a route with its backends.
@@ -172,6 +175,7 @@ func routeOf(obj any) *Route {
 			}
 			r.Rules = append(r.Rules, rr)
 		}
+		r.DefaultGateways = o.Spec.UseDefaultGateways
 		return r
 	case *gwv1.GRPCRoute:
 		r := &Route{Ref: Ref(KindGRPCRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Hostnames: o.Spec.Hostnames, Status: &o.Status.RouteStatus, GRPC: o}
@@ -182,24 +186,28 @@ func routeOf(obj any) *Route {
 			}
 			r.Rules = append(r.Rules, rr)
 		}
+		r.DefaultGateways = o.Spec.UseDefaultGateways
 		return r
 	case *gwv1.TLSRoute:
 		r := &Route{Ref: Ref(KindTLSRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Hostnames: o.Spec.Hostnames, Status: &o.Status.RouteStatus}
 		for i, rule := range o.Spec.Rules {
 			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
 		}
+		r.DefaultGateways = o.Spec.UseDefaultGateways
 		return r
 	case *gwv1.TCPRoute:
 		r := &Route{Ref: Ref(KindTCPRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Status: &o.Status.RouteStatus}
 		for i, rule := range o.Spec.Rules {
 			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
 		}
+		r.DefaultGateways = o.Spec.UseDefaultGateways
 		return r
 	case *gwv1.UDPRoute:
 		r := &Route{Ref: Ref(KindUDPRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Status: &o.Status.RouteStatus}
 		for i, rule := range o.Spec.Rules {
 			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
 		}
+		r.DefaultGateways = o.Spec.UseDefaultGateways
 		return r
 	}
 	return nil

@@ -10,7 +10,6 @@ package snapshot
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -338,7 +337,7 @@ func (s *Snapshot) namespaceAllowed(from gwv1.FromNamespaces, sel *metav1.LabelS
 		if !complete && !onlyNameLabel(sel) {
 			return namespaceVerdict{Why: fmt.Sprintf("from: Selector %s: the input holds no Namespace object for %s, so its labels are unknown", text, ns)}
 		}
-		return namespaceVerdict{Known: true, Why: fmt.Sprintf("from: Selector %s does not match namespace %s (labels: %s)", text, ns, labelsText(lbls))}
+		return namespaceVerdict{Known: true, Why: fmt.Sprintf("from: Selector %s does not match namespace %s (labels: %s)", text, ns, labels.Set(lbls).String())}
 	default: // Same, and the API default when unset
 		if ns == ownerNS {
 			return namespaceVerdict{Allowed: true, Known: true, Why: "from: Same"}
@@ -374,19 +373,6 @@ func onlyNameLabel(sel *metav1.LabelSelector) bool {
 		}
 	}
 	return true
-}
-
-func labelsText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, ",")
 }
 
 // HostnameIntersection returns the hostnames requests may carry when a
