@@ -67,12 +67,14 @@ func (d *diagnosis) gatewayScope(p *gatewayPath) map[snapshot.ObjectRef]bool {
 	if p.gateway != nil {
 		scope[snapshot.Ref(snapshot.KindGateway, p.gateway)] = true
 	}
+	if p.attach != nil {
+		scope[p.attach.Target] = true
+	}
 	var listeners []snapshot.Listener
 	switch {
 	case p.listener != nil:
 		listeners = []snapshot.Listener{*p.listener}
 	case p.attach != nil:
-		scope[p.attach.Target] = true
 		for _, a := range p.attach.Accepted {
 			listeners = append(listeners, a.Listener)
 		}

@@ -71,3 +71,22 @@ func newGatewayObject(apiVersion, kind string) any {
 func gatewayClusterScoped(kind string) bool {
 	return kind == snapshot.KindGatewayClass
 }
+
+// addGatewayTraceKinds adds what a Gateway API path reads to the kinds of a
+// trace (TraceKinds): every Gateway API kind and the Secrets' metadata for
+// listener certificates, when the entry starts at a Gateway, a route or a
+// URL.
+func addGatewayTraceKinds(kinds map[string]bool, entry string) {
+	kind, _, _ := strings.Cut(entry, "/")
+	switch {
+	case strings.HasPrefix(entry, "http://"), strings.HasPrefix(entry, "https://"):
+	case kind == "gateway" || kind == "gateways" || kind == "gtw":
+	case strings.HasSuffix(strings.TrimSuffix(kind, "s"), "route"):
+	default:
+		return
+	}
+	for _, k := range snapshot.GatewayAPIKinds {
+		kinds[k] = true
+	}
+	kinds[snapshot.KindSecret] = true
+}

@@ -216,6 +216,9 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 			}
 		}
 	}
+	if err := l.addGatewayAPI(ctx, sc, cs, s); err != nil {
+		return nil, err
+	}
 	s.Index()
 	return s, nil
 }
@@ -548,6 +551,7 @@ func TraceKinds(entries []string) map[string]bool {
 			out[snapshot.KindIngressClass] = true
 			out[snapshot.KindSecret] = true
 		}
+		addGatewayTraceKinds(out, lower)
 	}
 	return out
 }
