@@ -206,8 +206,8 @@ func TestLiveGatewayAPIListsWhatIsServed(t *testing.T) {
 			t.Errorf("aggregated=%v: TCPRoute is not served and must not be known", aggregated)
 		}
 		want := map[string]bool{
-			"/apis/" + snapshot.GatewayGroup + "/v1/gateways":            true,
-			"/apis/" + snapshot.GatewayGroup + "/v1/httproutes":          true,
+			"/apis/" + snapshot.GatewayGroup + "/v1/gateways":             true,
+			"/apis/" + snapshot.GatewayGroup + "/v1/httproutes":           true,
 			"/apis/" + snapshot.GatewayGroup + "/v1beta1/referencegrants": true,
 		}
 		for _, p := range f.paths {
