@@ -9,6 +9,7 @@ package snapshot
 
 import (
 	"fmt"
+	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -442,7 +443,17 @@ func (s *Snapshot) collectListeners(gw *gwv1.Gateway) []Listener {
 		}
 		out = append(out, ln)
 	}
-	for _, set := range s.indexed().gw.setsOf[nsName{gw.Namespace, gw.Name}] {
+	// ListenerSets merge in precedence order: oldest first, then by
+	// namespace/name; a later listener yields to an earlier one.
+	sets := append([]*gwv1.ListenerSet(nil), s.indexed().gw.setsOf[nsName{gw.Namespace, gw.Name}]...)
+	sort.SliceStable(sets, func(i, j int) bool {
+		a, b := sets[i], sets[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	})
+	for _, set := range sets {
 		if ok, _ := s.gatewayAllowsListenerSet(gw, set); !ok {
 			continue
 		}

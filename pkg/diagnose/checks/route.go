@@ -781,6 +781,36 @@ func analyzeBackendWeightsZero(_ *snapshot.Snapshot, r *snapshot.Route, _ func(s
 	}
 }
 
+// listenerExplains reports whether a listener the parentRef selects is
+// broken itself (a conflict, or a status that says it is not accepted,
+// programmed or resolved): then the gateway layer's finding explains the
+// route's rejection, and the route is only affected.
+func listenerExplains(s *snapshot.Snapshot, a snapshot.ParentAttachment) bool {
+	if a.Gateway == nil {
+		return false
+	}
+	all := s.Listeners(a.Gateway)
+	conflicts := listenerConflicts(all)
+	selected := map[snapshot.ObjectRef]bool{}
+	for _, l := range a.Candidates {
+		selected[l.Ref()] = true
+	}
+	for i, l := range all {
+		if !selected[l.Ref()] {
+			continue
+		}
+		if _, ok := conflicts[i]; ok || isTrue(condition(l.Conditions, string(gwv1.ListenerConditionConflicted))) {
+			return true
+		}
+		for _, t := range []gwv1.ListenerConditionType{gwv1.ListenerConditionAccepted, gwv1.ListenerConditionProgrammed, gwv1.ListenerConditionResolvedRefs} {
+			if isFalse(condition(l.Conditions, string(t))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // specAnalyses are the route checks that read the spec; the status check
 // stays quiet when one of them explains the route.
 var specAnalyses = []routeAnalysis{
@@ -808,7 +838,7 @@ func analyzeStatusRejected(s *snapshot.Snapshot, r *snapshot.Route, _ func(strin
 			continue
 		}
 		st := parentStatus(r, a)
-		if st == nil {
+		if st == nil || listenerExplains(s, a) {
 			continue
 		}
 		what := fmt.Sprintf("status.parents[%s] (%s)", a.Target, st.ControllerName)
