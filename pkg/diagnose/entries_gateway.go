@@ -312,6 +312,9 @@ func (d *diagnosis) namedGatewayEntries(raw, kind, name, ns string) (out []entry
 // gatewayAPIMissing explains an empty Gateway API input: a cluster without
 // the CRDs, or a scan that could not list them.
 func (d *diagnosis) gatewayAPIMissing() string {
+	if why, ok := d.s.NotServed[snapshot.GatewayGroup]; ok {
+		return ": " + why
+	}
 	if why, ok := d.s.Forbidden[snapshot.KindGateway]; ok {
 		return ": " + why
 	}

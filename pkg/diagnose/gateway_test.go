@@ -385,3 +385,26 @@ items:
 		t.Errorf("findings %+v", res.Findings)
 	}
 }
+
+// TestGatewayAPINotInstalledIsANote: a live cluster without the Gateway API
+// CRDs diagnoses without error; the summary says the layer was not checked,
+// and a trace of a Gateway says why there is none.
+func TestGatewayAPINotInstalledIsANote(t *testing.T) {
+	s := snapshot.New()
+	s.Live = true
+	s.Listed[snapshot.KindService] = true
+	s.NotServed[snapshot.GatewayGroup] = "Gateway API: not checked: the Gateway API is not installed"
+	s.Index()
+	res, err := run(t, s, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxSeverity() != "" || !strings.Contains(strings.Join(res.Summary.NotChecked, "\n"), "Gateway API is not installed") {
+		t.Errorf("findings %v, not checked %v", res.Findings, res.Summary.NotChecked)
+	}
+	_, err = run(t, s, diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "infra"})
+	var ee *diagnose.EntryError
+	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "not installed") {
+		t.Errorf("trace gateway/eg: %v", err)
+	}
+}

@@ -113,6 +113,10 @@ type Snapshot struct {
 	// successfully. Forbidden records kinds the user may not list, with why.
 	Listed    map[string]bool
 	Forbidden map[string]string
+	// NotServed records, for a live snapshot, API groups of optional CRDs
+	// the cluster does not serve (the Gateway API), with the note a report
+	// shows: their layers are not checked, which is no error.
+	NotServed map[string]string
 	// Skipped counts input objects of kinds hopscope does not model, by
 	// "apiVersion/Kind".
 	Skipped map[string]int
@@ -135,6 +139,7 @@ func New() *Snapshot {
 	return &Snapshot{
 		Listed:    map[string]bool{},
 		Forbidden: map[string]string{},
+		NotServed: map[string]string{},
 		Skipped:   map[string]int{},
 		origins:   map[ObjectRef]Origin{},
 		seen:      map[ObjectRef]bool{},

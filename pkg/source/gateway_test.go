@@ -225,8 +225,8 @@ func TestLiveGatewayAPIListsWhatIsServed(t *testing.T) {
 func TestLiveGatewayAPINotInstalledIsANote(t *testing.T) {
 	f := &fakeGatewayServer{aggregated: true}
 	s := loadGatewayAPI(t, f, nil)
-	if s.Forbidden[snapshot.KindGateway] != GatewayAPINotInstalled || len(f.paths) != 1 {
-		t.Errorf("Forbidden %v after requests %v", s.Forbidden, f.paths)
+	if s.NotServed[snapshot.GatewayGroup] != GatewayAPINotInstalled || len(s.Forbidden) != 0 || len(f.paths) != 1 {
+		t.Errorf("NotServed %v, Forbidden %v after requests %v", s.NotServed, s.Forbidden, f.paths)
 	}
 }
 

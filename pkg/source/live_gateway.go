@@ -29,7 +29,7 @@ import (
 
 // GatewayAPINotInstalled is the not-checked note of a cluster that serves no
 // Gateway API kind.
-const GatewayAPINotInstalled = "not checked: Gateway API is not installed (the API server serves no " + snapshot.GatewayGroup + " resources)"
+const GatewayAPINotInstalled = "Gateway API: not checked: the Gateway API is not installed (the API server serves no " + snapshot.GatewayGroup + " resources)"
 
 // aggregatedDiscovery asks /apis for every group with its resources in one
 // response; servers without aggregated discovery answer the plain group list.
@@ -65,7 +65,7 @@ func (l Live) addGatewayAPI(ctx context.Context, sc scope, cs kubernetes.Interfa
 		return nil
 	}
 	if len(served) == 0 {
-		s.Forbidden[snapshot.KindGateway] = GatewayAPINotInstalled
+		s.NotServed[snapshot.GatewayGroup] = GatewayAPINotInstalled
 		return nil
 	}
 	var listings []listing
