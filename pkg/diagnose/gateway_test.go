@@ -392,7 +392,6 @@ items:
 func TestGatewayAPINotInstalledIsANote(t *testing.T) {
 	s := snapshot.New()
 	s.Live = true
-	s.Listed[snapshot.KindService] = true
 	s.NotServed[snapshot.GatewayGroup] = "Gateway API: not checked: the Gateway API is not installed"
 	s.Index()
 	res, err := run(t, s, diagnose.Options{})
