@@ -168,50 +168,65 @@ func (r *Route) HasHostnames() bool {
 func routeOf(obj any) *Route {
 	switch o := obj.(type) {
 	case *gwv1.HTTPRoute:
-		r := &Route{Ref: Ref(KindHTTPRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Hostnames: o.Spec.Hostnames, Status: &o.Status.RouteStatus, HTTP: o}
-		for i, rule := range o.Spec.Rules {
-			rr := RouteRule{Index: i, Name: sectionName(rule.Name)}
-			for _, b := range rule.BackendRefs {
-				rr.Backends = append(rr.Backends, b.BackendRef)
-			}
-			r.Rules = append(r.Rules, rr)
-		}
-		r.DefaultGateways = o.Spec.UseDefaultGateways
+		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.HTTP = o
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
 		return r
 	case *gwv1.GRPCRoute:
-		r := &Route{Ref: Ref(KindGRPCRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Hostnames: o.Spec.Hostnames, Status: &o.Status.RouteStatus, GRPC: o}
-		for i, rule := range o.Spec.Rules {
-			rr := RouteRule{Index: i, Name: sectionName(rule.Name)}
-			for _, b := range rule.BackendRefs {
-				rr.Backends = append(rr.Backends, b.BackendRef)
-			}
-			r.Rules = append(r.Rules, rr)
-		}
-		r.DefaultGateways = o.Spec.UseDefaultGateways
+		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.GRPC = o
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
 		return r
 	case *gwv1.TLSRoute:
-		r := &Route{Ref: Ref(KindTLSRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Hostnames: o.Spec.Hostnames, Status: &o.Status.RouteStatus}
-		for i, rule := range o.Spec.Rules {
-			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
-		}
-		r.DefaultGateways = o.Spec.UseDefaultGateways
+		r := newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TLSRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
 		return r
 	case *gwv1.TCPRoute:
-		r := &Route{Ref: Ref(KindTCPRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Status: &o.Status.RouteStatus}
-		for i, rule := range o.Spec.Rules {
-			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
-		}
-		r.DefaultGateways = o.Spec.UseDefaultGateways
+		r := newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TCPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
 		return r
 	case *gwv1.UDPRoute:
-		r := &Route{Ref: Ref(KindUDPRoute, o), Meta: &o.ObjectMeta, ParentRefs: o.Spec.ParentRefs, Status: &o.Status.RouteStatus}
-		for i, rule := range o.Spec.Rules {
-			r.Rules = append(r.Rules, RouteRule{Index: i, Name: sectionName(rule.Name), Backends: rule.BackendRefs})
-		}
-		r.DefaultGateways = o.Spec.UseDefaultGateways
+		r := newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.UDPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
 		return r
 	}
 	return nil
+}
+
+// newRoute fills in what every route kind shares.
+func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus) *Route {
+	return &Route{Ref: Ref(kind, meta), Meta: meta, ParentRefs: common.ParentRefs, Hostnames: hosts,
+		DefaultGateways: common.UseDefaultGateways, Status: status}
+}
+
+// rulesOf lists the rules of any route kind with their names and backends.
+func rulesOf[R any](rules []R, parts func(R) (*gwv1.SectionName, []gwv1.BackendRef)) []RouteRule {
+	out := make([]RouteRule, 0, len(rules))
+	for i, rule := range rules {
+		name, backends := parts(rule)
+		out = append(out, RouteRule{Index: i, Name: sectionName(name), Backends: backends})
+	}
+	return out
+}
+
+// backendRefsOf takes the BackendRef out of HTTP and GRPC backendRefs,
+// which add filters to it.
+func backendRefsOf[B any](refs []B, ref func(B) gwv1.BackendRef) []gwv1.BackendRef {
+	out := make([]gwv1.BackendRef, 0, len(refs))
+	for _, b := range refs {
+		out = append(out, ref(b))
+	}
+	return out
 }
 
 func sectionName(n *gwv1.SectionName) string {
@@ -327,7 +342,7 @@ func (l Listener) String() string {
 
 // listenerOf turns a ListenerSet entry into the Gateway listener shape.
 func listenerOf(e gwv1.ListenerEntry) gwv1.Listener {
-	return gwv1.Listener{Name: e.Name, Hostname: e.Hostname, Port: e.Port, Protocol: e.Protocol, TLS: e.TLS, AllowedRoutes: e.AllowedRoutes}
+	return gwv1.Listener(e)
 }
 
 // gatewayIndex holds the Gateway API lookups Index builds.

@@ -400,14 +400,9 @@ func runGatewayListenerRejected(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, gw := range s.Gateways {
 		listeners := s.Listeners(gw)
 		conflicts := listenerConflicts(listeners)
-		byOwner := map[snapshot.ObjectRef]*diagnose.Finding{}
-		var owners []snapshot.ObjectRef
+		var found listenerFindings
 		for i, l := range listeners {
-			owner := l.Owner()
-			gen := gw.Generation
-			if l.Set != nil {
-				gen = l.Set.Generation
-			}
+			gen := listenerGeneration(l)
 			var evidence []string
 			cause := ""
 			if why, ok := conflicts[i]; ok {
@@ -443,25 +438,62 @@ func runGatewayListenerRejected(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			if cause == "" {
 				continue
 			}
-			f := byOwner[owner]
-			if f == nil {
-				f = &diagnose.Finding{
+			found.add(l, evidence, func(owner snapshot.ObjectRef) diagnose.Finding {
+				return diagnose.Finding{
 					Object:  owner,
 					Symptom: "requests arriving on the listener get no route (connection refused, or another listener's answer)",
 					Cause:   cause,
 					Fix:     diagnose.EditCmd(owner),
 					Verify:  diagnose.DescribeCmd(owner),
 				}
-				byOwner[owner] = f
-				owners = append(owners, owner)
-			}
-			f.Evidence = append(f.Evidence, evidence...)
-			f.Affects = append(f.Affects, l.Ref())
+			})
 		}
-		for _, o := range owners {
-			r.Report(*byOwner[o])
-		}
+		found.report(r)
 	}
+}
+
+// listenerFindings gathers, for one Gateway, one finding per object that
+// declares listeners (the Gateway, each ListenerSet) in listener order; each
+// finding's Affects names the listeners it is about, so that it breaks only
+// the paths that enter through them.
+type listenerFindings struct {
+	byOwner map[snapshot.ObjectRef]*diagnose.Finding
+	owners  []snapshot.ObjectRef
+}
+
+// add records evidence about listener l; first makes the owner's finding
+// when l is the first of its listeners with something to report.
+func (lf *listenerFindings) add(l snapshot.Listener, evidence []string, first func(owner snapshot.ObjectRef) diagnose.Finding) {
+	owner := l.Owner()
+	if lf.byOwner == nil {
+		lf.byOwner = map[snapshot.ObjectRef]*diagnose.Finding{}
+	}
+	f := lf.byOwner[owner]
+	if f == nil {
+		made := first(owner)
+		f = &made
+		lf.byOwner[owner] = f
+		lf.owners = append(lf.owners, owner)
+	}
+	f.Evidence = append(f.Evidence, evidence...)
+	if ref := l.Ref(); len(f.Affects) == 0 || f.Affects[len(f.Affects)-1] != ref {
+		f.Affects = append(f.Affects, ref)
+	}
+}
+
+func (lf *listenerFindings) report(r *diagnose.Reporter) {
+	for _, o := range lf.owners {
+		r.Report(*lf.byOwner[o])
+	}
+}
+
+// listenerGeneration is the generation of the object that declares l, which
+// its status conditions' observedGeneration is compared with.
+func listenerGeneration(l snapshot.Listener) int64 {
+	if l.Set != nil {
+		return l.Set.Generation
+	}
+	return l.Gateway.Generation
 }
 
 // certificateReason reports whether a listener's refs fail on its
@@ -520,8 +552,7 @@ func runGatewayTLSCertificateMissing(s *snapshot.Snapshot, r *diagnose.Reporter)
 		if issuer != "" && !readFromCluster(s, gw) {
 			continue // cert-manager creates the Secrets once the Gateway is applied
 		}
-		byOwner := map[snapshot.ObjectRef]*diagnose.Finding{}
-		var owners []snapshot.ObjectRef
+		var found listenerFindings
 		for _, l := range s.Listeners(gw) {
 			if !terminatesTLS(l.Spec) {
 				continue
@@ -552,11 +583,7 @@ func runGatewayTLSCertificateMissing(s *snapshot.Snapshot, r *diagnose.Reporter)
 				}
 			}
 			if c := condition(l.Conditions, string(gwv1.ListenerConditionResolvedRefs)); isFalse(c) && c.Reason == string(gwv1.ListenerReasonInvalidCertificateRef) {
-				gen := gw.Generation
-				if l.Set != nil {
-					gen = l.Set.Generation
-				}
-				evidence = append(evidence, conditionLine(l.String()+" status", c, gen))
+				evidence = append(evidence, conditionLine(l.String()+" status", c, listenerGeneration(l)))
 				if cause == "" {
 					cause = fmt.Sprintf("the controller rejects the certificate of listener %q (InvalidCertificateRef): the Secret exists but is not a usable kubernetes.io/tls Secret", l.Spec.Name)
 				}
@@ -564,9 +591,11 @@ func runGatewayTLSCertificateMissing(s *snapshot.Snapshot, r *diagnose.Reporter)
 			if cause == "" {
 				continue
 			}
-			f := byOwner[owner]
-			if f == nil {
-				f = &diagnose.Finding{
+			if missing.Name != "" && issuer != "" {
+				evidence = append(evidence, fmt.Sprintf("annotation %s: cert-manager has not issued the certificate", issuer))
+			}
+			found.add(l, evidence, func(owner snapshot.ObjectRef) diagnose.Finding {
+				f := diagnose.Finding{
 					Object:  owner,
 					Symptom: "TLS handshakes on the listener fail, or clients get the implementation's fallback certificate",
 					Cause:   cause,
@@ -579,27 +608,20 @@ func runGatewayTLSCertificateMissing(s *snapshot.Snapshot, r *diagnose.Reporter)
 					// it was not issued.
 					f.Fix = diagnose.DescribeCmd(snapshot.ObjectRef{Kind: "Certificate", Namespace: missing.Namespace, Name: missing.Name})
 					f.Verify = diagnose.GetCmd(missing)
-					evidence = append(evidence, fmt.Sprintf("annotation %s: cert-manager has not issued the certificate", issuer))
 				case missing.Name != "":
 					f.Fix = diagnose.Kubectl("create", "secret", "tls", missing.Name, "-n", missing.Namespace, "--cert=tls.crt", "--key=tls.key")
 					f.Verify = diagnose.GetCmd(missing)
 				}
-				byOwner[owner] = f
-				owners = append(owners, owner)
-			}
-			f.Evidence = append(f.Evidence, evidence...)
-			f.Affects = append(f.Affects, l.Ref())
+				return f
+			})
 		}
-		for _, o := range owners {
-			r.Report(*byOwner[o])
-		}
+		found.report(r)
 	}
 }
 
 func runGatewayCertificateRefNotPermitted(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	for _, gw := range s.Gateways {
-		byOwner := map[snapshot.ObjectRef]*diagnose.Finding{}
-		var owners []snapshot.ObjectRef
+		var found listenerFindings
 		grantsListed := map[string]bool{}
 		for _, l := range s.Listeners(gw) {
 			if l.Spec.TLS == nil {
@@ -619,31 +641,25 @@ func runGatewayCertificateRefNotPermitted(s *snapshot.Snapshot, r *diagnose.Repo
 					continue
 				}
 				grant := referenceGrant{fromKind: owner.Kind, fromNS: owner.Namespace, toKind: snapshot.KindSecret, toNS: target.Namespace, toName: target.Name}
-				f := byOwner[owner]
-				if f == nil {
-					f = &diagnose.Finding{
+				evidence := []string{fmt.Sprintf("%s: %s.tls.certificateRefs[%d] → Secret %s/%s", l, l.Field(), i, target.Namespace, target.Name)}
+				if !grantsListed[target.Namespace] {
+					grantsListed[target.Namespace] = true
+					evidence = append(evidence, grantsEvidence(s, target.Namespace)...)
+				}
+				if st := condition(l.Conditions, string(gwv1.ListenerConditionResolvedRefs)); st != nil {
+					evidence = append(evidence, conditionLine(l.String()+" status", st, listenerGeneration(l)))
+				}
+				found.add(l, evidence, func(owner snapshot.ObjectRef) diagnose.Finding {
+					return diagnose.Finding{
 						Object:  owner,
 						Symptom: "TLS handshakes on the listener fail: the controller may not read the certificate (ResolvedRefs False, RefNotPermitted)",
 						Cause:   fmt.Sprintf("listener %q uses Secret %s/%s from another namespace, and no ReferenceGrant in %s permits %s %s/%s to read it", l.Spec.Name, target.Namespace, target.Name, target.Namespace, owner.Kind, owner.Namespace, owner.Name),
 						Fix:     diagnose.ApplyCmd(grant.yaml()),
 						Verify:  diagnose.DescribeCmd(owner),
 					}
-					byOwner[owner] = f
-					owners = append(owners, owner)
-				}
-				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s.tls.certificateRefs[%d] → Secret %s/%s", l, l.Field(), i, target.Namespace, target.Name))
-				if !grantsListed[target.Namespace] {
-					grantsListed[target.Namespace] = true
-					f.Evidence = append(f.Evidence, grantsEvidence(s, target.Namespace)...)
-				}
-				if st := condition(l.Conditions, string(gwv1.ListenerConditionResolvedRefs)); st != nil {
-					f.Evidence = append(f.Evidence, conditionLine(l.String()+" status", st, gw.Generation))
-				}
-				f.Affects = append(f.Affects, l.Ref())
+				})
 			}
 		}
-		for _, o := range owners {
-			r.Report(*byOwner[o])
-		}
+		found.report(r)
 	}
 }
