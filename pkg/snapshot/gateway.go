@@ -66,37 +66,33 @@ type GatewayAPI struct {
 func (g *GatewayAPI) add(obj any) (ObjectRef, bool) {
 	switch o := obj.(type) {
 	case *gwv1.GatewayClass:
-		g.GatewayClasses = append(g.GatewayClasses, o)
-		return Ref(KindGatewayClass, o), true
+		return appendRef(&g.GatewayClasses, o, KindGatewayClass), true
 	case *gwv1.Gateway:
-		g.Gateways = append(g.Gateways, o)
-		return Ref(KindGateway, o), true
+		return appendRef(&g.Gateways, o, KindGateway), true
 	case *gwv1.ListenerSet:
-		g.ListenerSets = append(g.ListenerSets, o)
-		return Ref(KindListenerSet, o), true
+		return appendRef(&g.ListenerSets, o, KindListenerSet), true
 	case *gwv1.HTTPRoute:
-		g.HTTPRoutes = append(g.HTTPRoutes, o)
-		return Ref(KindHTTPRoute, o), true
+		return appendRef(&g.HTTPRoutes, o, KindHTTPRoute), true
 	case *gwv1.GRPCRoute:
-		g.GRPCRoutes = append(g.GRPCRoutes, o)
-		return Ref(KindGRPCRoute, o), true
+		return appendRef(&g.GRPCRoutes, o, KindGRPCRoute), true
 	case *gwv1.TLSRoute:
-		g.TLSRoutes = append(g.TLSRoutes, o)
-		return Ref(KindTLSRoute, o), true
+		return appendRef(&g.TLSRoutes, o, KindTLSRoute), true
 	case *gwv1.TCPRoute:
-		g.TCPRoutes = append(g.TCPRoutes, o)
-		return Ref(KindTCPRoute, o), true
+		return appendRef(&g.TCPRoutes, o, KindTCPRoute), true
 	case *gwv1.UDPRoute:
-		g.UDPRoutes = append(g.UDPRoutes, o)
-		return Ref(KindUDPRoute, o), true
+		return appendRef(&g.UDPRoutes, o, KindUDPRoute), true
 	case *gwv1.ReferenceGrant:
-		g.ReferenceGrants = append(g.ReferenceGrants, o)
-		return Ref(KindReferenceGrant, o), true
+		return appendRef(&g.ReferenceGrants, o, KindReferenceGrant), true
 	case *gwv1.BackendTLSPolicy:
-		g.BackendTLSPolicies = append(g.BackendTLSPolicies, o)
-		return Ref(KindBackendTLSPolicy, o), true
+		return appendRef(&g.BackendTLSPolicies, o, KindBackendTLSPolicy), true
 	}
 	return ObjectRef{}, false
+}
+
+// appendRef appends o to list and returns its ref.
+func appendRef[T metav1.Object](list *[]T, o T, kind string) ObjectRef {
+	*list = append(*list, o)
+	return Ref(kind, o)
 }
 
 // count is the number of Gateway API objects.
