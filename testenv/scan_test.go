@@ -71,6 +71,19 @@ var kindOfPath = map[string]string{
 	"jobs": snapshot.KindJob, "cronjobs": snapshot.KindCronJob,
 }
 
+// gatewayKindOfPath maps a Gateway API LIST path to its kind: listed once
+// for the whole cluster when the CRDs are served, not at all otherwise.
+var gatewayKindOfPath = map[string]string{
+	"gatewayclasses": snapshot.KindGatewayClass, "gateways": snapshot.KindGateway, "listenersets": snapshot.KindListenerSet,
+	"httproutes": snapshot.KindHTTPRoute, "grpcroutes": snapshot.KindGRPCRoute, "tlsroutes": snapshot.KindTLSRoute,
+	"tcproutes": snapshot.KindTCPRoute, "udproutes": snapshot.KindUDPRoute, "referencegrants": snapshot.KindReferenceGrant,
+	"backendtlspolicies": snapshot.KindBackendTLSPolicy,
+}
+
+// discoveryPath is the one request that asks which Gateway API kinds the
+// API server serves.
+const discoveryPath = "/apis"
+
 // countOf returns how many objects of kind the snapshot holds.
 func countOf(s *snapshot.Snapshot, kind string) int {
 	return map[string]int{
@@ -117,8 +130,9 @@ func seedConfigMaps(t *testing.T, ns string, n int) {
 
 // TestFullScanListsEachKindOnce counts the HTTP requests of a full scan:
 // exactly one paged LIST per kind, a second page only where a kind holds
-// more than 500 objects, and nothing else (no GET of single objects, no
-// write).
+// more than 500 objects, one discovery request for the Gateway API (and one
+// cluster-wide LIST per Gateway API kind it serves), and nothing else (no
+// GET of single objects, no write).
 func TestFullScanListsEachKindOnce(t *testing.T) {
 	seedConfigMaps(t, "paging", 600)
 	cfg, rec := recordedConfig(false)
@@ -128,9 +142,14 @@ func TestFullScanListsEachKindOnce(t *testing.T) {
 	}
 
 	perKind := map[string]int{}
+	discovery, gatewayLists := 0, 0
 	for _, req := range rec.requests {
 		if req.Method != http.MethodGet {
 			t.Errorf("scan sent %s %s: a scan must not write", req.Method, req.URL)
+			continue
+		}
+		if req.URL.Path == discoveryPath {
+			discovery++
 			continue
 		}
 		q := req.URL.Query()
@@ -138,6 +157,16 @@ func TestFullScanListsEachKindOnce(t *testing.T) {
 			t.Errorf("request %s is not a paged LIST (limit=500)", req.URL)
 		}
 		parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+		if gk, ok := gatewayKindOfPath[parts[len(parts)-1]]; ok && parts[1] == snapshot.GatewayGroup {
+			if len(parts) != 4 {
+				t.Errorf("Gateway API kind listed in one namespace (%s): it is listed for the whole cluster", req.URL.Path)
+			}
+			if perKind[gk]++; perKind[gk] > 1 || !snap.Listed[gk] {
+				t.Errorf("%s listed %d times (listed=%v)", gk, perKind[gk], snap.Listed[gk])
+			}
+			gatewayLists++
+			continue
+		}
 		kind, ok := kindOfPath[parts[len(parts)-1]]
 		if !ok {
 			t.Errorf("request %s is not a LIST of a known kind (a GET of one object?)", req.URL)
@@ -146,6 +175,12 @@ func TestFullScanListsEachKindOnce(t *testing.T) {
 		if q.Get("continue") == "" {
 			perKind[kind]++
 		}
+	}
+	if discovery != 1 {
+		t.Errorf("%d discovery requests, want exactly 1", discovery)
+	}
+	if _, absent := snap.NotServed[snapshot.GatewayGroup]; absent && gatewayLists > 0 {
+		t.Errorf("Gateway API not served, yet %d Gateway API LISTs", gatewayLists)
 	}
 	total := 0
 	for _, kind := range sortedKinds() {
@@ -158,8 +193,8 @@ func TestFullScanListsEachKindOnce(t *testing.T) {
 		n := countOf(snap, kind)
 		total += max(1, (n+499)/500)
 	}
-	if len(rec.requests) != total {
-		t.Errorf("scan made %d requests, want %d (one per kind plus one per extra page of 500)", len(rec.requests), total)
+	if want := total + discovery + gatewayLists; len(rec.requests) != want {
+		t.Errorf("scan made %d requests, want %d (one per kind plus one per extra page of 500, discovery and the Gateway API kinds)", len(rec.requests), want)
 	}
 	if countOf(snap, snapshot.KindConfigMap) < 600 {
 		t.Errorf("scan saw %d ConfigMaps, want >= 600 (paging lost objects)", countOf(snap, snapshot.KindConfigMap))

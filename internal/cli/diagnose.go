@@ -32,9 +32,13 @@ type DiagnoseOptions struct {
 	FailOn        string
 	Skip          []string
 	Explain       bool
-	// Entries are trace targets (ingress/NAME, service/NAME, URL); empty for
-	// a full diagnosis.
+	// Entries are trace targets (ingress/NAME, service/NAME, gateway/NAME,
+	// httproute/NAME, URL); empty for a full diagnosis.
 	Entries []string
+	// Method and Headers ("Name: value") describe the request of a URL
+	// trace; Gateway API routes match on them.
+	Method  string
+	Headers []string
 
 	// filesGiven and outputFileGiven record that -f and --output-file were
 	// on the command line, so that an empty value (an unset variable in a
@@ -71,14 +75,17 @@ func newDiagnoseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
 func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DiagnoseOptions{IOStreams: streams, Globals: g}
 	cmd := &cobra.Command{
-		Use:   "trace (ingress/NAME | service/NAME | URL)... [-f FILE]",
-		Short: "Walk one path layer by layer: an Ingress, a Service, or the Ingress rule that serves a URL",
+		Use:   "trace (ingress/NAME | service/NAME | gateway/NAME | httproute/NAME | URL)... [-f FILE]",
+		Short: "Walk one path layer by layer: an Ingress, a Service, a Gateway or route, or the Ingress rule or Gateway route that serves a URL",
 		Example: `  hopscope trace ingress/app-ingress -n shop
   hopscope trace service/api-svc -f lab1.yaml
-  hopscope trace http://shop.example.com/app -f dump.yaml`,
+  hopscope trace gateway/eg -n infra
+  hopscope trace httproute/store -n shop
+  hopscope trace http://shop.example.com/app -f dump.yaml
+  hopscope trace https://shop.example.com/api --method POST --header 'x-canary: true'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageErrorf("trace needs an entry point: ingress/NAME, service/NAME or an http(s) URL (see 'hopscope trace --help')")
+				return usageErrorf("trace needs an entry point: ingress/NAME, service/NAME, gateway/NAME, httproute/NAME or an http(s) URL (see 'hopscope trace --help')")
 			}
 			return nil
 		},
@@ -89,6 +96,8 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		},
 	}
 	o.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.Method, "method", "", "the HTTP method of a URL trace (GET when empty); Gateway API routes match on it")
+	cmd.Flags().StringArrayVarP(&o.Headers, "header", "H", nil, "a request header of a URL trace, as 'Name: value' (repeatable); Gateway API routes match on them")
 	return cmd
 }
 
@@ -179,6 +188,11 @@ func (o *DiagnoseOptions) Validate() error {
 			return usageErrorf("--skip %q: no such check (see 'hopscope checks')", id)
 		}
 	}
+	for _, h := range o.Headers {
+		if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
+			return usageErrorf("--header %q: want 'Name: value'", h)
+		}
+	}
 	if o.outputFileGiven && o.OutputFile == "" {
 		return usageErrorf("--output-file: an empty path; name a file, or - for stdout")
 	}
@@ -203,7 +217,7 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 	if snap.Live && o.explicitNS && snap.Knows(snapshot.KindNamespace, "") && snap.Namespace(o.namespace) == nil {
 		return usageErrorf("namespace %q does not exist in this cluster (kubectl get namespaces lists them)", o.namespace)
 	}
-	opt := diagnose.Options{Entries: o.Entries, Namespace: o.namespace, Skip: o.Skip}
+	opt := diagnose.Options{Entries: o.Entries, Namespace: o.namespace, Skip: o.Skip, Method: o.Method, Headers: requestHeaders(o.Headers)}
 	if o.namespace == "" {
 		opt.Namespace = "default"
 	}
@@ -264,4 +278,17 @@ func decideColor(g *Globals, out io.Writer) bool {
 	}
 	f, ok := out.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// requestHeaders turns --header values into the request's headers.
+func requestHeaders(values []string) map[string]string {
+	if len(values) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for _, h := range values {
+		name, value, _ := strings.Cut(h, ":")
+		out[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	return out
 }

@@ -20,9 +20,10 @@ type Engine struct {
 
 // Options narrow a diagnosis.
 type Options struct {
-	// Entries are the entry points to trace: "ingress/NAME", "service/NAME"
-	// (in Namespace) or an http(s) URL matched against Ingress rules. Empty
-	// means every Ingress path and every Service.
+	// Entries are the entry points to trace: "ingress/NAME", "service/NAME",
+	// "gateway/NAME", "httproute/NAME" (in Namespace) or an http(s) URL
+	// matched against Ingress rules and Gateway listeners and routes. Empty
+	// means every Ingress path, every Gateway API path and every Service.
 	Entries []string
 	// Namespace is where named entries are looked up; "default" when empty.
 	Namespace string
@@ -30,6 +31,10 @@ type Options struct {
 	Namespaces []string
 	// Skip lists check IDs not to run.
 	Skip []string
+	// Method and Headers describe the request a URL entry sends (GET and no
+	// headers when empty); Gateway API routes match on them.
+	Method  string
+	Headers map[string]string
 }
 
 // Run diagnoses s. The snapshot must be indexed (sources do that).

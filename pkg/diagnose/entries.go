@@ -1,6 +1,7 @@
-// Entry points are where the walk starts: every Ingress rule path, then every
-// Service not already walked behind an Ingress or exposed on its own; or just
-// the ingress/NAME, service/NAME and URLs the user names. A name that does not
+// Entry points are where the walk starts: every Ingress rule path, every
+// Gateway API path (entries_gateway.go), then every Service not already
+// walked behind either or exposed on its own; or just the ingress/NAME,
+// service/NAME, gateway/NAME, httproute/NAME and URLs the user names. A name that does not
 // exist is a usage error that says where it does.
 
 package diagnose
@@ -28,11 +29,15 @@ type entry struct {
 	ingress *networkingv1.Ingress
 	backend *networkingv1.IngressBackend // nil: an Ingress with nothing to route to
 	service *corev1.Service
+	gw      *gatewayPath // a Gateway API path (entries_gateway.go)
 }
 
 // backendService is the Service an Ingress entry routes to; false for a
 // Service entry and for an Ingress whose backend is not a Service.
 func (en entry) backendService() (snapshot.ObjectRef, bool) {
+	if en.gw != nil {
+		return en.gw.backendService()
+	}
 	if en.ingress == nil || en.backend == nil || en.backend.Service == nil {
 		return snapshot.ObjectRef{}, false
 	}
@@ -82,6 +87,7 @@ func (d *diagnosis) allEntries() []entry {
 			out = append(out, en)
 		}
 	}
+	out = append(out, d.gatewayEntries(covered)...)
 	for _, svc := range d.s.Services {
 		if !d.inNS(svc.Namespace) {
 			continue
@@ -123,15 +129,14 @@ func ingressEntries(ing *networkingv1.Ingress) []entry {
 // service/NAME in namespace ns, or a URL) to the paths it starts.
 func (d *diagnosis) namedEntries(raw, ns string) ([]entry, error) {
 	if strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
-		en, err := d.urlEntry(raw)
-		if err != nil {
-			return nil, err
-		}
-		return []entry{en}, nil
+		return d.urlEntries(raw)
 	}
 	kind, name, ok := strings.Cut(raw, "/")
 	if !ok || name == "" {
-		return nil, &EntryError{Entry: raw, Why: "want ingress/NAME, service/NAME or an http(s):// URL"}
+		return nil, &EntryError{Entry: raw, Why: "want ingress/NAME, service/NAME, gateway/NAME, httproute/NAME or an http(s):// URL"}
+	}
+	if en, ok, err := d.namedGatewayEntries(raw, kind, name, ns); ok {
+		return en, err
 	}
 	switch strings.ToLower(kind) {
 	case "ingress", "ingresses", "ing":
@@ -148,7 +153,7 @@ func (d *diagnosis) namedEntries(raw, ns string) ([]entry, error) {
 		}
 		return []entry{serviceEntry(svc)}, nil
 	}
-	return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("unknown kind %q: want ingress or service", kind)}
+	return nil, &EntryError{Entry: raw, Why: fmt.Sprintf("unknown kind %q: want ingress, service, gateway or a route kind (httproute, grpcroute, tlsroute, tcproute, udproute)", kind)}
 }
 
 // existsIn tells the user in which namespaces an object named name does

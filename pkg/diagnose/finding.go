@@ -16,6 +16,8 @@ type Layer string
 const (
 	LayerExposure      Layer = "exposure"
 	LayerIngress       Layer = "ingress"
+	LayerGateway       Layer = "gateway"
+	LayerRoute         Layer = "route"
 	LayerService       Layer = "service"
 	LayerEndpoints     Layer = "endpoints"
 	LayerNetworkPolicy Layer = "networkpolicy"
@@ -26,7 +28,7 @@ const (
 )
 
 // Layers lists every layer in walk order.
-var Layers = []Layer{LayerExposure, LayerIngress, LayerService, LayerEndpoints, LayerNetworkPolicy, LayerPod, LayerContainer, LayerNode, LayerDNS}
+var Layers = []Layer{LayerExposure, LayerIngress, LayerGateway, LayerRoute, LayerService, LayerEndpoints, LayerNetworkPolicy, LayerPod, LayerContainer, LayerNode, LayerDNS}
 
 // Depth orders layers from the outside in; a larger depth is further down the
 // path. DNS sits beside the path and sorts last.

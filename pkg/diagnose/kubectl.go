@@ -144,7 +144,26 @@ func resource(kind string) string {
 	case snapshot.KindIngressClass:
 		return "ingressclass"
 	}
+	if r, ok := gatewayResources[kind]; ok {
+		return r
+	}
 	return strings.ToLower(kind)
+}
+
+// gatewayResources are the Gateway API kinds by their full resource names:
+// Istio's networking.istio.io also has a "gateway", and a bare name would
+// reach whichever kubectl finds first.
+var gatewayResources = map[string]string{
+	snapshot.KindGatewayClass:     "gatewayclasses.gateway.networking.k8s.io",
+	snapshot.KindGateway:          "gateways.gateway.networking.k8s.io",
+	snapshot.KindListenerSet:      "listenersets.gateway.networking.k8s.io",
+	snapshot.KindHTTPRoute:        "httproutes.gateway.networking.k8s.io",
+	snapshot.KindGRPCRoute:        "grpcroutes.gateway.networking.k8s.io",
+	snapshot.KindTLSRoute:         "tlsroutes.gateway.networking.k8s.io",
+	snapshot.KindTCPRoute:         "tcproutes.gateway.networking.k8s.io",
+	snapshot.KindUDPRoute:         "udproutes.gateway.networking.k8s.io",
+	snapshot.KindReferenceGrant:   "referencegrants.gateway.networking.k8s.io",
+	snapshot.KindBackendTLSPolicy: "backendtlspolicies.gateway.networking.k8s.io",
 }
 
 // onRef is KubectlOn for the object ref with the options in flags. The
@@ -208,6 +227,16 @@ func patchCmd(ref snapshot.ObjectRef, typ string, patch any) string {
 		panic("diagnose: cannot marshal patch: " + err.Error())
 	}
 	return onRef("patch", ref, "--type="+typ, "-p", string(body))
+}
+
+// ApplyCmd is `kubectl apply -f -` reading manifest from a here-document,
+// for fixes that create an object (a ReferenceGrant). manifest must be YAML
+// made by a marshaller: no line of it can be the terminator alone.
+func ApplyCmd(manifest string) string {
+	if !strings.HasSuffix(manifest, "\n") {
+		manifest += "\n"
+	}
+	return Kubectl("apply", "-f", "-") + " <<'EOF'\n" + manifest + "EOF"
 }
 
 // JSONPointerEscape escapes one reference token of a JSON pointer (label keys

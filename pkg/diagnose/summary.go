@@ -5,6 +5,7 @@ package diagnose
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 )
@@ -43,6 +44,9 @@ func (d *diagnosis) summary(res *Result) Summary {
 		}
 	}
 	sort.Strings(s.Duplicates)
+	for _, g := range slices.Sorted(maps.Keys(d.s.NotServed)) {
+		s.NotChecked = append(s.NotChecked, d.s.NotServed[g])
+	}
 	for _, ns := range d.opt.Namespaces {
 		if !slices.Contains(d.s.NamespaceNames(), ns) {
 			s.NotChecked = append(s.NotChecked, fmt.Sprintf("namespace %s: the input holds no objects in it", ns))

@@ -21,7 +21,7 @@ import (
 func (d *diagnosis) urlEntry(raw string) (entry, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return entry{}, &EntryError{Entry: raw, Why: "not a URL with a host"}
+		return entry{}, &EntryError{Entry: raw, Why: notAURL}
 	}
 	host := strings.ToLower(u.Hostname())
 	path := u.Path

@@ -19,6 +19,9 @@ import (
 // followed ends the walk; a layer that is up but unhealthy is followed
 // further down so that the deepest broken layer is found.
 func (d *diagnosis) walk(en entry) Trace {
+	if en.gw != nil {
+		return d.walkGatewayPath(en)
+	}
 	t := Trace{Entry: en.label}
 	svcRef, routed := en.backendService()
 	d.scope = map[snapshot.ObjectRef]bool{}
@@ -44,14 +47,7 @@ func (d *diagnosis) walk(en entry) Trace {
 		}
 		svc = d.s.Service(svcRef.Namespace, svcRef.Name)
 		if svc == nil {
-			why := "not in the input"
-			if d.s.Live {
-				why = "does not exist in namespace " + svcRef.Namespace
-			}
-			if !d.s.Knows(snapshot.KindService, svcRef.Namespace) {
-				why = d.unknownWhy(snapshot.KindService, svcRef.Namespace)
-			}
-			t.Hops = append(t.Hops, Hop{Layer: LayerService, Object: svcRef, Status: StatusNotChecked, Reason: why})
+			t.Hops = append(t.Hops, d.missingServiceHop(svcRef))
 			return d.judge(t, false)
 		}
 	} else {
@@ -61,6 +57,19 @@ func (d *diagnosis) walk(en entry) Trace {
 		}
 	}
 	return d.judge(t, d.walkService(&t, svc))
+}
+
+// missingServiceHop is the hop of a backend Service the input does not
+// hold: the finding on the hop above says whether that is the fault.
+func (d *diagnosis) missingServiceHop(svcRef snapshot.ObjectRef) Hop {
+	why := "not in the input"
+	if d.s.Live {
+		why = "does not exist in namespace " + svcRef.Namespace
+	}
+	if !d.s.Knows(snapshot.KindService, svcRef.Namespace) {
+		why = d.unknownWhy(snapshot.KindService, svcRef.Namespace)
+	}
+	return Hop{Layer: LayerService, Object: svcRef, Status: StatusNotChecked, Reason: why}
 }
 
 // walkService appends the hops from the Service down and reports whether

@@ -49,6 +49,7 @@ type index struct {
 	present     map[string]map[string]bool // kind -> namespace ("" for cluster-scoped) -> seen
 	nsSeen      map[string]bool
 	clusterDump bool
+	gw          *gatewayIndex
 }
 
 // indexed returns the lookup indexes, building them on first use.
@@ -198,6 +199,7 @@ func (s *Snapshot) Index() {
 	for _, evs := range x.events {
 		sort.SliceStable(evs, func(i, j int) bool { return eventTime(evs[i]).Time.Before(eventTime(evs[j]).Time) })
 	}
+	s.indexGatewayAPI(x, seen)
 	// A Namespace object named kube-system (as `kubectl get ns` prints) is
 	// not enough: the dump must hold objects in it.
 	x.clusterDump = len(s.Nodes) > 0 && nsHasObjects["kube-system"]

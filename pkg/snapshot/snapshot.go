@@ -108,6 +108,7 @@ type Snapshot struct {
 	ReplicationControllers []*corev1.ReplicationController
 	Jobs                   []*batchv1.Job
 	CronJobs               []*batchv1.CronJob
+	GatewayAPI
 
 	// Live is true when the snapshot was read from a cluster: then a kind that
 	// was listed is known everywhere, and absence means absence.
@@ -116,6 +117,10 @@ type Snapshot struct {
 	// successfully. Forbidden records kinds the user may not list, with why.
 	Listed    map[string]bool
 	Forbidden map[string]string
+	// NotServed records, for a live snapshot, API groups of optional CRDs
+	// the cluster does not serve (the Gateway API), with the note a report
+	// shows: their layers are not checked, which is no error.
+	NotServed map[string]string
 	// Skipped counts input objects of kinds hopscope does not model, by
 	// "apiVersion/Kind".
 	Skipped map[string]int
@@ -146,6 +151,7 @@ func New() *Snapshot {
 	return &Snapshot{
 		Listed:    map[string]bool{},
 		Forbidden: map[string]string{},
+		NotServed: map[string]string{},
 		Skipped:   map[string]int{},
 		origins:   map[ObjectRef]Origin{},
 		seen:      map[ObjectRef]bool{},
@@ -218,7 +224,11 @@ func (s *Snapshot) Add(obj any, origin Origin) error {
 		s.CronJobs = append(s.CronJobs, o)
 		ref = Ref(KindCronJob, o)
 	default:
-		return fmt.Errorf("snapshot: unsupported object type %T", obj)
+		r, ok := s.GatewayAPI.add(obj)
+		if !ok {
+			return fmt.Errorf("snapshot: unsupported object type %T", obj)
+		}
+		ref = r
 	}
 	if origin != (Origin{}) {
 		s.origins[ref] = origin
@@ -280,6 +290,7 @@ func (s *Snapshot) dropDuplicates() {
 	s.Jobs = keepLast(s.Jobs, KindJob, d)
 	s.CronJobs = keepLast(s.CronJobs, KindCronJob, d)
 	s.Events = keepLast(s.Events, KindEvent, d)
+	s.GatewayAPI.dropDuplicates(d)
 }
 
 // Skip counts an input object whose kind hopscope does not model.
@@ -309,6 +320,7 @@ func (s *Snapshot) ObjectCount() int {
 		len(s.IngressClasses) + len(s.NetworkPolicies) + len(s.Namespaces) + len(s.Nodes) +
 		len(s.ConfigMaps) + len(s.Secrets) + len(s.Events) + len(s.Deployments) + len(s.StatefulSets) +
 		len(s.DaemonSets) + len(s.ReplicaSets) + len(s.ReplicationControllers) + len(s.Jobs) + len(s.CronJobs)
+	n += s.GatewayAPI.count()
 	if !s.TemplatePods {
 		n += len(s.Pods)
 	}

@@ -73,7 +73,7 @@ func newObject(apiVersion, kind string) any {
 	case "batch/v1/CronJob":
 		return &batchv1.CronJob{}
 	}
-	return nil
+	return newGatewayObject(apiVersion, kind)
 }
 
 // clusterScoped kinds keep an empty namespace.
@@ -82,7 +82,7 @@ func clusterScoped(kind string) bool {
 	case snapshot.KindNamespace, snapshot.KindNode, snapshot.KindIngressClass:
 		return true
 	}
-	return false
+	return gatewayClusterScoped(kind)
 }
 
 // isList reports whether kind names a list wrapper (List, PodList, ...).

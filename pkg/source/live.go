@@ -243,6 +243,9 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 			}
 		}
 	}
+	if err := l.addGatewayAPI(ctx, sc, cs, s); err != nil {
+		return nil, err
+	}
 	if len(s.Listed) == 0 && len(s.Forbidden) > 0 {
 		return nil, &NothingListedError{Server: sc.server, NotChecked: s.Forbidden}
 	}
@@ -567,6 +570,7 @@ func TraceKinds(entries []string) map[string]bool {
 			out[snapshot.KindIngressClass] = true
 			out[snapshot.KindSecret] = true
 		}
+		addGatewayTraceKinds(out, lower)
 	}
 	return out
 }

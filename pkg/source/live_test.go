@@ -206,6 +206,12 @@ func apiServer(t *testing.T, answer func(w http.ResponseWriter, r *http.Request,
 		if answer != nil && answer(w, r, resource) {
 			return
 		}
+		if r.URL.Path == "/apis" {
+			// Discovery, asked once for the Gateway API: none served.
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"kind":"APIGroupList","apiVersion":"v1","groups":[]}`)
+			return
+		}
 		apiVersion := "v1"
 		if segs[0] == "apis" {
 			apiVersion = segs[1] + "/" + segs[2]

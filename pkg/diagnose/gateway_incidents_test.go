@@ -1,0 +1,112 @@
+package diagnose_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// The Gateway API incident corpus (testdata/incidents-gateway, see its
+// README) holds Gateway API incidents modelled on public reports. Each
+// incident's state is loaded on top of the shared healthy background and is
+// held to the same bar as the main corpus (checkIncident).
+
+const gatewayIncidentsDir = "../../testdata/incidents-gateway"
+
+// minGatewayIncidents is the size the corpus must keep: one incident per
+// Gateway API check, and one whose fault lies below a healthy route.
+const minGatewayIncidents = 15
+
+func TestGatewayIncidents(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(gatewayIncidentsDir, "*", "expected.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	if len(files) < minGatewayIncidents {
+		t.Errorf("the Gateway API corpus has %d incidents, want at least %d", len(files), minGatewayIncidents)
+	}
+	background := filepath.Join(gatewayIncidentsDir, "background.yaml")
+	right := 0
+	var misses []string
+	covered := map[string]bool{}
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		run := incidentRun{name: filepath.Base(dir)}
+		data, err := os.ReadFile(f)
+		if err == nil {
+			err = yaml.UnmarshalStrict(data, &run.want)
+		}
+		if err == nil {
+			run.snap, err = source.Files{Paths: []string{background, filepath.Join(dir, "state.yaml")}}.Load()
+		}
+		if err == nil {
+			run.result, err = diagnose.Engine{Checks: checks.All()}.Run(run.snap, diagnose.Options{})
+		}
+		if err != nil {
+			run.err = fmt.Errorf("%s: %w", dir, err)
+		}
+		covered[run.want.Check] = true
+		ok := t.Run(run.name, func(t *testing.T) {
+			if run.err != nil {
+				t.Fatal(run.err)
+			}
+			if !run.snap.ClusterDump() {
+				t.Fatal("background and state together must be a whole-cluster dump")
+			}
+			checkIncident(t, run)
+		})
+		if ok {
+			right++
+		} else {
+			misses = append(misses, run.name)
+		}
+	}
+	for _, c := range checks.All() {
+		if (c.Layer == diagnose.LayerGateway || c.Layer == diagnose.LayerRoute) && !covered[c.ID] {
+			t.Errorf("Gateway API check %s has no incident in %s", c.ID, gatewayIncidentsDir)
+		}
+	}
+	t.Logf("scoreboard: %d/%d Gateway API incidents diagnosed right first", right, len(files))
+	for _, m := range misses {
+		t.Logf("  miss: %s", m)
+	}
+}
+
+// TestGatewayBackgroundIsHealthy: the background alone yields no error, so
+// every error in an incident comes from the incident.
+func TestGatewayBackgroundIsHealthy(t *testing.T) {
+	s, err := source.Files{Paths: []string{filepath.Join(gatewayIncidentsDir, "background.yaml")}}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.Severity == diagnose.SeverityError {
+			t.Errorf("error on the healthy background: %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)
+		}
+	}
+	gatewayPaths := 0
+	for _, tr := range res.Traces {
+		if len(tr.Hops) > 0 && tr.Hops[0].Layer == diagnose.LayerGateway {
+			gatewayPaths++
+			if tr.Status != diagnose.TraceOK {
+				t.Errorf("background path %s is %s", tr.Entry, tr.Status)
+			}
+		}
+	}
+	if gatewayPaths == 0 {
+		t.Error("the background has no Gateway API path")
+	}
+}

@@ -1,0 +1,497 @@
+// Gateway API objects (gateway.networking.k8s.io): the classes, Gateways and
+// ListenerSets that accept traffic, the routes that attach to their listeners
+// and forward to backends, and the ReferenceGrants that let a route or a
+// listener reach into another namespace. Every API version is held in its v1
+// form: the Gateway API CRDs convert between versions without a webhook, so
+// every served version has the same fields.
+
+package snapshot
+
+import (
+	"fmt"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// GatewayGroup is the API group of the Gateway API kinds; parentRefs and
+// allowedRoutes.kinds default to it.
+const GatewayGroup = "gateway.networking.k8s.io"
+
+// Gateway API kind names, as they appear in ObjectRef.
+const (
+	KindGatewayClass     = "GatewayClass"
+	KindGateway          = "Gateway"
+	KindListenerSet      = "ListenerSet"
+	KindHTTPRoute        = "HTTPRoute"
+	KindGRPCRoute        = "GRPCRoute"
+	KindTLSRoute         = "TLSRoute"
+	KindTCPRoute         = "TCPRoute"
+	KindUDPRoute         = "UDPRoute"
+	KindReferenceGrant   = "ReferenceGrant"
+	KindBackendTLSPolicy = "BackendTLSPolicy"
+)
+
+// KindListener names one listener of a Gateway in an ObjectRef
+// (Listener/NAMESPACE/GATEWAY/LISTENER). It is no Kubernetes kind: findings
+// about one listener use it in Affects, so that they break only the paths
+// that enter through that listener.
+const KindListener = "Listener"
+
+// RouteKinds lists the route kinds in the order the snapshot walks them.
+var RouteKinds = []string{KindHTTPRoute, KindGRPCRoute, KindTLSRoute, KindTCPRoute, KindUDPRoute}
+
+// GatewayAPIKinds lists every Gateway API kind the snapshot models.
+var GatewayAPIKinds = append([]string{KindGatewayClass, KindGateway, KindListenerSet}, append(append([]string(nil), RouteKinds...), KindReferenceGrant, KindBackendTLSPolicy)...)
+
+// GatewayAPI holds the Gateway API objects of a snapshot in input order. It is
+// embedded in Snapshot, so s.Gateways and s.HTTPRoutes read as the other
+// kinds do.
+type GatewayAPI struct {
+	GatewayClasses     []*gwv1.GatewayClass
+	Gateways           []*gwv1.Gateway
+	ListenerSets       []*gwv1.ListenerSet
+	HTTPRoutes         []*gwv1.HTTPRoute
+	GRPCRoutes         []*gwv1.GRPCRoute
+	TLSRoutes          []*gwv1.TLSRoute
+	TCPRoutes          []*gwv1.TCPRoute
+	UDPRoutes          []*gwv1.UDPRoute
+	ReferenceGrants    []*gwv1.ReferenceGrant
+	BackendTLSPolicies []*gwv1.BackendTLSPolicy
+}
+
+// add appends a Gateway API object and returns its ref; false when obj is
+// not one.
+func (g *GatewayAPI) add(obj any) (ObjectRef, bool) {
+	switch o := obj.(type) {
+	case *gwv1.GatewayClass:
+		return appendRef(&g.GatewayClasses, o, KindGatewayClass), true
+	case *gwv1.Gateway:
+		return appendRef(&g.Gateways, o, KindGateway), true
+	case *gwv1.ListenerSet:
+		return appendRef(&g.ListenerSets, o, KindListenerSet), true
+	case *gwv1.HTTPRoute:
+		return appendRef(&g.HTTPRoutes, o, KindHTTPRoute), true
+	case *gwv1.GRPCRoute:
+		return appendRef(&g.GRPCRoutes, o, KindGRPCRoute), true
+	case *gwv1.TLSRoute:
+		return appendRef(&g.TLSRoutes, o, KindTLSRoute), true
+	case *gwv1.TCPRoute:
+		return appendRef(&g.TCPRoutes, o, KindTCPRoute), true
+	case *gwv1.UDPRoute:
+		return appendRef(&g.UDPRoutes, o, KindUDPRoute), true
+	case *gwv1.ReferenceGrant:
+		return appendRef(&g.ReferenceGrants, o, KindReferenceGrant), true
+	case *gwv1.BackendTLSPolicy:
+		return appendRef(&g.BackendTLSPolicies, o, KindBackendTLSPolicy), true
+	}
+	return ObjectRef{}, false
+}
+
+// appendRef appends o to list and returns its ref.
+func appendRef[T metav1.Object](list *[]T, o T, kind string) ObjectRef {
+	*list = append(*list, o)
+	return Ref(kind, o)
+}
+
+// count is the number of Gateway API objects.
+func (g *GatewayAPI) count() int {
+	return len(g.GatewayClasses) + len(g.Gateways) + len(g.ListenerSets) + len(g.HTTPRoutes) + len(g.GRPCRoutes) +
+		len(g.TLSRoutes) + len(g.TCPRoutes) + len(g.UDPRoutes) + len(g.ReferenceGrants) + len(g.BackendTLSPolicies)
+}
+
+// dropDuplicates keeps the last definition of every object, as the other
+// kinds do.
+func (g *GatewayAPI) dropDuplicates(d map[ObjectRef]int) {
+	g.GatewayClasses = keepLast(g.GatewayClasses, KindGatewayClass, d)
+	g.Gateways = keepLast(g.Gateways, KindGateway, d)
+	g.ListenerSets = keepLast(g.ListenerSets, KindListenerSet, d)
+	g.HTTPRoutes = keepLast(g.HTTPRoutes, KindHTTPRoute, d)
+	g.GRPCRoutes = keepLast(g.GRPCRoutes, KindGRPCRoute, d)
+	g.TLSRoutes = keepLast(g.TLSRoutes, KindTLSRoute, d)
+	g.TCPRoutes = keepLast(g.TCPRoutes, KindTCPRoute, d)
+	g.UDPRoutes = keepLast(g.UDPRoutes, KindUDPRoute, d)
+	g.ReferenceGrants = keepLast(g.ReferenceGrants, KindReferenceGrant, d)
+	g.BackendTLSPolicies = keepLast(g.BackendTLSPolicies, KindBackendTLSPolicy, d)
+}
+
+// Route is one route of any kind, seen the way attachment and forwarding
+// work for all of them: parentRefs, hostnames (none for TCP and UDP) and
+// rules with backendRefs. HTTP and GRPC point at the typed route for their
+// matches.
+type Route struct {
+	Ref        ObjectRef
+	Meta       *metav1.ObjectMeta
+	ParentRefs []gwv1.ParentReference
+	Hostnames  []gwv1.Hostname
+	Rules      []RouteRule
+	// DefaultGateways is spec.useDefaultGateways: with "All" a route
+	// without parentRefs attaches to the cluster's default Gateways.
+	DefaultGateways gwv1.GatewayDefaultScope
+	Status          *gwv1.RouteStatus
+	HTTP            *gwv1.HTTPRoute
+	GRPC            *gwv1.GRPCRoute
+}
+
+// RouteRule is one rule of a route with its backends.
+type RouteRule struct {
+	Index    int
+	Name     string // the rule's optional name
+	Backends []gwv1.BackendRef
+}
+
+// Field is the rule's field path, for evidence.
+func (r RouteRule) Field() string { return fmt.Sprintf("spec.rules[%d]", r.Index) }
+
+// BackendField is the field path of backend i of the rule.
+func (r RouteRule) BackendField(i int) string {
+	return fmt.Sprintf("spec.rules[%d].backendRefs[%d]", r.Index, i)
+}
+
+// BackendPointer is the JSON pointer of backend i of the rule, for patches.
+func (r RouteRule) BackendPointer(i int) string {
+	return fmt.Sprintf("/spec/rules/%d/backendRefs/%d", r.Index, i)
+}
+
+// HasHostnames reports whether the route kind matches on hostnames at all
+// (TCP and UDP routes do not).
+func (r *Route) HasHostnames() bool {
+	return r.Ref.Kind != KindTCPRoute && r.Ref.Kind != KindUDPRoute
+}
+
+// routeOf builds the uniform view of a typed route.
+func routeOf(obj any) *Route {
+	switch o := obj.(type) {
+	case *gwv1.HTTPRoute:
+		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.HTTP = o
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
+		return r
+	case *gwv1.GRPCRoute:
+		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.GRPC = o
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+		})
+		return r
+	case *gwv1.TLSRoute:
+		r := newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TLSRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
+		return r
+	case *gwv1.TCPRoute:
+		r := newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TCPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
+		return r
+	case *gwv1.UDPRoute:
+		r := newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
+		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.UDPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+			return rule.Name, rule.BackendRefs
+		})
+		return r
+	}
+	return nil
+}
+
+// newRoute fills in what every route kind shares.
+func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus) *Route {
+	return &Route{Ref: Ref(kind, meta), Meta: meta, ParentRefs: common.ParentRefs, Hostnames: hosts,
+		DefaultGateways: common.UseDefaultGateways, Status: status}
+}
+
+// rulesOf lists the rules of any route kind with their names and backends.
+func rulesOf[R any](rules []R, parts func(R) (*gwv1.SectionName, []gwv1.BackendRef)) []RouteRule {
+	out := make([]RouteRule, 0, len(rules))
+	for i, rule := range rules {
+		name, backends := parts(rule)
+		out = append(out, RouteRule{Index: i, Name: sectionName(name), Backends: backends})
+	}
+	return out
+}
+
+// backendRefsOf takes the BackendRef out of HTTP and GRPC backendRefs,
+// which add filters to it.
+func backendRefsOf[B any](refs []B, ref func(B) gwv1.BackendRef) []gwv1.BackendRef {
+	out := make([]gwv1.BackendRef, 0, len(refs))
+	for _, b := range refs {
+		out = append(out, ref(b))
+	}
+	return out
+}
+
+func sectionName(n *gwv1.SectionName) string {
+	if n == nil {
+		return ""
+	}
+	return string(*n)
+}
+
+// ParentTarget resolves a parentRef of a route in namespace routeNS with the
+// API defaults (group gateway.networking.k8s.io, kind Gateway, the route's
+// namespace). ok is false for a parent of another group (a mesh Service,
+// an implementation's own kind), which the Gateway API checks leave alone.
+func ParentTarget(routeNS string, p gwv1.ParentReference) (ref ObjectRef, ok bool) {
+	group, kind := GatewayGroup, KindGateway
+	if p.Group != nil {
+		group = string(*p.Group)
+	}
+	if p.Kind != nil {
+		kind = string(*p.Kind)
+	}
+	ns := routeNS
+	if p.Namespace != nil && *p.Namespace != "" {
+		ns = string(*p.Namespace)
+	}
+	ref = ObjectRef{Kind: kind, Namespace: ns, Name: string(p.Name)}
+	return ref, group == GatewayGroup && (kind == KindGateway || kind == KindListenerSet)
+}
+
+// BackendTarget resolves a backendRef of a route in namespace routeNS with
+// the API defaults (core group, kind Service, the route's namespace).
+// service is false for other backend kinds (ServiceImport, an
+// implementation's own Backend), which the walk does not follow.
+func BackendTarget(routeNS string, b gwv1.BackendObjectReference) (ref ObjectRef, service bool) {
+	group, kind := "", KindService
+	if b.Group != nil {
+		group = string(*b.Group)
+	}
+	if b.Kind != nil {
+		kind = string(*b.Kind)
+	}
+	ns := routeNS
+	if b.Namespace != nil && *b.Namespace != "" {
+		ns = string(*b.Namespace)
+	}
+	return ObjectRef{Kind: kind, Namespace: ns, Name: string(b.Name)}, group == "" && kind == KindService
+}
+
+// BackendWeight is a backendRef's weight with the API default of 1.
+func BackendWeight(b gwv1.BackendRef) int32 {
+	if b.Weight == nil {
+		return 1
+	}
+	return *b.Weight
+}
+
+// Listener is one listener a Gateway serves: one of its own, or one of a
+// ListenerSet attached to it.
+type Listener struct {
+	Gateway *gwv1.Gateway
+	// Set is the ListenerSet the listener comes from; nil for the
+	// Gateway's own listeners.
+	Set   *gwv1.ListenerSet
+	Index int
+	Spec  gwv1.Listener
+	// Conditions are the listener's status conditions, nil when the input
+	// holds no status for it.
+	Conditions []metav1.Condition
+	// HasStatus is true when the owner's status lists this listener.
+	HasStatus bool
+}
+
+// Ref names the listener for Affects: Listener/NAMESPACE/GATEWAY/NAME, or
+// Listener/NAMESPACE/LISTENERSET/NAME for a ListenerSet's listener.
+func (l Listener) Ref() ObjectRef {
+	owner := l.Owner()
+	return ObjectRef{Kind: KindListener, Namespace: owner.Namespace, Name: owner.Name + "/" + string(l.Spec.Name)}
+}
+
+// Owner is the object that declares the listener: the Gateway or the
+// ListenerSet.
+func (l Listener) Owner() ObjectRef {
+	if l.Set != nil {
+		return Ref(KindListenerSet, l.Set)
+	}
+	return Ref(KindGateway, l.Gateway)
+}
+
+// Field is the listener's field path in its owner.
+func (l Listener) Field() string { return fmt.Sprintf("spec.listeners[%d]", l.Index) }
+
+// Hostname is the listener's hostname, "" when it matches every host.
+func (l Listener) Hostname() string {
+	if l.Spec.Hostname == nil {
+		return ""
+	}
+	return string(*l.Spec.Hostname)
+}
+
+// String describes the listener for evidence: `listener "https" (HTTPS
+// :443, *.example.com)`.
+func (l Listener) String() string {
+	host := l.Hostname()
+	if host == "" {
+		host = "any host"
+	}
+	where := ""
+	if l.Set != nil {
+		where = " of ListenerSet " + l.Set.Namespace + "/" + l.Set.Name
+	}
+	return fmt.Sprintf("listener %q%s (%s :%d, %s)", l.Spec.Name, where, l.Spec.Protocol, l.Spec.Port, host)
+}
+
+// listenerOf turns a ListenerSet entry into the Gateway listener shape.
+func listenerOf(e gwv1.ListenerEntry) gwv1.Listener {
+	return gwv1.Listener(e)
+}
+
+// gatewayIndex holds the Gateway API lookups Index builds.
+type gatewayIndex struct {
+	classes    map[string]*gwv1.GatewayClass
+	gateways   map[nsName]*gwv1.Gateway
+	gatewaysNS map[string][]*gwv1.Gateway
+	sets       map[nsName]*gwv1.ListenerSet
+	setsOf     map[nsName][]*gwv1.ListenerSet // by parent Gateway
+	routes     []*Route
+	routeBy    map[ObjectRef]*Route
+	byParent   map[ObjectRef][]*Route // by Gateway or ListenerSet a parentRef names
+	byBackend  map[nsName][]*Route    // by Service a backendRef names
+	grants     map[string][]*gwv1.ReferenceGrant
+	listeners  map[nsName][]Listener
+	attached   map[*Route][]ParentAttachment
+}
+
+// indexGatewayAPI builds the Gateway API lookups; seen records the kinds and
+// namespaces the input holds, for Knows. Attachments are computed last:
+// they read the Namespaces, Gateways and ListenerSets indexed before.
+func (s *Snapshot) indexGatewayAPI(x *index, seen func(kind, ns string)) {
+	g := &gatewayIndex{
+		classes: map[string]*gwv1.GatewayClass{}, gateways: map[nsName]*gwv1.Gateway{}, gatewaysNS: map[string][]*gwv1.Gateway{},
+		sets: map[nsName]*gwv1.ListenerSet{}, setsOf: map[nsName][]*gwv1.ListenerSet{}, routeBy: map[ObjectRef]*Route{},
+		byParent: map[ObjectRef][]*Route{}, byBackend: map[nsName][]*Route{}, grants: map[string][]*gwv1.ReferenceGrant{},
+		listeners: map[nsName][]Listener{}, attached: map[*Route][]ParentAttachment{},
+	}
+	x.gw = g
+	for _, o := range s.GatewayClasses {
+		g.classes[o.Name] = o
+		seen(KindGatewayClass, "")
+	}
+	for _, o := range s.Gateways {
+		g.gateways[nsName{o.Namespace, o.Name}] = o
+		g.gatewaysNS[o.Namespace] = append(g.gatewaysNS[o.Namespace], o)
+		seen(KindGateway, o.Namespace)
+	}
+	for _, o := range s.ListenerSets {
+		g.sets[nsName{o.Namespace, o.Name}] = o
+		parent := o.Spec.ParentRef
+		ns := o.Namespace
+		if parent.Namespace != nil && *parent.Namespace != "" {
+			ns = string(*parent.Namespace)
+		}
+		if (parent.Kind == nil || *parent.Kind == KindGateway) && (parent.Group == nil || *parent.Group == GatewayGroup) {
+			k := nsName{ns, string(parent.Name)}
+			g.setsOf[k] = append(g.setsOf[k], o)
+		}
+		seen(KindListenerSet, o.Namespace)
+	}
+	for _, o := range s.ReferenceGrants {
+		g.grants[o.Namespace] = append(g.grants[o.Namespace], o)
+		seen(KindReferenceGrant, o.Namespace)
+	}
+	for _, o := range s.BackendTLSPolicies {
+		seen(KindBackendTLSPolicy, o.Namespace)
+	}
+	for _, list := range [][]any{anySlice(s.HTTPRoutes), anySlice(s.GRPCRoutes), anySlice(s.TLSRoutes), anySlice(s.TCPRoutes), anySlice(s.UDPRoutes)} {
+		for _, o := range list {
+			r := routeOf(o)
+			g.routes = append(g.routes, r)
+			g.routeBy[r.Ref] = r
+			seen(r.Ref.Kind, r.Ref.Namespace)
+			parents := map[ObjectRef]bool{}
+			for _, p := range r.ParentRefs {
+				if ref, ok := ParentTarget(r.Ref.Namespace, p); ok && !parents[ref] {
+					parents[ref] = true
+					g.byParent[ref] = append(g.byParent[ref], r)
+				}
+			}
+			backends := map[nsName]bool{}
+			for _, rule := range r.Rules {
+				for _, b := range rule.Backends {
+					if ref, svc := BackendTarget(r.Ref.Namespace, b.BackendObjectReference); svc && !backends[nsName{ref.Namespace, ref.Name}] {
+						k := nsName{ref.Namespace, ref.Name}
+						backends[k] = true
+						g.byBackend[k] = append(g.byBackend[k], r)
+					}
+				}
+			}
+		}
+	}
+	for _, gw := range s.Gateways {
+		g.listeners[nsName{gw.Namespace, gw.Name}] = s.collectListeners(gw)
+	}
+	for _, r := range g.routes {
+		g.attached[r] = s.attach(r)
+	}
+}
+
+// anySlice turns a typed slice into []any for one loop over every route
+// kind.
+func anySlice[T any](items []*T) []any {
+	out := make([]any, len(items))
+	for i, o := range items {
+		out[i] = o
+	}
+	return out
+}
+
+// collectListeners lists a Gateway's own listeners, then those of the
+// ListenerSets the Gateway lets attach (spec.allowedListeners, which allows
+// none by default).
+func (s *Snapshot) collectListeners(gw *gwv1.Gateway) []Listener {
+	var out []Listener
+	for i, l := range gw.Spec.Listeners {
+		ln := Listener{Gateway: gw, Index: i, Spec: l}
+		for _, st := range gw.Status.Listeners {
+			if st.Name == l.Name {
+				ln.Conditions, ln.HasStatus = st.Conditions, true
+			}
+		}
+		out = append(out, ln)
+	}
+	// ListenerSets merge in precedence order: oldest first, then by
+	// namespace/name; a later listener yields to an earlier one.
+	sets := append([]*gwv1.ListenerSet(nil), s.indexed().gw.setsOf[nsName{gw.Namespace, gw.Name}]...)
+	sort.SliceStable(sets, func(i, j int) bool {
+		a, b := sets[i], sets[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	})
+	for _, set := range sets {
+		if ok, _ := s.gatewayAllowsListenerSet(gw, set); !ok {
+			continue
+		}
+		for i, e := range set.Spec.Listeners {
+			ln := Listener{Gateway: gw, Set: set, Index: i, Spec: listenerOf(e)}
+			for _, st := range set.Status.Listeners {
+				if st.Name == e.Name {
+					ln.Conditions, ln.HasStatus = st.Conditions, true
+				}
+			}
+			out = append(out, ln)
+		}
+	}
+	return out
+}
+
+// gatewayAllowsListenerSet applies a Gateway's spec.allowedListeners to a
+// ListenerSet; why says what decided.
+func (s *Snapshot) gatewayAllowsListenerSet(gw *gwv1.Gateway, set *gwv1.ListenerSet) (bool, string) {
+	from := gwv1.NamespacesFromNone
+	var sel *metav1.LabelSelector
+	if al := gw.Spec.AllowedListeners; al != nil && al.Namespaces != nil {
+		if al.Namespaces.From != nil {
+			from = *al.Namespaces.From
+		}
+		sel = al.Namespaces.Selector
+	}
+	v := s.namespaceAllowed(from, sel, gw.Namespace, set.Namespace)
+	return v.Allowed, v.Why
+}
