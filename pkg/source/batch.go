@@ -399,6 +399,14 @@ func (b *batch) addObject(g group, obj []byte, members []member, base int, items
 		// A typed list written without its TypeMeta, as a support bundle
 		// holds them: the layout names the kind.
 		listKind, listAV = b.file.hint.list()
+	case meta.kind == "" && meta.apiVersion == "" && !meta.hasItems && b.file.hint.kind != "":
+		// One object written without its TypeMeta, as an Insights archive
+		// holds them (config/pod/NS/NAME.json): the layout names the kind.
+		listKind, listAV = b.file.hint.list()
+		g.first, g.n = len(b.units), 1
+		b.units = append(b.units, unit{json: obj, line: g.line, item: -1, listKind: listKind, listAPIVersion: listAV})
+		b.groups = append(b.groups, g)
+		return true
 	case meta.kind == "" && meta.apiVersion == "" && (!meta.hasItems || b.file.inDirectory):
 		return b.reject(g, &notObjectError{what: "no apiVersion and kind"})
 	case meta.kind == "":

@@ -130,6 +130,8 @@ func TestLoadReadsCaptureLayouts(t *testing.T) {
 			[]string{"shop/web-1/web web.txt"}, []string{"serverversion.json"}},
 		// sonobuoy before 0.11 named files for the kind's plural.
 		{"sonobuoy-0.10", counts{pods: 1, deployments: 1, nodes: 1}, nil, []string{"serverversion.json"}},
+		// An Insights archive writes one object per file without TypeMeta.
+		{"insights", counts{pods: 1, nodes: 1}, nil, []string{"version.json"}},
 		{"support-bundle", counts{pods: 1, services: 1, deployments: 1, ingresses: 1, nodes: 1},
 			[]string{"shop/web-1/web web.log", "shop/web-1/web/previous web-previous.log"}, []string{"analysis.json", "shop.json"}},
 		{"cluster-info", counts{pods: 1, nodes: 1},

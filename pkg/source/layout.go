@@ -85,6 +85,14 @@ func layoutKind(path string) kindHint {
 	if n := len(segs); n >= 3 && segs[n-3] == "cluster-resources" {
 		return resourceKinds[segs[n-2]]
 	}
+	// Insights archive: config/pod/NS/NAME.json and config/node/NAME.json,
+	// one object each without TypeMeta.
+	if n := len(segs); n >= 4 && segs[n-4] == "config" && segs[n-3] == "pod" {
+		return resourceKinds["pods"]
+	}
+	if n := len(segs); n >= 3 && segs[n-3] == "config" && segs[n-2] == "node" {
+		return resourceKinds["nodes"]
+	}
 	return kindHint{}
 }
 

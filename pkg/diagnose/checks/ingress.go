@@ -182,8 +182,29 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		Evidence: evidence,
 		Fix:      fix,
 		Verify:   diagnose.DescribeCmd(ref),
+		Affects:  missingBackendsOnly(ing, missing),
 		Origin:   originOf(s, ref),
 	}
+}
+
+// missingBackendsOnly names the missing Services when other backends of ing
+// exist: only the paths to the missing ones fail, and the paths to the
+// others keep working. When every backend is missing, nil: the whole
+// Ingress is broken.
+func missingBackendsOnly(ing *networkingv1.Ingress, missing []ingressBackendAt) []snapshot.ObjectRef {
+	if len(missing) == len(ingressBackends(ing)) {
+		return nil
+	}
+	var refs []snapshot.ObjectRef
+	seen := map[string]bool{}
+	for _, b := range missing {
+		name := b.Backend.Service.Name
+		if !seen[name] {
+			seen[name] = true
+			refs = append(refs, snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: ing.Namespace, Name: name})
+		}
+	}
+	return refs
 }
 
 func runIngressBackendPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
