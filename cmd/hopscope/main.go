@@ -3,12 +3,14 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/hopscope/hopscope/internal/cli"
 	"github.com/hopscope/hopscope/pkg/safetext"
@@ -24,6 +26,7 @@ func main() {
 			}
 		}
 	}
+	silenceClientLogs()
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	code := run(streams, os.Args[1:])
 	pprof.StopCPUProfile()
@@ -52,4 +55,17 @@ func printError(w io.Writer, err error) {
 		return
 	}
 	fmt.Fprintln(w, "hopscope:", safetext.SanitizeLines(err.Error()))
+}
+
+// silenceClientLogs keeps client-go's own log lines off the terminal: every
+// failure it logs (a response body over the read bound, a refused
+// connection) also comes back as an error, which hopscope prints once,
+// escaped, naming what failed. Raw klog lines would repeat it unescaped.
+func silenceClientLogs() {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
 }

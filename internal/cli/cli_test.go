@@ -165,3 +165,26 @@ func TestDemoJSONIsOneDocument(t *testing.T) {
 		t.Fatalf("demo -o sarif: exit %d, want 2", code)
 	}
 }
+
+// TestMaxInputSize: --max-input-size bounds each input file; a larger one is
+// exit 2 naming the file and the flag, and a size that is not one is a
+// usage error.
+func TestMaxInputSize(t *testing.T) {
+	file := seed + "lab1-as-written.yaml"
+	info, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := run(t, "", "diagnose", "-f", file, "--max-input-size", "100"); code != ExitUsage ||
+		!strings.Contains(errOut, "lab1-as-written.yaml") || !strings.Contains(errOut, "--max-input-size") {
+		t.Errorf("a %d-byte file under a 100-byte limit: exit %d, stderr %q", info.Size(), code, errOut)
+	}
+	if _, _, code := run(t, "", "diagnose", "-f", file, "--max-input-size", "1Mi"); code != ExitFindings {
+		t.Errorf("under a 1Mi limit: exit %d, want %d (lab 1 is broken)", code, ExitFindings)
+	}
+	for _, bad := range []string{"lots", "0", "-5Mi"} {
+		if _, errOut, code := run(t, "", "diagnose", "-f", file, "--max-input-size", bad); code != ExitUsage || !strings.Contains(errOut, "--max-input-size") {
+			t.Errorf("--max-input-size %s: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}

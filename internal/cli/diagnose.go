@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -32,6 +33,8 @@ type DiagnoseOptions struct {
 	FailOn        string
 	Skip          []string
 	Explain       bool
+	// MaxInputSize bounds each input file, as a quantity ("256Mi").
+	MaxInputSize string
 	// Entries are trace targets (ingress/NAME, service/NAME, gateway/NAME,
 	// httproute/NAME, URL); empty for a full diagnosis.
 	Entries []string
@@ -111,6 +114,7 @@ func (o *DiagnoseOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info")
 	f.StringSliceVar(&o.Skip, "skip", nil, "check IDs not to run (see 'hopscope checks')")
 	f.BoolVar(&o.Explain, "explain", false, "show every hop of healthy paths too, and each finding's check description")
+	f.StringVar(&o.MaxInputSize, "max-input-size", "256Mi", "the largest input file (or stdin) read, as a Kubernetes quantity (512Mi, 2Gi); a dump takes about 7 times its size in memory")
 }
 
 // flagsGiven records which of the flags whose empty value would change
@@ -132,7 +136,11 @@ func (o *DiagnoseOptions) Complete() error {
 	}
 	o.color = o.wantColor()
 	if len(o.Files) > 0 {
-		files := source.Files{Paths: o.Files, Stdin: o.In, DefaultNamespace: o.namespace}
+		limit, err := parseInputSize(o.MaxInputSize)
+		if err != nil {
+			return err
+		}
+		files := source.Files{Paths: o.Files, Stdin: o.In, DefaultNamespace: o.namespace, MaxFileBytes: limit}
 		o.loadSnapshot = func(context.Context) (*snapshot.Snapshot, error) { return files.Load() }
 		return nil
 	}
@@ -291,4 +299,17 @@ func requestHeaders(values []string) map[string]string {
 		out[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
 	return out
+}
+
+// parseInputSize reads --max-input-size: a positive Kubernetes quantity;
+// empty means the loader's default.
+func parseInputSize(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	q, err := resource.ParseQuantity(v)
+	if err != nil || q.Sign() <= 0 {
+		return 0, usageErrorf("--max-input-size %q: want a positive size such as 256Mi or 2Gi", v)
+	}
+	return q.Value(), nil
 }

@@ -198,6 +198,11 @@ type Summary struct {
 	// Duplicates lists objects the input defines more than once; the last
 	// definition is the one diagnosed.
 	Duplicates []string `json:"duplicates,omitempty"`
+	// SkippedFiles names files of scanned directories that were not read
+	// (no Kubernetes object in them, or not regular files), with why, so
+	// that nothing is dropped silently; the list is bounded and says how
+	// many more there were.
+	SkippedFiles []string `json:"skippedFiles,omitempty"`
 }
 
 // Result is the whole outcome of a diagnosis: findings with the root causes

@@ -44,6 +44,12 @@ func (d *diagnosis) summary(res *Result) Summary {
 		}
 	}
 	sort.Strings(s.Duplicates)
+	for _, f := range d.s.SkippedFiles {
+		s.SkippedFiles = append(s.SkippedFiles, fmt.Sprintf("skipped file %s: %s", f.Path, f.Reason))
+	}
+	if more := d.s.SkippedFileCount - len(d.s.SkippedFiles); more > 0 {
+		s.SkippedFiles = append(s.SkippedFiles, fmt.Sprintf("and %d more skipped files", more))
+	}
 	for _, g := range slices.Sorted(maps.Keys(d.s.NotServed)) {
 		s.NotChecked = append(s.NotChecked, d.s.NotServed[g])
 	}

@@ -62,6 +62,7 @@ func fullResult() *diagnose.Result {
 	res.Findings[1].ExplainedBy = []snapshot.ObjectRef{ref("Node", "", "node-1")}
 	res.Findings[3].Affects = []snapshot.ObjectRef{nodeSvcRef}
 	res.Summary.Duplicates = []string{"Service/default/api-svc is defined twice (k8s/a.yaml, k8s/b.yaml)"}
+	res.Summary.SkippedFiles = []string{"skipped file k8s/notes.json: no Kubernetes object: no apiVersion and kind"}
 	res.Summary.TemplatePods = true
 	return res
 }

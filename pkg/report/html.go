@@ -166,6 +166,7 @@ func renderHTML(w io.Writer, res *diagnose.Result, opt Options) error {
 		page.Notes = append(page.Notes, "The input holds no Pods: pods were made from workload templates, so labels, ports and probes were checked but runtime state (readiness, restarts) was not.")
 	}
 	page.Notes = append(page.Notes, s.Duplicates...)
+	page.Notes = append(page.Notes, s.SkippedFiles...)
 	for _, n := range s.NotChecked {
 		page.Notes = append(page.Notes, "Not checked: "+n)
 	}

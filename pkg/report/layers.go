@@ -34,6 +34,16 @@ var layers = map[diagnose.Layer]layerFacts{
 		role: "HTTP routing from the ingress controller to a Service",
 		help: "Compare the Ingress backend (service name and port) and its class and TLS secret with what exists in the namespace; `kubectl describe ingress` shows the controller's view.",
 	},
+	diagnose.LayerGateway: {
+		title: "Gateway", kind: snapshot.KindGateway,
+		role: "the Gateway listener that takes the request",
+		help: "Check the Gateway's class and its controller, the listener's port, protocol, hostname and TLS certificate, and the Accepted and Programmed conditions (`kubectl describe gateways.gateway.networking.k8s.io`).",
+	},
+	diagnose.LayerRoute: {
+		title: "Route", kind: snapshot.KindHTTPRoute,
+		role: "the Gateway API route that picks a backend",
+		help: "Compare the route's parentRefs (sectionName, port), hostnames and matches with the Gateway's listeners and allowedRoutes, and its backendRefs with the Services, ports and ReferenceGrants that exist.",
+	},
 	diagnose.LayerService: {
 		title: "Service", kind: snapshot.KindService,
 		role: "the stable name and port that select the pods",

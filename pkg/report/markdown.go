@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -64,9 +65,9 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		t.printf("\n")
 	}
 
-	if s.TemplatePods || len(s.NotChecked) > 0 || s.Skipped > 0 || len(s.Duplicates) > 0 {
+	if s.TemplatePods || len(s.NotChecked) > 0 || s.Skipped > 0 || len(s.Duplicates) > 0 || len(s.SkippedFiles) > 0 {
 		t.printf("## Limits of this diagnosis\n\n")
-		for _, d := range s.Duplicates {
+		for _, d := range append(slices.Clone(s.Duplicates), s.SkippedFiles...) {
 			t.printf("- %s\n", mdText(d))
 		}
 		if s.TemplatePods {

@@ -116,6 +116,9 @@ func safeSummary(s diagnose.Summary) diagnose.Summary {
 	if s.Duplicates != nil {
 		out.Duplicates = safeTexts(s.Duplicates)
 	}
+	if s.SkippedFiles != nil {
+		out.SkippedFiles = safeTexts(s.SkippedFiles)
+	}
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -232,11 +233,11 @@ func writeTextFinding(t *textWriter, v *view, f *diagnose.Finding, c palette, op
 // writeTextNotes prints what limits the diagnosis: template pods, hops and
 // kinds that could not be checked, skipped kinds.
 func writeTextNotes(t *textWriter, s diagnose.Summary, c palette) {
-	if !s.TemplatePods && len(s.NotChecked) == 0 && s.Skipped == 0 && len(s.Duplicates) == 0 {
+	if !s.TemplatePods && len(s.NotChecked) == 0 && s.Skipped == 0 && len(s.Duplicates) == 0 && len(s.SkippedFiles) == 0 {
 		return
 	}
 	t.printf("%sNOTES%s\n", c.bold, c.reset)
-	for _, d := range s.Duplicates {
+	for _, d := range append(slices.Clone(s.Duplicates), s.SkippedFiles...) {
 		t.printf("  - %s\n", d)
 	}
 	if s.TemplatePods {
