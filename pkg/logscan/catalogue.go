@@ -123,8 +123,8 @@ var Catalogue = []*Signature{
 	{
 		ID: "listening-on-loopback", Hop: HopListener,
 		Meaning: "the app listens on the loopback address only, which nothing outside its pod can reach",
-		match: res(`(?i)(?:listen|listening|serving|bound|running|started|bind|binding)\b[^\n]*?(?:\b127\.0\.0\.1\b|\blocalhost\b|\[::1\])(?::\d+)?`),
-		target: res(`(127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+)`, `(127\.0\.0\.1|localhost|\[::1\])`),
+		match:   res(`(?i)(?:listen|listening|serving|bound|running|started|bind|binding)\b[^\n]*?(?:\b127\.0\.0\.1\b|\blocalhost\b|\[::1\])(?::\d+)?`),
+		target:  res(`(127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+)`, `(127\.0\.0\.1|localhost|\[::1\])`),
 	},
 	{
 		ID: "address-in-use", Hop: HopListener,
