@@ -426,9 +426,9 @@ func logEvidence(s *snapshot.Snapshot, g *logGroup, rd logReading) []string {
 	}
 	ev = append(ev, fmt.Sprintf("log of %s of pod %s/%s, %s, from %s: at most the last %d lines and %d KiB read",
 		fc.c.Label(), fc.pod.Namespace, fc.pod.Name, run, from, logscan.MaxLines, logscan.MaxBytes>>10))
-	where := "log line"
+	where := "log"
 	if rd.tail.Truncated {
-		where = "log line (counted from the start of the tail read)"
+		where = "log (lines counted from the start of the tail read)"
 	}
 	ev = append(ev, where+" "+rd.primary.Quote())
 	for _, m := range rd.matches {
