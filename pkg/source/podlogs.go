@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -22,10 +23,13 @@ import (
 // reader that stops there, and appends them to s.Logs. RBAC: `get
 // pods/log` and nothing else; nothing is written.
 //
-// A log the user may not read, or that no longer exists (the pod was
-// replaced, there is no previous run), is kept as a ContainerLog with
-// Unread saying why, so the check reports "not checked: forbidden" instead
-// of a guess. Any other failure ends the pass with an error naming the pod.
+// A log that cannot be read is kept as a ContainerLog with Unread saying
+// why, so the check reports it "not checked" instead of guessing: the user
+// may not read it ("forbidden: ..."), it no longer exists (the pod was
+// replaced, there is no previous run), the API server cannot reach the
+// kubelet, or more than MaxLogRequests logs were wanted. Only a failure to
+// reach the API server at all, or a cancelled context, ends the pass with
+// an error.
 func (l Live) ReadLogs(ctx context.Context, s *snapshot.Snapshot, wanted []snapshot.ContainerLog) error {
 	if len(wanted) == 0 {
 		return nil
@@ -38,7 +42,12 @@ func (l Live) ReadLogs(ctx context.Context, s *snapshot.Snapshot, wanted []snaps
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", sc.server, err)
 	}
-	for _, w := range wanted {
+	for i, w := range wanted {
+		if i >= MaxLogRequests {
+			w.Unread = fmt.Sprintf("not fetched: more than %d failing containers; narrow the diagnosis with -n or an entry point", MaxLogRequests)
+			s.Logs = append(s.Logs, w)
+			continue
+		}
 		got, err := readPodLog(ctx, cs, w)
 		if err != nil {
 			return fmt.Errorf("read log of container %s of pod %s/%s from %s: %w", w.Container, w.Namespace, w.Pod, sc.server, err)
@@ -47,6 +56,10 @@ func (l Live) ReadLogs(ctx context.Context, s *snapshot.Snapshot, wanted []snaps
 	}
 	return nil
 }
+
+// MaxLogRequests bounds the GET pods/log requests of one diagnosis: a
+// cluster with hundreds of crash loops is diagnosed from the first ones.
+const MaxLogRequests = 50
 
 // readPodLog fetches one container's log: the last MaxLines lines, at most
 // MaxBytes of them.
@@ -66,8 +79,17 @@ func readPodLog(ctx context.Context, cs kubernetes.Interface, w snapshot.Contain
 		// The pod is gone, or the container has no previous run yet.
 		out.Unread = "not available: " + apiMessage(err)
 		return out, nil
-	default:
+	case ctx.Err() != nil:
 		return out, err
+	default:
+		var status apierrors.APIStatus
+		if !errors.As(err, &status) {
+			return out, err // the API server itself did not answer
+		}
+		// The API server answered but could not serve this log (its
+		// kubelet is unreachable, the runtime failed).
+		out.Unread = "not read: " + apiMessage(err)
+		return out, nil
 	}
 	defer stream.Close()
 	// The server honours limitBytes; the reader does not trust it to.

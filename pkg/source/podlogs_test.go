@@ -96,14 +96,53 @@ func TestReadLogsWithNothingWantedSendsNothing(t *testing.T) {
 	}
 }
 
-func TestReadLogsNamesThePodOnOtherFailures(t *testing.T) {
+// A log the API server cannot serve (its kubelet is unreachable) is "not
+// read", with the server's words; the diagnosis goes on.
+func TestReadLogsKeepsWhyALogWasNotRead(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "etcd is sad", http.StatusInternalServerError)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","code":500,"message":"Get \"https://10.0.0.4:10250/containerLogs/shop/api-1/api\": dial tcp 10.0.0.4:10250: connect: connection refused"}`)
 	}))
 	defer srv.Close()
-	err := NewLiveForConfig(&rest.Config{Host: srv.URL}, "shop").ReadLogs(context.Background(), snapshot.New(),
+	s := snapshot.New()
+	err := NewLiveForConfig(&rest.Config{Host: srv.URL}, "shop").ReadLogs(context.Background(), s,
+		[]snapshot.ContainerLog{{Namespace: "shop", Pod: "api-1", Container: "api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Logs) != 1 || !strings.HasPrefix(s.Logs[0].Unread, "not read: ") || !strings.Contains(s.Logs[0].Unread, "10250") {
+		t.Errorf("logs = %+v", s.Logs)
+	}
+}
+
+// A server that does not answer at all ends the pass with an error that
+// names the pod.
+func TestReadLogsNamesThePodWhenTheServerIsGone(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	err := NewLiveForConfig(&rest.Config{Host: url}, "shop").ReadLogs(context.Background(), snapshot.New(),
 		[]snapshot.ContainerLog{{Namespace: "shop", Pod: "api-1", Container: "api"}})
 	if err == nil || !strings.Contains(err.Error(), "pod shop/api-1") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestReadLogsStopsAtMaxLogRequests(t *testing.T) {
+	srv, reqs := podLogServer(t)
+	var wanted []snapshot.ContainerLog
+	for i := 0; i < MaxLogRequests+3; i++ {
+		wanted = append(wanted, snapshot.ContainerLog{Namespace: "shop", Pod: fmt.Sprintf("gone-%d", i), Container: "app"})
+	}
+	s := snapshot.New()
+	if err := NewLiveForConfig(&rest.Config{Host: srv.URL}, "shop").ReadLogs(context.Background(), s, wanted); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reqs()); n != MaxLogRequests {
+		t.Errorf("%d requests, want %d", n, MaxLogRequests)
+	}
+	if len(s.Logs) != len(wanted) || !strings.HasPrefix(s.Logs[len(wanted)-1].Unread, "not fetched: ") {
+		t.Errorf("last log = %+v", s.Logs[len(s.Logs)-1])
 	}
 }
