@@ -51,42 +51,53 @@ type logGroup struct {
 	members []failingContainer
 }
 
-// failingContainers groups the containers whose logs the check reads, in
-// input order. An OOMKilled crash is left out: memory, not the network,
-// ends it, and its log is cut off mid-work.
-func failingContainers(s *snapshot.Snapshot) []*logGroup {
+// failingContainers groups the containers of pods whose logs the check
+// reads, in input order. An OOMKilled crash is left out: memory, not the
+// network, ends it, and its log is cut off mid-work.
+func failingContainers(s *snapshot.Snapshot, pods []*corev1.Pod) []*logGroup {
 	var groups []*logGroup
 	byKey := map[string]*logGroup{}
-	for p, c := range liveContainers(s) {
-		fc := failingContainer{pod: p, c: c, crash: containerCrashing(p, c)}
-		if !fc.crash && !runningNotReady(p, c) {
+	for _, p := range pods {
+		if !containerLive(p) {
 			continue
 		}
-		how := "not ready"
-		if fc.crash {
-			last := c.Status.LastTerminationState.Terminated
-			if last == nil {
-				last = c.Status.State.Terminated
-			}
-			if last != nil && last.Reason == "OOMKilled" {
-				continue
-			}
-			how = "crash"
-			if last != nil {
-				how = fmt.Sprintf("crash %s %d", last.Reason, last.ExitCode)
+		for _, c := range containersOf(p) {
+			if g, key, ok := failingGroupKey(s, p, c); ok {
+				if byKey[key] == nil {
+					byKey[key] = &logGroup{}
+					groups = append(groups, byKey[key])
+				}
+				byKey[key].members = append(byKey[key].members, g)
 			}
 		}
-		target, _ := fixTarget(s, p)
-		key := target.String() + "\x00" + c.Spec.Name + "\x00" + how
-		g := byKey[key]
-		if g == nil {
-			g = &logGroup{}
-			byKey[key] = g
-			groups = append(groups, g)
-		}
-		g.members = append(g.members, fc)
 	}
 	return groups
+}
+
+// failingGroupKey says whether c of p fails in a way its log can explain,
+// and the key of the replicas that fail alike: the workload a fix
+// changes, the container, and how it fails.
+func failingGroupKey(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) (failingContainer, string, bool) {
+	fc := failingContainer{pod: p, c: c, crash: containerCrashing(p, c)}
+	if !fc.crash && !runningNotReady(p, c) {
+		return fc, "", false
+	}
+	how := "not ready"
+	if fc.crash {
+		last := c.Status.LastTerminationState.Terminated
+		if last == nil {
+			last = c.Status.State.Terminated
+		}
+		if last != nil && last.Reason == "OOMKilled" {
+			return fc, "", false
+		}
+		how = "crash"
+		if last != nil {
+			how = fmt.Sprintf("crash %s %d", last.Reason, last.ExitCode)
+		}
+	}
+	target, _ := fixTarget(s, p)
+	return fc, target.String() + "\x00" + c.Spec.Name + "\x00" + how, true
 }
 
 // runningNotReady reports whether c runs in a Running pod that is not
@@ -112,7 +123,7 @@ func (fc failingContainer) wantsPrevious() bool {
 // nothing for healthy pods) before the checks run.
 func LogsToRead(s *snapshot.Snapshot) []snapshot.ContainerLog {
 	var out []snapshot.ContainerLog
-	for _, g := range failingContainers(s) {
+	for _, g := range failingContainers(s, s.Pods) {
 		fc := g.members[0]
 		out = append(out, snapshot.ContainerLog{Namespace: fc.pod.Namespace, Pod: fc.pod.Name, Container: fc.c.Spec.Name, Previous: fc.wantsPrevious()})
 	}
@@ -263,7 +274,7 @@ func explainingMatch(fc failingContainer, matches []logscan.Match, liveness bool
 func runContainerLogFailure(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	idx := indexLogs(s)
 	var unresolvable map[snapshot.ObjectRef]bool
-	for _, g := range failingContainers(s) {
+	for _, g := range failingContainers(s, s.Pods) {
 		rd, ok, notChecked := readGroupLog(s, idx, g)
 		if notChecked != "" {
 			r.NotChecked(snapshot.Ref(snapshot.KindPod, g.members[0].pod), notChecked)
@@ -449,7 +460,11 @@ func logEvidence(s *snapshot.Snapshot, g *logGroup, rd logReading) []string {
 // ExplainedBy so that the crash is the consequence and the log's failure
 // the root cause.
 func crashExplainedByLog(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) []snapshot.ObjectRef {
-	for _, g := range failingContainers(s) {
+	if len(s.Logs) == 0 {
+		return nil
+	}
+	// Replicas share their namespace: the group is found among its pods.
+	for _, g := range failingContainers(s, s.PodsIn(p.Namespace)) {
 		if !slices.ContainsFunc(g.members, func(fc failingContainer) bool { return fc.pod == p && fc.c.Spec.Name == c.Spec.Name }) {
 			continue
 		}
