@@ -48,13 +48,11 @@ func loadCapture(t *testing.T, path string) *snapshot.Snapshot {
 // findingOf returns the first finding of check in res, failing when none.
 func findingOf(t *testing.T, res *diagnose.Result, check string) diagnose.Finding {
 	t.Helper()
-	for _, f := range res.Findings {
-		if f.Check == check {
-			return f
-		}
+	i := slices.IndexFunc(res.Findings, func(f diagnose.Finding) bool { return f.Check == check })
+	if i < 0 {
+		t.Fatalf("no %s finding; findings: %v", check, findingKeys(res))
 	}
-	t.Fatalf("no %s finding; findings: %v", check, findingKeys(res))
-	return diagnose.Finding{}
+	return res.Findings[i]
 }
 
 func findingKeys(res *diagnose.Result) []string {
@@ -67,13 +65,11 @@ func findingKeys(res *diagnose.Result) []string {
 
 func traceOf(t *testing.T, res *diagnose.Result, entry string) diagnose.Trace {
 	t.Helper()
-	for _, tr := range res.Traces {
-		if tr.Entry == entry {
-			return tr
-		}
+	i := slices.IndexFunc(res.Traces, func(tr diagnose.Trace) bool { return tr.Entry == entry })
+	if i < 0 {
+		t.Fatalf("no trace %q", entry)
 	}
-	t.Fatalf("no trace %q", entry)
-	return diagnose.Trace{}
+	return res.Traces[i]
 }
 
 func hasEvidence(f diagnose.Finding, part string) bool {
