@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -239,3 +240,57 @@ func TestContainerLogForbiddenIsNotChecked(t *testing.T) {
 }
 
 func corev1EnvVar(name, value string) corev1.EnvVar { return corev1.EnvVar{Name: name, Value: value} }
+
+// A crash-looping container whose previous run left a 1 GiB log costs at
+// most the bound in bytes read, and its last lines still explain it.
+func TestContainerLogOfOneGiBIsReadWithinTheBound(t *testing.T) {
+	root := t.TempDir()
+	src := "testdata/logs/must-gather-refused/namespaces/shop"
+	dst := filepath.Join(root, "namespaces", "shop")
+	for _, f := range []string{"core/pods.yaml", "core/services.yaml", "apps/replicasets.yaml"} {
+		data, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logDir := filepath.Join(dst, "pods", "cart-5c8d7f9b4d-q7w2e", "cart", "cart", "logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(logDir, "previous.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 1 << 30
+	last := "\ndial tcp 10.96.40.2:5432: connect: connection refused\n"
+	if err := f.Truncate(size - int64(len(last))); err != nil { // sparse
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte(last), size-int64(len(last))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	var read int
+	orig := readLogFile
+	readLogFile = func(path string) (logscan.Tail, error) {
+		tail, err := orig(path)
+		read += len(tail.Text)
+		return tail, err
+	}
+	t.Cleanup(func() { readLogFile = orig })
+	s := loadCapture(t, root)
+	got := runCheck(containerLogFailure, s)
+	if read == 0 || read > logscan.MaxBytes {
+		t.Errorf("%d bytes of a 1 GiB log kept, bound %d", read, logscan.MaxBytes)
+	}
+	if len(got) != 1 || !hasEvidence(got[0], "counted from the start of the tail read") || !strings.Contains(got[0].Cause, "10.96.40.2:5432") {
+		t.Errorf("findings %+v", got)
+	}
+}
