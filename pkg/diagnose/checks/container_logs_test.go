@@ -294,3 +294,54 @@ func TestContainerLogOfOneGiBIsReadWithinTheBound(t *testing.T) {
 		t.Errorf("findings %+v", got)
 	}
 }
+
+// A bare pod's crash and the log's failure share the pod's container hop:
+// a lookup failure still moves to the DNS layer, any other failure stays
+// the crash's evidence (a warning) so the hop names one root cause.
+func TestContainerLogOfABarePod(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		logLine  string
+		layer    diagnose.Layer
+		severity diagnose.Severity
+	}{
+		{"lookup", "panic: dial tcp: lookup orders-db on 10.96.0.10:53: no such host", diagnose.LayerDNS, diagnose.SeverityError},
+		{"refused", "panic: dial tcp 10.96.9.9:5432: connect: connection refused", diagnose.LayerContainer, diagnose.SeverityWarning},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := loadCase(t, "testdata/container-log-failure/bad-dump-lookup.yaml")
+			p := s.Pod("shop", "orders-api-7d9f8c6b5-x2k4q")
+			p.OwnerReferences = nil
+			for i, l := range s.Logs {
+				if l.Pod == p.Name {
+					s.Logs[i].Tail = "starting\n" + c.logLine + "\n"
+				}
+			}
+			var got *diagnose.Finding
+			for _, f := range runCheck(containerLogFailure, s) {
+				if f.Object.Kind == snapshot.KindPod && f.Object.Name == p.Name {
+					got = &f
+				}
+			}
+			if got == nil || got.Layer != c.layer || got.Severity != c.severity {
+				t.Fatalf("finding on the bare pod = %+v, want %s %s", got, c.layer, c.severity)
+			}
+			crash := soleFindingOn(t, containerCrashLoop, s, p.Name)
+			explained := slices.Contains(crash.ExplainedBy, got.Object)
+			if explained != (c.severity == diagnose.SeverityError) {
+				t.Errorf("crash ExplainedBy %v", crash.ExplainedBy)
+			}
+		})
+	}
+}
+
+// soleFindingOn returns check c's finding on the pod named pod.
+func soleFindingOn(t *testing.T, c *diagnose.Check, s *snapshot.Snapshot, pod string) diagnose.Finding {
+	t.Helper()
+	got := runCheck(c, s)
+	i := slices.IndexFunc(got, func(f diagnose.Finding) bool { return f.Object.Name == pod })
+	if i < 0 {
+		t.Fatalf("%s: no finding on %s", c.ID, pod)
+	}
+	return got[i]
+}
