@@ -93,6 +93,12 @@ var Catalogue = []*Signature{
 			`([A-Za-z0-9_.\-]+): (?:Name or service not known|Temporary failure in name resolution|Name does not resolve)`),
 	},
 	{
+		ID: "dns-lookup-timeout", Hop: HopDNS,
+		Meaning: "name lookups time out: the cluster DNS server does not answer (a NetworkPolicy without egress to port 53, CoreDNS down)",
+		match:   res(`lookup [^\s]+ on [^\s]+: (?:read|dial|write) udp[^\n]*(?:i/o timeout|connection refused)`, `lookup [^\s]+[^\n]*i/o timeout`, `connection timed out; no servers could be reached`),
+		target:  res(`lookup ([A-Za-z0-9_.\-]+)`),
+	},
+	{
 		ID: "dns-server-failure", Hop: HopDNS,
 		Meaning: "the cluster DNS server fails to answer (SERVFAIL, or CoreDNS reports an error for the query)",
 		match:   res(`SERVFAIL`, `\[ERROR\] plugin/errors:`),

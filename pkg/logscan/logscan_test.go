@@ -17,6 +17,8 @@ func TestCatalogueClassifiesNetworkingFailures(t *testing.T) {
 		{`Error: getaddrinfo ENOTFOUND redis-master`, "name-not-resolved", "redis-master"},
 		{`java.net.UnknownHostException: kafka-0.kafka: Name or service not known`, "name-not-resolved", "kafka-0.kafka"},
 		{`lookup api.example.com on 10.96.0.10:53: server misbehaving`, "name-not-resolved", "api.example.com"},
+		{`Get "http://api-svc/": dial tcp: lookup api-svc on 10.96.0.10:53: read udp 10.244.0.7:40000->10.96.0.10:53: i/o timeout`, "dns-lookup-timeout", "api-svc"},
+		{`;; connection timed out; no servers could be reached`, "dns-lookup-timeout", ""},
 		{`[ERROR] plugin/errors: 2 orders.shop.svc.cluster.local. A: read udp 10.244.0.5:41234->8.8.8.8:53: i/o timeout`, "dns-server-failure", "orders.shop.svc.cluster.local"},
 		{`;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 4242`, "dns-server-failure", ""},
 		{`2024/05/01 10:00:00 [error] 31#31: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop.example.com, request: "GET / HTTP/1.1", upstream: "http://10.244.1.7:8080/", host: "shop.example.com"`, "upstream-unreachable", "10.244.1.7:8080"},
