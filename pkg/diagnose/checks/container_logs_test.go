@@ -101,6 +101,19 @@ func TestContainerLogsMoveTheRootCause(t *testing.T) {
 			absent: []string{"s3cret-pw", "cache warm-up"},
 		},
 		{
+			// logs.txt holds every container's log between markers; line
+			// numbers are the file's.
+			name:     "cluster-info dump directory: logs.txt says the lookup fails",
+			input:    "testdata/logs/cluster-info-dump-lookup",
+			entry:    "Service/shop/orders-api",
+			layer:    diagnose.LayerDNS,
+			object:   "Deployment/shop/orders-api",
+			cause:    []string{"does not resolve (orders-db)", "namespace shop has no Service named orders-db"},
+			quotes:   []string{"log line 4: panic: dial tcp: lookup orders-db on 10.96.0.10:53: no such host", "current run (the capture has no log of the previous run)"},
+			absent:   []string{"s3cret-pw", "cache warm-up"},
+			readOnly: []string{"orders-api-7d9f8c6b5-x2k4q/logs.txt"},
+		},
+		{
 			name:     "must-gather: the previous run's connections to the database are refused",
 			input:    "testdata/logs/must-gather-refused",
 			entry:    "Service/shop/cart",
