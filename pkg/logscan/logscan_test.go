@@ -75,8 +75,8 @@ func TestScanDeduplicatesMaskedRepeatsAndRedacts(t *testing.T) {
 	if len(m) != 2 {
 		t.Fatalf("got %d matches, want 2: %+v", len(m), m)
 	}
-	if m[0].Line != 1 || m[0].Count != 2 {
-		t.Errorf("first match line %d count %d, want line 1 count 2", m[0].Line, m[0].Count)
+	if m[0].Line != 1 || m[0].LastLine != 2 || m[0].Count != 2 {
+		t.Errorf("first match lines %d-%d count %d, want lines 1-2 count 2", m[0].Line, m[0].LastLine, m[0].Count)
 	}
 	if strings.Contains(m[1].Text, "hunter2") || !strings.Contains(m[1].Text, "REDACTED") {
 		t.Errorf("credential not redacted: %q", m[1].Text)

@@ -20,6 +20,8 @@ const maxQuote = 300
 type Match struct {
 	Signature *Signature
 	Line      int
+	// LastLine is the number of the last line that says the same thing.
+	LastLine int
 	// Text is the first line, credentials redacted and cut to a length a
 	// report can quote; it is not yet escaped for a terminal.
 	Text string
@@ -76,13 +78,14 @@ func Scan(lines []Line) []Match {
 		key := sig.ID + "\x00" + Normalize(l.Text)
 		if i, ok := seen[key]; ok {
 			out[i].Count++
+			out[i].LastLine = l.N
 			continue
 		}
 		if len(out) == MaxMatches {
 			continue
 		}
 		seen[key] = len(out)
-		out = append(out, Match{Signature: sig, Line: l.N, Text: quote(l.Text), Count: 1, Target: sig.Target(l.Text)})
+		out = append(out, Match{Signature: sig, Line: l.N, LastLine: l.N, Text: quote(l.Text), Count: 1, Target: sig.Target(l.Text)})
 	}
 	return out
 }

@@ -222,7 +222,11 @@ func readGroupLog(s *snapshot.Snapshot, idx podLogs, g *logGroup) (rd logReading
 			return rd, false, fmt.Sprintf("log of %s not checked: %v", fc.c.Label(), err)
 		}
 		rd = logReading{fc: fc, log: l, tail: tail, matches: logscan.Scan(lines)}
-		primary, ok := explainingMatch(fc, rd.matches, livenessKilled(s, fc))
+		end := 0
+		if len(lines) > 0 {
+			end = lines[len(lines)-1].N
+		}
+		primary, ok := explainingMatch(fc, rd.matches, end, livenessKilled(s, fc))
 		if !ok {
 			return rd, false, ""
 		}
@@ -238,12 +242,20 @@ func livenessKilled(s *snapshot.Snapshot, fc failingContainer) bool {
 	return fc.crash && len(eventLines(s, snapshot.Ref(snapshot.KindPod, fc.pod), []string{"Unhealthy"}, "Liveness probe")) > 0
 }
 
+// crashWindow is how near the end of a crashed run's log a failure must
+// still show to explain the exit: a crash explains itself last, and a
+// stack trace below the failing line takes a few dozen lines.
+const crashWindow = 50
+
 // explainingMatch picks the match that explains the failure: for a crash
-// the most recent one (the app exits after it), for a container that is
-// not ready or killed by its liveness probe a listener on loopback (the
-// probes cannot reach it), which is then the only failure that explains
-// a liveness kill.
-func explainingMatch(fc failingContainer, matches []logscan.Match, liveness bool) (logscan.Match, bool) {
+// the most recent one among the last crashWindow lines up to end (the app
+// exits after it), for a container that is not ready or killed by its
+// liveness probe a listener on loopback (the probes cannot reach it),
+// which is then the only failure that explains a liveness kill.
+func explainingMatch(fc failingContainer, matches []logscan.Match, end int, liveness bool) (logscan.Match, bool) {
+	if fc.crash && !liveness {
+		matches = slices.DeleteFunc(slices.Clone(matches), func(m logscan.Match) bool { return m.LastLine <= end-crashWindow })
+	}
 	if len(matches) == 0 {
 		return logscan.Match{}, false
 	}
@@ -264,7 +276,7 @@ func explainingMatch(fc failingContainer, matches []logscan.Match, liveness bool
 	}
 	latest := matches[0]
 	for _, m := range matches[1:] {
-		if m.Line > latest.Line {
+		if m.LastLine > latest.LastLine {
 			latest = m
 		}
 	}

@@ -358,3 +358,24 @@ func soleFindingOn(t *testing.T, c *diagnose.Check, s *snapshot.Snapshot, pod st
 	}
 	return got[i]
 }
+
+// A networking error long before a crash does not explain it; one that
+// repeats up to the end does.
+func TestCrashIsExplainedOnlyByAFailureNearItsEnd(t *testing.T) {
+	s := loadCase(t, "testdata/container-log-failure/bad-dump-lookup.yaml")
+	early := "dial tcp 10.96.9.9:5432: connect: connection refused\n" + strings.Repeat("loading catalogue\n", crashWindow) + "FATAL config: unknown key\n"
+	repeating := strings.Repeat("dial tcp 10.96.9.9:5432: connect: connection refused\n"+strings.Repeat("retrying\n", 9), 8)
+	for _, c := range []struct {
+		log  string
+		want bool
+	}{{early, false}, {repeating, true}} {
+		for i := range s.Logs {
+			if strings.HasPrefix(s.Logs[i].Pod, "orders-api-") {
+				s.Logs[i].Tail = c.log
+			}
+		}
+		if got := len(runCheck(containerLogFailure, s)) > 0; got != c.want {
+			t.Errorf("log of %d lines: finding %v, want %v", strings.Count(c.log, "\n"), got, c.want)
+		}
+	}
+}
