@@ -259,19 +259,14 @@ func explainingMatch(fc failingContainer, matches []logscan.Match, end int, live
 	if len(matches) == 0 {
 		return logscan.Match{}, false
 	}
-	if liveness {
+	if liveness || !fc.crash {
 		for _, m := range matches {
 			if m.Signature.Hop == logscan.HopListener {
 				return m, true
 			}
 		}
-		return logscan.Match{}, false
-	}
-	if !fc.crash {
-		for _, m := range matches {
-			if m.Signature.Hop == logscan.HopListener {
-				return m, true
-			}
+		if liveness {
+			return logscan.Match{}, false
 		}
 	}
 	latest := matches[0]
