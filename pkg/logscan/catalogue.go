@@ -129,8 +129,9 @@ var Catalogue = []*Signature{
 	{
 		ID: "listening-on-loopback", Hop: HopListener,
 		Meaning: "the app listens on the loopback address only, which nothing outside its pod can reach",
-		match:   res(`(?i)(?:listen|listening|serving|bound|running|started|bind|binding)\b[^\n]*?(?:\b127\.0\.0\.1\b|\blocalhost\b|\[::1\])(?::\d+)?`),
-		target:  res(`(127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+)`, `(127\.0\.0\.1|localhost|\[::1\])`),
+		match: res(`(?i)\b(?:listening|listen|serving|running|bound|started|binding)\b(?:\s+\w+)?\s+(?:on|at|to)\s+(?:https?://)?(?:127\.0\.0\.1|localhost|\[::1\])(?:[:/\s]|$)`,
+			`listen tcp[46]? (?:127\.0\.0\.1|localhost|\[::1\]):\d+`),
+		target: res(`(127\.0\.0\.1:\d+|localhost:\d+|\[::1\]:\d+)`, `(127\.0\.0\.1|localhost|\[::1\])`),
 	},
 	{
 		ID: "address-in-use", Hop: HopListener,

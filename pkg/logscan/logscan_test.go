@@ -31,6 +31,8 @@ func TestCatalogueClassifiesNetworkingFailures(t *testing.T) {
 		{`Get "https://api:8080/": http: server gave HTTP response to HTTPS client`, "tls-handshake-failed", "api:8080"},
 		{` * Running on http://127.0.0.1:5000`, "listening-on-loopback", "127.0.0.1:5000"},
 		{`Server listening on localhost:8080`, "listening-on-loopback", "localhost:8080"},
+		{`INFO:     Uvicorn running on http://127.0.0.1:8000 (Press CTRL+C to quit)`, "listening-on-loopback", "127.0.0.1:8000"},
+		{`Server started at http://localhost:3000/`, "listening-on-loopback", "localhost:3000"},
 		{`listen tcp :8080: bind: address already in use`, "address-in-use", ":8080"},
 		{`listen tcp :80: bind: permission denied`, "bind-permission-denied", ":80"},
 		{`dial tcp 10.96.14.2:5432: connect: connection refused`, "connection-refused", "10.96.14.2:5432"},
@@ -57,6 +59,9 @@ func TestScanIgnoresOrdinaryErrors(t *testing.T) {
 		`GET /healthz 200 1ms`,
 		`listening on 0.0.0.0:8080`,
 		`listening on :8080`,
+		`started; connecting to redis at 127.0.0.1:6379`,
+		`connecting to database at localhost:5432 through the proxy sidecar`,
+		`running with config from /etc/app/localhost.yaml`,
 	} {
 		if m := Scan([]Line{{N: 1, Text: line}}); len(m) != 0 {
 			t.Errorf("%q matched %s", line, m[0].Signature.ID)
