@@ -122,7 +122,7 @@ var Catalogue = []*Signature{
 	{
 		ID: "tls-handshake-failed", Hop: HopDependency,
 		Meaning: "a TLS handshake fails: one side speaks TLS and the other plain text, or they share no protocol",
-		match: res(`TLS handshake error`, `tls: `, `server gave HTTP response to HTTPS client`,
+		match: res(`TLS handshake error`, `tls: (?:handshake|first record|bad certificate|unknown certificate|protocol version|no application protocol|internal error|failed to verify|received record)`, `server gave HTTP response to HTTPS client`,
 			`first record does not look like a TLS handshake`, `SSL routines`, `wrong version number`, `SSLHandshakeException`),
 		target: append(res(`TLS handshake error from `+hostPort), dialTarget...),
 	},
