@@ -159,7 +159,7 @@ func (o *DiagnoseOptions) Complete() error {
 	if len(o.Entries) > 0 {
 		live.Kinds = source.TraceKinds(o.Entries)
 	}
-	o.loadSnapshot = live.Load
+	o.loadSnapshot = liveWithLogs(live)
 	return nil
 }
 

@@ -26,9 +26,10 @@ const MaxLogTail = 64 << 10
 
 // ContainerLog is one container's log as a capture holds it: a file of a
 // capture directory (must-gather, support bundle, sonobuoy, `kubectl
-// cluster-info dump --output-directory`), or the tail of a log section of a
-// `kubectl cluster-info dump` stream. The loader keeps them for checks that
-// read logs; no check reads them yet.
+// cluster-info dump --output-directory`), the tail of a log section of a
+// `kubectl cluster-info dump` stream, or the tail a live source fetched
+// for a container the diagnosis asked about (pods/log). The check
+// container-log-failure reads them for failing containers only.
 type ContainerLog struct {
 	Namespace string `json:"namespace"`
 	Pod       string `json:"pod"`
@@ -48,4 +49,7 @@ type ContainerLog struct {
 	// dropped.
 	Tail      string `json:"tail,omitempty"`
 	Truncated bool   `json:"truncated,omitempty"`
+	// Unread says why a live source could not fetch the log ("forbidden:
+	// ..."); File and Tail are empty then.
+	Unread string `json:"unread,omitempty"`
 }

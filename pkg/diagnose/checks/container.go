@@ -16,7 +16,7 @@ import (
 )
 
 // containerChecks are the checks that report on the container layer; All sorts them.
-var containerChecks = []*diagnose.Check{containerCrashLoop, containerImagePull, containerConfigError, initContainerBlocked, containerProbePort, containerPortInvalid}
+var containerChecks = []*diagnose.Check{containerCrashLoop, containerImagePull, containerConfigError, initContainerBlocked, containerProbePort, containerPortInvalid, containerLogFailure}
 
 // containerCrashLoop is the last layer of the seed's playbook ("Check
 // container logs"): a container that keeps dying is never ready, so the
@@ -94,6 +94,7 @@ func runContainerCrashLoop(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				f.ExplainedBy = append(f.ExplainedBy, owner)
 			}
 		}
+		f.ExplainedBy = appendMissing(f.ExplainedBy, crashExplainedByLog(s, p, c)...)
 		r.Report(f)
 	}
 }
