@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopscope/hopscope/internal/golden"
+
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -137,7 +139,7 @@ func TestBrowserShowsARealIncident(t *testing.T) {
 	if red, amber, _ := countColours(img); red < 4000 || amber < 4000 {
 		t.Errorf("broken (%d px) or affected (%d px) hops missing from the first screen", red, amber)
 	}
-	if *update {
+	if golden.Updating() {
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "img", "report.png"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
