@@ -15,9 +15,7 @@ import (
 
 	"github.com/hopscope/hopscope/internal/golden"
 
-	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // chromium finds Debian's chromium (or a chromium-browser / google-chrome
@@ -118,14 +116,7 @@ func TestBrowserRendersBrokenHop(t *testing.T) {
 // root cause, and keeps that screenshot for the README (-update).
 func TestBrowserShowsARealIncident(t *testing.T) {
 	bin := chromium(t)
-	snap, err := source.Files{Paths: []string{"../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml"}}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseFile(t, "../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml")
 	path := filepath.Join(t.TempDir(), "incident.html")
 	if err := os.WriteFile(path, render(t, "html", res, Options{Checks: checks.All()}), 0o644); err != nil {
 		t.Fatal(err)
