@@ -30,14 +30,37 @@ func run(t *testing.T, stdin string, args ...string) (string, string, int) {
 
 const seed = "../../examples/seed/"
 
+// commandCase is one command line and what it must yield.
+type commandCase struct {
+	name string
+	args []string
+	code int
+	// wantOut must appear in stdout, wantErr in stderr.
+	wantOut, wantErr string
+}
+
+// runCases runs each case as a subtest: the exit code must match, and the
+// expected text appear in stdout and stderr.
+func runCases(t *testing.T, cases []commandCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errOut, code := run(t, "", c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out, errOut)
+			}
+			if !strings.Contains(out, c.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", c.wantOut, out)
+			}
+			if !strings.Contains(errOut, c.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", c.wantErr, errOut)
+			}
+		})
+	}
+}
+
 func TestDiagnoseExitCodes(t *testing.T) {
-	cases := []struct {
-		name string
-		args []string
-		code int
-		// wantOut must appear in stdout, wantErr in stderr.
-		wantOut, wantErr string
-	}{
+	cases := []commandCase{
 		{"broken lab", []string{"diagnose", "-f", seed + "lab1-as-written.yaml", "--no-color"}, 1, "api-svc", ""},
 		{"fixed lab", []string{"diagnose", "-f", seed + "lab1-fixed.yaml"}, 0, "", ""},
 		{"warning below fail-on", []string{"diagnose", "-f", seed + "lab2-nodeport.yaml"}, 0, "node-svc", ""},
@@ -56,20 +79,7 @@ func TestDiagnoseExitCodes(t *testing.T) {
 		{"file without objects", []string{"diagnose", "-f", "testdata/no-objects.yaml"}, 2, "", "holds no Kubernetes objects"},
 		{"no kubeconfig", []string{"diagnose", "--kubeconfig", "testdata/no-objects.yaml"}, 2, "", "no kubeconfig found"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			out, errOut, code := run(t, "", c.args...)
-			if code != c.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out, errOut)
-			}
-			if !strings.Contains(out, c.wantOut) {
-				t.Errorf("stdout lacks %q:\n%s", c.wantOut, out)
-			}
-			if !strings.Contains(errOut, c.wantErr) {
-				t.Errorf("stderr lacks %q:\n%s", c.wantErr, errOut)
-			}
-		})
-	}
+	runCases(t, cases)
 }
 
 func TestDiagnoseReadsStdinAndNamesTheDocument(t *testing.T) {

@@ -39,18 +39,6 @@ func (o *LabListOptions) Validate() error {
 	return validateTextOrJSON(o.Output)
 }
 
-// labSummary is one lab in `lab list -o json`: what a learner may know
-// before starting it (no fault, no solution).
-type labSummary struct {
-	ID          string `json:"id"`
-	Slug        string `json:"slug"`
-	Title       string `json:"title"`
-	Difficulty  string `json:"difficulty"`
-	SeedLab     int    `json:"seedLab,omitempty"`
-	Namespace   string `json:"namespace"`
-	ClusterWide bool   `json:"clusterWide"`
-}
-
 // Run prints the catalog.
 func (o *LabListOptions) Run() error {
 	all, err := labs.Catalog()
@@ -58,10 +46,9 @@ func (o *LabListOptions) Run() error {
 		return err
 	}
 	if o.Output == "json" {
-		out := make([]labSummary, 0, len(all))
+		out := make([]labs.Summary, 0, len(all))
 		for _, l := range all {
-			out = append(out, labSummary{ID: l.ID, Slug: l.Slug, Title: l.Title, Difficulty: l.Difficulty,
-				SeedLab: l.SeedLab, Namespace: l.Namespace(), ClusterWide: l.ClusterWide})
+			out = append(out, l.Summary())
 		}
 		return writeJSON(o.Out, out)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -10,12 +9,7 @@ import (
 func TestTraceGatewayAPI(t *testing.T) {
 	const incidents = "../../testdata/incidents-gateway/"
 	const routing = "../../testdata/realworld-gateway/gateway-api-http-routing.yaml"
-	cases := []struct {
-		name             string
-		args             []string
-		code             int
-		wantOut, wantErr string
-	}{
+	cases := []commandCase{
 		{"a route that no listener admits", []string{"trace", "httproute/podinfo", "-n", "podinfo", "-f", incidents + "background.yaml", "-f", incidents + "route-cross-namespace-default-same/state.yaml", "--no-color"},
 			1, "route-not-allowed", ""},
 		{"a Gateway", []string{"trace", "gateway/eg", "-n", "infra", "-f", incidents + "background.yaml", "--no-color"}, 0, "HTTPRoute/catalog/catalog via Gateway/infra/eg", ""},
@@ -24,18 +18,5 @@ func TestTraceGatewayAPI(t *testing.T) {
 		{"a header without a colon", []string{"trace", "http://bar.example.com/", "-H", "env", "-f", routing}, 2, "", "--header \"env\""},
 		{"a route that does not exist", []string{"trace", "httproute/nope", "-f", routing}, 2, "", "no HTTPRoute \"nope\""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			out, errOut, code := run(t, "", c.args...)
-			if code != c.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, out, errOut)
-			}
-			if !strings.Contains(out, c.wantOut) {
-				t.Errorf("stdout lacks %q:\n%s", c.wantOut, out)
-			}
-			if !strings.Contains(errOut, c.wantErr) {
-				t.Errorf("stderr lacks %q:\n%s", c.wantErr, errOut)
-			}
-		})
-	}
+	runCases(t, cases)
 }

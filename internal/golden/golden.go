@@ -16,6 +16,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden and generated files from the current output")
 
+// Updating reports whether this run was asked (-update) to rewrite the
+// generated files instead of comparing them, for a test that writes a file
+// Check cannot compare byte for byte (a screenshot) or removes a stale one.
+func Updating() bool { return *update }
+
 // Check fails t when the file at path differs from got; with -update it
 // writes got there instead, creating the directory. regenerate is the
 // command that rewrites the file, for the failure message.

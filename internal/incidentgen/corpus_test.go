@@ -2,18 +2,20 @@ package incidentgen
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/golden"
+
 	"github.com/hopscope/hopscope/pkg/source"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/incidents from the corpus")
-
-const corpusDir = "../../testdata/incidents"
+const (
+	corpusDir        = "../../testdata/incidents"
+	regenerateCorpus = "go test ./internal/incidentgen -update"
+)
 
 // TestCorpusUpToDate keeps testdata/incidents in step with the corpus: each
 // incident's state.yaml and expected.yaml, and the README, must be exactly
@@ -36,17 +38,17 @@ func TestCorpusUpToDate(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(corpusDir, in.Name)
-		compare(t, filepath.Join(dir, "state.yaml"), state)
-		compare(t, filepath.Join(dir, "expected.yaml"), exp)
+		golden.Check(t, filepath.Join(dir, "state.yaml"), state, regenerateCorpus)
+		golden.Check(t, filepath.Join(dir, "expected.yaml"), exp, regenerateCorpus)
 	}
-	compare(t, filepath.Join(corpusDir, "README.md"), README(incidents))
+	golden.Check(t, filepath.Join(corpusDir, "README.md"), README(incidents), regenerateCorpus)
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
 		if e.IsDir() && !seen[e.Name()] {
-			if *update {
+			if golden.Updating() {
 				if err := os.RemoveAll(filepath.Join(corpusDir, e.Name())); err != nil {
 					t.Fatal(err)
 				}
@@ -54,27 +56,6 @@ func TestCorpusUpToDate(t *testing.T) {
 			}
 			t.Errorf("%s is not in the corpus (run with -update to remove it)", e.Name())
 		}
-	}
-}
-
-func compare(t *testing.T, path string, want []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Errorf("%v (run go test ./internal/incidentgen -update)", err)
-		return
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale (run go test ./internal/incidentgen -update)", path)
 	}
 }
 

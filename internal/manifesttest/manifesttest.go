@@ -8,7 +8,8 @@
 //	kind: Service
 //
 // What follows `# want:` is the test's to define: the advice tests name a
-// rule and an object, the check tests an object.
+// rule and an object, the check tests an object. Snapshot loads the
+// manifests a test writes inline, as hopscope loads a file.
 package manifesttest
 
 import (
@@ -18,6 +19,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // WantLines returns the text after `# want:` of every such line in file,
@@ -40,4 +44,16 @@ func WantLines(t testing.TB, file string) []string {
 	}
 	sort.Strings(want)
 	return want
+}
+
+// Snapshot decodes the YAML documents of doc, named name in errors, into an
+// indexed snapshot, failing t on any error.
+func Snapshot(t testing.TB, name string, doc []byte) *snapshot.Snapshot {
+	t.Helper()
+	s := snapshot.New()
+	if err := source.DecodeBytes(s, name, doc, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.Index()
+	return s
 }

@@ -10,17 +10,8 @@ import (
 	"github.com/hopscope/hopscope/pkg/labs"
 )
 
-// LabSummary is one lab in list_labs: what a learner may know before
-// starting it (no fault, no solution), as `hopscope lab list -o json`.
-type LabSummary struct {
-	ID          string `json:"id"`
-	Slug        string `json:"slug"`
-	Title       string `json:"title"`
-	Difficulty  string `json:"difficulty"`
-	SeedLab     int    `json:"seedLab,omitempty"`
-	Namespace   string `json:"namespace"`
-	ClusterWide bool   `json:"clusterWide"`
-}
+// LabSummary is one lab in list_labs, as in `hopscope lab list -o json`.
+type LabSummary = labs.Summary
 
 // LabList is the reply of list_labs.
 type LabList struct {
@@ -68,11 +59,6 @@ type LabSolution struct {
 	Verify    string   `json:"verify"`
 }
 
-func summaryOf(l *labs.Lab) LabSummary {
-	return LabSummary{ID: l.ID, Slug: l.Slug, Title: l.Title, Difficulty: l.Difficulty,
-		SeedLab: l.SeedLab, Namespace: l.Namespace(), ClusterWide: l.ClusterWide}
-}
-
 func (t *tools) listLabs(_ context.Context, _ *mcp.CallToolRequest, in ListLabsInput) (*mcp.CallToolResult, *LabList, error) {
 	pos, err := decodeCursor(in.Cursor, queryKey("list_labs", in.Difficulty))
 	if err != nil {
@@ -85,7 +71,7 @@ func (t *tools) listLabs(_ context.Context, _ *mcp.CallToolRequest, in ListLabsI
 	all := []LabSummary{}
 	for _, l := range catalog {
 		if in.Difficulty == "" || l.Difficulty == in.Difficulty {
-			all = append(all, summaryOf(l))
+			all = append(all, l.Summary())
 		}
 	}
 	if len(all) == 0 && in.Difficulty != "" {
@@ -105,7 +91,7 @@ func (t *tools) showLab(_ context.Context, _ *mcp.CallToolRequest, in ShowLabInp
 		return nil, nil, fmt.Errorf("%s", clip(err.Error(), 512))
 	}
 	b := &LabBriefing{
-		LabSummary: summaryOf(l),
+		LabSummary: l.Summary(),
 		Namespaces: l.Namespaces(),
 		Scenario:   strings.TrimSpace(l.Scenario),
 		Symptoms:   l.Symptoms,

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // The engine's walk is tested with small synthetic checks so that its rules
@@ -54,12 +54,7 @@ spec: {containers: [{name: app, image: x}]}
 
 func load(t *testing.T, yaml string) *snapshot.Snapshot {
 	t.Helper()
-	s := snapshot.New()
-	if err := source.DecodeBytes(s, "test.yaml", []byte(yaml), ""); err != nil {
-		t.Fatal(err)
-	}
-	s.Index()
-	return s
+	return manifesttest.Snapshot(t, "test.yaml", []byte(yaml))
 }
 
 // fakeFinding is a complete finding on o whose texts do not matter.

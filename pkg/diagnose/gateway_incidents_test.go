@@ -1,17 +1,12 @@
 package diagnose_test
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // The Gateway API incident corpus (testdata/incidents-gateway, see its
@@ -39,21 +34,7 @@ func TestGatewayIncidents(t *testing.T) {
 	var misses []string
 	covered := map[string]bool{}
 	for _, f := range files {
-		dir := filepath.Dir(f)
-		run := incidentRun{name: filepath.Base(dir)}
-		data, err := os.ReadFile(f)
-		if err == nil {
-			err = yaml.UnmarshalStrict(data, &run.want)
-		}
-		if err == nil {
-			run.snap, err = source.Files{Paths: []string{background, filepath.Join(dir, "state.yaml")}}.Load()
-		}
-		if err == nil {
-			run.result, err = diagnose.Engine{Checks: checks.All()}.Run(run.snap, diagnose.Options{})
-		}
-		if err != nil {
-			run.err = fmt.Errorf("%s: %w", dir, err)
-		}
+		run := loadIncident(f, background)
 		covered[run.want.Check] = true
 		ok := t.Run(run.name, func(t *testing.T) {
 			if run.err != nil {
@@ -84,14 +65,7 @@ func TestGatewayIncidents(t *testing.T) {
 // TestGatewayBackgroundIsHealthy: the background alone yields no error, so
 // every error in an incident comes from the incident.
 func TestGatewayBackgroundIsHealthy(t *testing.T) {
-	s, err := source.Files{Paths: []string{filepath.Join(gatewayIncidentsDir, "background.yaml")}}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseFiles(t, filepath.Join(gatewayIncidentsDir, "background.yaml"))
 	for _, f := range res.Findings {
 		if f.Severity == diagnose.SeverityError {
 			t.Errorf("error on the healthy background: %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)

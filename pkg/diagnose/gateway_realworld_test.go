@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // The real-world Gateway API setups (testdata/realworld-gateway, see its
@@ -23,14 +21,7 @@ func TestRealWorldGatewaySetupsStayQuiet(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			s, err := source.Files{Paths: []string{file}}.Load()
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := diagnoseFiles(t, file)
 			for _, f := range res.Findings {
 				if f.Severity == diagnose.SeverityError || f.Severity == diagnose.SeverityWarning {
 					t.Errorf("%s %s on %s: %s %v", f.Severity, f.Check, f.Object, f.Cause, f.Evidence)

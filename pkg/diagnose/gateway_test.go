@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // Gateway API paths walk Gateway → route → Service → Endpoints → Pod, the
@@ -17,12 +17,7 @@ import (
 
 func loadYAML(t *testing.T, doc string) *snapshot.Snapshot {
 	t.Helper()
-	s := snapshot.New()
-	if err := source.DecodeBytes(s, "test.yaml", []byte(doc), ""); err != nil {
-		t.Fatal(err)
-	}
-	s.Index()
-	return s
+	return manifesttest.Snapshot(t, "test.yaml", []byte(doc))
 }
 
 func run(t *testing.T, s *snapshot.Snapshot, opt diagnose.Options) (*diagnose.Result, error) {

@@ -56,28 +56,36 @@ func runIncidents(t *testing.T) []incidentRun {
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			dir := filepath.Dir(f)
-			run := incidentRun{name: filepath.Base(dir)}
-			data, err := os.ReadFile(f)
-			if err == nil {
-				err = yaml.UnmarshalStrict(data, &run.want)
-			}
-			if err == nil {
-				run.snap, err = source.Files{Paths: []string{filepath.Join(dir, "state.yaml")}}.Load()
-			}
-			if err == nil {
-				run.result, err = diagnose.Engine{Checks: checks.All()}.Run(run.snap, diagnose.Options{})
-			}
-			if err != nil {
-				run.err = fmt.Errorf("%s: %w", dir, err)
-			}
-			incidentRuns = append(incidentRuns, run)
+			incidentRuns = append(incidentRuns, loadIncident(f))
 		}
 	})
 	if incidentsErr != nil {
 		t.Fatal(incidentsErr)
 	}
 	return incidentRuns
+}
+
+// loadIncident reads an incident's expected.yaml and diagnoses its
+// state.yaml loaded after the shared files (a corpus background). A failure
+// is kept in the run, naming the incident's folder, so the incident's own
+// subtest reports it.
+func loadIncident(expected string, shared ...string) incidentRun {
+	dir := filepath.Dir(expected)
+	run := incidentRun{name: filepath.Base(dir)}
+	data, err := os.ReadFile(expected)
+	if err == nil {
+		err = yaml.UnmarshalStrict(data, &run.want)
+	}
+	if err == nil {
+		run.snap, err = source.Files{Paths: append(slices.Clip(shared), filepath.Join(dir, "state.yaml"))}.Load()
+	}
+	if err == nil {
+		run.result, err = diagnose.Engine{Checks: checks.All()}.Run(run.snap, diagnose.Options{})
+	}
+	if err != nil {
+		run.err = fmt.Errorf("%s: %w", dir, err)
+	}
+	return run
 }
 
 // TestIncidents holds the engine to the corpus. For every incident:

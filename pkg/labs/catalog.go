@@ -149,6 +149,25 @@ func (l *Lab) Namespaces() []string {
 	return out
 }
 
+// Summary is what a learner may know of a lab before starting it (no
+// fault, no solution): one lab in `hopscope lab list -o json` and in the
+// MCP server's list_labs.
+type Summary struct {
+	ID          string `json:"id"`
+	Slug        string `json:"slug"`
+	Title       string `json:"title"`
+	Difficulty  string `json:"difficulty"`
+	SeedLab     int    `json:"seedLab,omitempty"`
+	Namespace   string `json:"namespace"`
+	ClusterWide bool   `json:"clusterWide"`
+}
+
+// Summary returns the lab's Summary.
+func (l *Lab) Summary() Summary {
+	return Summary{ID: l.ID, Slug: l.Slug, Title: l.Title, Difficulty: l.Difficulty,
+		SeedLab: l.SeedLab, Namespace: l.Namespace(), ClusterWide: l.ClusterWide}
+}
+
 // ExpectedNamespace is the namespace of the expected finding's object.
 func (l *Lab) ExpectedNamespace() string {
 	if l.Expect.Namespace != "" {

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/internal/golden"
+
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // chromium finds Debian's chromium (or a chromium-browser / google-chrome
@@ -116,14 +116,7 @@ func TestBrowserRendersBrokenHop(t *testing.T) {
 // root cause, and keeps that screenshot for the README (-update).
 func TestBrowserShowsARealIncident(t *testing.T) {
 	bin := chromium(t)
-	snap, err := source.Files{Paths: []string{"../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml"}}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseFile(t, "../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml")
 	path := filepath.Join(t.TempDir(), "incident.html")
 	if err := os.WriteFile(path, render(t, "html", res, Options{Checks: checks.All()}), 0o644); err != nil {
 		t.Fatal(err)
@@ -137,7 +130,7 @@ func TestBrowserShowsARealIncident(t *testing.T) {
 	if red, amber, _ := countColours(img); red < 4000 || amber < 4000 {
 		t.Errorf("broken (%d px) or affected (%d px) hops missing from the first screen", red, amber)
 	}
-	if *update {
+	if golden.Updating() {
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "img", "report.png"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -3,35 +3,21 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hopscope/hopscope/internal/golden"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden (and docs/img/report.png) from the current output")
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// matchGolden compares got with testdata/golden/name, or rewrites it with
+// -update.
+func matchGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatalf("update %s: %v", path, err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s (run `go test ./pkg/report -update` to create it): %v", path, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run `go test ./pkg/report -update` and review the diff.\n--- got ---\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), got, "go test ./pkg/report -update")
 }
 
 func render(t *testing.T, format string, res *diagnose.Result, opt Options) []byte {
@@ -67,7 +53,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			golden(t, c.file, render(t, c.format, c.res, c.opt))
+			matchGolden(t, c.file, render(t, c.format, c.res, c.opt))
 		})
 	}
 }

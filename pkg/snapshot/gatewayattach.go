@@ -334,7 +334,7 @@ func (s *Snapshot) namespaceAllowed(from gwv1.FromNamespaces, sel *metav1.LabelS
 		if selector.Matches(labels.Set(lbls)) {
 			return namespaceVerdict{Allowed: true, Known: true, Why: fmt.Sprintf("from: Selector %s matches namespace %s", text, ns)}
 		}
-		if !complete && !onlyNameLabel(sel) {
+		if !complete && !NameLabelOnly(sel) {
 			return namespaceVerdict{Why: fmt.Sprintf("from: Selector %s: the input holds no Namespace object for %s, so its labels are unknown", text, ns)}
 		}
 		return namespaceVerdict{Known: true, Why: fmt.Sprintf("from: Selector %s does not match namespace %s (labels: %s)", text, ns, labels.Set(lbls).String())}
@@ -348,20 +348,28 @@ func (s *Snapshot) namespaceAllowed(from gwv1.FromNamespaces, sel *metav1.LabelS
 
 // NamespaceLabels returns the labels of namespace ns and whether they are
 // complete: from its Namespace object when the input holds it, else only
-// the kubernetes.io/metadata.name label every namespace carries.
+// the kubernetes.io/metadata.name label every namespace carries. Network
+// policies and Gateway listeners select namespaces by these labels.
 func (s *Snapshot) NamespaceLabels(ns string) (map[string]string, bool) {
-	out := map[string]string{corev1.LabelMetadataName: ns}
 	n := s.Namespace(ns)
 	if n == nil {
-		return out, false
+		return map[string]string{corev1.LabelMetadataName: ns}, false
 	}
+	out := make(map[string]string, len(n.Labels)+1)
 	for k, v := range n.Labels {
 		out[k] = v
 	}
+	// The API server sets this label to the namespace's name, whatever a
+	// manifest says.
+	out[corev1.LabelMetadataName] = ns
 	return out, true
 }
 
-func onlyNameLabel(sel *metav1.LabelSelector) bool {
+// NameLabelOnly reports whether a selector looks at no label but
+// kubernetes.io/metadata.name, the one label every namespace is known to
+// carry: such a selector's non-match is certain even when the namespace's
+// other labels are unknown.
+func NameLabelOnly(sel *metav1.LabelSelector) bool {
 	for k := range sel.MatchLabels {
 		if k != corev1.LabelMetadataName {
 			return false

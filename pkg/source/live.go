@@ -218,30 +218,10 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 		ks = kept
 	}
 	listings := plan(ks, sc.namespace)
-	results, err := l.run(ctx, sc, listings)
-	if err != nil {
-		return nil, err
-	}
 	s := snapshot.New()
 	s.Live = true
-	for i, r := range results {
-		li := listings[i]
-		// A namespaced list is keyed by its namespace, so a forbidden
-		// kube-system list (for DNS) never hides the scanned namespace.
-		key := li.kind
-		if li.namespace != "" {
-			key = li.kind + "/" + li.namespace
-		}
-		if r.notChecked != "" {
-			s.Forbidden[key] = r.notChecked
-			continue
-		}
-		s.Listed[key] = true
-		for _, obj := range r.objects {
-			if err := s.Add(obj, snapshot.Origin{}); err != nil {
-				return nil, fmt.Errorf("list %s: %w", li.resource, err)
-			}
-		}
+	if err := l.listInto(ctx, sc, s, listings); err != nil {
+		return nil, err
 	}
 	if err := l.addGatewayAPI(ctx, sc, cs, s); err != nil {
 		return nil, err
@@ -340,6 +320,35 @@ func plan(ks []kindList, ns string) []listing {
 type result struct {
 	objects    []any
 	notChecked string
+}
+
+// listInto performs the listings and adds what they return to s, marking
+// each kind listed or, with the reason, not checked.
+func (l Live) listInto(ctx context.Context, sc scope, s *snapshot.Snapshot, listings []listing) error {
+	results, err := l.run(ctx, sc, listings)
+	if err != nil {
+		return err
+	}
+	for i, r := range results {
+		li := listings[i]
+		// A namespaced list is keyed by its namespace, so a forbidden
+		// kube-system list (for DNS) never hides the scanned namespace.
+		key := li.kind
+		if li.namespace != "" {
+			key = li.kind + "/" + li.namespace
+		}
+		if r.notChecked != "" {
+			s.Forbidden[key] = r.notChecked
+			continue
+		}
+		s.Listed[key] = true
+		for _, obj := range r.objects {
+			if err := s.Add(obj, snapshot.Origin{}); err != nil {
+				return fmt.Errorf("list %s: %w", li.resource, err)
+			}
+		}
+	}
+	return nil
 }
 
 // run performs the listings with at most Workers in flight. The first hard

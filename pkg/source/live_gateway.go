@@ -76,24 +76,9 @@ func (l Live) addGatewayAPI(ctx context.Context, sc scope, cs kubernetes.Interfa
 		}
 		listings = append(listings, listing{kind: kind, resource: where.resource + "." + snapshot.GatewayGroup, fetch: gatewayFetch(rc, kind, where)})
 	}
-	results, err := l.run(ctx, sc, listings)
-	if err != nil {
-		return err
-	}
-	for i, r := range results {
-		kind := listings[i].kind
-		if r.notChecked != "" {
-			s.Forbidden[kind] = r.notChecked
-			continue
-		}
-		s.Listed[kind] = true
-		for _, obj := range r.objects {
-			if err := s.Add(obj, snapshot.Origin{}); err != nil {
-				return fmt.Errorf("list %s: %w", listings[i].resource, err)
-			}
-		}
-	}
-	return nil
+	// These listings name no namespace, so each kind is marked listed (or
+	// not checked) by its kind alone.
+	return l.listInto(ctx, sc, s, listings)
 }
 
 // gatewayKindsServed asks the API server which Gateway API kinds it serves,

@@ -5,14 +5,13 @@ package checks
 // yield nothing), and the helpers the other tests share.
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -44,7 +43,7 @@ func TestCheckCases(t *testing.T) {
 			}
 			for _, file := range bad {
 				t.Run(filepath.Base(file), func(t *testing.T) {
-					want := wantLines(t, file)
+					want := manifesttest.WantLines(t, file)
 					if len(want) == 0 {
 						t.Fatalf("%s has no '# want: Kind/ns/name' line", file)
 					}
@@ -106,24 +105,6 @@ func decodeCase(t *testing.T, file string, live bool) *snapshot.Snapshot {
 	}
 	s.Index()
 	return s
-}
-
-func wantLines(t *testing.T, file string) []string {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if rest, ok := strings.CutPrefix(line, "# want:"); ok {
-			want = append(want, strings.TrimSpace(rest))
-		}
-	}
-	sort.Strings(want)
-	return want
 }
 
 // assertComplete holds every finding to the project's bar: symptom, cause,

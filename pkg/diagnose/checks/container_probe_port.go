@@ -109,7 +109,7 @@ func containerProbeContradicted(c podContainer, pr containerProbeProblem) bool {
 }
 
 func runContainerProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	seen := map[string]bool{}
+	seen := keySet{}
 	for _, p := range s.Pods {
 		if hasStatus(p) && !containerLive(p) {
 			continue
@@ -123,10 +123,9 @@ func runContainerProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 					continue
 				}
 				key := s.SubjectOf(p).String() + "/" + c.Spec.Name + "/" + pr.Kind.Field
-				if seen[key] {
+				if !seen.add(key) {
 					continue
 				}
-				seen[key] = true
 				r.Report(containerProbePortFinding(s, p, c, pr))
 			}
 		}

@@ -52,7 +52,7 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	}
 	authoritative := func(ns string) bool { return s.Live || s.ClusterDump() || stateNS[ns] }
 	namespacesListed := dnsNamespacesListed(s)
-	seen := map[string]bool{}
+	seen := keySet{}
 	judge := func(src dnsSource, podNS string) {
 		ref, ok := parseServiceHost(s, src.Var, src.Value, podNS, namespaces)
 		if !ok {
@@ -68,10 +68,9 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			return
 		}
 		key := src.Object.String() + "/" + src.Container + "/" + src.Var
-		if seen[key] {
+		if !seen.add(key) {
 			return
 		}
-		seen[key] = true
 		src.authoritative = authoritative(ref.Namespace)
 		dnsJudge(s, r, src, ref, podNS, namespaces)
 	}

@@ -55,15 +55,28 @@ func joinLimit(items []string, n int) string {
 
 // dedupe drops repeated lines, keeping the first of each in order.
 func dedupe(lines []string) []string {
-	seen := map[string]bool{}
+	seen := keySet{}
 	var out []string
 	for _, x := range lines {
-		if !seen[x] {
-			seen[x] = true
+		if seen.add(x) {
 			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// keySet remembers what a check has already reported on, so that the
+// replicas of one workload, or a backend an Ingress lists twice, yield one
+// finding.
+type keySet map[string]bool
+
+// add reports whether key is new, and remembers it.
+func (k keySet) add(key string) bool {
+	if k[key] {
+		return false
+	}
+	k[key] = true
+	return true
 }
 
 // containsAny reports whether v contains one of subs.

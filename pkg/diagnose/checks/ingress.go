@@ -136,7 +136,7 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 	var evidence []string
 	var ops []diagnose.JSONPatchOp
 	allClose := true
-	seen := map[string]bool{}
+	seen := keySet{}
 	for _, b := range missing {
 		name := b.Backend.Service.Name
 		evidence = append(evidence, fmt.Sprintf("%s → Service %q port %s: no Service %q in namespace %s",
@@ -150,10 +150,9 @@ func ingressServiceMissingFinding(s *snapshot.Snapshot, ing *networkingv1.Ingres
 		} else {
 			allClose = false
 		}
-		if seen[name] {
+		if !seen.add(name) {
 			continue
 		}
-		seen[name] = true
 		switch {
 		case near:
 			evidence = append(evidence, fmt.Sprintf("closest existing name: %q (edit distance %d from %q)", best, dist, name))
@@ -356,7 +355,7 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			continue
 		}
 		class, _, _ := classController(s, ing)
-		seen := map[string]bool{}
+		seen := keySet{}
 		for _, b := range snapshot.IngressBackends(ing) {
 			if b.IsDefault() {
 				continue
@@ -366,10 +365,9 @@ func runIngressDuplicateHostPath(s *snapshot.Snapshot, r *diagnose.Reporter) {
 				pt = *b.Path.PathType
 			}
 			key := class + "\x00" + b.Host + "\x00" + b.Path.Path + "\x00" + string(pt)
-			if seen[key] {
+			if !seen.add(key) {
 				continue
 			}
-			seen[key] = true
 			if _, ok := byKey[key]; !ok {
 				keys = append(keys, key)
 			}

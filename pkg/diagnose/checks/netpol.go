@@ -81,21 +81,6 @@ func (x *netpolIndex) policiesFor(p *corev1.Pod) []*networkingv1.NetworkPolicy {
 	return m[p]
 }
 
-// netpolNamespaceLabels returns a namespace's labels and whether they are
-// all known. Without the Namespace object only kubernetes.io/metadata.name
-// is certain: the API server sets it on every namespace.
-func netpolNamespaceLabels(s *snapshot.Snapshot, ns string) (labels.Set, bool) {
-	if o := s.Namespace(ns); o != nil {
-		set := labels.Set{}
-		for k, v := range o.Labels {
-			set[k] = v
-		}
-		set[corev1.LabelMetadataName] = ns
-		return set, true
-	}
-	return labels.Set{corev1.LabelMetadataName: ns}, false
-}
-
 // netpolSelects evaluates a label selector against a label set that may be
 // incomplete: a non-match on an incomplete set is only a maybe, unless the
 // selector looks at nothing but the namespace name.
@@ -110,17 +95,10 @@ func netpolSelects(sel *metav1.LabelSelector, set labels.Set, complete bool) net
 	if complete {
 		return netpolNo
 	}
-	for k := range sel.MatchLabels {
-		if k != corev1.LabelMetadataName {
-			return netpolMaybe
-		}
+	if snapshot.NameLabelOnly(sel) {
+		return netpolNo
 	}
-	for _, e := range sel.MatchExpressions {
-		if e.Key != corev1.LabelMetadataName {
-			return netpolMaybe
-		}
-	}
-	return netpolNo
+	return netpolMaybe
 }
 
 // netpolEndpoint is one side of a connection as policies see it: a pod's
@@ -152,7 +130,7 @@ func netpolPeerMatches(s *snapshot.Snapshot, peer networkingv1.NetworkPolicyPeer
 	}
 	m := netpolYes
 	if peer.NamespaceSelector != nil {
-		set, complete := netpolNamespaceLabels(s, e.Namespace)
+		set, complete := s.NamespaceLabels(e.Namespace)
 		m = netpolSelects(peer.NamespaceSelector, set, complete)
 	} else if e.Namespace != polNS {
 		return netpolNo

@@ -205,9 +205,9 @@ func netpolDNSFinding(s *snapshot.Snapshot, bl *netpolBlocked, dnsPodList []*cor
 	}
 	if len(dnsPodList) > 0 {
 		p := dnsPodList[0]
-		nsLabels, _ := netpolNamespaceLabels(s, p.Namespace)
+		nsLabels, _ := s.NamespaceLabels(p.Namespace)
 		ev = append(ev, fmt.Sprintf("cluster DNS: %s (labels %s) listening on 53/UDP and 53/TCP; namespace %s labels: %s",
-			s.SubjectOf(p), replicaSelector(p.Labels), p.Namespace, nsLabels.String()))
+			s.SubjectOf(p), replicaSelector(p.Labels), p.Namespace, labels.Set(nsLabels).String()))
 	} else {
 		ev = append(ev, "cluster DNS: kube-system pods labelled k8s-app=kube-dns on 53/UDP and 53/TCP (not in the input)")
 	}

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -375,9 +376,9 @@ func netpolIngressFinding(s *snapshot.Snapshot, bl *netpolBlocked) diagnose.Find
 		ev = append(ev, "the fix admits any source on the target port(s) only; narrow it to the load balancer's subnet with an ipBlock if that is known")
 	case ctrl != nil && len(ctrl.Pods) > 0:
 		cp := ctrl.Pods[0]
-		nsLabels, _ := netpolNamespaceLabels(s, cp.Namespace)
+		nsLabels, _ := s.NamespaceLabels(cp.Namespace)
 		ev = append(ev, fmt.Sprintf("ingress controller %s: %s (labels %s); namespace %s labels: %s",
-			ctrl.Family, s.SubjectOf(cp), selectorText(ctrl.Selector), cp.Namespace, nsLabels.String()))
+			ctrl.Family, s.SubjectOf(cp), selectorText(ctrl.Selector), cp.Namespace, labels.Set(nsLabels).String()))
 		cause = fmt.Sprintf("no rule of %s admits the %s controller (namespace %s) on port %s: the allow rule for the ingress controller is missing, so its connections are dropped",
 			policies, ctrl.Family, cp.Namespace, bl.targets[0])
 		peer := map[string]any{

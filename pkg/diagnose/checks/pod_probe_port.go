@@ -187,7 +187,7 @@ func podProbePortFix(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, pr pro
 }
 
 func runPodReadinessProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
-	seen := map[string]bool{}
+	seen := keySet{}
 	for _, p := range s.Pods {
 		for _, c := range containersOf(p) {
 			v, ok := podProbePortVerdict(s, p, c)
@@ -197,10 +197,9 @@ func runPodReadinessProbePort(s *snapshot.Snapshot, r *diagnose.Reporter) {
 			// Replicas of one workload share the mistake: template pods
 			// stand for their workload, so report it once per container.
 			key := s.SubjectOf(p).String() + "/" + c.Spec.Name
-			if seen[key] {
+			if !seen.add(key) {
 				continue
 			}
-			seen[key] = true
 			r.Report(podProbePortFinding(s, p, c, v))
 		}
 	}
