@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 func newLabCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
@@ -108,6 +109,11 @@ func (o *LabClusterOptions) Complete() error {
 // kubeconfig that cannot be read is a usage error: the learner has no
 // cluster yet, and `lab up` starts one.
 func (o *LabClusterOptions) connect() error {
+	// A server that accepts and never answers must not hang a lab command:
+	// without --request-timeout, each request gets the diagnosis's default.
+	if t := o.Globals.Kube.Timeout; t != nil && (*t == "" || *t == "0") {
+		*t = labRequestTimeout.String()
+	}
 	cfg, err := o.Globals.Kube.ToRESTConfig()
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("read kubeconfig: %w (no cluster? `hopscope lab up` starts a local one)", err)}
@@ -127,6 +133,10 @@ func (o *LabClusterOptions) connect() error {
 	o.Cluster, o.config = &labs.Cluster{Client: cs, Dynamic: dyn, Mapper: mapper}, cfg
 	return nil
 }
+
+// labRequestTimeout bounds each request of a lab command when the user set
+// no --request-timeout: the diagnosis's own default.
+var labRequestTimeout = source.DefaultRequestTimeout
 
 // labRunE is the RunE of a `lab VERB ID` command: it resolves the lab
 // named on the command line into *lab, then hands over to next.

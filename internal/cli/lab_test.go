@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -224,5 +229,37 @@ func TestLabCheckNotStarted(t *testing.T) {
 	err := o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "hopscope lab start 2") {
 		t.Fatalf("exit %d: %v", ExitCode(err), err)
+	}
+}
+
+// TestLabCommandsTimeOutOnASilentServer: a server that accepts and never
+// answers must not hang `lab start`: without --request-timeout each request
+// gets the default bound, and the command fails naming the server.
+func TestLabCommandsTimeOutOnASilentServer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	saved := labRequestTimeout
+	labRequestTimeout = 500 * time.Millisecond
+	defer func() { labRequestTimeout = saved }()
+	t.Setenv(labs.StateDirEnv, t.TempDir())
+	start := time.Now()
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "+srv.URL+"}}]\n"+
+		"users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, "", "lab", "start", "1", "--kubeconfig", kubeconfig)
+	if elapsed := time.Since(start); elapsed > 20*time.Second {
+		t.Fatalf("lab start took %s against a silent server", elapsed)
+	}
+	if code == ExitOK || !strings.Contains(errOut, "127.0.0.1") {
+		t.Errorf("exit %d, stderr %q: want a failure naming the server", code, errOut)
 	}
 }
