@@ -32,6 +32,10 @@ type AdviseOptions struct {
 	Debug      bool
 	HTTP       bool
 	TCP        bool
+	GRPC       bool
+	// RoleSplit and AdvancedRouting are the needs that choose Gateway API.
+	RoleSplit       bool
+	AdvancedRouting bool
 
 	Files         []string
 	Cluster       bool
@@ -61,14 +65,18 @@ func newAdviseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Com
 
   Internal traffic               → ClusterIP
   External production traffic    → Ingress
+  Split roles, header or weight
+  routing, gRPC/TCP/UDP routes   → Gateway API
   Cloud simple exposure          → LoadBalancer
   Debug only                     → NodePort
 
 With flags describing the traffic, advise recommends one with reasons, pros and cons.
 Without flags it asks. With -f (manifests) or --cluster (the current kubectl context) it
-reviews every exposed Service against the matrix. Advice is not a diagnosis: the exit code
-stays 0.`,
+reviews every exposed Service against the matrix, and names the Ingresses whose
+controller-specific annotations would not carry over to Gateway API as they are.
+Advice is not a diagnosis: the exit code stays 0.`,
 		Example: `  hopscope advise --external --production --http
+  hopscope advise --external --production --role-split --advanced-routing
   hopscope advise --internal
   hopscope advise                         # answer a few questions
   hopscope advise -f k8s/                  # review manifests
@@ -84,6 +92,9 @@ stays 0.`,
 	f.BoolVar(&o.Debug, "debug", false, "temporary access for debugging only")
 	f.BoolVar(&o.HTTP, "http", false, "the Service speaks HTTP(S)")
 	f.BoolVar(&o.TCP, "tcp", false, "the Service speaks another protocol (TCP/UDP, not HTTP)")
+	f.BoolVar(&o.GRPC, "grpc", false, "the Service speaks gRPC")
+	f.BoolVar(&o.RoleSplit, "role-split", false, "a platform team runs the entry point, application teams own their routes")
+	f.BoolVar(&o.AdvancedRouting, "advanced-routing", false, "routing by header or method, or traffic split by weight (canaries)")
 	f.StringSliceVarP(&o.Files, "filename", "f", nil, "review the Services in these manifests (files, directories, - for stdin)")
 	f.BoolVar(&o.Cluster, "cluster", false, "review the Services of the current kubectl context (read-only)")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "review every namespace (the default for files)")
@@ -92,7 +103,8 @@ stays 0.`,
 }
 
 func (o *AdviseOptions) needsGiven() bool {
-	return o.Internal || o.External || o.Production || o.CloudLB || o.Debug || o.HTTP || o.TCP
+	return o.Internal || o.External || o.Production || o.CloudLB || o.Debug || o.HTTP || o.TCP || o.GRPC ||
+		o.RoleSplit || o.AdvancedRouting
 }
 
 // Complete decides the mode and, for a review, the source.
@@ -139,8 +151,8 @@ func (o *AdviseOptions) Validate() error {
 	if len(o.Files) > 0 && o.Cluster {
 		return usageErrorf("-f reviews files and --cluster the current cluster: pick one")
 	}
-	if o.HTTP && o.TCP {
-		return usageErrorf("--http and --tcp contradict each other")
+	if n := countTrue(o.HTTP, o.TCP, o.GRPC); n > 1 {
+		return usageErrorf("--http, --tcp and --grpc contradict each other: give one protocol")
 	}
 	if o.Internal && o.External {
 		return usageErrorf("%v", advise.ErrContradiction)
@@ -160,16 +172,19 @@ func (o *AdviseOptions) Run(ctx context.Context) error {
 		}
 		return o.recommend(needs)
 	}
-	n := advise.Needs{Internal: o.Internal, External: o.External, Production: o.Production, CloudLB: o.CloudLB, Debug: o.Debug}
+	n := advise.Needs{Internal: o.Internal, External: o.External, Production: o.Production, CloudLB: o.CloudLB, Debug: o.Debug,
+		RoleSplit: o.RoleSplit, AdvancedRouting: o.AdvancedRouting}
 	switch {
 	case o.HTTP:
 		n.Protocol = advise.HTTP
 	case o.TCP:
 		n.Protocol = advise.TCP
+	case o.GRPC:
+		n.Protocol = advise.GRPC
 	}
-	if !n.Internal && !n.External && !n.Debug && (n.Production || n.CloudLB || n.Protocol != advise.Unknown) {
-		// Saying "production" or "cloud LB" only makes sense for traffic
-		// from outside.
+	if !n.Internal && !n.External && !n.Debug && (n.Production || n.CloudLB || n.Protocol != advise.Unknown || n.RoleSplit || n.AdvancedRouting) {
+		// Saying "production", "cloud LB" or how the entry point routes
+		// only makes sense for traffic from outside.
 		n.External = true
 	}
 	return o.recommend(n)
@@ -190,6 +205,16 @@ func (o *AdviseOptions) recommend(n advise.Needs) error {
 	printList(w, "Cons", r.Cons)
 	printList(w, "Watch out", r.Caveats)
 	return nil
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // ask puts the matrix's questions on the terminal, one line each.

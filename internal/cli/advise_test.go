@@ -16,6 +16,9 @@ func TestAdviseFlags(t *testing.T) {
 		{[]string{"advise", "--production", "--tcp", "--cloud-lb"}, "LoadBalancer"},
 		{[]string{"advise", "--external", "--cloud-lb"}, "LoadBalancer"},
 		{[]string{"advise", "--debug"}, "NodePort"},
+		{[]string{"advise", "--external", "--production", "--role-split"}, "Gateway API"},
+		{[]string{"advise", "--advanced-routing"}, "Gateway API"},
+		{[]string{"advise", "--grpc", "--cloud-lb"}, "Gateway API"},
 	} {
 		t.Run(strings.Join(tc.args[1:], " "), func(t *testing.T) {
 			out, errOut, code := run(t, "", append(tc.args, "-o", "json")...)
@@ -82,6 +85,29 @@ func TestAdviseReviewFiles(t *testing.T) {
 	}
 }
 
+// TestAdviseReviewIngressAnnotations: the review names each Ingress whose
+// annotations would not move to Gateway API, with each translation.
+func TestAdviseReviewIngressAnnotations(t *testing.T) {
+	out, errOut, code := run(t, "", "advise", "-f", "../../pkg/advise/testdata/ingress-annotations.yaml")
+	if code != 0 {
+		t.Fatalf("advice must not fail the command: exit %d %s", code, errOut)
+	}
+	for _, want := range []string{
+		"• Ingress/shop/web-canary: Ingress → Gateway API",
+		"· nginx.ingress.kubernetes.io/canary-weight: 10 → backendRefs weights",
+		"look: kubectl get ingress -n shop -o yaml -- web-canary",
+		"5 piece(s) of advice",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("review lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = run(t, "", "advise", "--external", "--production", "--http")
+	if !strings.Contains(out, "ingress-nginx controller reached its end of maintenance in March 2026") {
+		t.Errorf("the Ingress recommendation does not warn about ingress-nginx:\n%s", out)
+	}
+}
+
 func TestAdviseUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -89,6 +115,8 @@ func TestAdviseUsageErrors(t *testing.T) {
 	}{
 		{[]string{"advise", "--internal", "--external"}, "pick one"},
 		{[]string{"advise", "--http", "--tcp"}, "contradict"},
+		{[]string{"advise", "--grpc", "--http"}, "contradict"},
+		{[]string{"advise", "-f", "x.yaml", "--role-split"}, "separate uses"},
 		{[]string{"advise", "-f", "x.yaml", "--internal"}, "separate uses"},
 		{[]string{"advise", "-f", "does-not-exist.yaml"}, "does-not-exist.yaml"},
 		{[]string{"advise", "--internal", "-o", "yaml"}, "--output"},

@@ -28,7 +28,7 @@ func newQuizCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &QuizOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "quiz",
-		Short: "Interview rapid-fire and the labs' interview questions, scored, with the answer explained after each",
+		Short: "Interview rapid-fire, Gateway API questions and the labs' interview questions, scored, with the answer explained after each",
 		Example: `  hopscope quiz                   # every question, answer with a letter
   hopscope quiz --rapid-fire      # the five rapid-fire questions only
   hopscope quiz --shuffle --count 5   # five questions in random order

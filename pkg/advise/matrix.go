@@ -1,7 +1,8 @@
 // Package advise turns the decision matrix of the seed article into advice:
-// which Service type (or Ingress) fits a given kind of traffic, and, for
-// Services that already exist, where the chosen type goes against the
-// matrix. Advice is not a diagnosis: nothing here is an error.
+// which Service type (or Ingress, or Gateway API) fits a given kind of
+// traffic, and, for Services and Ingresses that already exist, where they go
+// against the matrix or would not move to Gateway API as they are. Advice is
+// not a diagnosis: nothing here is an error.
 //
 //	rec, _ := advise.Recommend(advise.Needs{External: true, Production: true, Protocol: advise.HTTP})
 //	fmt.Println(rec.Choice) // Ingress
@@ -18,6 +19,7 @@ type Choice string
 const (
 	ClusterIP    Choice = "ClusterIP"
 	Ingress      Choice = "Ingress"
+	GatewayAPI   Choice = "Gateway API"
 	LoadBalancer Choice = "LoadBalancer"
 	NodePort     Choice = "NodePort"
 )
@@ -30,6 +32,7 @@ type Protocol string
 const (
 	Unknown Protocol = ""
 	HTTP    Protocol = "http"
+	GRPC    Protocol = "grpc"
 	TCP     Protocol = "tcp"
 )
 
@@ -45,8 +48,14 @@ type Needs struct {
 	// or an implementation such as MetalLB).
 	CloudLB bool
 	// Debug: temporary access for debugging.
-	Debug    bool
-	Protocol Protocol
+	Debug bool
+	// RoleSplit: a platform team runs the shared entry point and its
+	// certificates while application teams own their routes.
+	RoleSplit bool
+	// AdvancedRouting: matching on headers or methods, or splitting
+	// traffic between backends by weight (canaries, blue-green).
+	AdvancedRouting bool
+	Protocol        Protocol
 }
 
 // Recommendation is the matrix's answer with why, and what it costs.
@@ -70,6 +79,7 @@ var Matrix = []struct {
 }{
 	{"Internal traffic", ClusterIP},
 	{"External production traffic", Ingress},
+	{"External traffic with split roles, header or weight routing, or gRPC/TCP/UDP routes", GatewayAPI},
 	{"Cloud simple exposure", LoadBalancer},
 	{"Debug only", NodePort},
 }
@@ -99,6 +109,20 @@ var traits = map[Choice]struct{ pros, cons []string }{
 		cons: []string{
 			"HTTP(S) only",
 			"Needs an ingress controller running in the cluster (and an IngressClass)",
+		},
+	},
+	GatewayAPI: {
+		pros: []string{
+			"Roles split by object: the platform team owns GatewayClass and Gateway (listeners, addresses, certificates), application teams own their routes",
+			"Matching on host, path, headers, query parameters and method, and traffic split by backendRef weight, all in the standard API instead of controller annotations",
+			"HTTP, gRPC, TLS, TCP and UDP routes behind the same kind of entry point",
+			"Cross-namespace references only where the target namespace grants them (ReferenceGrant)",
+			"Implemented by many controllers (Envoy Gateway, Cilium, Istio, NGINX Gateway Fabric, kgateway, cloud gateways), so a setup moves between them",
+		},
+		cons: []string{
+			"Needs the Gateway API CRDs and a controller that implements them",
+			"TCPRoute and UDPRoute are in the experimental channel; support varies by implementation",
+			"More objects to read than one Ingress: a route that is not attached serves nothing, so check route status (Accepted, ResolvedRefs)",
 		},
 	},
 	LoadBalancer: {
@@ -143,6 +167,16 @@ func Recommend(n Needs) (Recommendation, error) {
 	case n.Internal || !n.External:
 		r = with(ClusterIP, "Internal traffic", "A ClusterIP Service (the default type): callers use http://NAME or NAME.NAMESPACE")
 		r.Reasons = []string{"Only workloads inside the cluster call it, so it needs no exposure at all", "ClusterIP is the most used Service type in production for exactly this reason"}
+	case n.RoleSplit || n.AdvancedRouting || n.Protocol == GRPC:
+		r = with(GatewayAPI, "External traffic with split roles, header or weight routing, or gRPC/TCP/UDP routes",
+			"A Gateway owned by the platform team, and a route per application in front of its ClusterIP Service")
+		r.Reasons = gatewayReasons(n)
+		if n.Protocol == TCP {
+			r.Caveats = append(r.Caveats, "TCPRoute and UDPRoute are in Gateway API's experimental channel: check that your implementation serves them, or use a LoadBalancer Service per TCP service")
+		}
+		if !n.CloudLB {
+			r.Caveats = append(r.Caveats, "Without cloud load balancers, the Gateway's address comes from an implementation such as MetalLB or from host ports; a Gateway without an address is Accepted but not Programmed")
+		}
 	case n.Production && n.Protocol != TCP:
 		r = with(Ingress, "External production traffic", "An Ingress in front of a ClusterIP Service")
 		r.Reasons = []string{
@@ -152,6 +186,7 @@ func Recommend(n Needs) (Recommendation, error) {
 		if n.Protocol == Unknown {
 			r.Caveats = append(r.Caveats, "This assumes HTTP(S); for another protocol (--tcp) an Ingress cannot route it and a LoadBalancer is the answer")
 		}
+		r.Caveats = append(r.Caveats, ingressNginxRetired)
 		if !n.CloudLB {
 			r.Caveats = append(r.Caveats, "Without cloud load balancers, the ingress controller itself is reached through host ports or a NodePort fronted by an external load balancer or DNS")
 		}
@@ -168,12 +203,37 @@ func Recommend(n Needs) (Recommendation, error) {
 	case n.Protocol != TCP:
 		r = with(Ingress, "External traffic without cloud load balancers", "An Ingress in front of a ClusterIP Service")
 		r.Reasons = []string{"Without cloud load balancers, an ingress controller is the way to publish HTTP services", "It still gives routing and TLS, and grows into production use unchanged"}
+		r.Caveats = append(r.Caveats, ingressNginxRetired)
 	default:
 		r = with(LoadBalancer, "External non-HTTP traffic without cloud load balancers", "A LoadBalancer Service backed by an in-cluster implementation (such as MetalLB)")
 		r.Reasons = []string{"An Ingress cannot route other protocols than HTTP(S)"}
 		r.Caveats = append(r.Caveats, "Until a load-balancer implementation is installed, EXTERNAL-IP stays <pending>; a NodePort only fits temporary access")
 	}
 	return r, nil
+}
+
+// ingressNginxRetired is the caveat every Ingress recommendation carries:
+// the Ingress API stays, but its most used controller is no longer
+// maintained.
+const ingressNginxRetired = "The community ingress-nginx controller reached its end of maintenance in March 2026 (no further releases or security fixes): " +
+	"pick a maintained Ingress controller, or Gateway API (--role-split, --advanced-routing) if you are choosing anew"
+
+// gatewayReasons says which of the needs led to Gateway API.
+func gatewayReasons(n Needs) []string {
+	var out []string
+	if n.RoleSplit {
+		out = append(out, "A platform team runs the entry point while application teams own their routes: Gateway and HTTPRoute are separate objects with separate RBAC, and a listener's allowedRoutes decides which namespaces may attach")
+	}
+	if n.AdvancedRouting {
+		out = append(out, "Header and method matches and weighted backendRefs are part of the standard HTTPRoute, where an Ingress needs controller-specific annotations for them")
+	}
+	switch n.Protocol {
+	case GRPC:
+		out = append(out, "GRPCRoute routes by gRPC service and method, which an Ingress cannot express")
+	case TCP:
+		out = append(out, "TCPRoute and UDPRoute let non-HTTP services share the gateway that serves the HTTP routes")
+	}
+	return out
 }
 
 func with(c Choice, rule, summary string) Recommendation {

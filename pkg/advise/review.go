@@ -19,7 +19,7 @@ type Advice struct {
 	Current Choice `json:"current"`
 	Suggest Choice `json:"suggest"`
 	// Rule names the advice: "nodeport-in-production", "loadbalancer-per-http-service",
-	// "exposed-twice".
+	// "exposed-twice", "annotations-without-gateway-api-field".
 	Rule     string   `json:"rule"`
 	Reason   string   `json:"reason"`
 	Evidence []string `json:"evidence"`
@@ -27,7 +27,7 @@ type Advice struct {
 	Look string `json:"look"`
 }
 
-// Review is the outcome of reviewing a snapshot's Services.
+// Review is the outcome of reviewing a snapshot's Services and Ingresses.
 type Review struct {
 	Advice []Advice `json:"advice"`
 	// Types counts the reviewed Services by type.
@@ -43,7 +43,10 @@ type Review struct {
 //   - two or more LoadBalancer Services that speak HTTP could share one
 //     Ingress (one load balancer instead of several);
 //   - a LoadBalancer or NodePort Service that is also an Ingress backend is
-//     exposed twice, once around the Ingress's routing and TLS.
+//     exposed twice, once around the Ingress's routing and TLS;
+//   - an Ingress configured by controller-specific annotations would lose
+//     them on a move to Gateway API: each is named with what it becomes
+//     there, or that the standard API has nothing for it.
 //
 // An ingress controller's own Service is exposed on purpose (that is how
 // traffic reaches the Ingresses) and is skipped.
@@ -117,6 +120,7 @@ func ReviewServices(s *snapshot.Snapshot, namespaces []string) Review {
 			})
 		}
 	}
+	rv.Advice = append(rv.Advice, reviewIngressAnnotations(s, inNS)...)
 	sort.SliceStable(rv.Advice, func(i, j int) bool { return rv.Advice[i].Object.String() < rv.Advice[j].Object.String() })
 	return rv
 }

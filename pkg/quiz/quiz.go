@@ -21,10 +21,17 @@ import (
 //go:embed rapidfire.yaml
 var rapidFireYAML []byte
 
+// gatewayAPIYAML holds the questions for engineers moving north-south
+// traffic from Ingress to Gateway API; asked after the rapid-fire.
+//
+//go:embed gatewayapi.yaml
+var gatewayAPIYAML []byte
+
 // Question is one multiple-choice question.
 type Question struct {
 	ID string `json:"id"`
-	// Source says where the question comes from: "rapid-fire" or "lab N".
+	// Source says where the question comes from: "rapid-fire",
+	// "gateway-api" or "lab N".
 	Source      string   `json:"source"`
 	Prompt      string   `json:"question"`
 	Choices     []string `json:"choices"`
@@ -38,8 +45,9 @@ func (q Question) Answer() string { return q.Choices[q.Correct] }
 // Letter names choice i as it is shown: a, b, c...
 func Letter(i int) string { return string(rune('a' + i)) }
 
-// rapidFire is one entry of rapidfire.yaml, whose first choice is right.
-type rapidFire struct {
+// written is one entry of rapidfire.yaml or gatewayapi.yaml, whose first
+// choice is right.
+type written struct {
 	ID          string   `json:"id"`
 	Question    string   `json:"question"`
 	Choices     []string `json:"choices"`
@@ -53,24 +61,28 @@ type Filter struct {
 	Lab           string
 }
 
-// Questions returns the rapid-fire first, then every lab's interview
-// question in lab order, each with its choices in a fixed shuffled order
-// (so the right answer is not always the first, yet every run asks the
-// same way).
+// Questions returns the rapid-fire first, then the Gateway API questions,
+// then every lab's interview question in lab order, each with its choices in
+// a fixed shuffled order (so the right answer is not always the first, yet
+// every run asks the same way).
 func Questions(f Filter) ([]Question, error) {
 	var out []Question
 	if f.Lab == "" {
-		var rf []rapidFire
-		if err := yaml.UnmarshalStrict(rapidFireYAML, &rf); err != nil {
-			return nil, fmt.Errorf("rapid-fire questions: %w", err)
+		rf, err := parseWritten(rapidFireYAML, "rapid-fire")
+		if err != nil {
+			return nil, err
 		}
-		for _, r := range rf {
-			out = append(out, arrange(Question{ID: r.ID, Source: "rapid-fire", Prompt: r.Question,
-				Choices: r.Choices, Correct: 0, Explanation: strings.TrimSpace(r.Explanation)}))
-		}
+		out = append(out, rf...)
 	}
 	if f.RapidFireOnly {
 		return out, nil
+	}
+	if f.Lab == "" {
+		gw, err := parseWritten(gatewayAPIYAML, "gateway-api")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gw...)
 	}
 	all, err := labs.Catalog()
 	if err != nil {
@@ -86,6 +98,21 @@ func Questions(f Filter) ([]Question, error) {
 	}
 	if f.Lab != "" && len(out) == 0 {
 		return nil, fmt.Errorf("no lab %q: `hopscope lab list` shows the labs", f.Lab)
+	}
+	return out, nil
+}
+
+// parseWritten reads one embedded question file; source names it in errors
+// and in each question's Source.
+func parseWritten(data []byte, source string) ([]Question, error) {
+	var ws []written
+	if err := yaml.UnmarshalStrict(data, &ws); err != nil {
+		return nil, fmt.Errorf("%s questions: %w", source, err)
+	}
+	out := make([]Question, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, arrange(Question{ID: w.ID, Source: source, Prompt: w.Question,
+			Choices: w.Choices, Correct: 0, Explanation: strings.TrimSpace(w.Explanation)}))
 	}
 	return out, nil
 }

@@ -14,8 +14,8 @@ func TestQuestions(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, _ := labs.Catalog()
-	if want := 5 + len(all); len(qs) != want {
-		t.Fatalf("%d questions, want %d (5 rapid-fire + one per lab)", len(qs), want)
+	if want := 5 + gatewayQuestions + len(all); len(qs) != want {
+		t.Fatalf("%d questions, want %d (5 rapid-fire + %d Gateway API + one per lab)", len(qs), want, gatewayQuestions)
 	}
 	ids := map[string]bool{}
 	prompts := map[string]bool{}
@@ -41,6 +41,57 @@ func TestQuestions(t *testing.T) {
 		if qs[i].Correct != again[i].Correct || strings.Join(qs[i].Choices, "|") != strings.Join(again[i].Choices, "|") {
 			t.Fatalf("question %s is arranged differently on a second call", qs[i].ID)
 		}
+	}
+}
+
+// gatewayQuestions is how many questions gatewayapi.yaml holds.
+const gatewayQuestions = 7
+
+// TestGatewayAPIQuestions: the Gateway API questions follow the rapid-fire,
+// cover the topics a platform engineer meets when moving from Ingress, and
+// each explanation backs its answer with the concept it teaches.
+func TestGatewayAPIQuestions(t *testing.T) {
+	qs, err := Questions(Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Question{}
+	for i, q := range qs {
+		if q.Source != "gateway-api" {
+			continue
+		}
+		if i < 5 || i >= 5+gatewayQuestions {
+			t.Errorf("%s at position %d, want right after the rapid-fire", q.ID, i)
+		}
+		byID[q.ID] = q
+	}
+	for id, want := range map[string][]string{
+		"gateway-allowed-routes-selector": {"Namespace object", "labels of the route's Namespace", "from: Same"},
+		"gateway-referencegrant":          {"in namespace backend", "RefNotPermitted", "certificateRefs"},
+		"gateway-section-name":            {"listener named https", "NoMatchingParent"},
+		"gateway-hostname-intersection":   {"does not attach", "not the apex", "NoMatchingListenerHostname"},
+		"gateway-programmed-accepted":     {"data plane", "observedGeneration"},
+		"gateway-weight-zero":             {"error", "weight 0"},
+		"gateway-no-ready-endpoints":      {"endpoints", "503", "readiness"},
+	} {
+		q, ok := byID[id]
+		if !ok {
+			t.Errorf("no question %s", id)
+			continue
+		}
+		text := q.Answer() + "\n" + q.Explanation
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: answer and explanation lack %q", id, w)
+			}
+		}
+	}
+	if len(byID) != gatewayQuestions {
+		t.Errorf("%d Gateway API questions, want %d", len(byID), gatewayQuestions)
+	}
+	one, err := Questions(Filter{Lab: "1"})
+	if err != nil || len(one) != 1 {
+		t.Errorf("a lab filter must not bring the Gateway API questions: %d, %v", len(one), err)
 	}
 }
 

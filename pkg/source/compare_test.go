@@ -17,7 +17,9 @@ func objectsOf(s *snapshot.Snapshot) []any {
 	var out []any
 	for _, list := range []any{s.Pods, s.Services, s.Endpoints, s.EndpointSlices, s.Ingresses, s.IngressClasses,
 		s.NetworkPolicies, s.Namespaces, s.Nodes, s.ConfigMaps, s.Secrets, s.Events, s.Deployments,
-		s.StatefulSets, s.DaemonSets, s.ReplicaSets, s.ReplicationControllers, s.Jobs, s.CronJobs} {
+		s.StatefulSets, s.DaemonSets, s.ReplicaSets, s.ReplicationControllers, s.Jobs, s.CronJobs,
+		s.GatewayClasses, s.Gateways, s.ListenerSets, s.HTTPRoutes, s.GRPCRoutes, s.TLSRoutes, s.TCPRoutes, s.UDPRoutes,
+		s.ReferenceGrants, s.BackendTLSPolicies} {
 		v := reflect.ValueOf(list)
 		for i := range v.Len() {
 			out = append(out, v.Index(i).Interface())

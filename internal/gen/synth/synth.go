@@ -27,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/hopscope/hopscope/internal/clusterstate"
 )
@@ -71,7 +72,14 @@ type Cluster struct {
 	Ingresses      []*networkingv1.Ingress
 	IngressClasses []*networkingv1.IngressClass
 	ConfigMaps     []*corev1.ConfigMap
+	Secrets        []*corev1.Secret
 	Events         []*corev1.Event
+	// Gateway API: one class, the shared Gateway, the routes through it
+	// and the grants for routes that reach into another namespace.
+	GatewayClasses  []*gwv1.GatewayClass
+	Gateways        []*gwv1.Gateway
+	HTTPRoutes      []*gwv1.HTTPRoute
+	ReferenceGrants []*gwv1.ReferenceGrant
 }
 
 // Objects returns every object in dump order.
@@ -110,7 +118,22 @@ func (c *Cluster) Objects() []any {
 	for _, o := range c.ConfigMaps {
 		out = append(out, o)
 	}
+	for _, o := range c.Secrets {
+		out = append(out, o)
+	}
 	for _, o := range c.Events {
+		out = append(out, o)
+	}
+	for _, o := range c.GatewayClasses {
+		out = append(out, o)
+	}
+	for _, o := range c.Gateways {
+		out = append(out, o)
+	}
+	for _, o := range c.HTTPRoutes {
+		out = append(out, o)
+	}
+	for _, o := range c.ReferenceGrants {
 		out = append(out, o)
 	}
 	return out
@@ -120,7 +143,8 @@ func (c *Cluster) Objects() []any {
 func (c *Cluster) Len() int {
 	return len(c.Namespaces) + len(c.Nodes) + len(c.Pods) + len(c.Services) + len(c.Endpoints) +
 		len(c.EndpointSlices) + len(c.Deployments) + len(c.ReplicaSets) + len(c.Ingresses) + len(c.IngressClasses) +
-		len(c.ConfigMaps) + len(c.Events)
+		len(c.ConfigMaps) + len(c.Secrets) + len(c.Events) +
+		len(c.GatewayClasses) + len(c.Gateways) + len(c.HTTPRoutes) + len(c.ReferenceGrants)
 }
 
 // generator carries the random source and the clock through one Generate.
@@ -160,19 +184,30 @@ func Generate(cfg Config) *Cluster {
 		perNS[i%nsCount]++
 	}
 	app := 0
+	var targets []routeTarget
+	var teams []string
 	for i, n := range perNS {
 		ns := fmt.Sprintf("%s-%d", teamNames[i%len(teamNames)], i/len(teamNames))
 		g.namespace(ns)
+		// Every team may attach routes to the shared Gateway's HTTPS
+		// listener, which selects namespaces by this label.
+		g.c.Namespaces[len(g.c.Namespaces)-1].Labels[gatewayAccessLabel] = gatewayName
+		teams = append(teams, ns)
 		var svcs []string
 		for n > 0 {
 			// Between 1 and 19 replicas, 10 on average.
 			r := min(n, 1+g.rnd.IntN(19))
 			n -= r
-			svcs = append(svcs, g.app(ns, app, r))
+			svc := g.app(ns, app, r)
+			svcs = append(svcs, svc)
+			if healthyApp(app) && app%routeEvery == 3 {
+				targets = append(targets, routeTarget{ns: ns, svc: svc})
+			}
 			app++
 		}
 		g.ingresses(ns, svcs)
 	}
+	g.gatewayAPI(targets, teams)
 	if !cfg.Full {
 		g.c.lean()
 	}

@@ -82,3 +82,41 @@ func TestEndpointsFollowReadiness(t *testing.T) {
 		t.Error("no Service has drifted from its pods")
 	}
 }
+
+// TestGatewayAPIObjects: one route per about ten Services, about one in
+// twenty of them in another namespace than its Service with a
+// ReferenceGrant in the Service's namespace, every route accepted on both
+// listeners, and the HTTPS listener's certificate Secret present.
+func TestGatewayAPIObjects(t *testing.T) {
+	c := Generate(Config{Pods: 20000, Seed: 1})
+	if len(c.GatewayClasses) != 1 || len(c.Gateways) != 1 || len(c.Secrets) != 1 {
+		t.Fatalf("%d classes, %d gateways, %d secrets", len(c.GatewayClasses), len(c.Gateways), len(c.Secrets))
+	}
+	if n := len(c.HTTPRoutes); n < len(c.Services)/15 || n > len(c.Services)/8 {
+		t.Errorf("%d HTTPRoutes for %d Services: want about one per ten", n, len(c.Services))
+	}
+	grants := map[string]bool{}
+	for _, g := range c.ReferenceGrants {
+		grants[g.Namespace+"/"+string(*g.Spec.To[0].Name)+" from "+string(g.Spec.From[0].Namespace)] = true
+	}
+	cross := 0
+	for _, r := range c.HTTPRoutes {
+		b := r.Spec.Rules[0].BackendRefs[0]
+		if b.Namespace != nil && string(*b.Namespace) != r.Namespace {
+			cross++
+			if !grants[string(*b.Namespace)+"/"+string(b.Name)+" from "+r.Namespace] {
+				t.Errorf("HTTPRoute %s/%s reaches %s/%s without a ReferenceGrant", r.Namespace, r.Name, *b.Namespace, b.Name)
+			}
+		}
+		if len(r.Status.Parents) != 2 {
+			t.Errorf("HTTPRoute %s/%s has %d parent statuses", r.Namespace, r.Name, len(r.Status.Parents))
+		}
+	}
+	if share := float64(cross) / float64(len(c.HTTPRoutes)); share < 0.03 || share > 0.07 || cross != len(c.ReferenceGrants) {
+		t.Errorf("%d of %d routes cross namespaces (%d grants): want about 5%%, one grant each", cross, len(c.HTTPRoutes), len(c.ReferenceGrants))
+	}
+	ref := c.Gateways[0].Spec.Listeners[1].TLS.CertificateRefs[0]
+	if s := c.Secrets[0]; s.Name != string(ref.Name) || s.Namespace != c.Gateways[0].Namespace {
+		t.Errorf("certificate %s, secret %s/%s", ref.Name, s.Namespace, s.Name)
+	}
+}

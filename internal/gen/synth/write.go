@@ -345,7 +345,7 @@ func inNS[T namespaced](in []T, ns string) []any {
 // Version names the generator's output: it changes whenever the same
 // Config would make different bytes, so cached dumps are not reused
 // across versions.
-const Version = 3
+const Version = 4
 
 // CachedFile returns the path of a dump of cfg in format f, writing it the
 // first time. Benchmarks use it so that a 100k-pod dump is generated once,
