@@ -157,3 +157,14 @@ func trim(gvk schema.GroupVersionKind) cache.TransformFunc {
 		return obj, nil
 	}
 }
+
+// Resources lists the API resources a watch lists and watches, for the
+// RBAC rules that must allow it (deploy/ checks its ClusterRole against it).
+func Resources() []schema.GroupVersionResource {
+	ks := watchedKinds()
+	out := make([]schema.GroupVersionResource, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, k.resource)
+	}
+	return out
+}
