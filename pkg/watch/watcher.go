@@ -159,11 +159,14 @@ func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 	}
 }
 
+// sameVersion is true for the re-delivery of an object unchanged. Objects
+// without a resourceVersion (never from a real API server) always count
+// as changed.
 func sameVersion(prev, cur any) bool {
 	type versioned interface{ GetResourceVersion() string }
 	p, ok1 := prev.(versioned)
 	c, ok2 := cur.(versioned)
-	return ok1 && ok2 && p.GetResourceVersion() == c.GetResourceVersion()
+	return ok1 && ok2 && p.GetResourceVersion() != "" && p.GetResourceVersion() == c.GetResourceVersion()
 }
 
 func (w *Watcher) poke() {
