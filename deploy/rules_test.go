@@ -1,9 +1,11 @@
 // Package deploy_test checks the shipped manifests: the kustomize bases
 // build, the ClusterRole grants exactly what the watcher reads and nothing
-// that writes, and the alert rules pass promtool.
+// that writes, the alert rules pass promtool, and the Grafana dashboard
+// queries only metrics the watcher exports.
 package deploy_test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,12 @@ import (
 )
 
 const operatorDir = "kustomize/prometheus-operator"
+
+// exportedMetrics are the watcher's metric names, for checking what the
+// rules and the dashboard query.
+var exportedMetrics = []string{watch.MetricFindings, watch.MetricPaths, watch.MetricPathBrokenInfo, watch.MetricPathBrokenOmitted,
+	watch.MetricKindListed, watch.MetricObjects, watch.MetricLastDiagnosis, watch.MetricDiagnosisDuration,
+	watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo}
 
 // promtool finds promtool or skips (fails when HOPSCOPE_REQUIRE_PROMETHEUS=1,
 // as in CI).
@@ -91,11 +99,8 @@ func TestAlertRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exported := []string{watch.MetricFindings, watch.MetricPaths, watch.MetricPathBrokenInfo, watch.MetricPathBrokenOmitted,
-		watch.MetricKindListed, watch.MetricObjects, watch.MetricLastDiagnosis, watch.MetricDiagnosisDuration,
-		watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo}
 	for _, name := range regexp.MustCompile(`hopscope_[a-z_]+`).FindAllString(string(raw), -1) {
-		if !slices.Contains(exported, name) {
+		if !slices.Contains(exportedMetrics, name) {
 			t.Errorf("the rules use %s, which the watcher does not export", name)
 		}
 	}
@@ -147,6 +152,43 @@ func TestClusterRoleIsReadOnlyAndSufficient(t *testing.T) {
 		for _, gvr := range watch.Resources() {
 			if !granted[gvr.Group+"/"+gvr.Resource] {
 				t.Errorf("%s: ClusterRole does not grant list and watch on %s", dir, gvr.GroupResource())
+			}
+		}
+	}
+}
+
+// TestDashboardQueriesExportedMetrics: the Grafana dashboard is valid JSON
+// and every hopscope metric its queries name is one the watcher exports
+// (histogram series by their _bucket name).
+func TestDashboardQueriesExportedMetrics(t *testing.T) {
+	raw, err := os.ReadFile("grafana/hopscope-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("grafana/hopscope-dashboard.json: %v", err)
+	}
+	if len(dash.Panels) == 0 {
+		t.Fatal("the dashboard has no panels")
+	}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			names := regexp.MustCompile(`hopscope_[a-z_]+`).FindAllString(tg.Expr, -1)
+			if len(names) == 0 {
+				t.Errorf("panel %q queries no hopscope metric: %s", p.Title, tg.Expr)
+			}
+			for _, name := range names {
+				if !slices.Contains(exportedMetrics, strings.TrimSuffix(name, "_bucket")) {
+					t.Errorf("panel %q queries %s, which the watcher does not export", p.Title, name)
+				}
 			}
 		}
 	}
