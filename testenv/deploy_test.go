@@ -2,10 +2,8 @@ package testenv_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -97,24 +95,7 @@ func TestDeployBaseIsAcceptedAndSufficient(t *testing.T) {
 
 	cfg := rest.CopyConfig(cluster.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:hopscope:hopscope"}
-	w, err := watch.New(watch.Options{Config: cfg, Debounce: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("watcher: %v", err)
-		}
-	}()
-	srv := httptest.NewServer(w.Handler())
-	defer srv.Close()
-	if !eventually(time.Minute, 50*time.Millisecond, w.Ready) {
-		t.Fatal("the watcher running as the ServiceAccount did not become ready in a minute")
-	}
+	srv := runWatcher(t, cfg)
 	_, body := httpGet(t, srv.URL+"/metrics")
 	listed := 0
 	for _, line := range strings.Split(body, "\n") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/hopscope/hopscope/pkg/watch"
@@ -59,24 +60,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	accepts := &acceptRecorder{}
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { accepts.next = rt; return accepts })
 
-	w, err := watch.New(watch.Options{Config: cfg, Debounce: 200 * time.Millisecond, Version: "testenv"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(runCtx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("watcher: %v", err)
-		}
-	}()
-	srv := httptest.NewServer(w.Handler())
-	defer srv.Close()
-	if !eventually(time.Minute, 50*time.Millisecond, w.Ready) {
-		t.Fatal("the watcher did not become ready in a minute")
-	}
+	srv := runWatcher(t, cfg)
 	if code, body := httpGet(t, srv.URL+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %s after Ready", code, body)
 	}
@@ -150,6 +134,31 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		}
 	}
 	t.Logf("%d collections, requests per collection (lists, watches): %v", len(perResource), perResource)
+}
+
+// runWatcher runs a watcher on cfg until the test ends and serves its
+// handler; it returns once the watcher is ready.
+func runWatcher(t *testing.T, cfg *rest.Config) *httptest.Server {
+	t.Helper()
+	w, err := watch.New(watch.Options{Config: cfg, Debounce: 200 * time.Millisecond, Version: "testenv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("watcher: %v", err)
+		}
+	})
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	if !eventually(time.Minute, 50*time.Millisecond, w.Ready) {
+		t.Fatal("the watcher did not become ready in a minute")
+	}
+	return srv
 }
 
 // lab1Lines keeps the lines of a scrape that concern lab 1, for failure
