@@ -194,6 +194,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.waitSettled(ctx); err != nil {
 		return err
 	}
+	// The first diagnosis reads every object the initial lists delivered;
+	// their ADDED events need no second one.
+	select {
+	case <-w.changed:
+	default:
+	}
 	for {
 		w.diagnose()
 		if err := w.quiet(ctx); err != nil {

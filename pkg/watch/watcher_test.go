@@ -160,14 +160,17 @@ func TestFixedFindingLeavesMetrics(t *testing.T) {
 		}
 	}
 
-	before := w.Diagnoses()
 	fixed := apiService("api-v1")
 	fixed.ResourceVersion = "2"
 	if _, err := typed.CoreV1().Services("lab1").Update(context.Background(), fixed, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the diagnosis after the fix", func() bool { return w.Diagnoses() > before })
-	body = scrape(t, srv)
+	// The diagnosis that follows the fix is the one whose metrics show an
+	// ok path; the scrape after it must show nothing of the finding.
+	waitFor(t, "an ok lab1 path after the fix", func() bool {
+		body = scrape(t, srv)
+		return len(seriesWith(body, MetricPaths, `status="ok"`, `namespace="lab1"`)) == 1
+	})
 	if got := seriesWith(body, MetricFindings, `check="`+selectorCheck+`"`); len(got) != 0 {
 		t.Errorf("fixed lab: finding still exported: %q", got)
 	}
