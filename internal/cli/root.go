@@ -137,6 +137,7 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 		newAdviseCommand(g, streams),
 		newQuizCommand(streams),
 		newMCPCommand(g, streams),
+		newWatchCommand(g, streams),
 	}
 }
 

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
+
+	"github.com/hopscope/hopscope/pkg/watch"
+)
+
+// WatchOptions is `hopscope watch`: keep the diagnosis of the whole cluster
+// current and serve it as Prometheus metrics.
+type WatchOptions struct {
+	genericiooptions.IOStreams
+	Globals *Globals
+
+	// Listen is the address of /metrics, /healthz and /readyz.
+	Listen string
+	// Namespaces limits the diagnosis (not the watch) to these namespaces.
+	Namespaces     []string
+	Debounce       time.Duration
+	MaxBrokenPaths int
+
+	// Filled in by Complete.
+	config *rest.Config
+}
+
+func newWatchCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &WatchOptions{IOStreams: streams, Globals: g}
+	cmd := &cobra.Command{
+		Use:   "watch [--listen ADDR]",
+		Short: "Keep the cluster's diagnosis current and serve it as Prometheus metrics",
+		Long: `Watch every kind the diagnosis reads (one LIST and one WATCH per kind, read-only, Secrets as metadata
+only), diagnose again after each change once the cluster is quiet for --debounce, and serve the findings and
+path verdicts on /metrics, with /healthz and /readyz. Runs in a cluster (in-cluster config) or against
+a kubeconfig. See docs/watch.md for the metrics and deploy/ for the manifests.`,
+		Example: `  hopscope watch                                 # the current kubectl context, metrics on :8080
+  hopscope watch --listen 127.0.0.1:9090 --debounce 2s`,
+		Args: cobra.NoArgs,
+		RunE: runE(o.Run, o.Complete, o.Validate),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Listen, "listen", ":8080", "address to serve /metrics, /healthz and /readyz on")
+	f.StringSliceVar(&o.Namespaces, "namespaces", nil, "diagnose only these namespaces (the watch stays cluster-wide: DNS and nodes are on every path)")
+	f.DurationVar(&o.Debounce, "debounce", watch.DefaultDebounce, "quiet time after a change before the diagnosis runs again")
+	f.IntVar(&o.MaxBrokenPaths, "max-broken-paths", watch.DefaultMaxBrokenPaths, "most hopscope_path_broken_info series exported; the rest are counted in hopscope_path_broken_info_omitted")
+	return cmd
+}
+
+// Complete reads the cluster's connection: the in-cluster ServiceAccount
+// when running in a pod, else the kubectl flags.
+func (o *WatchOptions) Complete() error {
+	if o.config != nil {
+		return nil
+	}
+	if cfg, err := rest.InClusterConfig(); err == nil {
+		o.config = cfg
+		return nil
+	}
+	if o.Globals == nil || o.Globals.Kube == nil {
+		return usageErrorf("watch: no cluster: not in a pod and no kubeconfig flags")
+	}
+	cfg, err := o.Globals.Kube.ToRESTConfig()
+	if err != nil {
+		return usageErrorf("read kubeconfig: %v (set --kubeconfig or KUBECONFIG, or run hopscope watch in the cluster)", err)
+	}
+	o.config = cfg
+	return nil
+}
+
+// Validate rejects values that would make the watcher useless.
+func (o *WatchOptions) Validate() error {
+	if o.Debounce <= 0 {
+		return usageErrorf("--debounce must be positive, got %s", o.Debounce)
+	}
+	if o.MaxBrokenPaths <= 0 {
+		return usageErrorf("--max-broken-paths must be positive, got %d", o.MaxBrokenPaths)
+	}
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+		return usageErrorf("--listen %q: %v", o.Listen, err)
+	}
+	return nil
+}
+
+// Run serves the metrics and watches until ctx ends.
+func (o *WatchOptions) Run(ctx context.Context) error {
+	w, err := watch.New(watch.Options{Config: o.config, Namespaces: o.Namespaces, Debounce: o.Debounce,
+		MaxBrokenPaths: o.MaxBrokenPaths, Version: Version(), Log: o.ErrOut})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("listen on %s: %w", o.Listen, err)}
+	}
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(o.ErrOut, "hopscope watch: serving /metrics on %s\n", ln.Addr())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watched := make(chan error, 1)
+	go func() { watched <- w.Run(ctx) }()
+	select {
+	case err = <-served:
+		cancel()
+		<-watched
+		return fmt.Errorf("serve metrics on %s: %w", ln.Addr(), err)
+	case err = <-watched:
+	}
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	_ = srv.Shutdown(shutdown)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

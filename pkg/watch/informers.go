@@ -1,0 +1,170 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// LastAppliedAnnotation is written by `kubectl apply`: a full copy of the
+// object as last applied. The diagnosis never reads it and it can double an
+// object's size, so the watch drops it on arrival.
+const LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// watchedKind is one kind the diagnosis reads and the informer that keeps it.
+type watchedKind struct {
+	kind     string
+	resource schema.GroupVersionResource
+	// metadataOnly kinds are watched through the metadata API (Secrets).
+	metadataOnly bool
+	informer     cache.SharedIndexInformer
+
+	mu sync.Mutex
+	// notChecked says why the kind cannot be listed (forbidden, not
+	// served); empty while it lists or once it does again.
+	notChecked string
+}
+
+// watchedKinds is the table of what a watch keeps: the kinds a live scan
+// lists (pkg/source), each watched across every namespace.
+func watchedKinds() []*watchedKind {
+	core := corev1.SchemeGroupVersion
+	apps := appsv1.SchemeGroupVersion
+	batch := batchv1.SchemeGroupVersion
+	networking := networkingv1.SchemeGroupVersion
+	discovery := discoveryv1.SchemeGroupVersion
+	return []*watchedKind{
+		{kind: snapshot.KindNamespace, resource: core.WithResource("namespaces")},
+		{kind: snapshot.KindNode, resource: core.WithResource("nodes")},
+		{kind: snapshot.KindIngressClass, resource: networking.WithResource("ingressclasses")},
+		{kind: snapshot.KindPod, resource: core.WithResource("pods")},
+		{kind: snapshot.KindService, resource: core.WithResource("services")},
+		{kind: snapshot.KindEndpoints, resource: core.WithResource("endpoints")},
+		{kind: snapshot.KindEndpointSlice, resource: discovery.WithResource("endpointslices")},
+		{kind: snapshot.KindIngress, resource: networking.WithResource("ingresses")},
+		{kind: snapshot.KindNetworkPolicy, resource: networking.WithResource("networkpolicies")},
+		{kind: snapshot.KindConfigMap, resource: core.WithResource("configmaps")},
+		{kind: snapshot.KindSecret, resource: core.WithResource("secrets"), metadataOnly: true},
+		{kind: snapshot.KindEvent, resource: core.WithResource("events")},
+		{kind: snapshot.KindDeployment, resource: apps.WithResource("deployments")},
+		{kind: snapshot.KindStatefulSet, resource: apps.WithResource("statefulsets")},
+		{kind: snapshot.KindDaemonSet, resource: apps.WithResource("daemonsets")},
+		{kind: snapshot.KindReplicaSet, resource: apps.WithResource("replicasets")},
+		{kind: snapshot.KindReplicationController, resource: core.WithResource("replicationcontrollers")},
+		{kind: snapshot.KindJob, resource: batch.WithResource("jobs")},
+		{kind: snapshot.KindCronJob, resource: batch.WithResource("cronjobs")},
+	}
+}
+
+// bind creates the kind's informer from the factories, with the trim
+// transform and the error handler that records a refused list.
+func (k *watchedKind) bind(typed informers.SharedInformerFactory, md metadatainformer.SharedInformerFactory) error {
+	if k.metadataOnly {
+		k.informer = md.ForResource(k.resource).Informer()
+	} else {
+		gi, err := typed.ForResource(k.resource)
+		if err != nil {
+			return err
+		}
+		k.informer = gi.Informer()
+	}
+	gvk := k.resource.GroupVersion().WithKind(k.kind)
+	if err := k.informer.SetTransform(trim(gvk)); err != nil {
+		return err
+	}
+	return k.informer.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
+		k.listFailed(err)
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	})
+}
+
+// listFailed records a Forbidden or NotFound answer as "not checked"; the
+// reflector keeps retrying with backoff, so a permission granted later is
+// picked up without a restart.
+func (k *watchedKind) listFailed(err error) {
+	why := ""
+	switch {
+	case apierrors.IsForbidden(err):
+		why = "forbidden: " + apiMessage(err)
+	case apierrors.IsNotFound(err):
+		why = "not served by this API server: " + apiMessage(err)
+	default:
+		return
+	}
+	k.mu.Lock()
+	k.notChecked = why
+	k.mu.Unlock()
+}
+
+// state says whether the kind's cache is complete, or why it cannot be.
+func (k *watchedKind) state() (synced bool, notChecked string) {
+	if k.informer.HasSynced() {
+		return true, ""
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return false, k.notChecked
+}
+
+func apiMessage(err error) string {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) && st.Status().Message != "" {
+		return st.Status().Message
+	}
+	return err.Error()
+}
+
+// trim returns the transform every object passes before it is cached: it
+// drops managedFields and the last-applied annotation, which the diagnosis
+// never reads and which are often most of an object's bytes, and stamps the
+// kind, which watch and list responses leave empty on typed items and which
+// the snapshot needs (a metadata-only Secret is told apart by it).
+func trim(gvk schema.GroupVersionKind) cache.TransformFunc {
+	return func(obj any) (any, error) {
+		ro, ok := obj.(runtime.Object)
+		if !ok {
+			// A tombstone (cache.DeletedFinalStateUnknown) carries an
+			// object that was already trimmed.
+			return obj, nil
+		}
+		m, err := meta.Accessor(ro)
+		if err != nil {
+			return obj, nil
+		}
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a != nil {
+			if _, ok := a[LastAppliedAnnotation]; ok {
+				delete(a, LastAppliedAnnotation)
+				m.SetAnnotations(a)
+			}
+		}
+		ro.GetObjectKind().SetGroupVersionKind(gvk)
+		return obj, nil
+	}
+}
+
+// Resources lists the API resources a watch lists and watches, for the
+// RBAC rules that must allow it (deploy/ checks its ClusterRole against it).
+func Resources() []schema.GroupVersionResource {
+	ks := watchedKinds()
+	out := make([]schema.GroupVersionResource, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, k.resource)
+	}
+	return out
+}
