@@ -300,7 +300,7 @@ waiting:
 		}
 		cause = fmt.Sprintf("CoreDNS is not running: its pods are Pending because the scheduler rejects every node for the not-ready taint (%s); restarting them does not help: repair the NotReady node(s) %s (kubelet, container runtime, CNI) and they are scheduled",
 			clip(msg), joinLimit(names, maxListed))
-		fix = nodeFix(nodes[0].Name)
+		fix = nodeFix(nodes[0].Name, nodeNoneReady(s))
 	case len(pods) > 0:
 		cause += "; a restart helps when the pods are stuck, a crash loop needs its logs (kubectl logs -n kube-system -l k8s-app=kube-dns)"
 	}

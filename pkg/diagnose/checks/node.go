@@ -126,13 +126,18 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 	default:
 		cause += "reports " + conditionText(ready.Type, ready.Status, ready.Reason, ready.Message)
 	}
+	if noneReady {
+		cause += "; repair the kubelet, container runtime or CNI on every node: no node is Ready, so draining one would only move its pods nowhere"
+	} else {
+		cause += "; repair the node (kubelet, container runtime, CNI) or drain it so its pods run elsewhere"
+	}
 	return diagnose.Finding{
 		Object:   ref,
 		Severity: sev,
 		Symptom:  symptom,
-		Cause:    cause + "; repair the node (kubelet, container runtime, CNI) or drain it so its pods run elsewhere",
+		Cause:    cause,
 		Evidence: ev,
-		Fix:      nodeFix(n.Name),
+		Fix:      nodeFix(n.Name, noneReady),
 		Verify:   diagnose.GetCmd(ref),
 		Origin:   originOf(s, ref),
 	}
@@ -140,7 +145,13 @@ func nodeNotReadyFinding(s *snapshot.Snapshot, n *corev1.Node, ready *corev1.Nod
 
 // nodeFix is the fix for a NotReady node: drain it so that its pods run
 // elsewhere while the node is repaired. Findings whose cause is that node
-// propose the same.
-func nodeFix(name string) string {
+// propose the same. When no node is Ready a drain cannot help (every node
+// would end up cordoned and the pods Pending): the node agents themselves
+// must be repaired, most often the CNI that never came up, whose DaemonSet
+// pods in kube-system show why.
+func nodeFix(name string, noneReady bool) string {
+	if noneReady {
+		return diagnose.Kubectl("get", "pods", "-n", "kube-system", "-o", "wide")
+	}
 	return diagnose.KubectlOn([]string{"drain", "--ignore-daemonsets", "--delete-emptydir-data"}, name)
 }

@@ -37,6 +37,12 @@ func TestNodeNoneReadyIsAnOutage(t *testing.T) {
 		t.Errorf("severity %s, want error: no node is Ready", f.Severity)
 	}
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"), "none of the 2 node(s) is Ready")
+	// Draining would cordon the last nodes and schedule nothing: the fix
+	// looks at the node agents (the CNI DaemonSet) instead.
+	if strings.Contains(f.Fix, "drain") || strings.Contains(f.Cause, "or drain it") {
+		t.Errorf("no node is Ready, yet the finding proposes a drain: cause %q, fix %q", f.Cause, f.Fix)
+	}
+	wantContains(t, "fix", f.Fix, "kubectl get pods -n kube-system -o wide")
 	p := findingOn(t, podPending, "testdata/node-not-ready/bad-no-node-ready.yaml", "Pod/kube-system/coredns-7db6d8ff4d-5czzt")
 	wantContains(t, "cause", p.Cause, "the nodes are what to repair")
 }
