@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/hopscope/hopscope/pkg/safetext"
 )
@@ -38,5 +41,42 @@ func TestFindingsPrintNoErrorLine(t *testing.T) {
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	if code := run(streams, []string{"diagnose", "-f", "../../examples/seed/lab1-as-written.yaml"}); code != 1 || errOut.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 1 and nothing on stderr", code, errOut.String())
+	}
+}
+
+// klogChild is set in the environment of the child process that
+// TestClientLogsStaySilent starts: klog writes to the real stderr of the
+// process, so only a separate process shows what a user would see.
+const klogChild = "HOPSCOPE_TEST_KLOG_CHILD"
+
+// client-go logs through klog straight to stderr, unescaped. After
+// silenceClientLogs, even an error-level klog line carrying terminal escapes
+// (what a hostile API server's response body would put there) reaches
+// nothing; before it, the same call prints, so the test would see a
+// regression.
+func TestClientLogsStaySilent(t *testing.T) {
+	if os.Getenv(klogChild) != "" {
+		if os.Getenv(klogChild) == "silenced" {
+			silenceClientLogs()
+		}
+		klog.Errorf("response from server: \x1b]0;pwned\x07 body")
+		klog.Flush()
+		os.Exit(0)
+	}
+	for _, mode := range []string{"silenced", "default"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestClientLogsStaySilent$")
+		cmd.Env = append(os.Environ(), klogChild+"="+mode)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s child: %v; stderr %q", mode, err, stderr.String())
+		}
+		printed := strings.Contains(stderr.String(), "pwned")
+		if mode == "silenced" && printed {
+			t.Errorf("klog printed after silenceClientLogs: %q", stderr.String())
+		}
+		if mode == "default" && !printed {
+			t.Fatalf("klog printed nothing even without silenceClientLogs (stderr %q): the test cannot see a regression", stderr.String())
+		}
 	}
 }
