@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 )
@@ -65,7 +66,7 @@ func TestGatewayIncidents(t *testing.T) {
 // TestGatewayBackgroundIsHealthy: the background alone yields no error, so
 // every error in an incident comes from the incident.
 func TestGatewayBackgroundIsHealthy(t *testing.T) {
-	res := diagnoseFiles(t, filepath.Join(gatewayIncidentsDir, "background.yaml"))
+	res := diagnosetest.Files(t, filepath.Join(gatewayIncidentsDir, "background.yaml"))
 	for _, f := range res.Findings {
 		if f.Severity == diagnose.SeverityError {
 			t.Errorf("error on the healthy background: %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)
