@@ -139,7 +139,7 @@ func safeRefs(refs []snapshot.ObjectRef) []snapshot.ObjectRef {
 }
 
 // eachSanitized passes every element of list through sanitize; a nil list
-// stays nil, so JSON keeps telling an absent list from an empty one.
+// stays nil, so sanitizing never adds a list the input did not have.
 func eachSanitized[T any](list []T, sanitize func(T) T) []T {
 	if list == nil {
 		return nil
