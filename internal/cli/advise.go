@@ -25,17 +25,12 @@ type AdviseOptions struct {
 	genericiooptions.IOStreams
 	Globals *Globals
 
-	Internal   bool
-	External   bool
-	Production bool
-	CloudLB    bool
-	Debug      bool
-	HTTP       bool
-	TCP        bool
-	GRPC       bool
-	// RoleSplit and AdvancedRouting are the needs that choose Gateway API.
-	RoleSplit       bool
-	AdvancedRouting bool
+	// Needs are the needs flags; the protocol comes from HTTP, TCP and
+	// GRPC, one flag each.
+	Needs advise.Needs
+	HTTP  bool
+	TCP   bool
+	GRPC  bool
 
 	Files         []string
 	Cluster       bool
@@ -85,16 +80,16 @@ Advice is not a diagnosis: the exit code stays 0.`,
 		RunE: runE(o.Run, o.Complete, o.Validate),
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Internal, "internal", false, "only workloads inside the cluster call the Service")
-	f.BoolVar(&o.External, "external", false, "clients outside the cluster call the Service")
-	f.BoolVar(&o.Production, "production", false, "it carries production traffic")
-	f.BoolVar(&o.CloudLB, "cloud-lb", false, "the cluster can provision load balancers (a cloud, or MetalLB)")
-	f.BoolVar(&o.Debug, "debug", false, "temporary access for debugging only")
+	f.BoolVar(&o.Needs.Internal, "internal", false, "only workloads inside the cluster call the Service")
+	f.BoolVar(&o.Needs.External, "external", false, "clients outside the cluster call the Service")
+	f.BoolVar(&o.Needs.Production, "production", false, "it carries production traffic")
+	f.BoolVar(&o.Needs.CloudLB, "cloud-lb", false, "the cluster can provision load balancers (a cloud, or MetalLB)")
+	f.BoolVar(&o.Needs.Debug, "debug", false, "temporary access for debugging only")
 	f.BoolVar(&o.HTTP, "http", false, "the Service speaks HTTP(S)")
 	f.BoolVar(&o.TCP, "tcp", false, "the Service speaks another protocol (TCP/UDP, not HTTP)")
 	f.BoolVar(&o.GRPC, "grpc", false, "the Service speaks gRPC")
-	f.BoolVar(&o.RoleSplit, "role-split", false, "a platform team runs the entry point, application teams own their routes")
-	f.BoolVar(&o.AdvancedRouting, "advanced-routing", false, "routing by header or method, or traffic split by weight (canaries)")
+	f.BoolVar(&o.Needs.RoleSplit, "role-split", false, "a platform team runs the entry point, application teams own their routes")
+	f.BoolVar(&o.Needs.AdvancedRouting, "advanced-routing", false, "routing by header or method, or traffic split by weight (canaries)")
 	f.StringSliceVarP(&o.Files, "filename", "f", nil, "review the Services in these manifests (files, directories, - for stdin)")
 	f.BoolVar(&o.Cluster, "cluster", false, "review the Services of the current kubectl context (read-only)")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "review every namespace (the default for files)")
@@ -103,8 +98,7 @@ Advice is not a diagnosis: the exit code stays 0.`,
 }
 
 func (o *AdviseOptions) needsGiven() bool {
-	return o.Internal || o.External || o.Production || o.CloudLB || o.Debug || o.HTTP || o.TCP || o.GRPC ||
-		o.RoleSplit || o.AdvancedRouting
+	return o.Needs != (advise.Needs{}) || o.HTTP || o.TCP || o.GRPC
 }
 
 // Complete decides the mode and, for a review, the source.
@@ -154,7 +148,7 @@ func (o *AdviseOptions) Validate() error {
 	if n := countTrue(o.HTTP, o.TCP, o.GRPC); n > 1 {
 		return usageErrorf("--http, --tcp and --grpc contradict each other: give one protocol")
 	}
-	if o.Internal && o.External {
+	if o.Needs.Internal && o.Needs.External {
 		return usageErrorf("%v", advise.ErrContradiction)
 	}
 	return nil
@@ -172,8 +166,7 @@ func (o *AdviseOptions) Run(ctx context.Context) error {
 		}
 		return o.recommend(needs)
 	}
-	n := advise.Needs{Internal: o.Internal, External: o.External, Production: o.Production, CloudLB: o.CloudLB, Debug: o.Debug,
-		RoleSplit: o.RoleSplit, AdvancedRouting: o.AdvancedRouting}
+	n := o.Needs
 	switch {
 	case o.HTTP:
 		n.Protocol = advise.HTTP

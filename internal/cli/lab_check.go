@@ -144,24 +144,13 @@ func safeVerdict(v labs.Verdict) labs.Verdict {
 		f := report.SanitizedFinding(*v.Expected)
 		out.Expected = &f
 	}
-	out.Remaining = safeFindings(v.Remaining)
-	out.Notes = safeFindings(v.Notes)
+	out.Remaining = report.SanitizedFindings(v.Remaining)
+	out.Notes = report.SanitizedFindings(v.Notes)
 	if v.BrokenLayers != nil {
 		out.BrokenLayers = make([]diagnose.Layer, len(v.BrokenLayers))
 		for i, l := range v.BrokenLayers {
 			out.BrokenLayers[i] = diagnose.Layer(safetext.Sanitize(string(l)))
 		}
-	}
-	return out
-}
-
-func safeFindings(fs []diagnose.Finding) []diagnose.Finding {
-	if fs == nil {
-		return nil
-	}
-	out := make([]diagnose.Finding, len(fs))
-	for i, f := range fs {
-		out[i] = report.SanitizedFinding(f)
 	}
 	return out
 }

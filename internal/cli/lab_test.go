@@ -17,12 +17,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/labs/labstest"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 func TestLabList(t *testing.T) {
@@ -165,19 +164,7 @@ func TestLabStartRefusals(t *testing.T) {
 func offlineDiagnosis(t *testing.T, objs []labs.PlacedObject) func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
 	t.Helper()
 	return func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
-		s := snapshot.New()
-		for _, o := range objs {
-			data, err := json.Marshal(o.Object.Object)
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := source.DecodeBytes(s, o.Path, data, o.Object.GetNamespace()); err != nil {
-				return nil, nil, err
-			}
-		}
-		s.Index()
-		res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-		return s, res, err
+		return diagnosetest.LabObjects(objs)
 	}
 }
 

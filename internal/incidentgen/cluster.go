@@ -683,28 +683,13 @@ func (c *Cluster) items() []any {
 	for _, n := range nsNames {
 		out = append(out, c.namespaces[n])
 	}
-	for _, n := range sortedBy(c.nodes, func(n *corev1.Node) string { return n.Name }) {
-		out = append(out, n)
-	}
-	for _, ic := range sortedBy(c.classes, func(o *networkingv1.IngressClass) string { return o.Name }) {
-		out = append(out, ic)
-	}
-	key := func(m metav1.Object) string { return m.GetNamespace() + "/" + m.GetName() }
-	for _, o := range sortedBy(c.configMaps, func(o *corev1.ConfigMap) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.secrets, func(o *corev1.Secret) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.services, func(o *corev1.Service) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.endpoints, func(o *corev1.Endpoints) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.slices, func(o *discoveryv1.EndpointSlice) string { return key(o) }) {
-		out = append(out, o)
-	}
+	out = appendSorted(out, c.nodes, func(n *corev1.Node) string { return n.Name })
+	out = appendSorted(out, c.classes, func(o *networkingv1.IngressClass) string { return o.Name })
+	out = appendSorted(out, c.configMaps, namespacedName[*corev1.ConfigMap])
+	out = appendSorted(out, c.secrets, namespacedName[*corev1.Secret])
+	out = appendSorted(out, c.services, namespacedName[*corev1.Service])
+	out = appendSorted(out, c.endpoints, namespacedName[*corev1.Endpoints])
+	out = appendSorted(out, c.slices, namespacedName[*discoveryv1.EndpointSlice])
 	var deps, stss, dss, rss, rcs, jobs []any
 	for _, w := range sortedBy(c.workloads, func(w *Workload) string { return w.Kind + "/" + w.Namespace + "/" + w.Name }) {
 		switch o := w.Object.(type) {
@@ -727,22 +712,25 @@ func (c *Cluster) items() []any {
 	out = append(out, rss...)
 	out = append(out, rcs...)
 	out = append(out, jobs...)
-	for _, o := range sortedBy(c.pods, func(o *corev1.Pod) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.ingresses, func(o *networkingv1.Ingress) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.netpols, func(o *networkingv1.NetworkPolicy) string { return key(o) }) {
-		out = append(out, o)
-	}
-	for _, o := range sortedBy(c.events, func(o *corev1.Event) string {
+	out = appendSorted(out, c.pods, namespacedName[*corev1.Pod])
+	out = appendSorted(out, c.ingresses, namespacedName[*networkingv1.Ingress])
+	out = appendSorted(out, c.netpols, namespacedName[*networkingv1.NetworkPolicy])
+	// Events sort by time within their namespace.
+	return appendSorted(out, c.events, func(o *corev1.Event) string {
 		return o.Namespace + "/" + o.LastTimestamp.UTC().Format(time.RFC3339) + "/" + o.Name
-	}) {
+	})
+}
+
+// appendSorted appends the objects of in to out, ordered by key.
+func appendSorted[T any](out []any, in []T, key func(T) string) []any {
+	for _, o := range sortedBy(in, key) {
 		out = append(out, o)
 	}
 	return out
 }
+
+// namespacedName is the namespace/name key namespaced kinds sort by.
+func namespacedName[T metav1.Object](o T) string { return o.GetNamespace() + "/" + o.GetName() }
 
 func sortedBy[T any](in []T, key func(T) string) []T {
 	out := append([]T(nil), in...)

@@ -53,25 +53,14 @@ var Families = []struct {
 	Key, Title string
 	incidents  func() []Incident
 }{
-	{"selector", "label and selector drift", joined(selectorIncidents, serviceNamespaceIncidents)},
+	{"selector", "label and selector drift", selectorIncidents},
 	{"ports", "port plumbing", portIncidents},
-	{"ingress", "Ingress", joined(ingressIncidents, cloudIngressIncidents)},
-	{"dns", "DNS", joined(dnsIncidents, dnsNamingIncidents)},
+	{"ingress", "Ingress", ingressIncidents},
+	{"dns", "DNS", dnsIncidents},
 	{"networkpolicy", "NetworkPolicy", netpolIncidents},
 	{"exposure", "exposure (NodePort, LoadBalancer, traffic policy)", exposureIncidents},
-	{"lifecycle", "node and pod lifecycle", joined(lifecycleIncidents, startupProbeIncidents)},
-	{"endpoints", "Endpoints", joined(endpointsIncidents, endpointsSharedIncidents)},
-}
-
-// joined lists the incidents of several sources of one family, in order.
-func joined(sources ...func() []Incident) func() []Incident {
-	return func() []Incident {
-		var out []Incident
-		for _, src := range sources {
-			out = append(out, src()...)
-		}
-		return out
-	}
+	{"lifecycle", "node and pod lifecycle", lifecycleIncidents},
+	{"endpoints", "Endpoints", endpointsIncidents},
 }
 
 // Corpus returns every incident, in README order, each with its family.

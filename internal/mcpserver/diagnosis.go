@@ -291,16 +291,7 @@ func largestKinds(kinds map[string]int, k int) map[string]int {
 	if len(kinds) <= k {
 		return kinds
 	}
-	names := make([]string, 0, len(kinds))
-	for n := range kinds {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if kinds[names[i]] != kinds[names[j]] {
-			return kinds[names[i]] > kinds[names[j]]
-		}
-		return names[i] < names[j]
-	})
+	names := mostFirst(kinds)
 	out := make(map[string]int, k+1)
 	rest := 0
 	for i, n := range names {
@@ -372,6 +363,23 @@ func firstRefs(refs []snapshot.ObjectRef, k int) []snapshot.ObjectRef {
 	return refs[:k]
 }
 
+// mostFirst lists the keys of counts, the largest count first and equal
+// counts by name, so that what a reply keeps or suggests is the same on
+// every call.
+func mostFirst(counts map[string]int) []string {
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if counts[names[i]] != counts[names[j]] {
+			return counts[names[i]] > counts[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
 // diagnoseNarrower suggests smaller calls when a diagnosis spans pages:
 // the namespaces with the most findings, the errors alone, and the path
 // of the first root cause.
@@ -385,16 +393,7 @@ func diagnoseNarrower(in DiagnoseInput, sc scope, findings []diagnose.Finding, t
 			}
 		}
 		if len(perNS) > 1 {
-			names := make([]string, 0, len(perNS))
-			for n := range perNS {
-				names = append(names, n)
-			}
-			sort.Slice(names, func(i, j int) bool {
-				if perNS[names[i]] != perNS[names[j]] {
-					return perNS[names[i]] > perNS[names[j]]
-				}
-				return names[i] < names[j]
-			})
+			names := mostFirst(perNS)
 			for _, n := range names[:min(3, len(names))] {
 				args := in
 				args.Namespace, args.AllNamespaces, args.Cursor = n, false, ""

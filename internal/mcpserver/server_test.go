@@ -13,11 +13,11 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/report"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // seedLab1 is the seed article's lab 1 as the article writes it: the
@@ -190,14 +190,7 @@ func TestDiagnoseSeedLab1(t *testing.T) {
 
 	// The same JSON as the reporter: every path of lab 1 is broken, so
 	// nothing is left out.
-	snap, err := source.Files{Paths: []string{seedLab1}}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnosetest.FilesWith(t, diagnose.Options{Namespace: "default"}, seedLab1)
 	var buf bytes.Buffer
 	if err := report.Render(&buf, "json", res, report.Options{}); err != nil {
 		t.Fatal(err)

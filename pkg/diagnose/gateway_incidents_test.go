@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 )
@@ -30,42 +31,24 @@ func TestGatewayIncidents(t *testing.T) {
 		t.Errorf("the Gateway API corpus has %d incidents, want at least %d", len(files), minGatewayIncidents)
 	}
 	background := filepath.Join(gatewayIncidentsDir, "background.yaml")
-	right := 0
-	var misses []string
+	runs := make([]incidentRun, len(files))
 	covered := map[string]bool{}
-	for _, f := range files {
-		run := loadIncident(f, background)
-		covered[run.want.Check] = true
-		ok := t.Run(run.name, func(t *testing.T) {
-			if run.err != nil {
-				t.Fatal(run.err)
-			}
-			if !run.snap.ClusterDump() {
-				t.Fatal("background and state together must be a whole-cluster dump")
-			}
-			checkIncident(t, run)
-		})
-		if ok {
-			right++
-		} else {
-			misses = append(misses, run.name)
-		}
+	for i, f := range files {
+		runs[i] = loadIncident(f, background)
+		covered[runs[i].want.Check] = true
 	}
 	for _, c := range checks.All() {
 		if (c.Layer == diagnose.LayerGateway || c.Layer == diagnose.LayerRoute) && !covered[c.ID] {
 			t.Errorf("Gateway API check %s has no incident in %s", c.ID, gatewayIncidentsDir)
 		}
 	}
-	t.Logf("scoreboard: %d/%d Gateway API incidents diagnosed right first", right, len(files))
-	for _, m := range misses {
-		t.Logf("  miss: %s", m)
-	}
+	scoreIncidents(t, "Gateway API incidents", runs, true)
 }
 
 // TestGatewayBackgroundIsHealthy: the background alone yields no error, so
 // every error in an incident comes from the incident.
 func TestGatewayBackgroundIsHealthy(t *testing.T) {
-	res := diagnoseFiles(t, filepath.Join(gatewayIncidentsDir, "background.yaml"))
+	res := diagnosetest.Files(t, filepath.Join(gatewayIncidentsDir, "background.yaml"))
 	for _, f := range res.Findings {
 		if f.Severity == diagnose.SeverityError {
 			t.Errorf("error on the healthy background: %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)

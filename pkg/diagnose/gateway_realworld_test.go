@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
@@ -21,7 +22,7 @@ func TestRealWorldGatewaySetupsStayQuiet(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			res := diagnoseFiles(t, file)
+			res := diagnosetest.Files(t, file)
 			for _, f := range res.Findings {
 				if f.Severity == diagnose.SeverityError || f.Severity == diagnose.SeverityWarning {
 					t.Errorf("%s %s on %s: %s %v", f.Severity, f.Check, f.Object, f.Cause, f.Evidence)

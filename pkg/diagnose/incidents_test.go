@@ -99,12 +99,24 @@ func TestIncidents(t *testing.T) {
 	if len(runs) < minIncidents {
 		t.Errorf("the corpus has %d incidents, want at least %d", len(runs), minIncidents)
 	}
+	scoreIncidents(t, "incidents", runs, false)
+}
+
+// scoreIncidents holds every run to checkIncident in a subtest of its own
+// and logs the scoreboard: how many of the corpus's incidents were
+// diagnosed right first, and which missed. wholeDump also requires each
+// run to be a whole-cluster dump, for corpora whose background makes it one.
+func scoreIncidents(t *testing.T, corpus string, runs []incidentRun, wholeDump bool) {
+	t.Helper()
 	right := 0
 	var misses []string
 	for _, run := range runs {
 		ok := t.Run(run.name, func(t *testing.T) {
 			if run.err != nil {
 				t.Fatal(run.err)
+			}
+			if wholeDump && !run.snap.ClusterDump() {
+				t.Fatal("background and state together must be a whole-cluster dump")
 			}
 			checkIncident(t, run)
 		})
@@ -114,7 +126,7 @@ func TestIncidents(t *testing.T) {
 			misses = append(misses, run.name)
 		}
 	}
-	t.Logf("scoreboard: %d/%d incidents diagnosed right first", right, len(runs))
+	t.Logf("scoreboard: %d/%d %s diagnosed right first", right, len(runs), corpus)
 	for _, m := range misses {
 		t.Logf("  miss: %s", m)
 	}

@@ -5,23 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
-
-func diagnoseFiles(t *testing.T, paths ...string) *diagnose.Result {
-	t.Helper()
-	s, err := source.Files{Paths: paths}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
 
 // TestSeedLabs holds the engine to the article's five labs: each broken
 // variant names its root cause first; each fixed one yields no error.
@@ -44,7 +30,7 @@ func TestSeedLabs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			res := diagnoseFiles(t, filepath.Join(seed, c.file))
+			res := diagnosetest.Files(t, filepath.Join(seed, c.file))
 			if len(res.Findings) == 0 {
 				t.Fatalf("no findings; want %s on %s", c.check, c.object)
 			}
@@ -65,7 +51,7 @@ func TestSeedLabs(t *testing.T) {
 func TestSeedLabsFixed(t *testing.T) {
 	for _, file := range []string{"lab1-fixed.yaml", "lab3-fixed.yaml", "lab4-fixed.yaml", "healthy-cluster.yaml"} {
 		t.Run(file, func(t *testing.T) {
-			res := diagnoseFiles(t, filepath.Join("../../examples/seed", file))
+			res := diagnosetest.Files(t, filepath.Join("../../examples/seed", file))
 			for _, f := range res.Findings {
 				if f.Severity == diagnose.SeverityError {
 					t.Errorf("unexpected error %s on %s: %s %v", f.Check, f.Object, f.Cause, f.Evidence)
@@ -78,7 +64,7 @@ func TestSeedLabsFixed(t *testing.T) {
 // TestLab1AsWrittenAlsoNamesTheDeployment: the article's Deployment would be
 // rejected by the API server; that is reported too, after the root cause.
 func TestLab1AsWrittenAlsoNamesTheDeployment(t *testing.T) {
-	res := diagnoseFiles(t, "../../examples/seed/lab1-as-written.yaml")
+	res := diagnosetest.Files(t, "../../examples/seed/lab1-as-written.yaml")
 	for _, f := range res.Findings {
 		if f.Check == "workload-selector-mismatch" && f.Object.String() == "Deployment/default/api" {
 			return
@@ -92,7 +78,7 @@ func TestLab1AsWrittenAlsoNamesTheDeployment(t *testing.T) {
 // the controller (editing the controller Deployment would not help). Found
 // by QA on a dump of a healthy shop with one node gone.
 func TestNodeDownUnderTheIngressController(t *testing.T) {
-	res := diagnoseFiles(t, "testdata/qa/node-down-under-ingress-controller.yaml")
+	res := diagnosetest.Files(t, "testdata/qa/node-down-under-ingress-controller.yaml")
 	if first := res.Findings[0]; first.Check != "node-not-ready" || first.Object.String() != "Node/node-a" {
 		t.Fatalf("first finding %s on %s, want node-not-ready on Node/node-a", first.Check, first.Object)
 	}
@@ -115,10 +101,10 @@ func TestPendingIsBlamedOnNodesOnlyWhenTheyAreTheOnlyObstacle(t *testing.T) {
 		}
 		return false
 	}
-	if res := diagnoseFiles(t, "testdata/qa/pending-not-only-for-the-not-ready-node.yaml"); !has(res, "pod-pending") {
+	if res := diagnosetest.Files(t, "testdata/qa/pending-not-only-for-the-not-ready-node.yaml"); !has(res, "pod-pending") {
 		t.Error("pod-pending (Insufficient cpu on the Ready node) was hidden behind the NotReady node")
 	}
-	res := diagnoseFiles(t, "testdata/qa/pending-only-for-the-not-ready-node.yaml")
+	res := diagnosetest.Files(t, "testdata/qa/pending-only-for-the-not-ready-node.yaml")
 	if has(res, "pod-pending") || res.Findings[0].Check != "node-not-ready" {
 		t.Errorf("a pod blocked only by the not-ready taint should be explained by the node: first %s", res.Findings[0].Key())
 	}
@@ -127,7 +113,7 @@ func TestPendingIsBlamedOnNodesOnlyWhenTheyAreTheOnlyObstacle(t *testing.T) {
 // TestReplicasFailingDifferentlyStayApart: one replica exits with an error,
 // the other is OOMKilled; merging them would hide the OOMKill.
 func TestReplicasFailingDifferentlyStayApart(t *testing.T) {
-	res := diagnoseFiles(t, "testdata/qa/replicas-failing-differently.yaml")
+	res := diagnosetest.Files(t, "testdata/qa/replicas-failing-differently.yaml")
 	n := 0
 	for _, f := range res.Findings {
 		if f.Check == "container-crashloop" {
@@ -144,7 +130,7 @@ func TestReplicasFailingDifferentlyStayApart(t *testing.T) {
 // first; the other Ingresses are hops affected by it, not errors of their
 // own ranked above it.
 func TestIngressControllerOutageIsOneRootCause(t *testing.T) {
-	res := diagnoseFiles(t, "testdata/qa/controller-down-under-three-ingresses.yaml")
+	res := diagnosetest.Files(t, "testdata/qa/controller-down-under-three-ingresses.yaml")
 	first := res.Findings[0]
 	if first.Check != "ingress-controller-unavailable" || first.Object.String() != "Ingress/shop/storefront" {
 		t.Fatalf("first finding %s, want ingress-controller-unavailable on Ingress/shop/storefront", first.Key())

@@ -1,15 +1,11 @@
 package labs
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // TestCatalogLoads holds the embedded catalog to its contract: it parses,
@@ -71,84 +67,6 @@ func TestExpectedChecksExist(t *testing.T) {
 				t.Errorf("lab %s tolerates check %q, which is not registered", l.ID, tol.Check)
 			}
 		}
-	}
-}
-
-// TestOfflineDiagnosis runs the real engine with every registered check on
-// each lab's manifests, with no cluster: a lab marked offline must report its
-// expected finding first, a lab not marked offline must not (or the mark is
-// wrong), and every fixed lab must leave no error at all.
-func TestOfflineDiagnosis(t *testing.T) {
-	all, err := Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range all {
-		t.Run(l.ID+"-"+l.Slug, func(t *testing.T) {
-			broken, err := l.BrokenObjects()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, res := diagnoseObjects(t, broken)
-			v := l.Judge(res, s)
-			switch {
-			case l.Offline && (len(res.Findings) == 0 || !l.Matches(res.Findings[0], s)):
-				t.Errorf("broken manifests: want %s on %s/%s first", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
-				logFindings(t, res)
-			case !l.Offline && v.FaultPresent:
-				t.Errorf("the expected finding shows offline although the lab says %q: set offline: true", l.OfflineWhy)
-			}
-			if l.Offline && v.Solved {
-				t.Errorf("the broken lab judges as solved")
-			}
-
-			fixed, err := l.FixedObjects()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, res = diagnoseObjects(t, fixed)
-			v = l.Judge(res, s)
-			if v.FaultPresent {
-				t.Errorf("fixed manifests still report %s", l.Expect.Check)
-			}
-			for _, f := range res.Findings {
-				if f.Severity == diagnose.SeverityError {
-					t.Errorf("fixed manifests: error %s on %s: %s", f.Check, f.Object, f.Cause)
-				}
-			}
-			if !v.Solved {
-				t.Errorf("the fixed lab does not judge as solved: layers %v", v.BrokenLayers)
-			}
-		})
-	}
-}
-
-// diagnoseObjects decodes placed lab objects the way the file source does
-// and runs the engine on them.
-func diagnoseObjects(t *testing.T, objs []PlacedObject) (*snapshot.Snapshot, *diagnose.Result) {
-	t.Helper()
-	s := snapshot.New()
-	for _, o := range objs {
-		data, err := json.Marshal(o.Object.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := source.DecodeBytes(s, o.Path, data, o.Object.GetNamespace()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Index()
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, res
-}
-
-func logFindings(t *testing.T, res *diagnose.Result) {
-	t.Helper()
-	for i, f := range res.Findings {
-		t.Logf("  finding %d: %s %s on %s: %s", i, f.Severity, f.Check, f.Object, f.Cause)
 	}
 }
 

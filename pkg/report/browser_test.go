@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/internal/golden"
-
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 )
 
@@ -116,7 +116,7 @@ func TestBrowserRendersBrokenHop(t *testing.T) {
 // root cause, and keeps that screenshot for the README (-update).
 func TestBrowserShowsARealIncident(t *testing.T) {
 	bin := chromium(t)
-	res := diagnoseFile(t, "../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml")
+	res := diagnosetest.Files(t, "../../testdata/incidents/liveness-kills-slow-spring-boot/state.yaml")
 	path := filepath.Join(t.TempDir(), "incident.html")
 	if err := os.WriteFile(path, render(t, "html", res, Options{Checks: checks.All()}), 0o644); err != nil {
 		t.Fatal(err)

@@ -6,25 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 const seedDir = "../../examples/seed"
-
-func diagnoseFile(t *testing.T, file string) *diagnose.Result {
-	t.Helper()
-	snap, err := source.Files{Paths: []string{file}}.Load()
-	if err != nil {
-		t.Fatalf("load %s: %v", file, err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
-	if err != nil {
-		t.Fatalf("diagnose %s: %v", file, err)
-	}
-	return res
-}
 
 // TestEndToEndSeedLabs renders what the real loader and engine make of
 // every seed lab in every format: SARIF must validate, JSON must parse,
@@ -38,7 +25,7 @@ func TestEndToEndSeedLabs(t *testing.T) {
 	opt := Options{Checks: checks.All(), ToolVersion: "e2e"}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			res := diagnoseFile(t, file)
+			res := diagnosetest.Files(t, file)
 			for _, format := range Formats {
 				out := render(t, format, res, opt)
 				switch format {
@@ -74,6 +61,6 @@ func TestEndToEndSeedLabs(t *testing.T) {
 // naming a Service that does not exist) as the real engine produces it.
 // When a check's wording changes on purpose, refresh with -update.
 func TestEndToEndGolden(t *testing.T) {
-	res := diagnoseFile(t, filepath.Join(seedDir, "lab4-ingress.yaml"))
+	res := diagnosetest.Files(t, filepath.Join(seedDir, "lab4-ingress.yaml"))
 	matchGolden(t, "e2e-lab4.txt", render(t, "text", res, Options{}))
 }

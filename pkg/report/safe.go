@@ -71,6 +71,11 @@ func SanitizedFinding(f diagnose.Finding) diagnose.Finding {
 	return safeFinding(f)
 }
 
+// SanitizedFindings is SanitizedFinding for each of fs; nil stays nil.
+func SanitizedFindings(fs []diagnose.Finding) []diagnose.Finding {
+	return eachSanitized(fs, safeFinding)
+}
+
 // safeFinding, like safeResult and safeSummary, starts from a copy, so a
 // field added to the type later is never dropped from the output; the
 // hostile-string test fails until it is sanitized here too.
@@ -130,12 +135,18 @@ func safeRef(r snapshot.ObjectRef) snapshot.ObjectRef {
 }
 
 func safeRefs(refs []snapshot.ObjectRef) []snapshot.ObjectRef {
-	if refs == nil {
+	return eachSanitized(refs, safeRef)
+}
+
+// eachSanitized passes every element of list through sanitize; a nil list
+// stays nil, so sanitizing never adds a list the input did not have.
+func eachSanitized[T any](list []T, sanitize func(T) T) []T {
+	if list == nil {
 		return nil
 	}
-	out := make([]snapshot.ObjectRef, len(refs))
-	for i, r := range refs {
-		out[i] = safeRef(r)
+	out := make([]T, len(list))
+	for i, v := range list {
+		out[i] = sanitize(v)
 	}
 	return out
 }

@@ -89,12 +89,6 @@ func (g *GatewayAPI) add(obj any) (ObjectRef, bool) {
 	return ObjectRef{}, false
 }
 
-// appendRef appends o to list and returns its ref.
-func appendRef[T metav1.Object](list *[]T, o T, kind string) ObjectRef {
-	*list = append(*list, o)
-	return Ref(kind, o)
-}
-
 // count is the number of Gateway API objects.
 func (g *GatewayAPI) count() int {
 	return len(g.GatewayClasses) + len(g.Gateways) + len(g.ListenerSets) + len(g.HTTPRoutes) + len(g.GRPCRoutes) +

@@ -164,65 +164,46 @@ func (s *Snapshot) Add(obj any, origin Origin) error {
 	var ref ObjectRef
 	switch o := obj.(type) {
 	case *corev1.Pod:
-		s.Pods = append(s.Pods, o)
-		ref = Ref(KindPod, o)
+		ref = appendRef(&s.Pods, o, KindPod)
 	case *corev1.Service:
-		s.Services = append(s.Services, o)
-		ref = Ref(KindService, o)
+		ref = appendRef(&s.Services, o, KindService)
 	case *corev1.Endpoints:
-		s.Endpoints = append(s.Endpoints, o)
-		ref = Ref(KindEndpoints, o)
+		ref = appendRef(&s.Endpoints, o, KindEndpoints)
 	case *discoveryv1.EndpointSlice:
-		s.EndpointSlices = append(s.EndpointSlices, o)
-		ref = Ref(KindEndpointSlice, o)
+		ref = appendRef(&s.EndpointSlices, o, KindEndpointSlice)
 	case *networkingv1.Ingress:
-		s.Ingresses = append(s.Ingresses, o)
-		ref = Ref(KindIngress, o)
+		ref = appendRef(&s.Ingresses, o, KindIngress)
 	case *networkingv1.IngressClass:
-		s.IngressClasses = append(s.IngressClasses, o)
-		ref = Ref(KindIngressClass, o)
+		ref = appendRef(&s.IngressClasses, o, KindIngressClass)
 	case *networkingv1.NetworkPolicy:
-		s.NetworkPolicies = append(s.NetworkPolicies, o)
-		ref = Ref(KindNetworkPolicy, o)
+		ref = appendRef(&s.NetworkPolicies, o, KindNetworkPolicy)
 	case *corev1.Namespace:
-		s.Namespaces = append(s.Namespaces, o)
-		ref = Ref(KindNamespace, o)
+		ref = appendRef(&s.Namespaces, o, KindNamespace)
 	case *corev1.Node:
-		s.Nodes = append(s.Nodes, o)
-		ref = Ref(KindNode, o)
+		ref = appendRef(&s.Nodes, o, KindNode)
 	case *corev1.ConfigMap:
-		s.ConfigMaps = append(s.ConfigMaps, o)
-		ref = Ref(KindConfigMap, o)
+		ref = appendRef(&s.ConfigMaps, o, KindConfigMap)
 	case *metav1.PartialObjectMetadata:
 		if o.Kind != KindSecret {
 			return fmt.Errorf("snapshot: metadata-only objects are only kept for Secrets, got %q", o.Kind)
 		}
-		s.Secrets = append(s.Secrets, o)
-		ref = Ref(KindSecret, o)
+		ref = appendRef(&s.Secrets, o, KindSecret)
 	case *corev1.Event:
-		s.Events = append(s.Events, o)
-		ref = Ref(KindEvent, o)
+		ref = appendRef(&s.Events, o, KindEvent)
 	case *appsv1.Deployment:
-		s.Deployments = append(s.Deployments, o)
-		ref = Ref(KindDeployment, o)
+		ref = appendRef(&s.Deployments, o, KindDeployment)
 	case *appsv1.StatefulSet:
-		s.StatefulSets = append(s.StatefulSets, o)
-		ref = Ref(KindStatefulSet, o)
+		ref = appendRef(&s.StatefulSets, o, KindStatefulSet)
 	case *appsv1.DaemonSet:
-		s.DaemonSets = append(s.DaemonSets, o)
-		ref = Ref(KindDaemonSet, o)
+		ref = appendRef(&s.DaemonSets, o, KindDaemonSet)
 	case *appsv1.ReplicaSet:
-		s.ReplicaSets = append(s.ReplicaSets, o)
-		ref = Ref(KindReplicaSet, o)
+		ref = appendRef(&s.ReplicaSets, o, KindReplicaSet)
 	case *corev1.ReplicationController:
-		s.ReplicationControllers = append(s.ReplicationControllers, o)
-		ref = Ref(KindReplicationController, o)
+		ref = appendRef(&s.ReplicationControllers, o, KindReplicationController)
 	case *batchv1.Job:
-		s.Jobs = append(s.Jobs, o)
-		ref = Ref(KindJob, o)
+		ref = appendRef(&s.Jobs, o, KindJob)
 	case *batchv1.CronJob:
-		s.CronJobs = append(s.CronJobs, o)
-		ref = Ref(KindCronJob, o)
+		ref = appendRef(&s.CronJobs, o, KindCronJob)
 	default:
 		r, ok := s.GatewayAPI.add(obj)
 		if !ok {
@@ -245,6 +226,13 @@ func (s *Snapshot) Add(obj any, origin Origin) error {
 	s.seen[ref] = true
 	s.idx = nil
 	return nil
+}
+
+// appendRef appends o to list, the snapshot's list of its kind, and
+// returns its ref: Add and the Gateway API kinds file every object this way.
+func appendRef[T metav1.Object](list *[]T, o T, kind string) ObjectRef {
+	*list = append(*list, o)
+	return Ref(kind, o)
 }
 
 // keepLast drops earlier definitions of objects defined more than once.

@@ -16,10 +16,11 @@ import (
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
-// addSeeds adds every file of the test data as a seed.
-func addSeeds(f *testing.F) {
-	for _, dir := range []string{"compare", "good", "bad"} {
-		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*"))
+// addSeedFiles adds every file of the test data folders dirs whose name
+// matches pattern as a seed.
+func addSeedFiles(f *testing.F, pattern string, dirs ...string) {
+	for _, dir := range dirs {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, pattern))
 		for _, file := range files {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -28,6 +29,11 @@ func addSeeds(f *testing.F) {
 			f.Add(data)
 		}
 	}
+}
+
+// addSeeds adds every file of the test data as a seed.
+func addSeeds(f *testing.F) {
+	addSeedFiles(f, "*", "compare", "good", "bad")
 	for _, s := range []string{
 		"", "---", "...", "a: 1", "- a", "{}", "[]", `{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}`,
 		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n",
@@ -124,16 +130,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	for _, dir := range []string{"good", "bad"} {
-		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	addSeedFiles(f, "*.json", "good", "bad")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sections []logSection
 		values, _ := jsonStream(data, &sections)

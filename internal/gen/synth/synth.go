@@ -85,55 +85,29 @@ type Cluster struct {
 // Objects returns every object in dump order.
 func (c *Cluster) Objects() []any {
 	out := make([]any, 0, c.Len())
-	for _, o := range c.Namespaces {
-		out = append(out, o)
-	}
-	for _, o := range c.Nodes {
-		out = append(out, o)
-	}
-	for _, o := range c.Pods {
-		out = append(out, o)
-	}
-	for _, o := range c.Services {
-		out = append(out, o)
-	}
-	for _, o := range c.Endpoints {
-		out = append(out, o)
-	}
-	for _, o := range c.EndpointSlices {
-		out = append(out, o)
-	}
-	for _, o := range c.Deployments {
-		out = append(out, o)
-	}
-	for _, o := range c.ReplicaSets {
-		out = append(out, o)
-	}
-	for _, o := range c.Ingresses {
-		out = append(out, o)
-	}
-	for _, o := range c.IngressClasses {
-		out = append(out, o)
-	}
-	for _, o := range c.ConfigMaps {
-		out = append(out, o)
-	}
-	for _, o := range c.Secrets {
-		out = append(out, o)
-	}
-	for _, o := range c.Events {
-		out = append(out, o)
-	}
-	for _, o := range c.GatewayClasses {
-		out = append(out, o)
-	}
-	for _, o := range c.Gateways {
-		out = append(out, o)
-	}
-	for _, o := range c.HTTPRoutes {
-		out = append(out, o)
-	}
-	for _, o := range c.ReferenceGrants {
+	out = appendObjects(out, c.Namespaces)
+	out = appendObjects(out, c.Nodes)
+	out = appendObjects(out, c.Pods)
+	out = appendObjects(out, c.Services)
+	out = appendObjects(out, c.Endpoints)
+	out = appendObjects(out, c.EndpointSlices)
+	out = appendObjects(out, c.Deployments)
+	out = appendObjects(out, c.ReplicaSets)
+	out = appendObjects(out, c.Ingresses)
+	out = appendObjects(out, c.IngressClasses)
+	out = appendObjects(out, c.ConfigMaps)
+	out = appendObjects(out, c.Secrets)
+	out = appendObjects(out, c.Events)
+	out = appendObjects(out, c.GatewayClasses)
+	out = appendObjects(out, c.Gateways)
+	out = appendObjects(out, c.HTTPRoutes)
+	out = appendObjects(out, c.ReferenceGrants)
+	return out
+}
+
+// appendObjects appends every object of list to out.
+func appendObjects[T any](out []any, list []T) []any {
+	for _, o := range list {
 		out = append(out, o)
 	}
 	return out
