@@ -53,7 +53,8 @@ type chartValues struct {
 // real API server with server-side dry-run, the ServiceMonitor and
 // PrometheusRule against the Prometheus Operator's CRDs. Each rendering
 // must carry the kustomize base's RBAC rules and the kustomize overlay's
-// alert rules unchanged, the measured size it asks for, and a pod template
+// alert rules unchanged, the measured size it asks for (the kustomize base
+// asks for the medium one), and a pod template
 // that Pod Security "restricted" admits; with the defaults the watcher,
 // run as the chart's ServiceAccount, lists every kind.
 func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
@@ -63,6 +64,11 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 	baseRules := clusterRoleRules(t, findObject(kustomized, "ClusterRole"))
 	alerts := findObject(kustomized, "PrometheusRule").Object["spec"]
 	sizes := chartSizes(t)
+	var kustomizeDeployment appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(findObject(kustomized, "Deployment").Object, &kustomizeDeployment); err != nil {
+		t.Fatal(err)
+	}
+	checkSized(t, "the kustomize base's Deployment", kustomizeDeployment.Spec.Template.Spec.Containers[0], "medium", sizes)
 
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: helmNamespace,
@@ -154,20 +160,7 @@ func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructur
 	if got := slices.Contains(ctr.Args, "--namespaces="+v.namespaces); got != (v.namespaces != "") {
 		t.Errorf("--namespaces=%s in %v: %v", v.namespaces, ctr.Args, got)
 	}
-	if !apiequality.Semantic.DeepEqual(ctr.Resources, sizes[v.size]) {
-		t.Errorf("resources %+v, want clusterSizes.%s %+v", ctr.Resources, v.size, sizes[v.size])
-	}
-	limit := ctr.Resources.Limits[corev1.ResourceMemory]
-	wantLimit := fmt.Sprintf("%dMiB", limit.Value()*9/10>>20)
-	var goMemLimit string
-	for _, e := range ctr.Env {
-		if e.Name == "GOMEMLIMIT" {
-			goMemLimit = e.Value
-		}
-	}
-	if goMemLimit != wantLimit {
-		t.Errorf("GOMEMLIMIT %q, want %s (90%% of the memory limit %s)", goMemLimit, wantLimit, limit.String())
-	}
+	checkSized(t, "the chart's Deployment", ctr, v.size, sizes)
 
 	if v.rule {
 		got, _ := json.Marshal(findObject(objs, "PrometheusRule").Object["spec"])
@@ -191,6 +184,26 @@ func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructur
 				t.Errorf("the ServiceMonitor selects %s=%s, the Service has %q", k, want, got)
 			}
 		}
+	}
+}
+
+// checkSized: the container asks for the chart's measured size, and
+// GOMEMLIMIT is 90% of its memory limit.
+func checkSized(t *testing.T, what string, ctr corev1.Container, size string, sizes map[string]corev1.ResourceRequirements) {
+	t.Helper()
+	if !apiequality.Semantic.DeepEqual(ctr.Resources, sizes[size]) {
+		t.Errorf("%s: resources %+v, want clusterSizes.%s %+v", what, ctr.Resources, size, sizes[size])
+	}
+	limit := ctr.Resources.Limits[corev1.ResourceMemory]
+	want := fmt.Sprintf("%dMiB", limit.Value()*9/10>>20)
+	var got string
+	for _, e := range ctr.Env {
+		if e.Name == "GOMEMLIMIT" {
+			got = e.Value
+		}
+	}
+	if got != want {
+		t.Errorf("%s: GOMEMLIMIT %q, want %s (90%% of the memory limit %s)", what, got, want, limit.String())
 	}
 }
 
