@@ -114,12 +114,18 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 		})
 	}
 
-	t.Run("unknown cluster size", func(t *testing.T) {
-		out, err := exec.Command(helm, "template", helmRelease, chartDir, "--set", "clusterSize=huge").CombinedOutput()
-		if err == nil || !strings.Contains(string(out), `clusterSize "huge" is not one of large, medium, small, xlarge`) {
-			t.Errorf("helm template with clusterSize=huge: err %v, want an error naming the sizes\n%s", err, out)
+	// Values the chart refuses, with a message naming the value: a
+	// misspelt toggle must not be ignored.
+	for set, want := range map[string]string{
+		"clusterSize=huge":           `clusterSize "huge" is not one of large, medium, small, xlarge`,
+		"serviceMonitor.enable=true": `at '/serviceMonitor': additional properties 'enable' not allowed`,
+		"watch.debounce=fast":        `at '/watch/debounce': 'fast' does not match`,
+	} {
+		out, err := exec.Command(helm, "template", helmRelease, chartDir, "--set", set).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("helm template --set %s: err %v, want an error containing %q\n%s", set, err, want, out)
 		}
-	})
+	}
 }
 
 // checkRendering compares one rendering with what its values ask for and
