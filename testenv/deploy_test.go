@@ -21,6 +21,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/hopscope/hopscope/pkg/watch"
 )
@@ -50,6 +52,24 @@ func TestDeployKustomizeIsAcceptedAndSufficient(t *testing.T) {
 	}
 	c.requireRestrictedPod(t, findObject(objs, "Deployment"), ns)
 	requireWatcherListsEveryKind(t, ns, findObject(objs, "ServiceAccount").GetName())
+}
+
+// kustomizeObjects builds a kustomize directory.
+func kustomizeObjects(t *testing.T, dir string) []*unstructured.Unstructured {
+	t.Helper()
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	var objs []*unstructured.Unstructured
+	for _, r := range m.Resources() {
+		raw, err := r.Map()
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, &unstructured.Unstructured{Object: raw})
+	}
+	return objs
 }
 
 // findObject is the first object of kind in objs, or nil.

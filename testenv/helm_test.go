@@ -23,8 +23,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -258,24 +256,6 @@ func decodeRendered(t *testing.T, out []byte) []*unstructured.Unstructured {
 			objs = append(objs, &unstructured.Unstructured{Object: m})
 		}
 	}
-}
-
-// kustomizeObjects builds a kustomize directory.
-func kustomizeObjects(t *testing.T, dir string) []*unstructured.Unstructured {
-	t.Helper()
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
-	}
-	var objs []*unstructured.Unstructured
-	for _, r := range m.Resources() {
-		raw, err := r.Map()
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, &unstructured.Unstructured{Object: raw})
-	}
-	return objs
 }
 
 func clusterRoleRules(t *testing.T, obj *unstructured.Unstructured) []rbacv1.PolicyRule {
