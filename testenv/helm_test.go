@@ -52,9 +52,10 @@ type chartValues struct {
 // PrometheusRule against the Prometheus Operator's CRDs. Each rendering
 // must carry the kustomize base's RBAC rules and the kustomize overlay's
 // alert rules unchanged, the measured size it asks for (the kustomize base
-// asks for the medium one), and a pod template
-// that Pod Security "restricted" admits; with the defaults the watcher,
-// run as the chart's ServiceAccount, lists every kind.
+// asks for the medium one), and a pod template that Pod Security
+// "restricted" admits; with the defaults the watcher, run as the chart's
+// ServiceAccount, lists every kind. Values the chart refuses fail with a
+// message naming them.
 func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 	helm := helmBinary(t)
 	installPrometheusOperatorCRDs(t)

@@ -26,7 +26,9 @@ app.kubernetes.io/component: watch
 
 {{- define "hopscope.labels" -}}
 {{ include "hopscope.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+{{- /* The chart's appVersion, not image.tag: a tag can hold characters
+(or a length) a label value may not. */}}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
