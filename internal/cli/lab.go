@@ -54,11 +54,13 @@ func labArg(args []string) (*labs.Lab, error) {
 	return l, nil
 }
 
-// labError maps lab errors to exit codes: a refusal or a lab that is not
-// running is a usage error (2), anything else is passed on.
+// labError maps lab errors to exit codes: a refusal, a lab that is not
+// running, or a cluster that lacks what the lab needs (the Gateway API) is a
+// usage error (2), anything else is passed on.
 func labError(err error) error {
 	var ns *labs.NotStartedError
-	if labs.IsRefusal(err) || errors.As(err, &ns) {
+	var pre *labs.PrerequisiteError
+	if labs.IsRefusal(err) || errors.As(err, &ns) || errors.As(err, &pre) {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return err
