@@ -19,7 +19,7 @@ func newLabCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comman
 		Use:   "lab",
 		Short: "Broken-on-purpose networking labs: start one, find the fault layer by layer, fix it, check",
 		Long: `Each lab breaks a small app in its own namespace (hopscope-lab-N) the way real incidents do.
-Find the fault walking Ingress → Service → Endpoints → Pod → Container, fix it with kubectl,
+Find the fault walking Ingress (or Gateway → route) → Service → Endpoints → Pod → Container, fix it with kubectl,
 and let 'hopscope lab check N' tell you whether the whole path is healthy again.`,
 		Example: `  hopscope lab list
   hopscope lab start 1      # apply the broken app into hopscope-lab-1

@@ -26,7 +26,7 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 	p("# Labs\n\n")
 	p("<!-- Generated from pkg/labs/catalog by `go test ./pkg/labs -run TestDocsUpToDate -update`; edit the catalog, not this file. -->\n\n")
 	p("Each lab breaks a small app the way real incidents do, in its own namespace `hopscope-lab-<ID>`.\n")
-	p("Find the fault walking the layers (Ingress → Service → Endpoints → Pod → Container), fix it with\n")
+	p("Find the fault walking the layers (Ingress or Gateway → route, then Service → Endpoints → Pod → Container), fix it with\n")
 	p("kubectl, and let hopscope tell you whether the whole path is healthy again.\n\n")
 	p("```sh\n")
 	p("hopscope lab list                # the catalog\n")
