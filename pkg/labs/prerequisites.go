@@ -110,6 +110,10 @@ func (c *Cluster) checkGatewayClasses(ctx context.Context, l *Lab, objs []Placed
 		switch {
 		case apierrors.IsNotFound(err):
 			missing = append(missing, name)
+		case apierrors.IsForbidden(err):
+			// The user may not read GatewayClasses: whether the class exists
+			// cannot be told here, and the diagnosis says as much.
+			continue
 		case err != nil:
 			return fmt.Errorf("read GatewayClass %s that lab %s's Gateways use: %w", name, l.ID, err)
 		}
