@@ -68,9 +68,12 @@ type Lab struct {
 	FixSteps  []string  `json:"fixSteps"`
 	Verify    string    `json:"verify"`
 	Interview Interview `json:"interview"`
-	WhenToUse []string  `json:"whenToUse,omitempty"`
-	Pros      []string  `json:"pros,omitempty"`
-	Cons      []string  `json:"cons,omitempty"`
+	// Source is the public report the scenario is modelled on (an issue or
+	// pull request), shown with the solution since it names the fault.
+	Source    string   `json:"source,omitempty"`
+	WhenToUse []string `json:"whenToUse,omitempty"`
+	Pros      []string `json:"pros,omitempty"`
+	Cons      []string `json:"cons,omitempty"`
 	// ClusterWide labs break something outside their namespace (CoreDNS);
 	// ClusterBreak says what, and reset undoes it.
 	ClusterWide  bool          `json:"clusterWide,omitempty"`
@@ -362,6 +365,7 @@ func validateLab(l *Lab) error {
 	need(l.Interview.Question != "" && strings.TrimSpace(l.Interview.Answer) != "", "interview needs question and answer")
 	need(len(l.Interview.Choices) >= 3 && l.Interview.Correct >= 0 && l.Interview.Correct < len(l.Interview.Choices),
 		"interview needs at least three choices and a correct index among them")
+	need(l.Source == "" || strings.HasPrefix(l.Source, "https://"), "source must be an https:// address")
 	need(l.ClusterWide == (l.ClusterBreak != nil), "clusterWide and clusterBreak go together")
 	need(len(l.Broken) > 0, "broken/ must hold at least one manifest")
 	need(len(l.Fix) > 0 || l.ClusterBreak != nil, "fix/ must hold at least one manifest (only a cluster-wide lab is fixed outside its namespace)")

@@ -104,6 +104,9 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		for _, t := range l.Tolerate {
 			p("\n`%s` is not held against this lab: %s.\n", t.Check, t.Why)
 		}
+		if l.Source != "" {
+			p("\nModelled on %s.\n", l.Source)
+		}
 		p("\n</details>\n\n**Interview question:** %s\n\n<details><summary>Answer</summary>\n\n%s\n\n</details>\n",
 			l.Interview.Question, strings.TrimSpace(l.Interview.Answer))
 		docList(p, "When to use", l.WhenToUse)
