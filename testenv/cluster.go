@@ -37,6 +37,10 @@ type Options struct {
 	Log io.Writer
 	// NoSeed skips the kube-system and ingress-nginx contents.
 	NoSeed bool
+	// NoGatewayAPI skips installing the Gateway API's CRDs and the lab
+	// GatewayClass (InstallGatewayAPI): a cluster as most are before a
+	// Gateway implementation arrives.
+	NoGatewayAPI bool
 }
 
 // controlPlaneIP is the InternalIP of lab-node-1, where a kubeadm cluster
@@ -67,7 +71,8 @@ type Cluster struct {
 }
 
 // Start brings a cluster up and returns when the API server answers, the
-// Nodes are registered and (unless NoSeed) the kube-system contents exist.
+// Nodes are registered, (unless NoSeed) the kube-system contents exist and
+// (unless NoGatewayAPI) the Gateway API is served.
 // Cancelling ctx stops nothing: call Stop.
 func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 	if opt.Nodes <= 0 {
@@ -154,6 +159,11 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 	c = &Cluster{Config: cfg, Client: client, Kubelet: kubelet, caData: caData, applier: ap, stop: stopAll}
 	if !opt.NoSeed {
 		if err := c.seed(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if !opt.NoGatewayAPI {
+		if err := c.InstallGatewayAPI(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -4,12 +4,8 @@ import (
 	"bufio"
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -18,14 +14,17 @@ import (
 	"k8s.io/client-go/dynamic"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/hopscope/hopscope/internal/cli"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // The Gateway API against a real API server: without the CRDs a scan notes
-// that the API is not installed and goes on; with the standard-channel CRDs
+// that the API is not installed and goes on, and a Gateway lab refuses to
+// start, naming what is missing; with the standard-channel CRDs
 // of the release hopscope builds with, a scan lists each served kind once
 // for the whole cluster, the CRDs' defaults fill in the status no controller
 // writes, and a trace of a route walks Gateway → route → Service → pods.
@@ -43,44 +42,6 @@ func gatewayGroupServed(t *testing.T) bool {
 		}
 	}
 	return false
-}
-
-// installGatewayAPI applies the standard-channel CRDs of the
-// sigs.k8s.io/gateway-api module in the build and waits until they serve.
-func installGatewayAPI(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
-	if err != nil {
-		t.Fatalf("locate the gateway-api module: %v", err)
-	}
-	files, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard", "gateway.networking.k8s.io_*.yaml"))
-	if len(files) < 8 {
-		t.Fatalf("found %d standard-channel CRDs", len(files))
-	}
-	for _, f := range files {
-		if strings.Contains(f, "vap_") {
-			continue // an admission policy, not a CRD
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cluster.Apply(ctx, data, ""); err != nil {
-			t.Fatalf("apply %s: %v", filepath.Base(f), err)
-		}
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		list, err := cluster.Client.Discovery().ServerResourcesForGroupVersion(snapshot.GatewayGroup + "/v1")
-		if err == nil && len(list.APIResources) >= 8 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Gateway API CRDs do not serve after a minute: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // gatewayResources are the resources of the objects this test creates.
@@ -174,7 +135,10 @@ func TestGatewayAPILive(t *testing.T) {
 		if snap.NotServed[snapshot.GatewayGroup] != source.GatewayAPINotInstalled || len(snap.Forbidden) != 0 {
 			t.Errorf("without the CRDs: NotServed %v, Forbidden %v", snap.NotServed, snap.Forbidden)
 		}
-		installGatewayAPI(t)
+		gatewayLabRefused(t)
+		if err := cluster.InstallGatewayAPI(ctx); err != nil {
+			t.Fatal(err)
+		}
 	} else {
 		t.Log("the Gateway API CRDs were already installed")
 	}
@@ -275,4 +239,20 @@ func TestGatewayAPILive(t *testing.T) {
 		t.Errorf("the listener admits gw-shop now, still: %s %v", f.Cause, f.Evidence)
 	}
 	t.Logf("route trace: %d requests; findings after the fix:\n  %s", len(rec.requests), keys(res))
+}
+
+// gatewayLabRefused: on a cluster without the Gateway API, `lab start` of a
+// Gateway lab exits 2 naming the kinds the cluster does not serve and how to
+// install them, and creates nothing.
+func gatewayLabRefused(t *testing.T) {
+	t.Helper()
+	t.Setenv(labs.StateDirEnv, t.TempDir())
+	out, errOut, code := hopscope(t, writeKubeconfig(t), "lab", "start", "18")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "lacks the Gateway API") || !strings.Contains(errOut, "HTTPRoute") ||
+		!strings.Contains(errOut, labs.GatewayAPIInstallCmd) {
+		t.Errorf("lab start 18 without the Gateway API: exit %d, want 2 naming what is missing\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if err := namespaceGone("hopscope-lab-18"); err != nil {
+		t.Errorf("a refused start created its namespace (%v)", err)
+	}
 }

@@ -25,7 +25,10 @@ func run(m *testing.M) int {
 		log = os.Stderr
 	}
 	start := time.Now()
-	c, err := testenv.Start(context.Background(), testenv.Options{Log: log})
+	// The cluster starts without the Gateway API, so that a scan of a
+	// cluster that lacks it is tested (TestGatewayAPILive); the tests that
+	// need it install it as `hopscope lab up` does (InstallGatewayAPI).
+	c, err := testenv.Start(context.Background(), testenv.Options{Log: log, NoGatewayAPI: true})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "start local cluster: %v\n", err)
 		return 1

@@ -19,7 +19,7 @@ func newLabCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comman
 		Use:   "lab",
 		Short: "Broken-on-purpose networking labs: start one, find the fault layer by layer, fix it, check",
 		Long: `Each lab breaks a small app in its own namespace (hopscope-lab-N) the way real incidents do.
-Find the fault walking Ingress → Service → Endpoints → Pod → Container, fix it with kubectl,
+Find the fault walking Ingress (or Gateway → route) → Service → Endpoints → Pod → Container, fix it with kubectl,
 and let 'hopscope lab check N' tell you whether the whole path is healthy again.`,
 		Example: `  hopscope lab list
   hopscope lab start 1      # apply the broken app into hopscope-lab-1
@@ -54,11 +54,13 @@ func labArg(args []string) (*labs.Lab, error) {
 	return l, nil
 }
 
-// labError maps lab errors to exit codes: a refusal or a lab that is not
-// running is a usage error (2), anything else is passed on.
+// labError maps lab errors to exit codes: a refusal, a lab that is not
+// running, or a cluster that lacks what the lab needs (the Gateway API) is a
+// usage error (2), anything else is passed on.
 func labError(err error) error {
 	var ns *labs.NotStartedError
-	if labs.IsRefusal(err) || errors.As(err, &ns) {
+	var pre *labs.PrerequisiteError
+	if labs.IsRefusal(err) || errors.As(err, &ns) || errors.As(err, &pre) {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return err

@@ -58,6 +58,9 @@ func (o *LabSolutionOptions) Run(ctx context.Context) error {
 	if l.Expect.Namespace != "" {
 		fmt.Fprintf(w, " (namespace %s)", l.Expect.Namespace)
 	}
+	if l.Source != "" {
+		fmt.Fprintf(w, "\nModelled on: %s", l.Source)
+	}
 	fmt.Fprintln(w, "\n\nFix")
 	for _, s := range l.FixSteps {
 		fmt.Fprintf(w, "  $ %s\n", s)

@@ -157,6 +157,16 @@ func TestLabStartRefusals(t *testing.T) {
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--i-know-this-breaks-cluster-dns") {
 		t.Fatalf("cluster-wide lab on a cluster that is not local: exit %d, %v", ExitCode(err), err)
 	}
+
+	// A Gateway API lab on a cluster without the Gateway API: exit 2 with
+	// what is missing, not an apply error.
+	l18, _ := labs.Get("18")
+	streams, out, _ = streamsFor("")
+	o = &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l18, Cluster: labstest.NewCluster().Cluster}}
+	err = o.Run(context.Background())
+	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "lacks the Gateway API") || out.Len() != 0 {
+		t.Fatalf("Gateway API lab on a cluster without it: exit %d, %v, stdout %q", ExitCode(err), err, out)
+	}
 }
 
 // offlineDiagnosis stands in for the live read in tests of the check

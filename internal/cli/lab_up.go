@@ -38,7 +38,7 @@ func newLabUpCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &LabUpOptions{IOStreams: streams, lookPath: findLabBinary}
 	return &cobra.Command{
 		Use:   "up [--data-dir DIR] [--kubeconfig-out PATH]",
-		Short: "Start the built-in local cluster in the foreground (real kube-apiserver, etcd, endpoint controllers); Ctrl-C stops it",
+		Short: "Start the built-in local cluster in the foreground (real kube-apiserver, etcd, endpoint controllers, Gateway API CRDs); Ctrl-C stops it",
 		// The flags belong to hopscope-lab; they are passed through as given.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {

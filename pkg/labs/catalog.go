@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
 
@@ -67,9 +68,12 @@ type Lab struct {
 	FixSteps  []string  `json:"fixSteps"`
 	Verify    string    `json:"verify"`
 	Interview Interview `json:"interview"`
-	WhenToUse []string  `json:"whenToUse,omitempty"`
-	Pros      []string  `json:"pros,omitempty"`
-	Cons      []string  `json:"cons,omitempty"`
+	// Source is the public report the scenario is modelled on (an issue or
+	// pull request), shown with the solution since it names the fault.
+	Source    string   `json:"source,omitempty"`
+	WhenToUse []string `json:"whenToUse,omitempty"`
+	Pros      []string `json:"pros,omitempty"`
+	Cons      []string `json:"cons,omitempty"`
 	// ClusterWide labs break something outside their namespace (CoreDNS);
 	// ClusterBreak says what, and reset undoes it.
 	ClusterWide  bool          `json:"clusterWide,omitempty"`
@@ -361,16 +365,13 @@ func validateLab(l *Lab) error {
 	need(l.Interview.Question != "" && strings.TrimSpace(l.Interview.Answer) != "", "interview needs question and answer")
 	need(len(l.Interview.Choices) >= 3 && l.Interview.Correct >= 0 && l.Interview.Correct < len(l.Interview.Choices),
 		"interview needs at least three choices and a correct index among them")
+	need(l.Source == "" || strings.HasPrefix(l.Source, "https://"), "source must be an https:// address")
 	need(l.ClusterWide == (l.ClusterBreak != nil), "clusterWide and clusterBreak go together")
 	need(len(l.Broken) > 0, "broken/ must hold at least one manifest")
 	need(len(l.Fix) > 0 || l.ClusterBreak != nil, "fix/ must hold at least one manifest (only a cluster-wide lab is fixed outside its namespace)")
 	if cb := l.ClusterBreak; cb != nil {
 		need(cb.ScaleDeployment != nil && cb.ScaleDeployment.Namespace != "" && cb.ScaleDeployment.Name != "",
 			"clusterBreak.scaleDeployment needs namespace and name")
-	}
-	for _, tol := range l.Tolerate {
-		need(tol.Check != "" && tol.Why != "", "tolerate needs check and why")
-		need(tol.Check != l.Expect.Check, "a lab cannot tolerate its own expected finding")
 	}
 	for _, tol := range l.Tolerate {
 		need(tol.Check != "" && tol.Why != "", "tolerate needs check and why")
@@ -400,13 +401,19 @@ func validateLab(l *Lab) error {
 
 // layers are the diagnosis layers a lab's fault can sit in (the JSON
 // contract's names).
-var layers = []string{"exposure", "ingress", "service", "endpoints", "networkpolicy", "pod", "container", "node", "dns"}
+var layers = []string{"exposure", "gateway", "route", "ingress", "service", "endpoints", "networkpolicy", "pod", "container", "node", "dns"}
 
 // clusterScopedKinds may not appear in a lab: `lab start` only writes into
-// the lab's own namespaces.
-var clusterScopedKinds = []string{"Namespace", "Node", "IngressClass", "ClusterRole", "ClusterRoleBinding",
+// the lab's own namespaces. A GatewayClass is among them: the lab Gateways
+// name LabGatewayClass, which the cluster provides (see prerequisites.go).
+var clusterScopedKinds = []string{"Namespace", "Node", "IngressClass", "GatewayClass", "ClusterRole", "ClusterRoleBinding",
 	"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass",
 	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
+
+// controllerUnavailable is the finding every Gateway gets where no Gateway
+// API controller serves its class, as on the local cluster: a lab with a
+// Gateway must tolerate it, or it could never pass there.
+const controllerUnavailable = "gateway-controller-unavailable"
 
 func validateManifest(m Manifest, l *Lab) error {
 	docs, err := Objects(m)
@@ -424,6 +431,13 @@ func validateManifest(m Manifest, l *Lab) error {
 			return fmt.Errorf("%s: %s/%s sets metadata.namespace; lab manifests are namespace-less (the lab decides)", m.Path, o.GetKind(), o.GetName())
 		case contains(clusterScopedKinds, o.GetKind()):
 			return fmt.Errorf("%s: %s is cluster-scoped; labs only write into their own namespaces", m.Path, o.GetKind())
+		case o.GroupVersionKind().Group == GatewayAPIGroup && o.GetKind() == "Gateway":
+			if class, _, _ := unstructured.NestedString(o.Object, "spec", "gatewayClassName"); class != LabGatewayClass {
+				return fmt.Errorf("%s: Gateway %s names GatewayClass %q; lab Gateways name %s, the class the local cluster provides", m.Path, o.GetName(), class, LabGatewayClass)
+			}
+			if !l.tolerates(controllerUnavailable) {
+				return fmt.Errorf("%s: a lab with a Gateway tolerates %s: no controller runs on the local cluster", m.Path, controllerUnavailable)
+			}
 		}
 	}
 	return nil

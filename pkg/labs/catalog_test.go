@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -38,6 +39,9 @@ func TestCatalogLoads(t *testing.T) {
 		"ingress-backend-service-missing", "dns-coredns-unavailable", "dns-name-unresolvable",
 		"pod-readiness-probe-port", "ingress-class-missing", "ingress-tls-secret-missing",
 		"netpol-blocks-ingress-controller", "netpol-egress-blocks-dns", "exposure-local-traffic-policy",
+		// The Gateway API path, listener → route → backendRef → Service.
+		"route-parent-missing", "route-not-allowed", "route-backend-not-permitted", "route-hostname-mismatch",
+		"route-backend-port-missing", "route-backend-weights-zero",
 	} {
 		if !checksUsed[id] {
 			t.Errorf("no lab expects check %s", id)
@@ -122,6 +126,16 @@ func TestValidateRejects(t *testing.T) {
 			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "-n hopscope-lab-1 --show-labels", "-n production --show-labels", 1))
 		}, "does not own"},
 		{"no fix", func(f fstest.MapFS) { delete(f, "c/x/fix/api.yaml") }, "fix/"},
+		{"GatewayClass in a lab", func(f fstest.MapFS) {
+			f["c/x/broken/class.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: mine\nspec:\n  controllerName: example.com/gw\n")}
+		}, "cluster-scoped"},
+		{"Gateway of another class", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = append(f["c/x/lab.yaml"].Data, toleratesController...)
+			f["c/x/broken/gateway.yaml"] = &fstest.MapFile{Data: []byte(labGateway("eg"))}
+		}, `names GatewayClass "eg"`},
+		{"Gateway without the controller note", func(f fstest.MapFS) {
+			f["c/x/broken/gateway.yaml"] = &fstest.MapFile{Data: []byte(labGateway(LabGatewayClass))}
+		}, "tolerates gateway-controller-unavailable"},
 		{"duplicate id", func(f fstest.MapFS) {
 			f["c/y/lab.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(good), "slug: clusterip-selector", "slug: other", 1))}
 			f["c/y/broken/api.yaml"] = &fstest.MapFile{Data: goodBroken}
@@ -144,6 +158,43 @@ func TestValidateRejects(t *testing.T) {
 				t.Fatalf("got error %v, want one containing %q", err, tc.error)
 			}
 		})
+	}
+}
+
+// toleratesController is the lab.yaml entry every lab with a Gateway needs.
+const toleratesController = "tolerate:\n  - check: gateway-controller-unavailable\n    why: no controller runs on the local cluster\n"
+
+func labGateway(class string) string {
+	return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: edge\nspec:\n  gatewayClassName: " + class +
+		"\n  listeners:\n    - {name: http, protocol: HTTP, port: 80}\n"
+}
+
+// TestLabGatewayWithToleration: a Gateway of the lab class with the
+// controller note loads, so the two cases above fail for their own reason.
+func TestLabGatewayWithToleration(t *testing.T) {
+	lab, _ := catalogFS.ReadFile("catalog/01-clusterip-selector/lab.yaml")
+	broken, _ := catalogFS.ReadFile("catalog/01-clusterip-selector/broken/api.yaml")
+	fix, _ := catalogFS.ReadFile("catalog/01-clusterip-selector/fix/api.yaml")
+	files := fstest.MapFS{
+		"c/x/lab.yaml":            {Data: append(append([]byte(nil), lab...), toleratesController...)},
+		"c/x/broken/api.yaml":     {Data: broken},
+		"c/x/broken/gateway.yaml": {Data: []byte(labGateway(LabGatewayClass))},
+		"c/x/fix/api.yaml":        {Data: fix},
+	}
+	if _, err := load(files, "c"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGatewayAPIReleaseIsTheBuiltOne: the release whose CRDs the messages
+// tell users to install is the one hopscope decodes with.
+func TestGatewayAPIReleaseIsTheBuiltOne(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "sigs.k8s.io/gateway-api " + GatewayAPIRelease + "\n"; !strings.Contains(string(mod), want) {
+		t.Errorf("go.mod does not require %q: update GatewayAPIRelease", strings.TrimSpace(want))
 	}
 }
 

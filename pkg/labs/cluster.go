@@ -169,16 +169,17 @@ func (c *Cluster) ApplyFix(ctx context.Context, l *Lab) error {
 // write puts one state of the lab on the cluster: it creates the
 // namespaces named (Start's; a fix finds them), applies objects (the broken
 // or the fixed manifests), then, for a cluster-wide lab, changes the
-// cluster object (break or restore). Every kind is resolved before the
-// first write, so that a cluster missing an API (an old NetworkPolicy
-// version) fails cleanly instead of half-way.
+// cluster object (break or restore). Every kind is resolved, and every
+// GatewayClass the lab's Gateways name is looked up, before the first write,
+// so that a cluster missing an API (the Gateway API, an old NetworkPolicy
+// version) fails cleanly, naming all it lacks, instead of half-way.
 func (c *Cluster) write(ctx context.Context, l *Lab, objects func() ([]PlacedObject, error), namespaces []string,
 	clusterStep func(context.Context, *Lab) error) error {
 	objs, err := objects()
 	if err != nil {
 		return err
 	}
-	if err := c.checkMappable(objs); err != nil {
+	if err := c.checkPrerequisites(ctx, l, objs); err != nil {
 		return err
 	}
 	for _, name := range namespaces {
@@ -316,17 +317,6 @@ func (c *Cluster) ensureNamespace(ctx context.Context, l *Lab, name string) erro
 	_, err := c.Client.CoreV1().Namespaces().Create(ctx, l.OwnedNamespace(name), metav1.CreateOptions{FieldManager: FieldManager})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", name, err)
-	}
-	return nil
-}
-
-// checkMappable resolves every object's kind.
-func (c *Cluster) checkMappable(objs []PlacedObject) error {
-	for _, o := range objs {
-		gvk := o.Object.GroupVersionKind()
-		if _, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			return fmt.Errorf("%s: the cluster does not serve %s: %w", o.Path, gvk, err)
-		}
 	}
 	return nil
 }

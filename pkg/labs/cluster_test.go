@@ -7,7 +7,13 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/labs/labstest"
@@ -132,5 +138,80 @@ func TestResetOfAbsentLab(t *testing.T) {
 	}
 	if w := c.Writes(); len(w) > 0 {
 		t.Fatalf("reset of an absent lab wrote %v", w)
+	}
+}
+
+// TestStartWithoutGatewayAPI: on a cluster that does not serve the Gateway
+// API, a Gateway lab names every kind it lacks and how to install them, and
+// writes nothing (no namespace, no half-applied app).
+func TestStartWithoutGatewayAPI(t *testing.T) {
+	c := labstest.NewCluster()
+	err := c.Start(context.Background(), mustLab(t, "18"), labs.StartOptions{})
+	var pre *labs.PrerequisiteError
+	if !errors.As(err, &pre) {
+		t.Fatalf("Start without the Gateway API: %v, want a PrerequisiteError", err)
+	}
+	for _, want := range []string{"the Gateway API", "Gateway (gateway.networking.k8s.io/v1", "HTTPRoute (gateway.networking.k8s.io/v1",
+		"hopscope lab up", labs.GatewayAPIInstallCmd} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if w := c.Writes(); len(w) > 0 {
+		t.Fatalf("a start without the Gateway API wrote %v", w)
+	}
+}
+
+// gatewayAPICluster is a fake cluster that serves the Gateway API kinds the
+// labs use and holds the GatewayClasses named.
+func gatewayAPICluster(classes ...string) *labstest.Cluster {
+	c := labstest.NewCluster()
+	gw := meta.NewDefaultRESTMapper(nil)
+	for kind, scope := range map[string]meta.RESTScope{"GatewayClass": meta.RESTScopeRoot, "Gateway": meta.RESTScopeNamespace,
+		"HTTPRoute": meta.RESTScopeNamespace, "ReferenceGrant": meta.RESTScopeNamespace} {
+		gw.Add(schema.GroupVersionKind{Group: labs.GatewayAPIGroup, Version: "v1", Kind: kind}, scope)
+	}
+	gw.Add(schema.GroupVersionKind{Group: labs.GatewayAPIGroup, Version: "v1beta1", Kind: "ReferenceGrant"}, meta.RESTScopeNamespace)
+	c.Mapper = meta.MultiRESTMapper{c.Mapper, gw}
+	var objs []runtime.Object
+	for _, name := range classes {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion(labs.GatewayAPIGroup + "/v1")
+		u.SetKind("GatewayClass")
+		u.SetName(name)
+		objs = append(objs, u)
+	}
+	c.FakeDynamic = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme.Scheme,
+		map[schema.GroupVersionResource]string{{Group: labs.GatewayAPIGroup, Version: "v1", Resource: "gatewayclasses"}: "GatewayClassList"}, objs...)
+	c.Dynamic = c.FakeDynamic
+	return c
+}
+
+// TestStartWithoutLabGatewayClass: the class is cluster-scoped, so a lab
+// never creates it; where it is missing, start says how to add it.
+func TestStartWithoutLabGatewayClass(t *testing.T) {
+	c := gatewayAPICluster("eg")
+	err := c.Start(context.Background(), mustLab(t, "18"), labs.StartOptions{})
+	var pre *labs.PrerequisiteError
+	if !errors.As(err, &pre) {
+		t.Fatalf("Start without GatewayClass %s: %v, want a PrerequisiteError", labs.LabGatewayClass, err)
+	}
+	for _, want := range []string{"GatewayClass " + labs.LabGatewayClass, "hopscope lab up", `"name":"` + labs.LabGatewayClass + `"`, "controllerName"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if w := c.Writes(); len(w) > 0 {
+		t.Fatalf("a start without the GatewayClass wrote %v", w)
+	}
+
+	// With the class the prerequisites hold and start goes on to write.
+	c = gatewayAPICluster(labs.LabGatewayClass)
+	err = c.Start(context.Background(), mustLab(t, "18"), labs.StartOptions{})
+	if errors.As(err, &pre) {
+		t.Fatalf("Start with GatewayClass %s: %v", labs.LabGatewayClass, err)
+	}
+	if w := c.Writes(); len(w) == 0 || w[0] != "create namespaces" {
+		t.Fatalf("start with every prerequisite wrote %v (error %v), want the namespace first", w, err)
 	}
 }

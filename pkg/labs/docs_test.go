@@ -26,7 +26,7 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 	p("# Labs\n\n")
 	p("<!-- Generated from pkg/labs/catalog by `go test ./pkg/labs -run TestDocsUpToDate -update`; edit the catalog, not this file. -->\n\n")
 	p("Each lab breaks a small app the way real incidents do, in its own namespace `hopscope-lab-<ID>`.\n")
-	p("Find the fault walking the layers (Ingress → Service → Endpoints → Pod → Container), fix it with\n")
+	p("Find the fault walking the layers (Ingress or Gateway → route, then Service → Endpoints → Pod → Container), fix it with\n")
 	p("kubectl, and let hopscope tell you whether the whole path is healthy again.\n\n")
 	p("```sh\n")
 	p("hopscope lab list                # the catalog\n")
@@ -43,6 +43,13 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 	p("On the local cluster no container really runs: a kubelet stand-in writes the pod status a real node would\n")
 	p("report (a readiness probe naming a port the container does not declare never succeeds; the pod annotation\n")
 	p("`hopscope.dev/simulate: crashloop` reports a crash loop). The diagnosis reads that state like any other.\n\n")
+	p("The Gateway API labs (layers `gateway` and `route`) need the Gateway API's CRDs and the GatewayClass `%s`,\n", LabGatewayClass)
+	p("which are cluster-scoped, so a lab never creates them: the local cluster installs the %s standard-channel CRDs\n", GatewayAPIRelease)
+	p("and the class at `lab up`. On another cluster `lab start` names what is missing and exits 2 (install the CRDs with\n")
+	p("`%s`, and create the class for your implementation). No Gateway API\n", GatewayAPIInstallCmd)
+	p("controller runs on the local cluster: Gateways get no address and nothing writes status, so `kubectl describe`\n")
+	p("shows no conditions and `%s` is reported on every Gateway. These labs are judged from the spec, as\n", controllerUnavailable)
+	p("a controller would judge it; that finding is shown as a note and never keeps a lab unsolved.\n\n")
 	p("| ID | Title | Difficulty | Seed lab | Runs in | Root-cause check | Seen offline |\n")
 	p("|---|---|---|---|---|---|---|\n")
 	for _, l := range all {
@@ -96,6 +103,9 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		}
 		for _, t := range l.Tolerate {
 			p("\n`%s` is not held against this lab: %s.\n", t.Check, t.Why)
+		}
+		if l.Source != "" {
+			p("\nModelled on %s.\n", l.Source)
 		}
 		p("\n</details>\n\n**Interview question:** %s\n\n<details><summary>Answer</summary>\n\n%s\n\n</details>\n",
 			l.Interview.Question, strings.TrimSpace(l.Interview.Answer))

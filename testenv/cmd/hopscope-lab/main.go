@@ -3,7 +3,8 @@
 // etcd, kube-apiserver and the endpoints, EndpointSlice, deployment,
 // replicaset, garbage-collector and namespace controllers run inside this
 // process, and a kubelet stand-in gives pods a status (no container runs;
-// see package testenv).
+// see package testenv). The Gateway API's standard-channel CRDs are
+// installed, with no controller behind them.
 //
 //	hopscope-lab up [--data-dir DIR] [--kubeconfig-out PATH]
 //	hopscope-lab demo [--keep]
@@ -23,6 +24,7 @@ import (
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/report"
 	"github.com/hopscope/hopscope/pkg/source"
 	"github.com/hopscope/hopscope/testenv"
@@ -159,12 +161,13 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if removeKubeconfig {
 		defer os.Remove(path)
 	}
-	fmt.Fprintf(stderr, "hopscope-lab: cluster up in %s: %d nodes, CoreDNS (kube-dns 10.96.0.10), ingress-nginx (IngressClass nginx)\n",
-		time.Since(began).Round(100*time.Millisecond), len(cl.Kubelet.NodeNames()))
+	fmt.Fprintf(stderr, "hopscope-lab: cluster up in %s: %d nodes, CoreDNS (kube-dns 10.96.0.10), ingress-nginx (IngressClass nginx), Gateway API %s CRDs (GatewayClass %s)\n",
+		time.Since(began).Round(100*time.Millisecond), len(cl.Kubelet.NodeNames()), labs.GatewayAPIRelease, labs.LabGatewayClass)
 	if opt.DataDir != "" {
 		fmt.Fprintf(stderr, "hopscope-lab: state kept in %s\n", opt.DataDir)
 	}
 	fmt.Fprintln(stderr, "hopscope-lab: no containers run here: pods get a status from a stand-in, not from a real kubelet.")
+	fmt.Fprintln(stderr, "hopscope-lab: no Gateway API controller runs either: Gateways get no address and no status; the Gateway labs are judged from their spec.")
 	fmt.Fprintln(stderr, "Point kubectl and hopscope at it:")
 	fmt.Fprintf(stdout, "export KUBECONFIG=%s\n", path)
 	fmt.Fprintln(stderr, "then: kubectl get pods -A    hopscope diagnose -A")
