@@ -81,6 +81,8 @@ const PodCIDR = "10.244.0.0/16"
 type Kubelet struct {
 	client kubernetes.Interface
 	pods   corelisters.PodLister
+	// podIndex is the pod cache, indexed by pod IP for the pod network.
+	podIndex cache.Indexer
 	queue  workqueue.TypedRateLimitingInterface[string]
 	nodes  []*corev1.Node
 
@@ -118,6 +120,11 @@ func startKubelet(parent context.Context, admin *rest.Config, nodes int) (*Kubel
 	k.informer = informers.NewSharedInformerFactory(client, 0)
 	podInf := k.informer.Core().V1().Pods()
 	k.pods = podInf.Lister()
+	if err := podInf.Informer().AddIndexers(cache.Indexers{podIPIndex: indexByPodIP}); err != nil {
+		cancel()
+		return nil, fmt.Errorf("kubelet stand-in: %w", err)
+	}
+	k.podIndex = podInf.Informer().GetIndexer()
 	_, err = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    k.enqueue,
 		UpdateFunc: func(_, obj any) { k.enqueue(obj) },
@@ -273,11 +280,14 @@ func nodeStatus(i int) corev1.NodeStatus {
 			cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
 			cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status (hopscope-lab stand-in)"),
 		},
-		// Node addresses are data only: nothing ever connects to them.
+		// The API server reaches the kubelet at the Hostname address
+		// (its preferred type) through the pod network; nothing listens
+		// on these addresses on the machine.
 		Addresses: []corev1.NodeAddress{
 			{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("172.18.0.%d", i+2)},
 			{Type: corev1.NodeHostName, Address: fmt.Sprintf("lab-node-%d", i+1)},
 		},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
 		NodeInfo: corev1.NodeSystemInfo{
 			KubeletVersion:          "v1.37.2",
 			ContainerRuntimeVersion: "hopscope-lab://stand-in",
