@@ -83,8 +83,8 @@ type Kubelet struct {
 	pods   corelisters.PodLister
 	// podIndex is the pod cache, indexed by pod IP for the pod network.
 	podIndex cache.Indexer
-	queue  workqueue.TypedRateLimitingInterface[string]
-	nodes  []*corev1.Node
+	queue    workqueue.TypedRateLimitingInterface[string]
+	nodes    []*corev1.Node
 
 	mu       sync.Mutex
 	next     int                   // round-robin cursor
