@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // podNetworkManifest is a namespace's worth of pods and Services, one per
@@ -261,5 +262,107 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 	out, _ = exec.CommandContext(fctx, kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "-f", "web-2").Output()
 	if fctx.Err() == nil || string(out) != "listening on 0.0.0.0:8080 (http)\n" {
 		t.Errorf("kubectl logs -f web-2: %q (ended before the timeout: %v)", out, fctx.Err() == nil)
+	}
+}
+
+// TestAppBehaviourDrivesReadiness checks that a readiness probe judges the
+// simulated app as the kubelet probing the pod IP would: refused on an app
+// bound to 127.0.0.1, 400 from a TLS app probed in plain HTTP, passing once
+// a slow start is over.
+func TestAppBehaviourDrivesReadiness(t *testing.T) {
+	const ns = "podnet-readiness"
+	tempNamespace(t, ns)
+	ctx := context.Background()
+	const manifest = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: local-probed
+  annotations: {hopscope.dev/app: localhost}
+spec:
+  containers:
+  - name: app
+    image: shop/api:1.0
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {tcpSocket: {port: http}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: local-unprobed
+  annotations: {hopscope.dev/app: localhost}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: tls-probed-http
+  annotations: {hopscope.dev/app: tls}
+spec:
+  containers:
+  - name: app
+    image: shop/api:1.0
+    ports: [{containerPort: 8443}]
+    readinessProbe: {httpGet: {path: /healthz, port: 8443}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: tls-probed-https
+  annotations: {hopscope.dev/app: tls}
+spec:
+  containers:
+  - name: app
+    image: shop/api:1.0
+    ports: [{containerPort: 8443}]
+    readinessProbe: {httpGet: {path: /healthz, port: 8443, scheme: HTTPS}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: slow-probed
+  annotations: {hopscope.dev/app: slow-start=4s}
+spec:
+  containers:
+  - name: app
+    image: shop/api:1.0
+    ports: [{containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /ready, port: 8080}}
+`
+	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
+		t.Fatal(err)
+	}
+	waitPod(t, ns, "slow-probed", func(p *corev1.Pod) bool { return p.Status.PodIP != "" && !podReady(p) })
+	cases := []struct {
+		pod, event string // event: the Unhealthy message, "" for a Ready pod
+	}{
+		{"local-probed", ":8080: connect: connection refused"},
+		{"local-unprobed", ""},
+		{"tls-probed-http", "HTTP probe failed with statuscode: 400"},
+		{"tls-probed-https", ""},
+	}
+	for _, c := range cases {
+		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool { return len(p.Status.ContainerStatuses) > 0 && podReady(p) == (c.event == "") })
+	}
+	var events *corev1.EventList
+	eventually(10*time.Second, 100*time.Millisecond, func() bool {
+		var err error
+		if events, err = cluster.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return hasEvent(events.Items, "local-probed", "Unhealthy", cases[0].event) && hasEvent(events.Items, "tls-probed-http", "Unhealthy", cases[2].event)
+	})
+	for _, c := range cases {
+		if c.event != "" && !hasEvent(events.Items, c.pod, "Unhealthy", c.event) {
+			t.Errorf("%s: no Unhealthy Event saying %q; events: %s", c.pod, c.event, eventLines(events.Items, c.pod))
+		}
+	}
+	// The slow starter becomes Ready once its app listens.
+	waitPod(t, ns, "slow-probed", podReady)
+	body, err := cluster.Client.CoreV1().Pods(ns).ProxyGet("http", "slow-probed", "8080", "/ready", nil).DoRaw(ctx)
+	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
+		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
 }
