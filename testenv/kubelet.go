@@ -66,21 +66,62 @@ const PodCIDR = "10.244.0.0/16"
 //   - Readiness: a pod is Ready unless (a) a container's readiness probe
 //     names a port (httpGet or tcpSocket by name) that the container does
 //     not declare: the real kubelet cannot resolve such a probe, so the pod
-//     never becomes Ready; or (b) the pod carries SimulateAnnotation, which
+//     never becomes Ready; (b) the pod carries SimulateAnnotation, which
 //     makes it crash-loop, stay not ready, or fail to pull its image, with
 //     the container states, restart counts, and Warning Events (BackOff,
-//     Unhealthy, Failed) a kubelet would record. A probe on a port number is
-//     assumed to succeed: applications often listen on ports they do not
-//     declare (CoreDNS answers its readiness probe on 8181).
+//     Unhealthy, Failed) a kubelet would record; or (c) AppAnnotation makes
+//     the app fail its readiness probe (below). A probe on a port number
+//     the container does not declare succeeds, and the app listens there:
+//     applications often listen on ports they do not declare (CoreDNS
+//     answers its readiness probe on 8181).
 //   - Deletion: a pod being deleted on a Node is removed at once, as a
 //     kubelet does once its containers stopped.
+//   - The pod network (podnetwork.go): the API server's "cluster" egress is
+//     an HTTP CONNECT proxy on a Unix socket served in this process, so
+//     pods/proxy, services/proxy (the API server picks a ready endpoint from
+//     the EndpointSlices) and pods/log take their real paths through the
+//     real API server. A CONNECT to a Node's name or InternalIP on port
+//     10250 (status.daemonEndpoints) reaches the kubelet's log server; one
+//     to a pod IP (or, for hostNetwork pods, the Node's IP) reaches the
+//     pod's simulated app when a running container listens on that port;
+//     everything else is refused with the error a dial gives ("connect:
+//     connection refused"; "no route to host" for an address the stand-in
+//     never assigned). Nothing is ever dialled.
+//   - Apps (podapp.go): every running container listens on all addresses,
+//     in plain HTTP, on each TCP port it declares and each port number its
+//     probes name, and answers any request with 200 and a line naming the
+//     pod, container and port (503 under SimulateNotReady). AppAnnotation
+//     makes it listen on 127.0.0.1 only, on other ports or nowhere, speak
+//     TLS with a self-signed certificate, or start slowly. A crash-looping
+//     or never-pulled container listens nowhere. A readiness probe is
+//     judged against that app as the kubelet probing the pod IP would
+//     judge it: refused or answered 400, the pod is not Ready.
+//   - Logs (containerlogs.go): /containerLogs/{namespace}/{pod}/{container}
+//     over HTTPS, with the kubelet's choice of run (the running container,
+//     else the last terminated one; previous: the last terminated one only),
+//     its query parameters (tailLines, limitBytes, sinceSeconds, sinceTime,
+//     timestamps, follow, stream) and its error messages ("previous
+//     terminated container ... not found", "is waiting to start: trying and
+//     failing to pull image"). A container prints LogsAnnotation's lines
+//     when a lab set them, else a line per port it listens on ("listening
+//     on 0.0.0.0:8080 (http)"), or, in a crash loop, a line saying that it
+//     exits with code 1.
 //
-// What it does not do: no container runs, no image is pulled, no network
-// exists (pod IPs and node IPs answer nothing), no probe is executed, no
-// logs exist, no pod ever finishes (Succeeded/Failed), resource requests,
-// limits and OOM kills are not modelled, and the Node status is written at
-// start and never changes (no heartbeats, no pressure). Event messages
-// imitate the kubelet's wording but are written by this stand-in.
+// What it does not do: no container runs, no image is pulled, no process
+// or socket exists behind a pod IP (the apps above are one in-process HTTP
+// server that knows which pod a connection was for), every app speaks
+// HTTP whatever the port (DNS on 53 included), no exec, attach,
+// port-forward or ephemeral container is served, and pod IPs and
+// ClusterIPs are not reachable from the machine: there is no network
+// namespace, no kube-proxy, no CNI and no NetworkPolicy enforcement, and no
+// DNS server answers (CoreDNS is a Deployment whose pods run nothing). No
+// exec or gRPC probe is executed, no pod ever finishes
+// (Succeeded/Failed), resource requests, limits and OOM kills are not
+// modelled, and the Node status is written at start and never changes (no
+// heartbeats, no pressure). The kubelet's log server authenticates no one
+// (only the API server reaches it, over the egress socket). Event messages
+// and log lines imitate a kubelet's and an app's wording but are written by
+// this stand-in.
 type Kubelet struct {
 	client kubernetes.Interface
 	pods   corelisters.PodLister
