@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	// The kubelet decodes log options with the core API's conversions.
 	_ "k8s.io/kubernetes/pkg/apis/core/install"
@@ -111,14 +112,35 @@ func (k *Kubelet) serveContainerLogs(w http.ResponseWriter, r *http.Request) {
 			shown = append(shown, l)
 		}
 	}
-	shown = selectLines(shown, opts, now)
+	shown = linesSince(shown, opts, now)
+	// Padding lines come first, at the run's start.
+	padding := logPadding(pod)
+	if since := linesSince([]logLine{{at: run.started}}, opts, now); len(since) == 0 {
+		padding = 0
+	}
+	if n := opts.TailLines; n != nil && *n >= 0 {
+		if int64(len(shown)) >= *n {
+			shown, padding = shown[int64(len(shown))-*n:], 0
+		} else {
+			padding = min(padding, *n-int64(len(shown)))
+		}
+	}
 	if !stdout {
-		shown, later = nil, nil
+		shown, later, padding = nil, nil, 0
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	out := &limitedWriter{w: w, remain: -1}
 	if opts.LimitBytes != nil {
 		out.remain = *opts.LimitBytes
+	}
+	defer func() {
+		k.recordLogRead(LogRead{Namespace: ns, Pod: name, Container: container, Previous: opts.Previous, Bytes: out.written})
+	}()
+	total := logPadding(pod)
+	for i := total - padding; i < total; i++ {
+		if !out.writeLine(logLine{at: run.started, text: paddingLine(i)}, opts.Timestamps) {
+			return
+		}
 	}
 	for _, l := range shown {
 		if !out.writeLine(l, opts.Timestamps) {
@@ -291,10 +313,8 @@ func hasContainer(pod *corev1.Pod, name string) bool {
 	return false
 }
 
-// selectLines applies sinceSeconds, sinceTime and tailLines as the
-// kubelet does: the time filter first, then the last N lines of what is
-// left.
-func selectLines(lines []logLine, opts *corev1.PodLogOptions, now time.Time) []logLine {
+// linesSince applies sinceSeconds and sinceTime as the kubelet does.
+func linesSince(lines []logLine, opts *corev1.PodLogOptions, now time.Time) []logLine {
 	var since time.Time
 	switch {
 	case opts.SinceSeconds != nil:
@@ -302,26 +322,78 @@ func selectLines(lines []logLine, opts *corev1.PodLogOptions, now time.Time) []l
 	case opts.SinceTime != nil:
 		since = opts.SinceTime.Time
 	}
-	if !since.IsZero() {
-		var kept []logLine
-		for _, l := range lines {
-			if !l.at.Before(since) {
-				kept = append(kept, l)
-			}
+	if since.IsZero() {
+		return lines
+	}
+	var kept []logLine
+	for _, l := range lines {
+		if !l.at.Before(since) {
+			kept = append(kept, l)
 		}
-		lines = kept
 	}
-	if opts.TailLines != nil && *opts.TailLines >= 0 && int64(len(lines)) > *opts.TailLines {
-		lines = lines[int64(len(lines))-*opts.TailLines:]
-	}
-	return lines
+	return kept
 }
+
+// LogBytesAnnotation pads every log of a pod's containers with about this
+// many bytes (a quantity: "1Gi") of lines printed before its own, for
+// tests of a reader's bounds. The lines are generated as they are sent.
+const LogBytesAnnotation = "hopscope.dev/log-bytes"
+
+// paddingLineBytes is the length of one padding line with its newline.
+const paddingLineBytes = 128
+
+// logPadding is how many padding lines the pod's logs begin with.
+func logPadding(pod *corev1.Pod) int64 {
+	v, ok := pod.Annotations[LogBytesAnnotation]
+	if !ok {
+		return 0
+	}
+	q, err := resource.ParseQuantity(v)
+	if err != nil || q.Sign() <= 0 {
+		return 0
+	}
+	return q.Value() / paddingLineBytes
+}
+
+func paddingLine(i int64) string {
+	head := fmt.Sprintf("padding line %d of %s ", i+1, LogBytesAnnotation)
+	return head + strings.Repeat(".", paddingLineBytes-1-len(head))
+}
+
+// LogRead is one answer of the kubelet stand-in's log server.
+type LogRead struct {
+	Namespace, Pod, Container string
+	Previous                  bool
+	// Bytes is how many bytes of log were sent.
+	Bytes int64
+}
+
+// LogReads lists the log reads answered so far (the latest
+// maxLogReads), so that a test can count a reader's requests and bytes.
+func (k *Kubelet) LogReads() []LogRead {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.logReads)
+}
+
+func (k *Kubelet) recordLogRead(r LogRead) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.logReads) == maxLogReads {
+		k.logReads = slices.Delete(k.logReads, 0, 1)
+	}
+	k.logReads = append(k.logReads, r)
+}
+
+// maxLogReads bounds the record of log reads of a long-lived cluster.
+const maxLogReads = 10000
 
 // limitedWriter stops a log after limitBytes, cutting the last line as
 // the kubelet does.
 type limitedWriter struct {
-	w      io.Writer
-	remain int64 // -1: no limit
+	w       io.Writer
+	remain  int64 // -1: no limit
+	written int64
 }
 
 // writeLine writes one line and says whether more may follow.
@@ -334,6 +406,7 @@ func (l *limitedWriter) writeLine(line logLine, timestamps bool) bool {
 		text = text[:l.remain]
 	}
 	n, err := io.WriteString(l.w, text)
+	l.written += int64(n)
 	if l.remain >= 0 {
 		l.remain -= int64(n)
 	}

@@ -135,6 +135,7 @@ type Kubelet struct {
 	ipNext   map[string]netip.Addr // per node: next address to try
 	ipInUse  map[netip.Addr]string // address -> pod key
 	ipOfPod  map[string]netip.Addr
+	logReads []LogRead
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	informer informers.SharedInformerFactory

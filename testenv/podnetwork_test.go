@@ -11,6 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hopscope/hopscope/testenv"
 )
 
 // podNetworkManifest is a namespace's worth of pods and Services, one per
@@ -93,6 +95,18 @@ metadata:
 spec:
   containers:
   - {name: app, image: shop/orders:2.3.1, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noisy
+  annotations:
+    hopscope.dev/simulate: crashloop
+    hopscope.dev/log-bytes: 1Gi
+    hopscope.dev/logs: "panic: dial tcp 10.96.0.20:5432: i/o timeout"
+spec:
+  containers:
+  - {name: app, image: shop/batch:1.0}
 ---
 apiVersion: v1
 kind: Pod
@@ -239,6 +253,21 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 		}
 	}
 
+	// A 1 GiB log costs a bounded reader its bound, and the log server
+	// counts what it sent.
+	before := len(readsOf(ns, "noisy"))
+	if got, err := logs("noisy", corev1.PodLogOptions{Previous: true, LimitBytes: tail(64 << 10)}); err != nil || len(got) != 64<<10 || !strings.HasPrefix(got, "padding line 1 of ") {
+		t.Errorf("limitBytes=64KiB of a 1 GiB log: %d bytes starting %.40q, err %v", len(got), got, err)
+	}
+	if got, err := logs("noisy", corev1.PodLogOptions{Previous: true, TailLines: tail(2)}); err != nil ||
+		!strings.HasPrefix(got, "padding line 8388608 of ") || !strings.HasSuffix(got, ".\npanic: dial tcp 10.96.0.20:5432: i/o timeout\n") {
+		t.Errorf("tailLines=2 of a 1 GiB log: %q, err %v", got, err)
+	}
+	reads := readsOf(ns, "noisy")[before:]
+	if len(reads) != 2 || reads[0].Bytes != 64<<10 || reads[1].Bytes != int64(128+len("panic: dial tcp 10.96.0.20:5432: i/o timeout\n")) || !reads[0].Previous {
+		t.Errorf("log reads of noisy: %+v", reads)
+	}
+
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
 		t.Skip("kubectl is not on PATH")
@@ -365,4 +394,15 @@ spec:
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
+}
+
+// readsOf are the kubelet stand-in's log reads of one pod.
+func readsOf(ns, pod string) []testenv.LogRead {
+	var out []testenv.LogRead
+	for _, r := range cluster.Kubelet.LogReads() {
+		if r.Namespace == ns && r.Pod == pod {
+			out = append(out, r)
+		}
+	}
+	return out
 }
