@@ -152,7 +152,9 @@ func (n *podNetwork) connect(conn net.Conn) {
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(io.LimitReader(conn, http.DefaultMaxHeaderBytes))
 	req, err := http.ReadRequest(r)
-	if err != nil {
+	if err != nil || r.Buffered() > 0 {
+		// The API server waits for the answer before it speaks again;
+		// bytes already sent would be lost to the tunnel.
 		_ = conn.Close()
 		return
 	}

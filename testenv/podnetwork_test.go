@@ -18,19 +18,17 @@ import (
 // podNetworkManifest is a namespace's worth of pods and Services, one per
 // behaviour the pod network promises.
 const podNetworkManifest = `
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, labels: {app: web}}
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
 spec:
-  containers:
-  - {name: app, image: hashicorp/http-echo:0.2.3, ports: [{name: http, containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-2, labels: {app: web}}
-spec:
-  containers:
-  - {name: app, image: hashicorp/http-echo:0.2.3, ports: [{name: http, containerPort: 8080}]}
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: app, image: hashicorp/http-echo:0.2.3, ports: [{name: http, containerPort: 8080}]}
 ---
 apiVersion: v1
 kind: Service
@@ -127,18 +125,19 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
 	pods := cluster.Client.CoreV1().Pods(ns)
+	web1, web2 := webPods(t, ns)
 	get := func(scheme, pod, port, path string) (string, error) {
 		body, err := pods.ProxyGet(scheme, pod, port, path, nil).DoRaw(ctx)
 		return string(body), err
 	}
 
-	body, err := get("http", "web-1", "8080", "/hello")
-	if err != nil || !strings.Contains(body, "pod "+ns+"/web-1 container app port 8080 answered GET /hello with 200") {
-		t.Errorf("pods/proxy to web-1:8080: body %q, err %v", body, err)
+	body, err := get("http", web1, "8080", "/hello")
+	if err != nil || !strings.Contains(body, "pod "+ns+"/"+web1+" container app port 8080 answered GET /hello with 200") {
+		t.Errorf("pods/proxy to %s:8080: body %q, err %v", web1, body, err)
 	}
 	// No port: the API server picks the first declared one.
-	if body, err := get("", "web-2", "", "/"); err != nil || !strings.Contains(body, "/web-2 ") {
-		t.Errorf("pods/proxy to web-2 without a port: body %q, err %v", body, err)
+	if body, err := get("", web2, "", "/"); err != nil || !strings.Contains(body, "/"+web2+" ") {
+		t.Errorf("pods/proxy to %s without a port: body %q, err %v", web2, body, err)
 	}
 
 	// services/proxy picks a ready endpoint at random: both pods answer.
@@ -148,22 +147,27 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatalf("services/proxy to web: %v", err)
 		}
-		for _, p := range []string{"web-1", "web-2"} {
+		for _, p := range []string{web1, web2} {
 			if strings.Contains(string(body), "/"+p+" ") {
 				seen[p] = true
 			}
 		}
 	}
 	if len(seen) != 2 {
-		t.Errorf("services/proxy reached %v, want both web-1 and web-2", seen)
+		t.Errorf("services/proxy reached %v, want both %s and %s", seen, web1, web2)
 	}
 
 	refused := []struct{ what, scheme, pod, port string }{
-		{"undeclared port", "http", "web-1", "9090"},
+		{"undeclared port", "http", web1, "9090"},
 		{"app bound to 127.0.0.1", "http", "local-only", "8080"},
 		{"app listening on another port", "http", "moved", "8080"},
 		{"crash-looping container", "http", "crash", "8080"},
 		{"image never pulled", "http", "no-image", "80"},
+	}
+	// Without a readiness probe nothing notices the app bound to
+	// 127.0.0.1: the pod is Ready, and refuses.
+	if p, err := pods.Get(ctx, "local-only", metav1.GetOptions{}); err != nil || !podReady(p) {
+		t.Errorf("local-only without a readiness probe is not Ready (err %v)", err)
 	}
 	for _, c := range refused {
 		body, err := get(c.scheme, c.pod, c.port, "/")
@@ -207,6 +211,7 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
 	pods := cluster.Client.CoreV1().Pods(ns)
+	web1, web2 := webPods(t, ns)
 	// Stream, as kubectl does: an error carries the API server's message.
 	logs := func(pod string, opts corev1.PodLogOptions) (string, error) {
 		r, err := pods.GetLogs(pod, &opts).Stream(ctx)
@@ -232,22 +237,22 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 	if got, err := logs("crash", corev1.PodLogOptions{LimitBytes: tail(8)}); err != nil || got != "starting" {
 		t.Errorf("limitBytes=8: %q, err %v", got, err)
 	}
-	got, err := logs("web-1", corev1.PodLogOptions{Timestamps: true})
+	got, err := logs(web1, corev1.PodLogOptions{Timestamps: true})
 	if err != nil || !strings.HasSuffix(got, " listening on 0.0.0.0:8080 (http)\n") {
-		t.Fatalf("web-1 log: %q, err %v", got, err)
+		t.Fatalf("%s log: %q, err %v", web1, got, err)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, strings.Fields(got)[0]); err != nil {
-		t.Errorf("web-1 log with timestamps: %q: %v", got, err)
+		t.Errorf("%s log with timestamps: %q: %v", web1, got, err)
 	}
 	if got, err := logs("local-only", corev1.PodLogOptions{}); err != nil || got != "listening on 127.0.0.1:8080 (http)\n" {
 		t.Errorf("local-only log: %q, err %v", got, err)
 	}
 	// The kubelet's own refusals reach the client as BadRequest.
 	for pod, want := range map[string]string{
-		"web-1":    `previous terminated container "app" in pod "web-1" not found`,
+		web1:       `previous terminated container "app" in pod "` + web1 + `" not found`,
 		"no-image": `container "app" in pod "no-image" is waiting to start: trying and failing to pull image`,
 	} {
-		_, err := logs(pod, corev1.PodLogOptions{Previous: pod == "web-1"})
+		_, err := logs(pod, corev1.PodLogOptions{Previous: pod == web1})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("logs of %s: err %v, want %q", pod, err, want)
 		}
@@ -280,17 +285,17 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 	if err != nil || string(out) != "connecting to postgres://orders-db:5432/orders\n"+lookup {
 		t.Errorf("kubectl logs --previous --tail=2: %q, err %v", out, err)
 	}
-	out, err = exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "web-1", "--previous").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), `previous terminated container "app" in pod "web-1" not found`) {
+	out, err = exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", web1, "--previous").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `previous terminated container "app" in pod "`+web1+`" not found`) {
 		t.Errorf("kubectl logs --previous of a running container: %q, err %v", out, err)
 	}
 	// --follow on a running container keeps the stream open until the
 	// client leaves.
 	fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	out, _ = exec.CommandContext(fctx, kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "-f", "web-2").Output()
+	out, _ = exec.CommandContext(fctx, kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "-f", web2).Output()
 	if fctx.Err() == nil || string(out) != "listening on 0.0.0.0:8080 (http)\n" {
-		t.Errorf("kubectl logs -f web-2: %q (ended before the timeout: %v)", out, fctx.Err() == nil)
+		t.Errorf("kubectl logs -f %s: %q (ended before the timeout: %v)", web2, out, fctx.Err() == nil)
 	}
 }
 
@@ -314,15 +319,6 @@ spec:
     image: shop/api:1.0
     ports: [{name: http, containerPort: 8080}]
     readinessProbe: {tcpSocket: {port: http}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: local-unprobed
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
 ---
 apiVersion: v1
 kind: Pod
@@ -368,7 +364,6 @@ spec:
 		pod, event string // event: the Unhealthy message, "" for a Ready pod
 	}{
 		{"local-probed", ":8080: connect: connection refused"},
-		{"local-unprobed", ""},
 		{"tls-probed-http", "HTTP probe failed with statuscode: 400"},
 		{"tls-probed-https", ""},
 	}
@@ -405,4 +400,17 @@ func readsOf(ns, pod string) []testenv.LogRead {
 		}
 	}
 	return out
+}
+
+// webPods are the names of the two pods of Deployment web in ns.
+func webPods(t *testing.T, ns string) (string, string) {
+	t.Helper()
+	list, err := cluster.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 2 {
+		t.Fatalf("Deployment web has %d pods, want 2", len(list.Items))
+	}
+	return list.Items[0].Name, list.Items[1].Name
 }
