@@ -469,9 +469,10 @@ type desired struct {
 
 // probeOutcome is how a readiness probe fails against a simulated app.
 type probeOutcome struct {
-	port    int32
-	refused bool
-	status  int // the HTTP status it got, when not refused
+	port     int32
+	refused  bool
+	timedOut bool // an HTTP probe got no answer
+	status   int  // the HTTP status it got, when it got one
 	// until: a slow start, refusing until then.
 	until time.Time
 }
@@ -526,6 +527,9 @@ func readinessAgainstApp(pod *corev1.Pod, c corev1.Container, b appBehaviour, no
 		return probeOutcome{port: num, refused: true}, true
 	case b.tls && httpGet != nil && httpGet.Scheme != corev1.URISchemeHTTPS:
 		return probeOutcome{port: num, status: http.StatusBadRequest}, true
+	case b.hang && httpGet != nil:
+		// A TCP probe only connects, which a hung app accepts.
+		return probeOutcome{port: num, timedOut: true}, true
 	case b.slowStart > 0:
 		start := now
 		if pod.Status.StartTime != nil {
@@ -715,6 +719,9 @@ func probeFailure(pod *corev1.Pod, c corev1.Container, want desired) string {
 		}
 		addr := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(int(want.app.port)))
 		switch get := c.ReadinessProbe.HTTPGet; {
+		case want.app.timedOut:
+			return fmt.Sprintf("Readiness probe failed: Get %q: context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+				"http://"+addr+get.Path)
 		case !want.app.refused:
 			return fmt.Sprintf("Readiness probe failed: HTTP probe failed with statuscode: %d", want.app.status)
 		case get != nil:

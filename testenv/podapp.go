@@ -29,6 +29,9 @@ import (
 //	                that long
 //	port=8081       the app listens on these ports (repeatable) instead of
 //	                the declared ones
+//	hang            the app accepts connections and reads requests but
+//	                never answers, as a deadlocked app does: the client
+//	                times out
 //
 // An unknown word makes the app refuse everything and say why in its log.
 const AppAnnotation = "hopscope.dev/app"
@@ -40,13 +43,14 @@ const (
 	AppTLS       = "tls"
 	AppSlowStart = "slow-start"
 	AppPort      = "port"
+	AppHang      = "hang"
 )
 
 // appBehaviour is a parsed AppAnnotation.
 type appBehaviour struct {
-	localhost, refuse, tls bool
-	slowStart              time.Duration
-	ports                  []int32
+	localhost, refuse, tls, hang bool
+	slowStart                    time.Duration
+	ports                        []int32
 	// invalid is the word that could not be parsed, if any.
 	invalid string
 }
@@ -64,6 +68,8 @@ func parseAppBehaviour(pod *corev1.Pod) appBehaviour {
 			b.refuse = true
 		case word == AppTLS:
 			b.tls = true
+		case word == AppHang:
+			b.hang = true
 		case name == AppSlowStart && hasValue:
 			d, err := time.ParseDuration(value)
 			if err != nil || d < 0 {
@@ -173,6 +179,10 @@ func (k *Kubelet) serveApp(w http.ResponseWriter, r *http.Request) {
 	d, err := requestTarget(r)
 	if err != nil || d.pod == nil {
 		http.Error(w, "no pod behind this connection", http.StatusInternalServerError)
+		return
+	}
+	if parseAppBehaviour(d.pod).hang {
+		<-r.Context().Done()
 		return
 	}
 	w.Header().Set("X-Hopscope-Lab-Pod", d.pod.Namespace+"/"+d.pod.Name)
