@@ -8,8 +8,10 @@
 // EndpointSlice controllers, the deployment and replicaset controllers, the
 // garbage collector and the namespace controller, all from
 // k8s.io/kubernetes. No scheduler and no kubelet run; the Kubelet stand-in
-// binds pods to Nodes and writes their status (see Kubelet for exactly what
-// it simulates). Seed contents mirror a fresh kubeadm cluster with an
+// binds pods to Nodes, writes their status, and answers the API server's
+// pods/proxy, services/proxy and pods/log through an HTTP CONNECT egress
+// proxy with simulated apps and logs (see Kubelet for exactly what it
+// simulates). Seed contents mirror a fresh kubeadm cluster with an
 // ingress controller: CoreDNS behind kube-dns (10.96.0.10) and
 // ingress-nginx with the default IngressClass "nginx".
 //

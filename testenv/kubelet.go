@@ -3,8 +3,11 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/netip"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,32 +66,76 @@ const PodCIDR = "10.244.0.0/16"
 //   - Readiness: a pod is Ready unless (a) a container's readiness probe
 //     names a port (httpGet or tcpSocket by name) that the container does
 //     not declare: the real kubelet cannot resolve such a probe, so the pod
-//     never becomes Ready; or (b) the pod carries SimulateAnnotation, which
+//     never becomes Ready; (b) the pod carries SimulateAnnotation, which
 //     makes it crash-loop, stay not ready, or fail to pull its image, with
 //     the container states, restart counts, and Warning Events (BackOff,
-//     Unhealthy, Failed) a kubelet would record. A probe on a port number is
-//     assumed to succeed: applications often listen on ports they do not
-//     declare (CoreDNS answers its readiness probe on 8181).
+//     Unhealthy, Failed) a kubelet would record; or (c) AppAnnotation makes
+//     the app fail its readiness probe (below). A probe on a port number
+//     the container does not declare succeeds, and the app listens there:
+//     applications often listen on ports they do not declare (CoreDNS
+//     answers its readiness probe on 8181).
 //   - Deletion: a pod being deleted on a Node is removed at once, as a
 //     kubelet does once its containers stopped.
+//   - The pod network (podnetwork.go): the API server's "cluster" egress is
+//     an HTTP CONNECT proxy on a Unix socket served in this process, so
+//     pods/proxy, services/proxy (the API server picks a ready endpoint from
+//     the EndpointSlices) and pods/log take their real paths through the
+//     real API server. A CONNECT to a Node's name or InternalIP on port
+//     10250 (status.daemonEndpoints) reaches the kubelet's log server; one
+//     to a pod IP (or, for hostNetwork pods, the Node's IP) reaches the
+//     pod's simulated app when a running container listens on that port;
+//     everything else is refused with the error a dial gives ("connect:
+//     connection refused"; "no route to host" for an address the stand-in
+//     never assigned). Nothing is ever dialled.
+//   - Apps (podapp.go): every running container listens on all addresses,
+//     in plain HTTP, on each TCP port it declares and each port number its
+//     probes name, and answers any request with 200 and a line naming the
+//     pod, container and port (503 under SimulateNotReady). AppAnnotation
+//     makes it listen on 127.0.0.1 only, on other ports or nowhere, speak
+//     TLS with a self-signed certificate, or start slowly. A crash-looping
+//     or never-pulled container listens nowhere. A readiness probe is
+//     judged against that app as the kubelet probing the pod IP would
+//     judge it: refused or answered 400, the pod is not Ready.
+//   - Logs (containerlogs.go): /containerLogs/{namespace}/{pod}/{container}
+//     over HTTPS, with the kubelet's choice of run (the running container,
+//     else the last terminated one; previous: the last terminated one only),
+//     its query parameters (tailLines, limitBytes, sinceSeconds, sinceTime,
+//     timestamps, follow, stream) and its error messages ("previous
+//     terminated container ... not found", "is waiting to start: trying and
+//     failing to pull image"). A container prints LogsAnnotation's lines
+//     when a lab set them, else a line per port it listens on ("listening
+//     on 0.0.0.0:8080 (http)"), or, in a crash loop, a line saying that it
+//     exits with code 1.
 //
-// What it does not do: no container runs, no image is pulled, no network
-// exists (pod IPs and node IPs answer nothing), no probe is executed, no
-// logs exist, no pod ever finishes (Succeeded/Failed), resource requests,
-// limits and OOM kills are not modelled, and the Node status is written at
-// start and never changes (no heartbeats, no pressure). Event messages
-// imitate the kubelet's wording but are written by this stand-in.
+// What it does not do: no container runs, no image is pulled, no process
+// or socket exists behind a pod IP (the apps above are one in-process HTTP
+// server that knows which pod a connection was for), every app speaks
+// HTTP whatever the port (DNS on 53 included), no exec, attach,
+// port-forward or ephemeral container is served, and pod IPs and
+// ClusterIPs are not reachable from the machine: there is no network
+// namespace, no kube-proxy, no CNI and no NetworkPolicy enforcement, and no
+// DNS server answers (CoreDNS is a Deployment whose pods run nothing). No
+// exec or gRPC probe is executed, no pod ever finishes
+// (Succeeded/Failed), resource requests, limits and OOM kills are not
+// modelled, and the Node status is written at start and never changes (no
+// heartbeats, no pressure). The kubelet's log server authenticates no one
+// (only the API server reaches it, over the egress socket). Event messages
+// and log lines imitate a kubelet's and an app's wording but are written by
+// this stand-in.
 type Kubelet struct {
 	client kubernetes.Interface
 	pods   corelisters.PodLister
-	queue  workqueue.TypedRateLimitingInterface[string]
-	nodes  []*corev1.Node
+	// podIndex is the pod cache, indexed by pod IP for the pod network.
+	podIndex cache.Indexer
+	queue    workqueue.TypedRateLimitingInterface[string]
+	nodes    []*corev1.Node
 
 	mu       sync.Mutex
 	next     int                   // round-robin cursor
 	ipNext   map[string]netip.Addr // per node: next address to try
 	ipInUse  map[netip.Addr]string // address -> pod key
 	ipOfPod  map[string]netip.Addr
+	logReads []LogRead
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	informer informers.SharedInformerFactory
@@ -118,6 +165,11 @@ func startKubelet(parent context.Context, admin *rest.Config, nodes int) (*Kubel
 	k.informer = informers.NewSharedInformerFactory(client, 0)
 	podInf := k.informer.Core().V1().Pods()
 	k.pods = podInf.Lister()
+	if err := podInf.Informer().AddIndexers(cache.Indexers{podIPIndex: indexByPodIP}); err != nil {
+		cancel()
+		return nil, fmt.Errorf("kubelet stand-in: %w", err)
+	}
+	k.podIndex = podInf.Informer().GetIndexer()
 	_, err = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    k.enqueue,
 		UpdateFunc: func(_, obj any) { k.enqueue(obj) },
@@ -273,11 +325,14 @@ func nodeStatus(i int) corev1.NodeStatus {
 			cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
 			cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status (hopscope-lab stand-in)"),
 		},
-		// Node addresses are data only: nothing ever connects to them.
+		// The API server reaches the kubelet at the Hostname address
+		// (its preferred type) through the pod network; nothing listens
+		// on these addresses on the machine.
 		Addresses: []corev1.NodeAddress{
 			{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("172.18.0.%d", i+2)},
 			{Type: corev1.NodeHostName, Address: fmt.Sprintf("lab-node-%d", i+1)},
 		},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
 		NodeInfo: corev1.NodeSystemInfo{
 			KubeletVersion:          "v1.37.2",
 			ContainerRuntimeVersion: "hopscope-lab://stand-in",
@@ -327,7 +382,11 @@ func (k *Kubelet) sync(ctx context.Context, podKey string) error {
 		// cluster where that Node's kubelet is gone.
 		return nil
 	}
-	want := desiredState(pod)
+	want := desiredState(pod, time.Now())
+	if !want.app.until.IsZero() {
+		// A slow start: look again when the probe would first pass.
+		k.queue.AddAfter(podKey, time.Until(want.app.until)+100*time.Millisecond)
+	}
 	if observedState(pod) == want.state {
 		return nil
 	}
@@ -398,11 +457,27 @@ const (
 // desired is the state a pod should reach and, when not ready, why.
 type desired struct {
 	state podState
-	// probe is the unresolvable named probe port, for the Event message.
-	probeContainer, probePort string
+	// probeContainer is the container whose readiness probe fails, when
+	// its failure is worked out from the pod rather than simulated.
+	probeContainer string
+	// probePort is the unresolvable named probe port, for the Event
+	// message.
+	probePort string
+	// app is how the probe fails against the pod's simulated app.
+	app probeOutcome
 }
 
-func desiredState(pod *corev1.Pod) desired {
+// probeOutcome is how a readiness probe fails against a simulated app.
+type probeOutcome struct {
+	port     int32
+	refused  bool
+	timedOut bool // an HTTP probe got no answer
+	status   int  // the HTTP status it got, when it got one
+	// until: a slow start, refusing until then.
+	until time.Time
+}
+
+func desiredState(pod *corev1.Pod, now time.Time) desired {
 	switch pod.Annotations[SimulateAnnotation] {
 	case SimulateCrashLoop:
 		return desired{state: stateCrashLoop}
@@ -416,7 +491,55 @@ func desiredState(pod *corev1.Pod) desired {
 			return desired{state: stateNotReady, probeContainer: c.Name, probePort: port}
 		}
 	}
+	if _, shaped := pod.Annotations[AppAnnotation]; shaped {
+		b := parseAppBehaviour(pod)
+		for _, c := range pod.Spec.Containers {
+			if out, failing := readinessAgainstApp(pod, c, b, now); failing {
+				return desired{state: stateNotReady, probeContainer: c.Name, app: out}
+			}
+		}
+	}
 	return desired{state: stateReady}
+}
+
+// readinessAgainstApp says whether c's readiness probe fails against the
+// pod's simulated app, as the kubelet probing the pod IP would find: the
+// port refused (nothing bound there, or bound to 127.0.0.1 only, or not
+// yet after a slow start), or a plain HTTP probe answered 400 by a TLS
+// app.
+func readinessAgainstApp(pod *corev1.Pod, c corev1.Container, b appBehaviour, now time.Time) (probeOutcome, bool) {
+	port, ok := probePort(c.ReadinessProbe)
+	if !ok {
+		return probeOutcome{}, false
+	}
+	num := port.IntVal
+	if port.Type == intstr.String {
+		for _, cp := range c.Ports {
+			if cp.Name == port.StrVal {
+				num = cp.ContainerPort
+			}
+		}
+	}
+	_, bound := listenPorts(pod, b)[num]
+	httpGet := c.ReadinessProbe.HTTPGet
+	switch {
+	case b.invalid != "" || b.refuse || b.localhost || !bound:
+		return probeOutcome{port: num, refused: true}, true
+	case b.tls && httpGet != nil && httpGet.Scheme != corev1.URISchemeHTTPS:
+		return probeOutcome{port: num, status: http.StatusBadRequest}, true
+	case b.hang && httpGet != nil:
+		// A TCP probe only connects, which a hung app accepts.
+		return probeOutcome{port: num, timedOut: true}, true
+	case b.slowStart > 0:
+		start := now
+		if pod.Status.StartTime != nil {
+			start = pod.Status.StartTime.Time
+		}
+		if until := start.Add(b.slowStart); now.Before(until) {
+			return probeOutcome{port: num, refused: true, until: until}, true
+		}
+	}
+	return probeOutcome{}, false
 }
 
 // unresolvedProbePort returns the readiness probe's named port when the
@@ -591,7 +714,22 @@ func probeFailure(pod *corev1.Pod, c corev1.Container, want desired) string {
 		if c.Name != want.probeContainer {
 			return ""
 		}
-		return fmt.Sprintf("Readiness probe errored and resulted in unknown state: couldn't find port: %s in container %s", want.probePort, c.Name)
+		if want.probePort != "" {
+			return fmt.Sprintf("Readiness probe errored and resulted in unknown state: couldn't find port: %s in container %s", want.probePort, c.Name)
+		}
+		addr := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(int(want.app.port)))
+		switch get := c.ReadinessProbe.HTTPGet; {
+		case want.app.timedOut:
+			return fmt.Sprintf("Readiness probe failed: Get %q: context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+				"http://"+addr+get.Path)
+		case !want.app.refused:
+			return fmt.Sprintf("Readiness probe failed: HTTP probe failed with statuscode: %d", want.app.status)
+		case get != nil:
+			return fmt.Sprintf("Readiness probe failed: Get %q: dial tcp %s: connect: connection refused",
+				"http://"+addr+get.Path, addr)
+		default:
+			return fmt.Sprintf("Readiness probe failed: dial tcp %s: connect: connection refused", addr)
+		}
 	}
 	p := c.ReadinessProbe
 	switch {

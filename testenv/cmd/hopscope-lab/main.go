@@ -2,9 +2,10 @@
 // foreground for practising with hopscope, without Docker, kind or a cloud:
 // etcd, kube-apiserver and the endpoints, EndpointSlice, deployment,
 // replicaset, garbage-collector and namespace controllers run inside this
-// process, and a kubelet stand-in gives pods a status (no container runs;
-// see package testenv). The Gateway API's standard-channel CRDs are
-// installed, with no controller behind them.
+// process, and a kubelet stand-in gives pods a status and answers kubectl
+// logs and the API server's pod and service proxy with simulated apps (no
+// container runs; see package testenv). The Gateway API's standard-channel
+// CRDs are installed, with no controller behind them.
 //
 //	hopscope-lab up [--data-dir DIR] [--kubeconfig-out PATH]
 //	hopscope-lab demo [--keep]
