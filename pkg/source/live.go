@@ -233,6 +233,37 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 	return s, nil
 }
 
+// FollowUp is what a live diagnosis reads after its scan, picked by the
+// checks from what the scan holds (package checks decides, the source only
+// fetches): the other namespaces that names point into
+// (checks.ReferencedNamespaces) and the logs of failing containers
+// (checks.LogsToRead). A nil func reads nothing.
+type FollowUp struct {
+	Namespaces func(*snapshot.Snapshot) []string
+	Logs       func(*snapshot.Snapshot) []snapshot.ContainerLog
+}
+
+// LoadAndFollow is Load, then FollowReferences into the namespaces
+// f.Namespaces names, then ReadLogs of the logs f.Logs wants, picked after
+// the references were followed: every request bounded, nothing written.
+func (l Live) LoadAndFollow(ctx context.Context, f FollowUp) (*snapshot.Snapshot, error) {
+	s, err := l.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.Namespaces != nil {
+		if err := l.FollowReferences(ctx, s, f.Namespaces(s)); err != nil {
+			return nil, err
+		}
+	}
+	if f.Logs != nil {
+		if err := l.ReadLogs(ctx, s, f.Logs(s)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
 // NothingListedError is a scan in which no kind could be listed: every LIST
 // was forbidden or not served. Reporting such a cluster as healthy would
 // be a lie; the CLI exits 2.
