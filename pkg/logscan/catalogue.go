@@ -217,7 +217,7 @@ var (
 			ID: "dns-upstream-timeout", Hop: HopDNS,
 			Meaning: "the resolver CoreDNS forwards names outside the cluster to does not answer: external names fail, cluster names still resolve",
 			match:   res(`\[ERROR\] plugin/errors: \d+ [^\s]+ [A-Z]+: (?:read|dial|write) (?:udp|tcp) [^\s]+: i/o timeout`),
-			target:  res(`(?:read|dial|write) (?:udp|tcp) [^\s]*->` + hostPort + `:`, `(?:read|dial|write) (?:udp|tcp) ` + hostPort + `:`),
+			target:  res(`(?:read|dial|write) (?:udp|tcp) [^\s]*->`+hostPort+`:`, `(?:read|dial|write) (?:udp|tcp) `+hostPort+`:`),
 		},
 		{
 			ID: "dns-forwarding-loop", Hop: HopDNS,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -246,6 +247,9 @@ type FollowUp struct {
 // LoadAndFollow is Load, then FollowReferences into the namespaces
 // f.Namespaces names, then ReadLogs of the logs f.Logs wants, picked after
 // the references were followed: every request bounded, nothing written.
+// f.Logs is asked a second time once the first logs are in, for what they
+// implicate (CoreDNS's log when a crash's log shows lookups timing out);
+// a log already read is not read again.
 func (l Live) LoadAndFollow(ctx context.Context, f FollowUp) (*snapshot.Snapshot, error) {
 	s, err := l.Load(ctx)
 	if err != nil {
@@ -256,8 +260,16 @@ func (l Live) LoadAndFollow(ctx context.Context, f FollowUp) (*snapshot.Snapshot
 			return nil, err
 		}
 	}
-	if f.Logs != nil {
-		if err := l.ReadLogs(ctx, s, f.Logs(s)); err != nil {
+	for round := 0; f.Logs != nil && round < 2; round++ {
+		wanted := slices.DeleteFunc(f.Logs(s), func(w snapshot.ContainerLog) bool {
+			return slices.ContainsFunc(s.Logs, func(had snapshot.ContainerLog) bool {
+				return had.Namespace == w.Namespace && had.Pod == w.Pod && had.Container == w.Container && had.Previous == w.Previous
+			})
+		})
+		if len(wanted) == 0 {
+			break
+		}
+		if err := l.ReadLogs(ctx, s, wanted); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,77 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+)
+
+// The controller's lines about the Ingress's own backend are quoted with
+// their numbers, the pod behind the address is named, another app's
+// line is left out.
+func TestIngressControllerLogQuotesTheBackendsLines(t *testing.T) {
+	f := onlyFinding(t, ingressControllerLogUpstream, "testdata/ingress-controller-log-upstream/bad-dump-refused.yaml")
+	ev := strings.Join(f.Evidence, "\n")
+	wantContains(t, "evidence", ev,
+		"log of container controller of pod ingress-nginx/ingress-nginx-controller-7c9f-abcde, current run, from the dump's log section",
+		`line 8: 2026/01/02 10:00:01 [error] 40#40: *1 connect() failed (111: Connection refused) while connecting to upstream`, "(3 lines like it)")
+	if strings.Contains(ev, "blog.example.com") {
+		t.Errorf("another app's upstream quoted: %s", ev)
+	}
+	wantContains(t, "cause", f.Cause, "ingress-nginx/ingress-nginx-controller-7c9f-abcde", "Service/shop/web (10.244.1.9:8080 is pod shop/web-1)", "refuses the connection")
+	wantContains(t, "verify", f.Verify, "kubectl logs -n ingress-nginx -c controller --since=5m -- ingress-nginx-controller-7c9f-abcde")
+	if f.Severity != diagnose.SeverityWarning {
+		t.Errorf("severity %s: the controller's log is evidence beside the path's own verdict", f.Severity)
+	}
+}
+
+func TestCoreDNSLogNamesTheForbiddenList(t *testing.T) {
+	f := onlyFinding(t, dnsCoreDNSLogErrors, "testdata/dns-coredns-log-errors/bad-dump-api-forbidden.yaml")
+	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
+		"log of container coredns of pod kube-system/coredns-5d78c9869d-q2w3e, current run",
+		"Failed to watch *v1.EndpointSlice", "(2 lines like it)")
+	wantContains(t, "cause", f.Cause, "kubernetes plugin cannot read Services", "ClusterRole system:coredns")
+	wantContains(t, "fix", f.Fix, "kubectl edit clusterrole system:coredns")
+}
+
+// Only failing paths' hop logs are read: a live scan asks for the
+// controller's log when its Ingress's path is broken, CoreDNS's when the
+// DNS is implicated, and for neither on a healthy cluster.
+func TestHopLogsAreReadOnlyForFailingPaths(t *testing.T) {
+	live := func(file string) *snapshot.Snapshot {
+		s := decodeCase(t, file, true)
+		s.Logs = nil // what a live scan holds before it reads any log
+		for _, k := range []string{snapshot.KindIngress, snapshot.KindIngressClass, snapshot.KindEndpointSlice, snapshot.KindNode, snapshot.KindReplicaSet, snapshot.KindNetworkPolicy} {
+			s.Listed[k] = true
+		}
+		s.Index()
+		return s
+	}
+	pods := func(logs []snapshot.ContainerLog) string {
+		var out []string
+		for _, l := range logs {
+			out = append(out, l.Namespace+"/"+l.Pod+"/"+l.Container)
+		}
+		return strings.Join(out, ",")
+	}
+	// Healthy: web's pod is Ready behind its Ingress.
+	if got := pods(LogsToRead(live("testdata/ingress-controller-log-upstream/good-dump-other-backend.yaml"))); got != "" {
+		t.Errorf("logs read on a healthy path: %s", got)
+	}
+	// The same path with web's endpoint gone not ready: broken.
+	s := live("testdata/ingress-controller-log-upstream/good-dump-other-backend.yaml")
+	ep := s.EndpointsFor("shop", "web")
+	ep.Subsets[0].NotReadyAddresses, ep.Subsets[0].Addresses = ep.Subsets[0].Addresses, nil
+	s.Index()
+	if got := pods(LogsToRead(s)); got != "ingress-nginx/ingress-nginx-controller-7c9f-abcde/controller" {
+		t.Errorf("logs read for a broken Ingress path: %q, want the controller's", got)
+	}
+	if got := pods(LogsToRead(live("testdata/dns-coredns-log-errors/bad-dump-api-forbidden.yaml"))); got != "kube-system/coredns-5d78c9869d-q2w3e/coredns" {
+		t.Errorf("logs read with CoreDNS not ready: %q, want CoreDNS's", got)
+	}
+	if got := pods(LogsToRead(live("testdata/dns-coredns-log-errors/good-dump-healthy-dns.yaml"))); got != "" {
+		t.Errorf("logs read with the DNS healthy: %q", got)
+	}
+}
