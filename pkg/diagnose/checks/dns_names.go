@@ -19,8 +19,9 @@ var dnsNameUnresolvable = &diagnose.Check{
 	ID:       "dns-name-unresolvable",
 	Layer:    diagnose.LayerDNS,
 	Severity: diagnose.SeverityError,
-	Doc:      "An env value or ConfigMap entry names a Service (name, name.ns, name.ns.svc...) that does not exist where the name resolves.",
-	Run:      runDNSNameUnresolvable,
+	Doc: "An env value or ConfigMap entry names a Service (name, name.ns, name.ns.svc...) that does not exist where the name resolves. " +
+		"A live scan scoped with -n looks into the namespace a name points to with one GET of the Namespace and one LIST of its Services.",
+	Run: runDNSNameUnresolvable,
 }
 
 // dnsSource is where a name was found: an env var of a container, or a key

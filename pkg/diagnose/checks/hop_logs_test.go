@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,5 +74,57 @@ func TestHopLogsAreReadOnlyForFailingPaths(t *testing.T) {
 	}
 	if got := pods(LogsToRead(live("testdata/dns-coredns-log-errors/good-dump-healthy-dns.yaml"))); got != "" {
 		t.Errorf("logs read with the DNS healthy: %q", got)
+	}
+}
+
+// A dump directory carries every pod's logs.txt: the controller's and
+// CoreDNS's are read from there like a failing container's, and no other.
+func TestHopLogsFromDumpDirectories(t *testing.T) {
+	cases := []struct {
+		dir, check, object, quote, log string
+	}{
+		{"testdata/logs/cluster-info-dump-coredns-forbidden", dnsCoreDNSLogErrors.ID, "Deployment/kube-system/coredns",
+			"log line 5: [ERROR] plugin/kubernetes:", "kube-system/coredns-5d78c9869d-q2w3e/logs.txt"},
+		{"testdata/logs/cluster-info-dump-ingress-refused", ingressControllerLogUpstream.ID, "Ingress/shop/web",
+			"log line 4: 2026/01/02 10:00:01 [error] 40#40: *1 connect() failed (111: Connection refused)", "ingress-nginx/ingress-nginx-controller-7c9f-abcde/logs.txt"},
+	}
+	for _, c := range cases {
+		t.Run(c.check, func(t *testing.T) {
+			reads := countLogReads(t)
+			res, err := diagnose.Engine{Checks: All()}.Run(loadCapture(t, c.dir), diagnose.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := findingOf(t, res, c.check)
+			if f.Object.String() != c.object || !hasEvidence(f, c.quote) || !hasEvidence(f, c.log) {
+				t.Errorf("finding on %s, evidence:\n%s", f.Object, strings.Join(f.Evidence, "\n"))
+			}
+			got := reads()
+			if len(got) == 0 {
+				t.Fatal("no log file read")
+			}
+			for _, p := range got {
+				if !strings.HasSuffix(filepath.ToSlash(p), c.log) {
+					t.Errorf("read %s, want only %s", p, c.log)
+				}
+			}
+		})
+	}
+}
+
+// A live read of the controller's log that was refused is "not checked:
+// forbidden" on the Ingress, and nothing is invented.
+func TestHopLogForbiddenIsNotChecked(t *testing.T) {
+	s := loadCase(t, "testdata/ingress-controller-log-upstream/bad-dump-refused.yaml")
+	s.Logs = []snapshot.ContainerLog{{Namespace: "ingress-nginx", Pod: "ingress-nginx-controller-7c9f-abcde", Container: "controller",
+		Unread: `forbidden: User "dev" cannot get resource "pods/log" in the namespace "ingress-nginx"`}}
+	r := diagnose.NewReporter(ingressControllerLogUpstream)
+	ingressControllerLogUpstream.Run(s, r)
+	if len(r.Findings()) != 0 {
+		t.Errorf("findings without a log: %v", r.Findings())
+	}
+	nc := r.NotCheckedItems()
+	if len(nc) != 1 || nc[0].Object.String() != "Ingress/shop/web" || !strings.Contains(nc[0].Why, "not checked: forbidden") {
+		t.Errorf("not checked = %+v", nc)
 	}
 }
