@@ -137,3 +137,53 @@ func TestFollowReferencesWithNothingNamedSendsNothing(t *testing.T) {
 		t.Errorf("requests for no namespace: %v", got)
 	}
 }
+
+// LoadAndFollow: the scan, the namespaces the follow-up names, then the
+// logs it wants, asked twice and read once.
+func TestLoadAndFollowReadsEachWantedLogOnce(t *testing.T) {
+	var mu sync.Mutex
+	var reqs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		reqs = append(reqs, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/namespaces/web/pods", "/api/v1/namespaces/kube-system/pods":
+			fmt.Fprint(w, `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}`)
+		case "/api/v1/namespaces/shop":
+			fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}`)
+		case "/api/v1/namespaces/shop/services":
+			fmt.Fprint(w, `{"kind":"ServiceList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"orders","namespace":"shop"}}]}`)
+		case "/api/v1/namespaces/web/pods/api-1/log":
+			fmt.Fprint(w, "dial tcp: lookup orders.shop on 10.96.0.10:53: i/o timeout\n")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	live := NewLiveForConfig(&rest.Config{Host: srv.URL}, "web")
+	live.Kinds = map[string]bool{snapshot.KindPod: true}
+	asked := 0
+	s, err := live.LoadAndFollow(context.Background(), FollowUp{
+		Namespaces: func(*snapshot.Snapshot) []string { return []string{"shop"} },
+		Logs: func(s *snapshot.Snapshot) []snapshot.ContainerLog {
+			asked++
+			if s.Service("shop", "orders") == nil {
+				t.Error("logs picked before the references were followed")
+			}
+			return []snapshot.ContainerLog{{Namespace: "web", Pod: "api-1", Container: "api"}}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked != 2 || len(s.Logs) != 1 {
+		t.Errorf("logs asked %d times, %d read; want asked twice, read once", asked, len(s.Logs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := slices.Index(reqs, "/api/v1/namespaces/web/pods/api-1/log"); n < 0 || slices.Index(reqs[n+1:], reqs[n]) >= 0 {
+		t.Errorf("requests %v: want the log read exactly once", reqs)
+	}
+}
