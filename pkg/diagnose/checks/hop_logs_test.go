@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -127,4 +130,30 @@ func TestHopLogForbiddenIsNotChecked(t *testing.T) {
 	if len(nc) != 1 || nc[0].Object.String() != "Ingress/shop/web" || !strings.Contains(nc[0].Why, "not checked: forbidden") {
 		t.Errorf("not checked = %+v", nc)
 	}
+}
+
+// A crash whose log shows its lookups timing out implicates the DNS:
+// CoreDNS's log is then read, and its silent upstream quoted.
+func TestCoreDNSLogIsReadWhenACrashTimesOutOnLookups(t *testing.T) {
+	s := loadCase(t, "testdata/dns-coredns-log-errors/good-dump-healthy-dns.yaml")
+	if got := runCheck(dnsCoreDNSLogErrors, s); len(got) != 0 {
+		t.Fatalf("findings with the DNS healthy: %v", got)
+	}
+	crash := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "api-1", Namespace: "shop"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "api", Image: "example/api:1"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "api", RestartCount: 4, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}},
+		}}},
+	}
+	if err := s.Add(crash, snapshot.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Logs = append(s.Logs, snapshot.ContainerLog{Namespace: "shop", Pod: "api-1", Container: "api", Previous: true,
+		Tail: "panic: Get \"http://registry.example.com/\": dial tcp: lookup registry.example.com on 10.96.0.10:53: read udp 10.244.1.7:40000->10.96.0.10:53: i/o timeout\n"})
+	s.Index()
+	f := soleFinding(t, dnsCoreDNSLogErrors, s, "healthy DNS and a crash timing out on lookups")
+	wantContains(t, "cause", f.Cause, "forwards names outside the cluster to does not answer", "(10.0.0.2:53)")
+	wantContains(t, "fix", f.Fix, "kubectl edit configmap -n kube-system -- coredns")
 }
