@@ -35,13 +35,9 @@ func (l Live) FollowReferences(ctx context.Context, s *snapshot.Snapshot, namesp
 	if len(namespaces) == 0 {
 		return nil
 	}
-	sc, err := l.resolve()
+	sc, cs, err := l.connect()
 	if err != nil {
 		return err
-	}
-	cs, err := kubernetes.NewForConfig(sc.config)
-	if err != nil {
-		return fmt.Errorf("connect to %s: %w", sc.server, err)
 	}
 	var services kindList
 	for _, k := range kinds(cs, nil) {
