@@ -157,3 +157,25 @@ func TestCoreDNSLogIsReadWhenACrashTimesOutOnLookups(t *testing.T) {
 	wantContains(t, "cause", f.Cause, "forwards names outside the cluster to does not answer", "(10.0.0.2:53)")
 	wantContains(t, "fix", f.Fix, "kubectl edit configmap -n kube-system -- coredns")
 }
+
+// What a proxy's log may call an Ingress's backend: ingress-nginx's
+// upstream name, the Service's cluster IP, its endpoints' and pods'
+// addresses, with or without a port.
+func TestIngressUpstreamsNameTheBackend(t *testing.T) {
+	s := loadCase(t, "testdata/ingress-controller-log-upstream/bad-dump-refused.yaml")
+	ups := ingressUpstreams(s, s.Ingresses[0])
+	for _, target := range []string{"shop-web-80", "10.96.20.2:80", "10.244.1.9:8080", "10.244.1.9"} {
+		u, ok := upstreamNamed(ups, target)
+		if !ok || u.service.String() != "Service/shop/web" {
+			t.Errorf("%s: %+v %v, want Service/shop/web", target, u, ok)
+		}
+	}
+	if u, ok := upstreamNamed(ups, "10.244.1.9:8080"); !ok || u.pod == nil || u.pod.Name != "web-1" {
+		t.Errorf("the endpoint's pod is not named: %+v", u)
+	}
+	for _, target := range []string{"", "10.244.7.7:3000", "blog-web-80", "shop-web-8080"} {
+		if u, ok := upstreamNamed(ups, target); ok {
+			t.Errorf("%q names %+v, which is no backend of the Ingress", target, u)
+		}
+	}
+}
