@@ -104,12 +104,7 @@ func runDNSCoreDNSLogErrors(s *snapshot.Snapshot, r *diagnose.Reporter) {
 	if !ok || len(hl.matches) == 0 {
 		return
 	}
-	primary := hl.matches[0]
-	for _, m := range hl.matches[1:] {
-		if m.LastLine > primary.LastLine {
-			primary = m
-		}
-	}
+	primary := dnsLogPrimary(hl.matches)
 	cause := "CoreDNS's log shows why names fail: " + primary.Signature.Meaning
 	if primary.Target != "" {
 		cause += fmt.Sprintf(" (%s)", primary.Target)
@@ -141,4 +136,20 @@ func runDNSCoreDNSLogErrors(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		Verify:   diagnose.KubectlOn([]string{"logs", "-n", hl.pod.Namespace, "-c", hl.c.Spec.Name, "--since=5m"}, hl.pod.Name),
 		Origin:   originOf(s, obj),
 	})
+}
+
+// dnsLogPrimary picks the line that says what fails: the most recent one
+// CoreDNS logged as an error ([ERROR], [FATAL]), else the most recent one;
+// "still waiting on kubernetes" is the consequence of the error above it.
+func dnsLogPrimary(matches []logscan.Match) logscan.Match {
+	severe := func(m logscan.Match) bool {
+		return strings.Contains(m.Text, "[ERROR]") || strings.Contains(m.Text, "[FATAL]")
+	}
+	primary := matches[0]
+	for _, m := range matches[1:] {
+		if severe(m) && !severe(primary) || severe(m) == severe(primary) && m.LastLine > primary.LastLine {
+			primary = m
+		}
+	}
+	return primary
 }
