@@ -36,7 +36,7 @@ func TestCoreDNSLogNamesTheForbiddenList(t *testing.T) {
 	wantContains(t, "evidence", strings.Join(f.Evidence, "\n"),
 		"log of container coredns of pod kube-system/coredns-5d78c9869d-q2w3e, current run",
 		"Failed to watch *v1.EndpointSlice", "(2 lines like it)")
-	if len(f.Evidence) < 2 || !strings.HasPrefix(f.Evidence[1], "log line 5: [ERROR] plugin/kubernetes:") {
+	if len(f.Evidence) < 2 || !strings.HasPrefix(f.Evidence[1], "log line 8: [ERROR] plugin/kubernetes:") {
 		t.Errorf("first quote %q, want the error line, not the readiness wait it causes", f.Evidence)
 	}
 	wantContains(t, "cause", f.Cause, "kubernetes plugin cannot read Services", "ClusterRole system:coredns")
