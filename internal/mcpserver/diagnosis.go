@@ -23,6 +23,7 @@ type DiagnoseInput struct {
 	Severity       string   `json:"severity,omitempty" jsonschema:"list only findings at or above this severity: error, warning or info (the default: every finding)"`
 	IncludeHealthy bool     `json:"includeHealthy,omitempty" jsonschema:"also list the paths that are healthy (left out by default: they are most of a cluster)"`
 	Skip           []string `json:"skip,omitempty" jsonschema:"check IDs not to run (list_checks lists them)"`
+	Logs           bool     `json:"logs,omitempty" jsonschema:"on a cluster, also read the logs of failing containers, and of the ingress controller or CoreDNS on a failing path, each at most 200 lines and 64 KiB, with GET pods/log; matching lines are quoted, credentials redacted (a dump's logs are always read)"`
 	Cursor         string   `json:"cursor,omitempty" jsonschema:"page.cursor of the previous reply to the same arguments: returns the next page"`
 }
 
@@ -68,7 +69,7 @@ func (t *tools) diagnose(ctx context.Context, _ *mcp.CallToolRequest, in Diagnos
 	if err != nil {
 		return nil, nil, err
 	}
-	res, reread, err := t.readings.get(query, in.Cursor != "", func() (*diagnose.Result, error) { return t.run(ctx, sc, nil, in.Skip) })
+	res, reread, err := t.readings.get(query, in.Cursor != "", func() (*diagnose.Result, error) { return t.run(ctx, sc, nil, in.Skip, in.Logs) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,7 +131,7 @@ func (t *tools) trace(ctx context.Context, _ *mcp.CallToolRequest, in TraceInput
 	if err != nil {
 		return nil, nil, err
 	}
-	res, reread, err := t.readings.get(query, in.Cursor != "", func() (*diagnose.Result, error) { return t.run(ctx, sc, in.Entries, nil) })
+	res, reread, err := t.readings.get(query, in.Cursor != "", func() (*diagnose.Result, error) { return t.run(ctx, sc, in.Entries, nil, false) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,9 +155,9 @@ func withCursor(in DiagnoseInput, cursor string) DiagnoseInput {
 
 // run loads the source, diagnoses it and returns the result as the JSON
 // reporter prints it: every string through pkg/safetext, every list an
-// array.
-func (t *tools) run(ctx context.Context, sc scope, entries, skip []string) (*diagnose.Result, error) {
-	snap, err := t.cfg.Source.load(ctx, sc, entries)
+// array. logs reads a cluster's failing containers' logs too.
+func (t *tools) run(ctx context.Context, sc scope, entries, skip []string, logs bool) (*diagnose.Result, error) {
+	snap, err := t.cfg.Source.load(ctx, sc, entries, logs)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/safetext"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -96,8 +97,12 @@ func (s Source) describe(sc scope) string {
 
 // load reads a snapshot of sc; a trace reads only the kinds its paths can
 // use. The checks mirror `hopscope diagnose`: an input without objects and
-// a namespace the cluster does not have are errors, not a clean result.
-func (s Source) load(ctx context.Context, sc scope, entries []string) (*snapshot.Snapshot, error) {
+// a namespace the cluster does not have are errors, not a clean result. A
+// cluster's scan follows names into other namespaces as the CLI's does;
+// logs, when asked for, are read as the CLI reads them (checks.LogsToRead,
+// bounded GET pods/log), and only then: a reply to an assistant quotes
+// them.
+func (s Source) load(ctx context.Context, sc scope, entries []string, logs bool) (*snapshot.Snapshot, error) {
 	if !s.live() {
 		snap, err := source.Files{Paths: s.Files, DefaultNamespace: s.Namespace}.Load()
 		if err != nil {
@@ -115,7 +120,11 @@ func (s Source) load(ctx context.Context, sc scope, entries []string) (*snapshot
 	if len(entries) > 0 {
 		live.Kinds = source.TraceKinds(entries)
 	}
-	snap, err := live.Load(ctx)
+	follow := source.FollowUp{Namespaces: checks.ReferencedNamespaces}
+	if logs {
+		follow.Logs = checks.LogsToRead
+	}
+	snap, err := live.LoadAndFollow(ctx, follow)
 	if err != nil {
 		return nil, fmt.Errorf("read the cluster: %w", err)
 	}

@@ -169,3 +169,61 @@ func ByID(id string) *Signature {
 	}
 	return nil
 }
+
+// The signatures of the proxies' and the cluster DNS server's own logs.
+// They are kept out of Catalogue, which reads apps' logs: an operator that
+// logs "failed to list *v1.Service" has a problem of its own, not one of
+// the cluster's DNS. A check reads an ingress controller's log with
+// ProxyCatalogue and CoreDNS's with ClusterDNSCatalogue.
+var (
+	// ProxyCatalogue is what an ingress controller (ingress-nginx, an
+	// Envoy-based one) prints when it cannot get an answer from the
+	// backend of a route.
+	ProxyCatalogue = []*Signature{
+		{
+			ID: "upstream-tls-mismatch", Hop: HopUpstream,
+			Meaning: "the proxy speaks TLS to a backend that answers in plain text, or its TLS handshake with the backend fails (the backend protocol annotation or appProtocol does not match what the pod serves)",
+			match:   res(`while SSL handshaking to upstream`, `SSL_do_handshake\(\) failed[^\n]*upstream`),
+			target:  res(`upstream: "https?://` + hostPort),
+		},
+		{
+			ID: "upstream-reset", Hop: HopUpstream,
+			Meaning: "the backend accepts the proxy's connection and then resets it: the app fails mid-request, or speaks another protocol (TLS, gRPC) on that port",
+			match:   res(`Connection reset by peer\)? while (?:reading response header from|sending request to|reading upstream)`),
+			target:  res(`upstream: "https?://` + hostPort),
+		},
+		{
+			ID: "upstream-failure-response", Hop: HopUpstream,
+			Meaning: "the proxy answers 502/503/504 because the backend did not: Envoy's response flag says so (UF connection failure, UH no healthy upstream, URX retries exhausted, UT timeout, UC connection terminated)",
+			match:   res(`HTTP/[0-9.]+" 50[234] (?:UF|UH|URX|UT|UC|UO)\b`),
+			// Envoy's default access log ends with the upstream host.
+			target: res(`"` + hostPort + `"\s*$`),
+		},
+		ByID("upstream-unreachable"),
+	}
+
+	// ClusterDNSCatalogue is what CoreDNS prints when it cannot answer:
+	// its kubernetes plugin cut off from the API server, the upstream
+	// resolver silent, a forwarding loop, a query it fails (plugin/errors).
+	ClusterDNSCatalogue = []*Signature{
+		{
+			ID: "dns-api-unreachable", Hop: HopDNS,
+			Meaning: "CoreDNS's kubernetes plugin cannot read Services and EndpointSlices from the API server (its RBAC, its credentials, or the network to the API): cluster names stop resolving or resolve to stale addresses",
+			match: res(`plugin/kubernetes:[^\n]*(?:[Ff]ailed to (?:list|watch)|is forbidden|Unauthorized|connection refused|i/o timeout|no route to host)`,
+				`starting server with unsynced Kubernetes API`, `plugin/ready: Still waiting on: "kubernetes"`),
+			target: res(`(?:Get|Watch) "https://` + hostPort),
+		},
+		{
+			ID: "dns-upstream-timeout", Hop: HopDNS,
+			Meaning: "the resolver CoreDNS forwards names outside the cluster to does not answer: external names fail, cluster names still resolve",
+			match:   res(`\[ERROR\] plugin/errors: \d+ [^\s]+ [A-Z]+: (?:read|dial|write) (?:udp|tcp) [^\s]+: i/o timeout`),
+			target:  res(`(?:read|dial|write) (?:udp|tcp) [^\s]*->`+hostPort+`:`, `(?:read|dial|write) (?:udp|tcp) `+hostPort+`:`),
+		},
+		{
+			ID: "dns-forwarding-loop", Hop: HopDNS,
+			Meaning: "CoreDNS forwards queries back to itself (the node's resolv.conf names a local stub resolver) and stops",
+			match:   res(`plugin/loop: Loop \([^)]*\) detected`),
+		},
+		ByID("dns-server-failure"),
+	}
+)

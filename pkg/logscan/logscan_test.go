@@ -199,3 +199,32 @@ func TestSectionFindsOneContainersLogInADumpFile(t *testing.T) {
 		t.Errorf("tail inside the section before: %+v %v", got, ok)
 	}
 }
+
+// The proxies' and CoreDNS's own lines, each read only with its hop's
+// catalogue; the app catalogue leaves the DNS server's words alone.
+func TestHopCataloguesClassifyTheirOwnLogs(t *testing.T) {
+	cases := []struct {
+		catalogue       []*Signature
+		line, sig, host string
+	}{
+		{ProxyCatalogue, `2026/01/02 10:00:00 [error] 40#40: *7 SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream, client: 10.0.0.1, server: shop.example.com, request: "GET / HTTP/2.0", upstream: "https://10.244.1.7:8080/", host: "shop.example.com"`, "upstream-tls-mismatch", "10.244.1.7:8080"},
+		{ProxyCatalogue, `2026/01/02 10:00:00 [error] 40#40: *8 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 10.0.0.1, server: _, request: "GET /api HTTP/1.1", upstream: "http://10.244.2.3:9000/api", host: "api.example.com"`, "upstream-reset", "10.244.2.3:9000"},
+		{ProxyCatalogue, `[2026-01-02T10:00:00.000Z] "GET /cart HTTP/1.1" 503 UF 0 91 2 - "10.0.0.1" "curl/8.5.0" "6f1c" "shop.example.com" "10.244.1.9:8080"`, "upstream-failure-response", "10.244.1.9:8080"},
+		{ProxyCatalogue, `2026/01/02 10:00:00 [error] 40#40: *9 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, upstream: "http://10.244.1.7:8080/", host: "shop.example.com"`, "upstream-unreachable", "10.244.1.7:8080"},
+		{ClusterDNSCatalogue, `[ERROR] plugin/kubernetes: Failed to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: endpointslices.discovery.k8s.io is forbidden: User "system:serviceaccount:kube-system:coredns" cannot list resource "endpointslices"`, "dns-api-unreachable", ""},
+		{ClusterDNSCatalogue, `[INFO] plugin/kubernetes: reflector.go:231: failed to list *v1.Namespace: Get "https://10.96.0.1:443/api/v1/namespaces?limit=500&resourceVersion=0": dial tcp 10.96.0.1:443: i/o timeout`, "dns-api-unreachable", "10.96.0.1:443"},
+		{ClusterDNSCatalogue, `[WARNING] plugin/kubernetes: starting server with unsynced Kubernetes API`, "dns-api-unreachable", ""},
+		{ClusterDNSCatalogue, `[ERROR] plugin/errors: 2 registry.example.com. AAAA: read udp 10.244.0.3:43214->10.0.0.2:53: i/o timeout`, "dns-upstream-timeout", "10.0.0.2:53"},
+		{ClusterDNSCatalogue, `[FATAL] plugin/loop: Loop (127.0.0.1:46007 -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting`, "dns-forwarding-loop", ""},
+		{ClusterDNSCatalogue, `[ERROR] plugin/errors: 2 orders.shop.svc.cluster.local. A: unreachable backend: no upstream host`, "dns-server-failure", "orders.shop.svc.cluster.local"},
+	}
+	for _, c := range cases {
+		m := ScanWith([]Line{{N: 3, Text: c.line}}, c.catalogue)
+		if len(m) != 1 || m[0].Signature.ID != c.sig || m[0].Target != c.host {
+			t.Errorf("%q: got %+v, want %s target %q", c.line, m, c.sig, c.host)
+		}
+	}
+	if m := Scan([]Line{{N: 1, Text: `E0102 operator.go:12] failed to list *v1.Service: services is forbidden`}}); len(m) != 0 {
+		t.Errorf("an app's own API error read as a networking failure: %+v", m)
+	}
+}

@@ -68,10 +68,16 @@ func Normalize(line string) string {
 // Scan matches lines against the catalogue and returns the distinct
 // failures, first seen first, at most MaxMatches of them.
 func Scan(lines []Line) []Match {
+	return ScanWith(lines, Catalogue)
+}
+
+// ScanWith is Scan against another catalogue: ProxyCatalogue for an
+// ingress controller's log, ClusterDNSCatalogue for CoreDNS's.
+func ScanWith(lines []Line, catalogue []*Signature) []Match {
 	var out []Match
 	seen := map[string]int{}
 	for _, l := range lines {
-		sig := classify(l.Text)
+		sig := classify(l.Text, catalogue)
 		if sig == nil {
 			continue
 		}
@@ -90,8 +96,8 @@ func Scan(lines []Line) []Match {
 	return out
 }
 
-func classify(line string) *Signature {
-	for _, s := range Catalogue {
+func classify(line string, catalogue []*Signature) *Signature {
+	for _, s := range catalogue {
 		if s.matches(line) {
 			return s
 		}

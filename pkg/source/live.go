@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -230,6 +231,48 @@ func (l Live) Load(ctx context.Context) (*snapshot.Snapshot, error) {
 		return nil, &NothingListedError{Server: sc.server, NotChecked: s.Forbidden}
 	}
 	s.Index()
+	return s, nil
+}
+
+// FollowUp is what a live diagnosis reads after its scan, picked by the
+// checks from what the scan holds (package checks decides, the source only
+// fetches): the other namespaces that names point into
+// (checks.ReferencedNamespaces) and the logs of failing containers
+// (checks.LogsToRead). A nil func reads nothing.
+type FollowUp struct {
+	Namespaces func(*snapshot.Snapshot) []string
+	Logs       func(*snapshot.Snapshot) []snapshot.ContainerLog
+}
+
+// LoadAndFollow is Load, then FollowReferences into the namespaces
+// f.Namespaces names, then ReadLogs of the logs f.Logs wants, picked after
+// the references were followed: every request bounded, nothing written.
+// f.Logs is asked a second time once the first logs are in, for what they
+// implicate (CoreDNS's log when a crash's log shows lookups timing out);
+// a log already read is not read again.
+func (l Live) LoadAndFollow(ctx context.Context, f FollowUp) (*snapshot.Snapshot, error) {
+	s, err := l.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.Namespaces != nil {
+		if err := l.FollowReferences(ctx, s, f.Namespaces(s)); err != nil {
+			return nil, err
+		}
+	}
+	for round := 0; f.Logs != nil && round < 2; round++ {
+		wanted := slices.DeleteFunc(f.Logs(s), func(w snapshot.ContainerLog) bool {
+			return slices.ContainsFunc(s.Logs, func(had snapshot.ContainerLog) bool {
+				return had.Namespace == w.Namespace && had.Pod == w.Pod && had.Container == w.Container && had.Previous == w.Previous
+			})
+		})
+		if len(wanted) == 0 {
+			break
+		}
+		if err := l.ReadLogs(ctx, s, wanted); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -34,13 +34,9 @@ func (l Live) ReadLogs(ctx context.Context, s *snapshot.Snapshot, wanted []snaps
 	if len(wanted) == 0 {
 		return nil
 	}
-	sc, err := l.resolve()
+	sc, cs, err := l.connect()
 	if err != nil {
 		return err
-	}
-	cs, err := kubernetes.NewForConfig(sc.config)
-	if err != nil {
-		return fmt.Errorf("connect to %s: %w", sc.server, err)
 	}
 	for i, w := range wanted {
 		if i >= MaxLogRequests {
@@ -55,6 +51,20 @@ func (l Live) ReadLogs(ctx context.Context, s *snapshot.Snapshot, wanted []snaps
 		s.Logs = append(s.Logs, got)
 	}
 	return nil
+}
+
+// connect resolves the connection flags and makes the typed client of a
+// pass after the scan.
+func (l Live) connect() (scope, kubernetes.Interface, error) {
+	sc, err := l.resolve()
+	if err != nil {
+		return sc, nil, err
+	}
+	cs, err := kubernetes.NewForConfig(sc.config)
+	if err != nil {
+		return sc, nil, fmt.Errorf("connect to %s: %w", sc.server, err)
+	}
+	return sc, cs, nil
 }
 
 // MaxLogRequests bounds the GET pods/log requests of one diagnosis: a

@@ -13,6 +13,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"slices"
@@ -119,15 +120,93 @@ func (fc failingContainer) wantsPrevious() bool {
 
 // LogsToRead lists the container logs a diagnosis of s would read: one per
 // group of replicas failing alike, the failing container, its previous run
-// when it has terminated before. A live source fetches exactly these (and
-// nothing for healthy pods) before the checks run.
+// when it has terminated before; then the logs of the pods that serve a
+// failing hop (hopLogsToRead). A live source fetches exactly these (and
+// nothing for healthy paths) before the checks run. Called again once the
+// first logs are in s, it adds what they implicate (CoreDNS, when a crash's
+// log shows lookups timing out).
 func LogsToRead(s *snapshot.Snapshot) []snapshot.ContainerLog {
 	var out []snapshot.ContainerLog
 	for _, g := range failingContainers(s, s.Pods) {
 		fc := g.members[0]
-		out = append(out, snapshot.ContainerLog{Namespace: fc.pod.Namespace, Pod: fc.pod.Name, Container: fc.c.Spec.Name, Previous: fc.wantsPrevious()})
+		out = append(out, containerLogOf(fc))
+	}
+	for _, l := range hopLogsToRead(s) {
+		if !slices.ContainsFunc(out, func(o snapshot.ContainerLog) bool { return o.Namespace == l.Namespace && o.Pod == l.Pod }) {
+			out = append(out, l)
+		}
 	}
 	return out
+}
+
+func containerLogOf(fc failingContainer) snapshot.ContainerLog {
+	return snapshot.ContainerLog{Namespace: fc.pod.Namespace, Pod: fc.pod.Name, Container: fc.c.Spec.Name, Previous: fc.wantsPrevious()}
+}
+
+// hopLogsToRead lists the logs of pods that serve other pods' paths, read
+// only when such a path fails: one pod of each ingress controller one of
+// whose Ingress paths is broken or degraded (ingress-controller-log-upstream),
+// and one CoreDNS pod when the cluster DNS is implicated
+// (dns-coredns-log-errors). Ready pods come first: a failing one is read
+// as a failing container already.
+func hopLogsToRead(s *snapshot.Snapshot) []snapshot.ContainerLog {
+	var out []snapshot.ContainerLog
+	pick := func(pods []*corev1.Pod, containerOf func(*corev1.Pod) string) {
+		for _, p := range pods {
+			if c, ok := containerNamed(p, containerOf(p)); ok && c.Status != nil {
+				out = append(out, containerLogOf(failingContainer{pod: p, c: c, crash: containerCrashing(p, c)}))
+				return
+			}
+		}
+	}
+	controllers, _ := runningControllers(s)
+	for _, ctrl := range failingIngressControllers(s, controllers) {
+		pods := slices.Clone(controllers[ctrl])
+		slices.SortStableFunc(pods, func(a, b *corev1.Pod) int { return boolRank(podServing(b)) - boolRank(podServing(a)) })
+		pick(pods, ingressControllerContainer)
+	}
+	if dnsClusterState(s) {
+		if pods := dnsLogPods(s); len(pods) > 0 && dnsImplicated(s) {
+			pick(pods, dnsServerContainer)
+		}
+	}
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// failingIngressControllers lists, sorted, the controllers (by name) that
+// serve an Ingress path a diagnosis of s finds broken or degraded. It walks
+// the paths only when some Ingress has a controller with pods in s.
+func failingIngressControllers(s *snapshot.Snapshot, controllers map[string][]*corev1.Pod) []string {
+	byIngress := map[snapshot.ObjectRef]string{}
+	for _, ing := range s.Ingresses {
+		if _, ctrl, ok := classController(s, ing); ok && len(controllers[ctrl]) > 0 {
+			byIngress[snapshot.Ref(snapshot.KindIngress, ing)] = ctrl
+		}
+	}
+	if len(byIngress) == 0 {
+		return nil
+	}
+	res, err := diagnose.Engine{Checks: All()}.Run(s, diagnose.Options{})
+	if err != nil {
+		return nil // only named entries fail, and there are none
+	}
+	set := map[string]bool{}
+	for _, t := range res.Traces {
+		if len(t.Hops) == 0 || t.Hops[0].Layer != diagnose.LayerIngress || (t.Status != diagnose.TraceBroken && t.Status != diagnose.TraceDegraded) {
+			continue
+		}
+		if ctrl, ok := byIngress[t.Hops[0].Object]; ok {
+			set[ctrl] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // podLogs indexes a snapshot's logs by namespace and pod.
@@ -435,30 +514,86 @@ func logEvidence(s *snapshot.Snapshot, g *logGroup, rd logReading) []string {
 	} else if fc.wantsPrevious() {
 		run = "current run (the capture has no log of the previous run)"
 	}
-	from := "the API server (pods/log)"
-	switch {
-	case rd.log.File != "":
-		from = rd.log.File
-	case rd.log.Tail != "" && !s.Live:
-		from = "the dump's log section"
-	}
-	ev = append(ev, fmt.Sprintf("log of %s of pod %s/%s, %s, from %s: at most the last %d lines and %d KiB read",
-		fc.c.Label(), fc.pod.Namespace, fc.pod.Name, run, from, logscan.MaxLines, logscan.MaxBytes>>10))
-	where := "log"
-	if rd.tail.Truncated {
-		where = "log (lines counted from the start of the tail read)"
-	}
-	ev = append(ev, where+" "+rd.primary.Quote())
-	for _, m := range rd.matches {
-		if m.Line != rd.primary.Line {
-			ev = append(ev, where+" "+m.Quote())
-		}
-	}
+	ev = append(ev, logReadLine(s, fc.c, fc.pod, run, rd.log))
+	ev = append(ev, logQuotes(rd.tail, rd.primary, rd.matches)...)
 	if n := len(g.members); n > 1 {
 		ev = append(ev, fmt.Sprintf("%d pods fail alike (container %s, same workload); the log of %s was read for all of them",
 			n, fc.c.Spec.Name, fc.pod.Name))
 	}
 	return ev
+}
+
+// logReadLine says which log a finding quotes: which run of which
+// container, where it was read from, and within which bounds.
+func logReadLine(s *snapshot.Snapshot, c podContainer, p *corev1.Pod, run string, l snapshot.ContainerLog) string {
+	from := "the API server (pods/log)"
+	switch {
+	case l.File != "":
+		from = l.File
+	case l.Tail != "" && !s.Live:
+		from = "the dump's log section"
+	}
+	return fmt.Sprintf("log of %s of pod %s/%s, %s, from %s: at most the last %d lines and %d KiB read",
+		c.Label(), p.Namespace, p.Name, run, from, logscan.MaxLines, logscan.MaxBytes>>10)
+}
+
+// logQuotes quotes the primary match first, then every other one, each
+// with its line number.
+func logQuotes(tail logscan.Tail, primary logscan.Match, matches []logscan.Match) []string {
+	where := "log"
+	if tail.Truncated {
+		where = "log (lines counted from the start of the tail read)"
+	}
+	out := []string{where + " " + primary.Quote()}
+	for _, m := range matches {
+		if m.Line != primary.Line {
+			out = append(out, where+" "+m.Quote())
+		}
+	}
+	return out
+}
+
+// hopLog is the log of a pod that serves a hop of other pods' paths (an
+// ingress controller, CoreDNS), read within the same bounds as a failing
+// container's and matched against that hop's catalogue.
+type hopLog struct {
+	pod     *corev1.Pod
+	c       podContainer
+	run     string
+	log     snapshot.ContainerLog
+	tail    logscan.Tail
+	matches []logscan.Match
+}
+
+// readHopLog reads the log of the first of pods whose log the input holds:
+// the container containerOf names, in its previous run when it crash-loops
+// and that run was captured. ok is false when no pod's log is there;
+// notChecked says why a live read of one failed ("forbidden: ...").
+func readHopLog(s *snapshot.Snapshot, idx podLogs, pods []*corev1.Pod, containerOf func(*corev1.Pod) string, catalogue []*logscan.Signature) (hl hopLog, ok bool, notChecked string) {
+	for _, p := range pods {
+		c, found := containerNamed(p, containerOf(p))
+		if !found || c.Status == nil {
+			continue
+		}
+		fc := failingContainer{pod: p, c: c, crash: containerCrashing(p, c)}
+		l, found, unread := idx.logOf(fc)
+		if !found {
+			if unread != "" && notChecked == "" {
+				notChecked = fmt.Sprintf("log of %s of pod %s/%s not checked: %s", c.Label(), p.Namespace, p.Name, unread)
+			}
+			continue
+		}
+		lines, tail, err := logLines(l, c.Spec.Name)
+		if err != nil {
+			return hl, false, fmt.Sprintf("log of %s of pod %s/%s not checked: %v", c.Label(), p.Namespace, p.Name, err)
+		}
+		run := "current run"
+		if l.Previous {
+			run = "previous run"
+		}
+		return hopLog{pod: p, c: c, run: run, log: l, tail: tail, matches: logscan.ScanWith(lines, catalogue)}, true, ""
+	}
+	return hl, false, notChecked
 }
 
 // crashExplainedByLog returns the object of the container-log-failure

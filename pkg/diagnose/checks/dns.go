@@ -22,6 +22,7 @@ import (
 var dnsChecks = []*diagnose.Check{
 	dnsCoreDNSUnavailable, dnsServiceMissing, dnsNameUnresolvable,
 	dnsCorefileClusterZone, dnsPolicyBypassesClusterDNS, statefulSetGoverningService, dnsClusterIPMismatch,
+	dnsCoreDNSLogErrors,
 }
 
 var dnsCoreDNSUnavailable = &diagnose.Check{

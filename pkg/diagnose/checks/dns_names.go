@@ -19,8 +19,9 @@ var dnsNameUnresolvable = &diagnose.Check{
 	ID:       "dns-name-unresolvable",
 	Layer:    diagnose.LayerDNS,
 	Severity: diagnose.SeverityError,
-	Doc:      "An env value or ConfigMap entry names a Service (name, name.ns, name.ns.svc...) that does not exist where the name resolves.",
-	Run:      runDNSNameUnresolvable,
+	Doc: "An env value or ConfigMap entry names a Service (name, name.ns, name.ns.svc...) that does not exist where the name resolves. " +
+		"A live scan scoped with -n looks into the namespace a name points to with one GET of the Namespace and one LIST of its Services.",
+	Run: runDNSNameUnresolvable,
 }
 
 // dnsSource is where a name was found: an env var of a container, or a key
@@ -58,8 +59,18 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		if !ok {
 			return
 		}
-		src.namespaceAbsent = dnsNamespaceAbsent(s, ref, podNS, namespaces, namespacesListed)
-		if !src.namespaceAbsent && (!s.Knows(snapshot.KindService, ref.Namespace) || s.Service(ref.Namespace, ref.Service) != nil) {
+		src.namespaceAbsent = dnsNamespaceAbsent(s, ref, podNS, namespaces, namespacesListed || dnsNamespaceLookedUp(s, ref.Namespace))
+		if !src.namespaceAbsent && !s.Knows(snapshot.KindService, ref.Namespace) {
+			// A live scan looked into the namespace and was refused (or
+			// the bound on namespaces to follow cut it): say so where
+			// the name is, not only in the scan's summary.
+			if why, refused := s.Forbidden[snapshot.KindService+"/"+ref.Namespace]; refused && s.Live && seen.add("refused/"+src.Object.String()+"/"+src.Var) {
+				r.NotChecked(src.Object, fmt.Sprintf("%s=%s names Service %s in namespace %s, whose Services were not checked: %s",
+					src.Var, src.Value, ref.Service, ref.Namespace, why))
+			}
+			return
+		}
+		if !src.namespaceAbsent && s.Service(ref.Namespace, ref.Service) != nil {
 			return
 		}
 		// A file that holds no Service of the namespace at all says
@@ -74,6 +85,14 @@ func runDNSNameUnresolvable(s *snapshot.Snapshot, r *diagnose.Reporter) {
 		src.authoritative = authoritative(ref.Namespace)
 		dnsJudge(s, r, src, ref, podNS, namespaces)
 	}
+	dnsNameSources(s, judge)
+}
+
+// dnsNameSources calls judge with every value that may name a Service and
+// the namespace a bare name in it resolves in: the env values of the
+// containers of pods that use the cluster DNS, and the entries of
+// ConfigMaps outside kube-* namespaces.
+func dnsNameSources(s *snapshot.Snapshot, judge func(src dnsSource, podNS string)) {
 	for _, p := range s.Pods {
 		if !dnsUsesClusterDNS(p) {
 			continue
@@ -173,7 +192,9 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		if typo {
 			near = fmt.Sprintf("closest to %q: %s", ref.Service, strings.Join(closest, ", "))
 		}
-		ev = append(ev, fmt.Sprintf("Services in namespace %s: %s; %s", ref.Namespace, joinLimit(existing, 8), near))
+		ev = append(ev, fmt.Sprintf("%s in namespace %s: %s; %s", dnsServicesSeen(s), ref.Namespace, joinLimit(existing, 8), near))
+	} else if s.Live {
+		ev = append(ev, fmt.Sprintf("LIST services in namespace %s returned none", ref.Namespace))
 	} else {
 		ev = append(ev, fmt.Sprintf("namespace %s has no Services in the input", ref.Namespace))
 	}
@@ -255,6 +276,16 @@ func dnsJudge(s *snapshot.Snapshot, r *diagnose.Reporter, src dnsSource, ref ser
 		Verify:   diagnose.GetCmd(verify),
 		Origin:   originOf(s, src.Object),
 	})
+}
+
+// dnsServicesSeen says where the Services a finding lists come from: a
+// live scan's LIST of the namespace (the scanned one, or one a name points
+// into), or the input's files.
+func dnsServicesSeen(s *snapshot.Snapshot) string {
+	if s.Live {
+		return "LIST services"
+	}
+	return "Services"
 }
 
 // dnsExtendedName finds the Service of namespace ns whose name is name plus

@@ -55,6 +55,13 @@ func dnsNamespacesListed(s *snapshot.Snapshot) bool {
 	return true
 }
 
+// dnsNamespaceLookedUp reports whether a live scan that could not list the
+// cluster's Namespaces asked for ns by name (source.Live.FollowReferences):
+// then the snapshot holds it when it exists, and its absence is proven.
+func dnsNamespaceLookedUp(s *snapshot.Snapshot, ns string) bool {
+	return s.Live && s.Listed[snapshot.KindNamespace+"/"+ns]
+}
+
 // dnsInClusterZone reports whether a host written with ".svc" belongs to
 // the cluster's own zone: nothing after "svc", or the cluster domain.
 func dnsInClusterZone(s *snapshot.Snapshot, host string) bool {
@@ -126,6 +133,11 @@ func dnsAbsentNamespaceCause(s *snapshot.Snapshot, ref serviceHost, podNS string
 	}
 	sort.Strings(names)
 	line := fmt.Sprintf("namespace %s does not exist; the namespaces are %s", ref.Namespace, joinLimit(names, 12))
+	if !dnsNamespacesListed(s) && dnsNamespaceLookedUp(s, ref.Namespace) {
+		// The scan could not list Namespaces: the ones it holds are not
+		// all of them, and the proof is the answer to its GET.
+		line = fmt.Sprintf("namespace %s does not exist: the API server answered NotFound to GET namespaces/%s; namespaces seen: %s", ref.Namespace, ref.Namespace, joinLimit(names, 12))
+	}
 	if near := closestNames(ref.Namespace, names, 1); len(near) > 0 && typoOrStem(ref.Namespace, near[0]) {
 		line += "; closest: " + near[0]
 	}

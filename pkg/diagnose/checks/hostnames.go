@@ -85,6 +85,13 @@ var serviceNameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 // name in podNS as the pod's resolv.conf search path does. namespaces is the
 // set of namespaces the input knows.
 func parseServiceHost(s *snapshot.Snapshot, varName, value, podNS string, namespaces map[string]bool) (serviceHost, bool) {
+	return parseServiceHostIn(s, varName, value, podNS, func(ns string) bool { return namespaces[ns] })
+}
+
+// parseServiceHostIn is parseServiceHost with the namespaces that may exist
+// given as a test: a live scan scoped to one namespace asks it of every
+// valid name, to learn which namespaces to look into (ReferencedNamespaces).
+func parseServiceHostIn(s *snapshot.Snapshot, varName, value, podNS string, isNamespace func(string) bool) (serviceHost, bool) {
 	kind := hostVarKind(varName)
 	value = strings.TrimSpace(value)
 	if kind < 0 || value == "" || strings.ContainsAny(value, " \t\n,;$\"'{}") {
@@ -135,7 +142,7 @@ func parseServiceHost(s *snapshot.Snapshot, varName, value, podNS string, namesp
 		// "a.b": pod a behind headless Service b of the pod's namespace
 		// (searched first), else Service a in namespace b, else an outside
 		// name.
-		if s.Service(podNS, labels[1]) != nil || !namespaces[labels[1]] {
+		if s.Service(podNS, labels[1]) != nil || !isNamespace(labels[1]) {
 			return serviceHost{}, false
 		}
 		ref.Service, ref.Namespace, ref.Explicit = labels[0], labels[1], true

@@ -22,6 +22,7 @@ var ingressChecks = []*diagnose.Check{
 	ingressBackendServiceMissing, ingressBackendPortMissing, ingressClassMissing,
 	ingressTLSSecretMissing, ingressDuplicateHostPath, ingressNoRules, ingressBackendInvalid,
 	ingressControllerUnavailable, ingressRewriteTargetCapture, ingressBackendProtocolMismatch, ingressCloudBackendType,
+	ingressControllerLogUpstream,
 }
 
 var ingressBackendInvalid = &diagnose.Check{

@@ -46,17 +46,7 @@ func runningControllers(s *snapshot.Snapshot) (map[string][]*corev1.Pod, bool) {
 			continue
 		}
 		for _, c := range p.Spec.Containers {
-			isNginx := strings.Contains(c.Image, "ingress-nginx/controller") || strings.Contains(c.Image, "nginx-ingress-controller")
-			class := ""
-			for _, a := range slices.Concat(c.Command, c.Args) {
-				if v, ok := strings.CutPrefix(a, controllerClassFlag); ok {
-					class = v
-				}
-			}
-			if class == "" && isNginx {
-				class = nginxControllerName
-			}
-			if class != "" {
+			if class, isNginx := controllerClassOf(c); class != "" {
 				out[class] = append(out[class], p)
 				nginx = nginx || isNginx
 				break
@@ -64,6 +54,33 @@ func runningControllers(s *snapshot.Snapshot) (map[string][]*corev1.Pod, bool) {
 		}
 	}
 	return out, nginx
+}
+
+// controllerClassOf returns the controller name a container serves
+// Ingresses for, "" when it is no ingress controller, and whether it is
+// ingress-nginx.
+func controllerClassOf(c corev1.Container) (class string, nginx bool) {
+	nginx = strings.Contains(c.Image, "ingress-nginx/controller") || strings.Contains(c.Image, "nginx-ingress-controller")
+	for _, a := range slices.Concat(c.Command, c.Args) {
+		if v, ok := strings.CutPrefix(a, controllerClassFlag); ok {
+			class = v
+		}
+	}
+	if class == "" && nginx {
+		class = nginxControllerName
+	}
+	return class, nginx
+}
+
+// ingressControllerContainer names the container of p that runs the
+// ingress controller (whose log tells what it routes), "" when none does.
+func ingressControllerContainer(p *corev1.Pod) string {
+	for _, c := range p.Spec.Containers {
+		if class, _ := controllerClassOf(c); class != "" {
+			return c.Name
+		}
+	}
+	return ""
 }
 
 // ingressOutage is one controller that serves no Ingress of its class, and
