@@ -379,7 +379,13 @@ func runBackendTLSPolicyRejected(s *snapshot.Snapshot, rep *diagnose.Reporter) {
 			continue
 		}
 		ref := policyRef(p)
-		evidence := append(status, "the spec as hopscope reads it resolves every Service target and CA reference: the reason is the implementation's own, or lies in objects the input does not hold")
+		evidence := status
+		for i, c := range p.Spec.Validation.CACertificateRefs {
+			if c.Group != "" || c.Kind != snapshot.KindConfigMap {
+				evidence = append(evidence, fmt.Sprintf("spec.validation.caCertificateRefs[%d] names %s %s: only a ConfigMap with the CA under key ca.crt is core, every other kind is implementation-specific", i, c.Kind, c.Name))
+			}
+		}
+		evidence = append(evidence, "the spec as hopscope reads it resolves every Service target and CA reference: the reason is the implementation's own, or lies in objects the input does not hold")
 		f := diagnose.Finding{
 			Object:   ref,
 			Symptom:  "the Gateway does not apply the policy: it speaks plain HTTP to the backend or refuses to forward to it (HTTP 5xx)",

@@ -74,3 +74,8 @@ func TestRouteBackendTLSMissingWritesThePolicy(t *testing.T) {
 		t.Errorf("explained by %v", f.ExplainedBy)
 	}
 }
+
+func TestBackendTLSPolicyRejectedNamesTheCoreKind(t *testing.T) {
+	f := onlyFinding(t, backendTLSPolicyRejected, "testdata/backend-tls-policy-rejected/bad-secret-ca-kind.yaml")
+	wantEvidenceLine(t, f, "caCertificateRefs[0] names Secret vault-ca", "only a ConfigMap with the CA under key ca.crt is core")
+}
