@@ -308,33 +308,17 @@ func (d *diagnosis) routeForRequest(gw *gwv1.Gateway, l snapshot.Listener, req r
 			if !ok {
 				continue
 			}
+			found := func(c routeMatch, rule, idx int) {
+				c.route, c.attach, c.rule, c.idx, c.host = r, a, rule, idx, host
+				consider(c)
+			}
 			switch {
 			case r.HTTP != nil && l.Spec.Protocol != gwv1.TLSProtocolType:
-				for ri, rule := range r.HTTP.Spec.Rules {
-					matches := rule.Matches
-					if len(matches) == 0 {
-						matches = []gwv1.HTTPRouteMatch{{}}
-					}
-					for mi, m := range matches {
-						if c, ok := matchHTTP(m, req); ok {
-							c.route, c.attach, c.rule, c.idx, c.host = r, a, ri, mi, host
-							consider(c)
-						}
-					}
-				}
+				matchRules(r.HTTP.Spec.Rules, func(rule gwv1.HTTPRouteRule) []gwv1.HTTPRouteMatch { return rule.Matches },
+					func(m gwv1.HTTPRouteMatch) (routeMatch, bool) { return matchHTTP(m, req) }, found)
 			case r.GRPC != nil && l.Spec.Protocol != gwv1.TLSProtocolType && req.rpc.ok:
-				for ri, rule := range r.GRPC.Spec.Rules {
-					matches := rule.Matches
-					if len(matches) == 0 {
-						matches = []gwv1.GRPCRouteMatch{{}}
-					}
-					for mi, m := range matches {
-						if c, ok := matchGRPC(m, req); ok {
-							c.route, c.attach, c.rule, c.idx, c.host = r, a, ri, mi, host
-							consider(c)
-						}
-					}
-				}
+				matchRules(r.GRPC.Spec.Rules, func(rule gwv1.GRPCRouteRule) []gwv1.GRPCRouteMatch { return rule.Matches },
+					func(m gwv1.GRPCRouteMatch) (routeMatch, bool) { return matchGRPC(m, req) }, found)
 			case r.Ref.Kind == snapshot.KindTLSRoute && l.Spec.Protocol == gwv1.TLSProtocolType && len(r.Rules) > 0:
 				consider(routeMatch{route: r, attach: a, host: host})
 			}
@@ -360,6 +344,23 @@ func (d *diagnosis) routeForRequest(gw *gwv1.Gateway, l snapshot.Listener, req r
 		}
 	}
 	return out, ""
+}
+
+// matchRules offers every match of every rule that holds for the request
+// to found, with the rule's and the match's index; a rule without matches
+// matches every request, as the specification says for both kinds.
+func matchRules[R, M any](rules []R, matchesOf func(R) []M, match func(M) (routeMatch, bool), found func(c routeMatch, rule, idx int)) {
+	for ri, rule := range rules {
+		matches := matchesOf(rule)
+		if len(matches) == 0 {
+			matches = make([]M, 1)
+		}
+		for mi, m := range matches {
+			if c, ok := match(m); ok {
+				found(c, ri, mi)
+			}
+		}
+	}
 }
 
 // acceptedHost reports whether attachment a has listener l accept the

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
 // grpcPrecedence has GRPCRoutes that compete for the same calls, and an
@@ -94,19 +95,9 @@ func TestTraceGRPCURLFollowsGRPCRoutePrecedence(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := run(t, s, diagnose.Options{Entries: []string{c.url}, Headers: c.headers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Traces) != 1 {
-				t.Fatalf("%d traces", len(res.Traces))
-			}
-			tr := res.Traces[0]
-			if !strings.HasPrefix(tr.Entry, "GRPCRoute/") || !strings.Contains(tr.Entry, "→ Service/shop/"+c.backend+":") {
-				t.Errorf("entry %q, want GRPCRoute backend %s", tr.Entry, c.backend)
-			}
-			if !strings.Contains(tr.Hops[0].Reason, `listener "`+c.listener+`"`) {
-				t.Errorf("gateway hop %q, want listener %s", tr.Hops[0].Reason, c.listener)
+			tr := wantURLRule(t, s, diagnose.Options{Entries: []string{c.url}, Headers: c.headers}, c.backend, c.listener)
+			if !strings.HasPrefix(tr.Entry, "GRPCRoute/") {
+				t.Errorf("entry %q, want a GRPCRoute", tr.Entry)
 			}
 		})
 	}
@@ -159,4 +150,25 @@ func TestHTTPAndGRPCRoutesOnOneHostname(t *testing.T) {
 	if err != nil || len(res.Traces) != 1 || !strings.Contains(res.Traces[0].Entry, "→ Service/shop/catalog-get:") {
 		t.Errorf("the older GRPCRoute holds the hostname: %v %+v", err, res)
 	}
+}
+
+// wantURLRule traces one URL and checks the listener and the backend of
+// the route rule it picked; it returns the trace.
+func wantURLRule(t *testing.T, s *snapshot.Snapshot, opt diagnose.Options, backend, listener string) diagnose.Trace {
+	t.Helper()
+	res, err := run(t, s, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Traces) != 1 {
+		t.Fatalf("%d traces", len(res.Traces))
+	}
+	tr := res.Traces[0]
+	if !strings.Contains(tr.Entry, "→ Service/shop/"+backend+":") {
+		t.Errorf("entry %q, want backend %s", tr.Entry, backend)
+	}
+	if !strings.Contains(tr.Hops[0].Reason, `listener "`+listener+`"`) {
+		t.Errorf("gateway hop %q, want listener %s", tr.Hops[0].Reason, listener)
+	}
+	return tr
 }

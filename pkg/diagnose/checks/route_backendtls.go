@@ -105,13 +105,30 @@ func ancestorText(ns string, ref gwv1.ParentReference) string {
 	return target.String()
 }
 
+// policyProblem is one reference of a policy that does not resolve, with
+// the patch that repairs it when the meant value is clear.
+type policyProblem struct {
+	evidence []string
+	patch    []diagnose.JSONPatchOp
+}
+
+// problemsText gathers the evidence and patches of a policy's problems;
+// fixable is true when every problem has its patch.
+func problemsText(problems []policyProblem) (evidence []string, ops []diagnose.JSONPatchOp, fixable bool) {
+	fixable = true
+	for _, pr := range problems {
+		evidence = append(evidence, pr.evidence...)
+		ops = append(ops, pr.patch...)
+		fixable = fixable && len(pr.patch) > 0
+	}
+	return evidence, ops, fixable
+}
+
 // targetProblem is why one targetRef of a policy resolves to nothing.
 type targetProblem struct {
-	index    int
-	ref      gwv1.LocalPolicyTargetReferenceWithSectionName
-	evidence []string
-	// patch repairs the targetRef when the meant value is clear.
-	patch []diagnose.JSONPatchOp
+	policyProblem
+	index int
+	ref   gwv1.LocalPolicyTargetReferenceWithSectionName
 	// service is the Service the targetRef names, when it exists.
 	service *corev1.Service
 }
@@ -200,14 +217,11 @@ func runBackendTLSPolicyTargetMissing(s *snapshot.Snapshot, rep *diagnose.Report
 		if len(problems) == 0 {
 			continue
 		}
-		var evidence []string
-		var ops []diagnose.JSONPatchOp
-		fixable := true
-		for _, pr := range problems {
-			evidence = append(evidence, pr.evidence...)
-			ops = append(ops, pr.patch...)
-			fixable = fixable && len(pr.patch) > 0
+		common := make([]policyProblem, len(problems))
+		for i, pr := range problems {
+			common[i] = pr.policyProblem
 		}
+		evidence, ops, fixable := problemsText(common)
 		status, _ := policyStatusEvidence(p)
 		evidence = append(evidence, status...)
 		first := problems[0]
@@ -230,18 +244,11 @@ func runBackendTLSPolicyTargetMissing(s *snapshot.Snapshot, rep *diagnose.Report
 	}
 }
 
-// caProblem is one caCertificateRef that does not resolve, with the patch
-// that repairs it when the meant name is clear.
-type caProblem struct {
-	evidence []string
-	patch    []diagnose.JSONPatchOp
-}
-
 // caRefProblems says which caCertificateRefs of p do not resolve: a
 // ConfigMap that is missing or has no ca.crt key, a Secret that is missing
 // (Secrets are read as metadata only, so their keys are not judged).
 // resolved counts the references that do resolve or cannot be judged.
-func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked func(string)) (problems []caProblem, resolved int) {
+func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked func(string)) (problems []policyProblem, resolved int) {
 	for i, c := range p.Spec.Validation.CACertificateRefs {
 		field := fmt.Sprintf("spec.validation.caCertificateRefs[%d]", i)
 		pointer := fmt.Sprintf("/spec/validation/caCertificateRefs/%d/name", i)
@@ -258,10 +265,10 @@ func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked fu
 					resolved++
 					continue
 				}
-				problems = append(problems, caProblem{evidence: []string{fmt.Sprintf("%s → ConfigMap %s exists but has no key ca.crt (its keys: %s); the CA certificate must be under ca.crt", field, name, configMapKeys(cm))}})
+				problems = append(problems, policyProblem{evidence: []string{fmt.Sprintf("%s → ConfigMap %s exists but has no key ca.crt (its keys: %s); the CA certificate must be under ca.crt", field, name, configMapKeys(cm))}})
 				continue
 			}
-			pr := caProblem{evidence: []string{fmt.Sprintf("%s → ConfigMap %s: no ConfigMap %q in namespace %s (CA references stay in the policy's namespace)", field, name, name, p.Namespace)}}
+			pr := policyProblem{evidence: []string{fmt.Sprintf("%s → ConfigMap %s: no ConfigMap %q in namespace %s (CA references stay in the policy's namespace)", field, name, name, p.Namespace)}}
 			candidates := caConfigMaps(s, p.Namespace)
 			if len(candidates) == 0 {
 				pr.evidence = append(pr.evidence, fmt.Sprintf("no ConfigMap in namespace %s holds a ca.crt key", p.Namespace))
@@ -277,7 +284,7 @@ func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked fu
 				resolved++
 				continue
 			}
-			problems = append(problems, caProblem{evidence: []string{fmt.Sprintf("%s → Secret %s: no Secret %q in namespace %s (a Secret as CA is implementation-specific; ConfigMap is the core kind)", field, name, name, p.Namespace)}})
+			problems = append(problems, policyProblem{evidence: []string{fmt.Sprintf("%s → Secret %s: no Secret %q in namespace %s (a Secret as CA is implementation-specific; ConfigMap is the core kind)", field, name, name, p.Namespace)}})
 		default:
 			// Another group or kind is implementation-specific: the status
 			// says whether the controller resolves it.
@@ -333,14 +340,7 @@ func runBackendTLSPolicyCAMissing(s *snapshot.Snapshot, rep *diagnose.Reporter) 
 		if len(problems) == 0 {
 			continue
 		}
-		var evidence []string
-		var ops []diagnose.JSONPatchOp
-		fixable := true
-		for _, pr := range problems {
-			evidence = append(evidence, pr.evidence...)
-			ops = append(ops, pr.patch...)
-			fixable = fixable && len(pr.patch) > 0
-		}
+		evidence, ops, fixable := problemsText(problems)
 		if resolved == 0 {
 			evidence = append(evidence, "no caCertificateRef resolves: the policy cannot be Accepted (NoValidCACertificate)")
 		}
