@@ -56,7 +56,7 @@ var routeBackendTLSMissing = &diagnose.Check{
 	ID:       "route-backend-tls-missing",
 	Layer:    diagnose.LayerRoute,
 	Severity: diagnose.SeverityError,
-	Doc:      "An HTTPRoute or GRPCRoute forwards to a Service port whose backend serves only TLS (appProtocol https, an HTTPS probe on the target port, or a port named https on 443/8443) and no BackendTLSPolicy applies to that port: the Gateway speaks plain HTTP to it. Quiet when a probe shows plain HTTP working there.",
+	Doc:      "An HTTPRoute or GRPCRoute forwards to a Service port whose backend serves only TLS (appProtocol https, an HTTPS probe on the target port, or a port named https on 443/8443) and no BackendTLSPolicy applies to that port, or the ones that apply are not in effect (no CA resolves, or the controller rejects them): the route's requests fail. Quiet when a probe shows plain HTTP working there.",
 	Run:      perRoute(analyzeBackendTLSMissing),
 }
 
@@ -492,7 +492,21 @@ func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(st
 		}
 		seen[key] = true
 		tls, why := backendServesTLS(s, svc, *sp)
-		if tls <= 0 || len(policiesFor(s, svc, *sp)) > 0 {
+		if policies := policiesFor(s, svc, *sp); len(policies) > 0 {
+			lines, refs := policiesNotInEffect(s, policies, tls < 0)
+			if len(refs) < len(policies) {
+				continue
+			}
+			evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s", b.field(), svc.Name, servicePortText(*sp)))
+			evidence = append(evidence, lines...)
+			explainedBy = append(explainedBy, refs...)
+			affects = append(affects, b.service)
+			if cause == "" {
+				cause = fmt.Sprintf("%s %s forwards to Service %s port %d, and the BackendTLSPolicy that applies to it is not in effect", r.Ref.Kind, r.Ref.Name, svc.Name, sp.Port)
+			}
+			continue
+		}
+		if tls <= 0 {
 			continue
 		}
 		if sp.AppProtocol != nil && strings.EqualFold(*sp.AppProtocol, "https") && dialsTLSByAppProtocol(s, r) {
@@ -521,7 +535,15 @@ func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(st
 	if cause == "" {
 		return nil
 	}
-	evidence = append(evidence, "validation.hostname must be a name in the backend's certificate; the fix uses the Service's cluster DNS name")
+	var fix string
+	if len(manifests) > 0 {
+		evidence = append(evidence, "validation.hostname must be a name in the backend's certificate; the fix uses the Service's cluster DNS name")
+		fix = diagnose.ApplyCmd(strings.Join(manifests, "---\n"))
+	} else {
+		// Every backend has a policy that is not in effect: the fix is
+		// the policy's, and its own finding says which.
+		fix = diagnose.EditCmd(explainedBy[0])
+	}
 	return &diagnose.Finding{
 		Object:      r.Ref,
 		Affects:     affects,
@@ -529,9 +551,31 @@ func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(st
 		Symptom:     backendTLSSymptom,
 		Cause:       cause,
 		Evidence:    evidence,
-		Fix:         diagnose.ApplyCmd(strings.Join(manifests, "---\n")),
+		Fix:         fix,
 		Verify:      diagnose.Kubectl("get", "backendtlspolicies.gateway.networking.k8s.io", "-n", affects[0].Namespace),
 	}
+}
+
+// policiesNotInEffect says which of the policies that apply to a backend
+// port the Gateway cannot use: no CA reference resolves (the connection must
+// then fail with a 5xx), or the controller's current status rejects it.
+// plain is true when a probe shows the backend serving plain HTTP there: a
+// rejected policy then breaks nothing.
+func policiesNotInEffect(s *snapshot.Snapshot, policies []*gwv1.BackendTLSPolicy, plain bool) (lines []string, refs []snapshot.ObjectRef) {
+	quiet := func(string) {}
+	for _, p := range policies {
+		ref := policyRef(p)
+		if problems, resolved := caRefProblems(s, p, quiet); len(problems) > 0 && resolved == 0 {
+			lines = append(lines, fmt.Sprintf("BackendTLSPolicy %s/%s applies to this port, but none of its CA references resolves: the Gateway must fail these connections", p.Namespace, p.Name))
+			refs = append(refs, ref)
+			continue
+		}
+		if status, allStale := policyStatusEvidence(p); len(status) > 0 && !allStale && !plain {
+			lines = append(lines, fmt.Sprintf("BackendTLSPolicy %s/%s applies to this port, but its controller does not accept it", p.Namespace, p.Name))
+			refs = append(refs, ref)
+		}
+	}
+	return lines, refs
 }
 
 // backendTLSPolicyYAML is the BackendTLSPolicy that makes the Gateway open

@@ -79,3 +79,12 @@ func TestBackendTLSPolicyRejectedNamesTheCoreKind(t *testing.T) {
 	f := onlyFinding(t, backendTLSPolicyRejected, "testdata/backend-tls-policy-rejected/bad-secret-ca-kind.yaml")
 	wantEvidenceLine(t, f, "caCertificateRefs[0] names Secret vault-ca", "only a ConfigMap with the CA under key ca.crt is core")
 }
+
+func TestRouteBackendTLSPolicyNotInEffect(t *testing.T) {
+	f := onlyFinding(t, routeBackendTLSMissing, "testdata/route-backend-tls-missing/bad-policy-ca-missing.yaml")
+	wantEvidenceLine(t, f, "BackendTLSPolicy shop/vault-tls applies to this port, but none of its CA references resolves")
+	if len(f.ExplainedBy) != 1 || f.ExplainedBy[0].String() != "BackendTLSPolicy/shop/vault-tls" {
+		t.Errorf("the policy's own finding explains the route's: %v", f.ExplainedBy)
+	}
+	wantContains(t, "fix", f.Fix, "kubectl edit backendtlspolicies.gateway.networking.k8s.io -n shop -- vault-tls")
+}
