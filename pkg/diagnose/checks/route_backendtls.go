@@ -537,7 +537,7 @@ func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(st
 	}
 	var fix string
 	if len(manifests) > 0 {
-		evidence = append(evidence, "validation.hostname must be a name in the backend's certificate; the fix uses the Service's cluster DNS name")
+		evidence = append(evidence, "validation.hostname must be a name in the backend's certificate; the fix uses the external name of an ExternalName Service, else the Service's cluster DNS name")
 		fix = diagnose.ApplyCmd(strings.Join(manifests, "---\n"))
 	} else {
 		// Every backend has a policy that is not in effect: the fix is
@@ -578,19 +578,29 @@ func policiesNotInEffect(s *snapshot.Snapshot, policies []*gwv1.BackendTLSPolicy
 	return lines, refs
 }
 
+// tlsHostname is the name the Gateway verifies a backend's certificate
+// against in the policy a fix writes: an ExternalName Service's external
+// name, which its certificate carries, else the Service's cluster DNS name.
+func tlsHostname(svc *corev1.Service) string {
+	if svc.Spec.Type == corev1.ServiceTypeExternalName && svc.Spec.ExternalName != "" {
+		return strings.TrimSuffix(svc.Spec.ExternalName, ".")
+	}
+	return svc.Name + "." + svc.Namespace + ".svc.cluster.local"
+}
+
 // backendTLSPolicyYAML is the BackendTLSPolicy that makes the Gateway open
 // TLS to port sp of svc: the port by name when the Service has several,
-// the Service's cluster DNS name as the hostname, and the namespace's CA
-// ConfigMap when exactly one (other than the cluster's kube-root-ca.crt)
-// holds a ca.crt key, else the system CAs.
+// tlsHostname as the hostname, and the namespace's CA ConfigMap when exactly
+// one (other than the cluster's kube-root-ca.crt) holds a ca.crt key and the
+// backend is in the cluster, else the system CAs.
 func backendTLSPolicyYAML(s *snapshot.Snapshot, svc *corev1.Service, sp corev1.ServicePort) string {
 	target := map[string]any{"group": "", "kind": snapshot.KindService, "name": svc.Name}
 	if sp.Name != "" && len(svc.Spec.Ports) > 1 {
 		target["sectionName"] = sp.Name
 	}
-	validation := map[string]any{"hostname": svc.Name + "." + svc.Namespace + ".svc.cluster.local"}
+	validation := map[string]any{"hostname": tlsHostname(svc)}
 	cas := slices.DeleteFunc(caConfigMaps(s, svc.Namespace), func(n string) bool { return n == "kube-root-ca.crt" })
-	if len(cas) == 1 {
+	if len(cas) == 1 && svc.Spec.Type != corev1.ServiceTypeExternalName {
 		validation["caCertificateRefs"] = []any{map[string]any{"group": "", "kind": snapshot.KindConfigMap, "name": cas[0]}}
 	} else {
 		validation["wellKnownCACertificates"] = string(gwv1.WellKnownCACertificatesSystem)

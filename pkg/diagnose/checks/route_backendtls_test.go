@@ -88,3 +88,9 @@ func TestRouteBackendTLSPolicyNotInEffect(t *testing.T) {
 	}
 	wantContains(t, "fix", f.Fix, "kubectl edit backendtlspolicies.gateway.networking.k8s.io -n shop -- vault-tls")
 }
+
+func TestRouteBackendTLSMissingExternalName(t *testing.T) {
+	f := onlyFinding(t, routeBackendTLSMissing, "testdata/route-backend-tls-missing/bad-external-name-https.yaml")
+	wantEvidenceLine(t, f, "Service test-health-service port 443 is named https and targets port 443")
+	wantContains(t, "fix", f.Fix, "hostname: external-api-service.example.com", "wellKnownCACertificates: System")
+}
