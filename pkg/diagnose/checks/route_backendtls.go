@@ -32,7 +32,7 @@ var backendTLSPolicyTargetMissing = &diagnose.Check{
 	ID:       "backend-tls-policy-target-missing",
 	Layer:    diagnose.LayerRoute,
 	Severity: diagnose.SeverityError,
-	Doc:      "A BackendTLSPolicy targetRef names a Service that does not exist in the policy's namespace, or a sectionName no port of the Service has (sectionName is the port's name, not its number): the policy applies to nothing and the Gateway speaks plain HTTP to the backend it was meant for.",
+	Doc:      "A BackendTLSPolicy targetRef names a Service that does not exist in the policy's namespace, or a sectionName no port of the Service has (sectionName is the port's name, not its number): the policy applies to nothing and the Gateway speaks plain HTTP to the backend it was meant for. A warning when no route forwards to a backend it could have been meant for.",
 	Run:      runBackendTLSPolicyTargetMissing,
 }
 
@@ -233,15 +233,48 @@ func runBackendTLSPolicyTargetMissing(s *snapshot.Snapshot, rep *diagnose.Report
 		if fixable {
 			fix = diagnose.JSONPatchCmd(ref, ops...)
 		}
-		rep.Report(diagnose.Finding{
+		f := diagnose.Finding{
 			Object:   ref,
 			Symptom:  backendTLSSymptom,
 			Cause:    cause,
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.DescribeCmd(ref),
-		})
+		}
+		if !targetsBreakTraffic(s, p.Namespace, problems) {
+			// A policy left behind for a deleted Service or port fails
+			// no request: worth cleaning up, not an outage.
+			f.Severity = diagnose.SeverityWarning
+			f.Cause += "; no route forwards to a backend it could have been meant for, so no request fails because of it yet"
+		}
+		rep.Report(f)
 	}
+}
+
+// targetsBreakTraffic reports whether a policy's unresolved targets can
+// break requests: a route forwards to the Service whose port name is wrong,
+// or, for a Service that does not exist, some route forwards to a TLS
+// backend of the namespace that no policy covers.
+func targetsBreakTraffic(s *snapshot.Snapshot, ns string, problems []targetProblem) bool {
+	for _, pr := range problems {
+		if pr.service != nil {
+			if len(s.RoutesToService(ns, pr.service.Name)) > 0 {
+				return true
+			}
+			continue
+		}
+		for _, svc := range s.ServicesIn(ns) {
+			if len(s.RoutesToService(ns, svc.Name)) == 0 {
+				continue
+			}
+			for _, sp := range svc.Spec.Ports {
+				if tls, _ := backendServesTLS(s, svc, sp); tls > 0 && len(policiesFor(s, svc, sp)) == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // caRefProblems says which caCertificateRefs of p do not resolve: a

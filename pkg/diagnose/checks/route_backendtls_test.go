@@ -94,3 +94,19 @@ func TestRouteBackendTLSMissingExternalName(t *testing.T) {
 	wantEvidenceLine(t, f, "Service test-health-service port 443 is named https and targets port 443")
 	wantContains(t, "fix", f.Fix, "hostname: external-api-service.example.com", "wellKnownCACertificates: System")
 }
+
+// TestLeftoverBackendTLSPolicyIsAWarning: a policy whose Service is gone
+// while no route needs it fails no request.
+func TestLeftoverBackendTLSPolicyIsAWarning(t *testing.T) {
+	s := loadCase(t, "testdata/backend-tls-policy-target-missing/bad-service-name.yaml")
+	s.HTTPRoutes = nil
+	s.Index()
+	f := soleFinding(t, backendTLSPolicyTargetMissing, s, "no routes")
+	if f.Severity != diagnose.SeverityWarning || !strings.Contains(f.Cause, "no request fails because of it yet") {
+		t.Errorf("severity %s, cause %q", f.Severity, f.Cause)
+	}
+	f = onlyFinding(t, backendTLSPolicyTargetMissing, "testdata/backend-tls-policy-target-missing/bad-service-name.yaml")
+	if f.Severity != diagnose.SeverityError {
+		t.Errorf("the route to the TLS backend fails: severity %s", f.Severity)
+	}
+}
