@@ -40,7 +40,7 @@ var backendTLSPolicyCAMissing = &diagnose.Check{
 	ID:       "backend-tls-policy-ca-missing",
 	Layer:    diagnose.LayerRoute,
 	Severity: diagnose.SeverityError,
-	Doc:      "A BackendTLSPolicy caCertificateRef names a ConfigMap that does not exist or holds no ca.crt key (or a Secret that does not exist): ResolvedRefs False (InvalidCACertificateRef), and connections to the backend fail with HTTP 5xx.",
+	Doc:      "A BackendTLSPolicy caCertificateRef names a ConfigMap that does not exist or holds no ca.crt key (or a Secret that does not exist): ResolvedRefs False (InvalidCACertificateRef), and connections to the backend fail with HTTP 5xx. A warning when no route forwards to the Services it targets.",
 	Run:      runBackendTLSPolicyCAMissing,
 }
 
@@ -387,15 +387,33 @@ func runBackendTLSPolicyCAMissing(s *snapshot.Snapshot, rep *diagnose.Reporter) 
 		if fixable {
 			fix = diagnose.JSONPatchCmd(ref, ops...)
 		}
-		rep.Report(diagnose.Finding{
+		f := diagnose.Finding{
 			Object:   ref,
 			Symptom:  "requests the Gateway forwards to " + strings.Join(targets, ", ") + " get HTTP 5xx: it cannot verify the backend's certificate (ResolvedRefs False, InvalidCACertificateRef)",
 			Cause:    fmt.Sprintf("BackendTLSPolicy %s names a CA certificate that does not resolve, so the Gateway has no CA to verify the backend with", p.Name),
 			Evidence: evidence,
 			Fix:      fix,
 			Verify:   diagnose.DescribeCmd(ref),
-		})
+		}
+		if !policyRouted(s, p) {
+			f.Severity = diagnose.SeverityWarning
+			f.Cause += "; no route forwards to the Services it targets, so no request fails because of it yet"
+		}
+		rep.Report(f)
 	}
+}
+
+// policyRouted reports whether some route forwards to a Service the policy
+// targets: only then do its faults fail requests.
+func policyRouted(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy) bool {
+	for _, t := range p.Spec.TargetRefs {
+		if !serviceTarget(t) || len(s.RoutesToService(p.Namespace, string(t.Name))) > 0 {
+			// A target of another kind is routed to in ways the input
+			// may not show: assume it carries traffic.
+			return true
+		}
+	}
+	return false
 }
 
 func runBackendTLSPolicyRejected(s *snapshot.Snapshot, rep *diagnose.Reporter) {

@@ -110,3 +110,12 @@ func TestLeftoverBackendTLSPolicyIsAWarning(t *testing.T) {
 		t.Errorf("the route to the TLS backend fails: severity %s", f.Severity)
 	}
 }
+
+func TestUnroutedPolicyWithoutCAIsAWarning(t *testing.T) {
+	s := loadCase(t, "testdata/backend-tls-policy-ca-missing/bad-configmap-missing.yaml")
+	s.HTTPRoutes = nil
+	s.Index()
+	if f := soleFinding(t, backendTLSPolicyCAMissing, s, "no routes"); f.Severity != diagnose.SeverityWarning {
+		t.Errorf("no route reaches the backend: severity %s", f.Severity)
+	}
+}
