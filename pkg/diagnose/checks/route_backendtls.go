@@ -48,7 +48,7 @@ var backendTLSPolicyRejected = &diagnose.Check{
 	ID:       "backend-tls-policy-rejected",
 	Layer:    diagnose.LayerRoute,
 	Severity: diagnose.SeverityError,
-	Doc:      "The controller's status on a BackendTLSPolicy says Accepted False or ResolvedRefs False for a reason the spec checks do not find (an implementation-specific limit, a conflict, objects the input lacks); a stale verdict is a warning.",
+	Doc:      "The controller's status on a BackendTLSPolicy says Accepted False or ResolvedRefs False for a reason the spec checks do not find (an implementation-specific limit, a conflict, objects the input lacks); a stale verdict, or one on a policy no route's backend uses, is a warning.",
 	Run:      runBackendTLSPolicyRejected,
 }
 
@@ -445,9 +445,13 @@ func runBackendTLSPolicyRejected(s *snapshot.Snapshot, rep *diagnose.Reporter) {
 			Fix:      diagnose.EditCmd(ref),
 			Verify:   diagnose.DescribeCmd(ref),
 		}
-		if allStale {
+		switch {
+		case allStale:
 			f.Severity = diagnose.SeverityWarning
 			f.Cause += "; that verdict is about an older generation of the policy, so it may already be fixed"
+		case !policyRouted(s, p):
+			f.Severity = diagnose.SeverityWarning
+			f.Cause += "; no route forwards to the Services it targets, so no request fails because of it yet"
 		}
 		rep.Report(f)
 	}
