@@ -431,6 +431,7 @@ func runBackendTLSPolicyRejected(s *snapshot.Snapshot, rep *diagnose.Reporter) {
 		}
 		ref := policyRef(p)
 		evidence := status
+		evidence = append(evidence, precedingPolicies(s, p)...)
 		for i, c := range p.Spec.Validation.CACertificateRefs {
 			if c.Group != "" || c.Kind != snapshot.KindConfigMap {
 				evidence = append(evidence, fmt.Sprintf("spec.validation.caCertificateRefs[%d] names %s %s: only a ConfigMap with the CA under key ca.crt is core, every other kind is implementation-specific", i, c.Kind, c.Name))
@@ -455,6 +456,46 @@ func runBackendTLSPolicyRejected(s *snapshot.Snapshot, rep *diagnose.Reporter) {
 		}
 		rep.Report(f)
 	}
+}
+
+// precedingPolicies names the policies that select a target and
+// sectionName p selects too and take precedence over it (older, then first
+// by namespace/name): the specification has p Conflicted for that target.
+func precedingPolicies(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy) []string {
+	var out []string
+	for _, t := range p.Spec.TargetRefs {
+		for _, o := range s.BackendTLSPolicies {
+			if o == p || o.Namespace != p.Namespace || !policyBefore(o, p) || !slices.ContainsFunc(o.Spec.TargetRefs, func(ot gwv1.LocalPolicyTargetReferenceWithSectionName) bool {
+				return ot.Group == t.Group && ot.Kind == t.Kind && ot.Name == t.Name && sectionName(ot.SectionName) == sectionName(t.SectionName)
+			}) {
+				continue
+			}
+			where := fmt.Sprintf("%s %s", t.Kind, t.Name)
+			if t.SectionName != nil {
+				where += fmt.Sprintf(" port %q", *t.SectionName)
+			}
+			out = append(out, fmt.Sprintf("BackendTLSPolicy %s/%s (created %s) also selects %s and takes precedence as the older policy: this one is Conflicted there; merge them into one policy or target different ports",
+				o.Namespace, o.Name, o.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z"), where))
+		}
+	}
+	return out
+}
+
+// policyBefore reports whether policy a takes precedence over b for a
+// target both select: the older, then the first by namespace/name.
+func policyBefore(a, b *gwv1.BackendTLSPolicy) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+// sectionName is an optional section name, "" when unset.
+func sectionName(n *gwv1.SectionName) string {
+	if n == nil {
+		return ""
+	}
+	return string(*n)
 }
 
 // policiesFor returns the BackendTLSPolicies that apply to port sp of svc:

@@ -119,3 +119,9 @@ func TestUnroutedPolicyWithoutCAIsAWarning(t *testing.T) {
 		t.Errorf("no route reaches the backend: severity %s", f.Severity)
 	}
 }
+
+func TestConflictedPolicyNamesThePolicyThatWins(t *testing.T) {
+	f := onlyFinding(t, backendTLSPolicyRejected, "testdata/backend-tls-policy-rejected/bad-conflicted.yaml")
+	wantEvidenceLine(t, f, "Accepted=False (Conflicted)")
+	wantEvidenceLine(t, f, "BackendTLSPolicy shop/vault-tls (created 2026-01-01T00:00:00Z) also selects Service vault and takes precedence as the older policy")
+}
