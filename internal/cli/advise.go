@@ -66,7 +66,8 @@ func newAdviseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Com
   Debug only                     → NodePort
 
 With flags describing the traffic, advise recommends one with reasons, pros and cons.
-Without flags it asks. With -f (manifests) or --cluster (the current kubectl context) it
+Without flags it asks (for HTTP traffic from outside also: gRPC? a platform team owning the
+entry point? header or weight routing? — the answers that lead to Gateway API). With -f (manifests) or --cluster (the current kubectl context) it
 reviews every exposed Service against the matrix, and names the Ingresses whose
 controller-specific annotations would not carry over to Gateway API as they are.
 Advice is not a diagnosis: the exit code stays 0.`,
@@ -210,39 +211,27 @@ func countTrue(bs ...bool) int {
 	return n
 }
 
-// ask puts the matrix's questions on the terminal, one line each.
+// ask puts the advisor's interview (advise.Interview) on the terminal,
+// one line per question.
 func (o *AdviseOptions) ask() (advise.Needs, error) {
-	in := bufio.NewReader(o.In)
-	var n advise.Needs
 	fmt.Fprintln(o.Out, "A few questions about the Service (Enter takes the default in capitals).")
-	outside, err := askChoice(in, o.Out, "Who calls it?", []string{"only workloads inside the cluster", "clients outside the cluster"})
-	if err != nil {
-		return n, err
+	n, err := advise.Interview(terminalAsker{in: bufio.NewReader(o.In), out: o.Out})
+	if err == nil {
+		fmt.Fprintln(o.Out)
 	}
-	if outside == 0 {
-		n.Internal = true
-		return n, nil
-	}
-	n.External = true
-	if n.Debug, err = askYesNo(in, o.Out, "Is it only temporary access for debugging?", false); err != nil || n.Debug {
-		return n, err
-	}
-	if n.Production, err = askYesNo(in, o.Out, "Does it carry production traffic?", true); err != nil {
-		return n, err
-	}
-	httpYes, err := askYesNo(in, o.Out, "Does it speak HTTP(S)?", true)
-	if err != nil {
-		return n, err
-	}
-	n.Protocol = advise.TCP
-	if httpYes {
-		n.Protocol = advise.HTTP
-	}
-	if n.CloudLB, err = askYesNo(in, o.Out, "Can the cluster provision load balancers (a cloud such as EKS, GKE, AKS, or MetalLB)?", false); err != nil {
-		return n, err
-	}
-	fmt.Fprintln(o.Out)
-	return n, nil
+	return n, err
+}
+
+// terminalAsker asks the interview's questions on a terminal.
+type terminalAsker struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (t terminalAsker) YesNo(q string, def bool) (bool, error) { return askYesNo(t.in, t.out, q, def) }
+
+func (t terminalAsker) Choose(q string, choices []string) (int, error) {
+	return askChoice(t.in, t.out, q, choices)
 }
 
 // errNoAnswer ends the questions when input runs out.

@@ -50,7 +50,10 @@ func TestAdviseAsks(t *testing.T) {
 		name, stdin, want string
 	}{
 		{"internal", "1\n", "Use ClusterIP"},
-		{"external production http, defaults", "2\n\n\n\n\n", "Use Ingress"},
+		{"external production http, defaults", "2\n\n\n\n\n\n\n\n", "Use Ingress"},
+		{"platform and app teams split the entry point", "2\n\n\n\n\ny\n\n\n", "Use Gateway API"},
+		{"canary by weight", "2\nn\ny\ny\nn\nn\ny\ny\n", "Use Gateway API"},
+		{"gRPC", "2\n\n\n\nyes\n\n\n\n", "GRPCRoute routes by gRPC service and method"},
 		{"external tcp on a cloud", "2\nn\ny\nn\ny\n", "Use LoadBalancer"},
 		{"debugging", "2\nyes\n", "Use NodePort"},
 		{"typo then answer", "3\n1\n", "Use ClusterIP"},

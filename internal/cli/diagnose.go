@@ -79,16 +79,17 @@ func newTraceCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 	o := &DiagnoseOptions{IOStreams: streams, Globals: g}
 	cmd := &cobra.Command{
 		Use:   "trace (ingress/NAME | service/NAME | gateway/NAME | httproute/NAME | URL)... [-f FILE]",
-		Short: "Walk one path layer by layer: an Ingress, a Service, a Gateway or route, or the Ingress rule or Gateway route that serves a URL",
+		Short: "Walk one path layer by layer: an Ingress, a Service, a Gateway or route, or the Ingress rule or Gateway route that serves a URL or gRPC call",
 		Example: `  hopscope trace ingress/app-ingress -n shop
   hopscope trace service/api-svc -f lab1.yaml
   hopscope trace gateway/eg -n infra
   hopscope trace httproute/store -n shop
   hopscope trace http://shop.example.com/app -f dump.yaml
-  hopscope trace https://shop.example.com/api --method POST --header 'x-canary: true'`,
+  hopscope trace https://shop.example.com/api --method POST --header 'x-canary: true'
+  hopscope trace grpcs://api.example.com/store.v1.Catalog/GetItem   # the GRPCRoute rule for a gRPC call`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageErrorf("trace needs an entry point: ingress/NAME, service/NAME, gateway/NAME, httproute/NAME or an http(s) URL (see 'hopscope trace --help')")
+				return usageErrorf("trace needs an entry point: ingress/NAME, service/NAME, gateway/NAME, httproute/NAME, an http(s) URL or a grpc(s) URL naming /package.Service/Method (see 'hopscope trace --help')")
 			}
 			return nil
 		},

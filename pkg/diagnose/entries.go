@@ -128,12 +128,12 @@ func ingressEntries(ing *networkingv1.Ingress) []entry {
 // namedEntries resolves one entry the user named (ingress/NAME and
 // service/NAME in namespace ns, or a URL) to the paths it starts.
 func (d *diagnosis) namedEntries(raw, ns string) ([]entry, error) {
-	if strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
+	if isURLEntry(raw) {
 		return d.urlEntries(raw)
 	}
 	kind, name, ok := strings.Cut(raw, "/")
 	if !ok || name == "" {
-		return nil, &EntryError{Entry: raw, Why: "want ingress/NAME, service/NAME, gateway/NAME, httproute/NAME or an http(s):// URL"}
+		return nil, &EntryError{Entry: raw, Why: "want ingress/NAME, service/NAME, gateway/NAME, httproute/NAME or an http(s):// or grpc(s):// URL"}
 	}
 	if en, ok, err := d.namedGatewayEntries(raw, kind, name, ns); ok {
 		return en, err

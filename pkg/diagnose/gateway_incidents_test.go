@@ -19,7 +19,7 @@ const gatewayIncidentsDir = "../../testdata/incidents-gateway"
 
 // minGatewayIncidents is the size the corpus must keep: one incident per
 // Gateway API check, and one whose fault lies below a healthy route.
-const minGatewayIncidents = 15
+const minGatewayIncidents = 19
 
 func TestGatewayIncidents(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(gatewayIncidentsDir, "*", "expected.yaml"))

@@ -224,20 +224,7 @@ func TestTraceURLFollowsGatewayAPIPrecedence(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := run(t, s, diagnose.Options{Entries: []string{c.url}, Method: c.method, Headers: c.headers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Traces) != 1 {
-				t.Fatalf("%d traces", len(res.Traces))
-			}
-			tr := res.Traces[0]
-			if !strings.Contains(tr.Entry, "→ Service/shop/"+c.backend+":") {
-				t.Errorf("entry %q, want backend %s", tr.Entry, c.backend)
-			}
-			if !strings.Contains(tr.Hops[0].Reason, `listener "`+c.listener+`"`) {
-				t.Errorf("gateway hop %q, want listener %s", tr.Hops[0].Reason, c.listener)
-			}
+			wantURLRule(t, s, diagnose.Options{Entries: []string{c.url}, Method: c.method, Headers: c.headers}, c.backend, c.listener)
 		})
 	}
 	// Path prefixes match whole segments: /api does not serve /apiary, and

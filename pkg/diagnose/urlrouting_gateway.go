@@ -5,7 +5,10 @@
 // specific matching hostname, an Exact path before the longest PathPrefix,
 // a method match, most header matches, most query parameter matches; then
 // the oldest route, then the first by namespace/name, then the first rule
-// and match in list order.
+// and match in list order. A gRPC call (grpc://host/pkg.Service/Method, or an
+// http(s) URL with that path) is matched against GRPCRoutes the same way,
+// with the longest matching service and method in place of the path
+// (urlrouting_gateway_grpc.go).
 
 package diagnose
 
@@ -68,6 +71,12 @@ type request struct {
 	port                       int32
 	query                      url.Values
 	headers                    map[string]string // lower-case names
+	// rpc is the gRPC call the path names (/package.Service/Method); ok is
+	// false when the path is not one. grpcURL is set for grpc:// and
+	// grpcs:// URLs: a gRPC call, which is an HTTP/2 POST that HTTPRoutes
+	// may serve as well.
+	rpc     grpcCall
+	grpcURL bool
 }
 
 // newRequest reads the request a URL entry stands for.
@@ -84,8 +93,19 @@ func (d *diagnosis) newRequest(raw string) (request, error) {
 	if r.method == "" {
 		r.method = string(gwv1.HTTPMethodGet)
 	}
+	r.rpc = parseGRPCCall(r.path)
+	switch r.scheme {
+	case "grpc", "grpcs":
+		if !r.rpc.ok {
+			return request{}, &EntryError{Entry: raw, Why: fmt.Sprintf("a gRPC URL names the call as /package.Service/Method, not %q", r.path)}
+		}
+		r.grpcURL = true
+		// gRPC is always a POST with content-type application/grpc:
+		// --method does not apply.
+		r.method = string(gwv1.HTTPMethodPost)
+	}
 	r.port = 80
-	if r.scheme == "https" {
+	if r.scheme == "https" || r.scheme == "grpcs" {
 		r.port = 443
 	}
 	if p := u.Port(); p != "" {
@@ -97,6 +117,9 @@ func (d *diagnosis) newRequest(raw string) (request, error) {
 	}
 	for k, v := range d.opt.Headers {
 		r.headers[strings.ToLower(k)] = v
+	}
+	if _, set := r.headers["content-type"]; r.grpcURL && !set {
+		r.headers["content-type"] = "application/grpc"
 	}
 	return r, nil
 }
@@ -195,9 +218,9 @@ func (d *diagnosis) pickListener(gw *gwv1.Gateway, req request) (snapshot.Listen
 // protocolServes reports whether a listener protocol takes a URL scheme.
 func protocolServes(p gwv1.ProtocolType, scheme string) bool {
 	switch scheme {
-	case "http":
+	case "http", "grpc":
 		return p == gwv1.HTTPProtocolType
-	case "https":
+	case "https", "grpcs":
 		return p == gwv1.HTTPSProtocolType || p == gwv1.TLSProtocolType
 	}
 	return false
@@ -210,6 +233,8 @@ type routeMatch struct {
 	attach    *snapshot.ParentAttachment
 	rule, idx int
 	host      [2]int
+	service   int // characters of a matching gRPC service
+	rpc       int // characters of a matching gRPC method
 	exact     bool
 	prefix    int
 	method    bool
@@ -222,6 +247,10 @@ func (m routeMatch) before(o routeMatch) bool {
 	switch {
 	case m.host != o.host:
 		return moreSpecific(m.host, o.host)
+	case m.service != o.service:
+		return m.service > o.service
+	case m.rpc != o.rpc:
+		return m.rpc > o.rpc
 	case m.exact != o.exact:
 		return m.exact
 	case m.prefix != o.prefix:
@@ -233,24 +262,41 @@ func (m routeMatch) before(o routeMatch) bool {
 	case m.queries != o.queries:
 		return m.queries > o.queries
 	case m.route != o.route:
-		ta, tb := m.route.Meta.CreationTimestamp, o.route.Meta.CreationTimestamp
-		if !ta.Equal(&tb) {
-			return ta.Before(&tb)
-		}
-		return m.route.Ref.Namespace+"/"+m.route.Ref.Name < o.route.Ref.Namespace+"/"+o.route.Ref.Name
+		return olderRoute(m.route, o.route)
 	case m.rule != o.rule:
 		return m.rule < o.rule
 	}
 	return m.idx < o.idx
 }
 
+// olderRoute reports whether route a takes precedence over route b in a
+// tie: the older, then the first by namespace/name.
+func olderRoute(a, b *snapshot.Route) bool {
+	ta, tb := a.Meta.CreationTimestamp, b.Meta.CreationTimestamp
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	return a.Ref.Namespace+"/"+a.Ref.Name < b.Ref.Namespace+"/"+b.Ref.Name
+}
+
 // routeForRequest finds the route rule listener l of gw gives the request
-// to, or says why none does (the Gateway answers 404).
+// to, or says why none does (the Gateway answers 404). HTTPRoute and
+// GRPCRoute candidates are ranked apart: the specification never merges
+// the two kinds' rules, and a route that loses a hostname to an older
+// route of the other kind is not accepted at all.
 func (d *diagnosis) routeForRequest(gw *gwv1.Gateway, l snapshot.Listener, req request) ([]entry, string) {
-	var best *routeMatch
+	var bestHTTP, bestGRPC *routeMatch
+	shadowed := d.kindConflicts(l)
 	consider := func(m routeMatch) {
-		if best == nil || m.before(*best) {
-			best = &m
+		if shadowed[m.route] {
+			return
+		}
+		best := &bestHTTP
+		if m.route.GRPC != nil {
+			best = &bestGRPC
+		}
+		if *best == nil || m.before(**best) {
+			*best = &m
 		}
 	}
 	parent := l.Owner()
@@ -262,27 +308,28 @@ func (d *diagnosis) routeForRequest(gw *gwv1.Gateway, l snapshot.Listener, req r
 			if !ok {
 				continue
 			}
+			found := func(c routeMatch, rule, idx int) {
+				c.route, c.attach, c.rule, c.idx, c.host = r, a, rule, idx, host
+				consider(c)
+			}
 			switch {
 			case r.HTTP != nil && l.Spec.Protocol != gwv1.TLSProtocolType:
-				for ri, rule := range r.HTTP.Spec.Rules {
-					matches := rule.Matches
-					if len(matches) == 0 {
-						matches = []gwv1.HTTPRouteMatch{{}}
-					}
-					for mi, m := range matches {
-						if c, ok := matchHTTP(m, req); ok {
-							c.route, c.attach, c.rule, c.idx, c.host = r, a, ri, mi, host
-							consider(c)
-						}
-					}
-				}
+				matchRules(r.HTTP.Spec.Rules, func(rule gwv1.HTTPRouteRule) []gwv1.HTTPRouteMatch { return rule.Matches },
+					func(m gwv1.HTTPRouteMatch) (routeMatch, bool) { return matchHTTP(m, req) }, found)
+			case r.GRPC != nil && l.Spec.Protocol != gwv1.TLSProtocolType && req.rpc.ok:
+				matchRules(r.GRPC.Spec.Rules, func(rule gwv1.GRPCRouteRule) []gwv1.GRPCRouteMatch { return rule.Matches },
+					func(m gwv1.GRPCRouteMatch) (routeMatch, bool) { return matchGRPC(m, req) }, found)
 			case r.Ref.Kind == snapshot.KindTLSRoute && l.Spec.Protocol == gwv1.TLSProtocolType && len(r.Rules) > 0:
 				consider(routeMatch{route: r, attach: a, host: host})
 			}
 		}
 	}
+	best := pickKind(bestHTTP, bestGRPC)
 	if best == nil {
 		what := fmt.Sprintf("%s %s", req.method, req.path)
+		if req.grpcURL {
+			what = "gRPC call " + req.rpc.String()
+		}
 		if l.Spec.Protocol == gwv1.TLSProtocolType {
 			what = "server name " + req.host
 		}
@@ -297,6 +344,23 @@ func (d *diagnosis) routeForRequest(gw *gwv1.Gateway, l snapshot.Listener, req r
 		}
 	}
 	return out, ""
+}
+
+// matchRules offers every match of every rule that holds for the request
+// to found, with the rule's and the match's index; a rule without matches
+// matches every request, as the specification says for both kinds.
+func matchRules[R, M any](rules []R, matchesOf func(R) []M, match func(M) (routeMatch, bool), found func(c routeMatch, rule, idx int)) {
+	for ri, rule := range rules {
+		matches := matchesOf(rule)
+		if len(matches) == 0 {
+			matches = make([]M, 1)
+		}
+		for mi, m := range matches {
+			if c, ok := match(m); ok {
+				found(c, ri, mi)
+			}
+		}
+	}
 }
 
 // acceptedHost reports whether attachment a has listener l accept the

@@ -17,7 +17,7 @@ import "github.com/hopscope/hopscope/pkg/diagnose"
 func All() []*diagnose.Check {
 	var out []*diagnose.Check
 	for _, layer := range [][]*diagnose.Check{
-		exposureChecks, ingressChecks, gatewayChecks, routeChecks, serviceChecks, endpointsChecks, netpolChecks,
+		exposureChecks, ingressChecks, gatewayChecks, routeChecks, backendTLSChecks, serviceChecks, endpointsChecks, netpolChecks,
 		podChecks, containerChecks, nodeChecks, dnsChecks, apiVersionChecks,
 	} {
 		out = append(out, layer...)
