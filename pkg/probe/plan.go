@@ -60,7 +60,7 @@ type ProxyProbe struct {
 	// Resource is "pods" or "services"; Name is the proxy name,
 	// "[https:]NAME:PORT".
 	Resource, Namespace, Name string
-	predicted prediction
+	predicted                 prediction
 }
 
 // URLPath is the request path of the GET, below the API server's root.

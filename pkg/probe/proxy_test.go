@@ -119,7 +119,10 @@ func TestLevel0ComparesWithStaticVerdict(t *testing.T) {
 // a 404, proves it listens.
 func TestLevel0AnswerConfirmsHealthyPath(t *testing.T) {
 	res, s := shop(t)
-	notFound := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404); io.WriteString(w, "<h1>Not   Found</h1>\n") }
+	notFound := func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(404)
+		io.WriteString(w, "<h1>Not   Found</h1>\n")
+	}
 	srv := fakeAPIServer(t, map[string]http.HandlerFunc{apiPodPath: notFound, apiSvcPath: notFound})
 	plan := Build(res, s, Options{AllPaths: true})
 	plan.Proxies = plan.Proxies[:2] // api-svc's two GETs
