@@ -70,7 +70,7 @@ func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) 
 		case diagnose.ProbeNoEndpoints:
 			return "the endpoints changed since the state was read: run the diagnosis again"
 		case diagnose.ProbeRefused:
-			return "the endpoint the API server picked does not listen on the target port: " + notListening
+			return "the endpoint the API server picked does not listen on the target port on its IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
 		}
 		return "look at the CNI or a mesh between the API server and the Service's endpoints"
 	case diagnose.ProbeTestDNS:

@@ -122,3 +122,13 @@ func htmlProbesOf(probes []diagnose.Probe) []htmlProbe {
 	}
 	return out
 }
+
+// probeTally is the summary line's count of probes by agreement.
+func probeTally(probes []diagnose.Probe) string {
+	n := map[diagnose.ProbeAgreement]int{}
+	for _, p := range probes {
+		n[p.Agreement]++
+	}
+	return fmt.Sprintf("%s: %d confirm, %d contradict, %d inconclusive", plural(len(probes), "probe", "probes"),
+		n[diagnose.ProbeConfirms], n[diagnose.ProbeContradicts], n[diagnose.ProbeInconclusive])
+}
