@@ -111,11 +111,17 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		return nil, err
 	}
 
+	network, err := listenPodNetwork(opt.Log)
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, network.close)
+
 	storage := storagebackend.NewDefaultConfig("/registry", nil)
 	storage.Transport.ServerList = []string{etcd.clientURL}
 	life := newLifetime(opt.Log)
 	cleanups = append(cleanups, life.cleanup)
-	server, err := startAPIServer(life, storage, certFile, keyFile)
+	server, err := startAPIServer(life, storage, certFile, keyFile, network.egressConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +152,9 @@ func Start(ctx context.Context, opt Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, kubelet.stop)
+	if err := network.serve(kubelet); err != nil {
+		return nil, err
+	}
 
 	ap, err := newApplier(fast)
 	if err != nil {
@@ -197,7 +206,7 @@ func (c *Cluster) WriteKubeconfig(path string) error {
 }
 
 // startAPIServer runs kube-apiserver in-process against etcd.
-func startAPIServer(life *lifetime, storage *storagebackend.Config, certFile, keyFile string) (srv apiservertesting.TestServer, err error) {
+func startAPIServer(life *lifetime, storage *storagebackend.Config, certFile, keyFile, egressConfig string) (srv apiservertesting.TestServer, err error) {
 	flags := []string{
 		// The "kubernetes" Service gets its endpoints as in a kubeadm
 		// cluster: the API server advertises the control-plane node's IP
@@ -217,6 +226,10 @@ func startAPIServer(life *lifetime, storage *storagebackend.Config, certFile, ke
 		"--cert-dir=" + filepath.Dir(certFile),
 		"--tls-cert-file=" + certFile,
 		"--tls-private-key-file=" + keyFile,
+		// Requests to pods, Services and kubelets (pods/proxy,
+		// services/proxy, pods/log) go through the pod network's CONNECT
+		// proxy instead of dialling addresses that exist nowhere.
+		"--egress-selector-config-file=" + egressConfig,
 	}
 	opts := apiservertesting.NewDefaultTestServerOptions()
 	// The invariant check scrapes metrics at teardown and reports through

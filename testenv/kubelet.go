@@ -3,8 +3,11 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/netip"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,8 +84,10 @@ const PodCIDR = "10.244.0.0/16"
 type Kubelet struct {
 	client kubernetes.Interface
 	pods   corelisters.PodLister
-	queue  workqueue.TypedRateLimitingInterface[string]
-	nodes  []*corev1.Node
+	// podIndex is the pod cache, indexed by pod IP for the pod network.
+	podIndex cache.Indexer
+	queue    workqueue.TypedRateLimitingInterface[string]
+	nodes    []*corev1.Node
 
 	mu       sync.Mutex
 	next     int                   // round-robin cursor
@@ -118,6 +123,11 @@ func startKubelet(parent context.Context, admin *rest.Config, nodes int) (*Kubel
 	k.informer = informers.NewSharedInformerFactory(client, 0)
 	podInf := k.informer.Core().V1().Pods()
 	k.pods = podInf.Lister()
+	if err := podInf.Informer().AddIndexers(cache.Indexers{podIPIndex: indexByPodIP}); err != nil {
+		cancel()
+		return nil, fmt.Errorf("kubelet stand-in: %w", err)
+	}
+	k.podIndex = podInf.Informer().GetIndexer()
 	_, err = podInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    k.enqueue,
 		UpdateFunc: func(_, obj any) { k.enqueue(obj) },
@@ -273,11 +283,14 @@ func nodeStatus(i int) corev1.NodeStatus {
 			cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
 			cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status (hopscope-lab stand-in)"),
 		},
-		// Node addresses are data only: nothing ever connects to them.
+		// The API server reaches the kubelet at the Hostname address
+		// (its preferred type) through the pod network; nothing listens
+		// on these addresses on the machine.
 		Addresses: []corev1.NodeAddress{
 			{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("172.18.0.%d", i+2)},
 			{Type: corev1.NodeHostName, Address: fmt.Sprintf("lab-node-%d", i+1)},
 		},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
 		NodeInfo: corev1.NodeSystemInfo{
 			KubeletVersion:          "v1.37.2",
 			ContainerRuntimeVersion: "hopscope-lab://stand-in",
@@ -327,7 +340,11 @@ func (k *Kubelet) sync(ctx context.Context, podKey string) error {
 		// cluster where that Node's kubelet is gone.
 		return nil
 	}
-	want := desiredState(pod)
+	want := desiredState(pod, time.Now())
+	if !want.app.until.IsZero() {
+		// A slow start: look again when the probe would first pass.
+		k.queue.AddAfter(podKey, time.Until(want.app.until)+100*time.Millisecond)
+	}
 	if observedState(pod) == want.state {
 		return nil
 	}
@@ -398,11 +415,26 @@ const (
 // desired is the state a pod should reach and, when not ready, why.
 type desired struct {
 	state podState
-	// probe is the unresolvable named probe port, for the Event message.
-	probeContainer, probePort string
+	// probeContainer is the container whose readiness probe fails, when
+	// its failure is worked out from the pod rather than simulated.
+	probeContainer string
+	// probePort is the unresolvable named probe port, for the Event
+	// message.
+	probePort string
+	// app is how the probe fails against the pod's simulated app.
+	app probeOutcome
 }
 
-func desiredState(pod *corev1.Pod) desired {
+// probeOutcome is how a readiness probe fails against a simulated app.
+type probeOutcome struct {
+	port    int32
+	refused bool
+	status  int // the HTTP status it got, when not refused
+	// until: a slow start, refusing until then.
+	until time.Time
+}
+
+func desiredState(pod *corev1.Pod, now time.Time) desired {
 	switch pod.Annotations[SimulateAnnotation] {
 	case SimulateCrashLoop:
 		return desired{state: stateCrashLoop}
@@ -416,7 +448,52 @@ func desiredState(pod *corev1.Pod) desired {
 			return desired{state: stateNotReady, probeContainer: c.Name, probePort: port}
 		}
 	}
+	if _, shaped := pod.Annotations[AppAnnotation]; shaped {
+		b := parseAppBehaviour(pod)
+		for _, c := range pod.Spec.Containers {
+			if out, failing := readinessAgainstApp(pod, c, b, now); failing {
+				return desired{state: stateNotReady, probeContainer: c.Name, app: out}
+			}
+		}
+	}
 	return desired{state: stateReady}
+}
+
+// readinessAgainstApp says whether c's readiness probe fails against the
+// pod's simulated app, as the kubelet probing the pod IP would find: the
+// port refused (nothing bound there, or bound to 127.0.0.1 only, or not
+// yet after a slow start), or a plain HTTP probe answered 400 by a TLS
+// app.
+func readinessAgainstApp(pod *corev1.Pod, c corev1.Container, b appBehaviour, now time.Time) (probeOutcome, bool) {
+	port, ok := probePort(c.ReadinessProbe)
+	if !ok {
+		return probeOutcome{}, false
+	}
+	num := port.IntVal
+	if port.Type == intstr.String {
+		for _, cp := range c.Ports {
+			if cp.Name == port.StrVal {
+				num = cp.ContainerPort
+			}
+		}
+	}
+	_, bound := listenPorts(pod, b)[num]
+	httpGet := c.ReadinessProbe.HTTPGet
+	switch {
+	case b.invalid != "" || b.refuse || b.localhost || !bound:
+		return probeOutcome{port: num, refused: true}, true
+	case b.tls && httpGet != nil && httpGet.Scheme != corev1.URISchemeHTTPS:
+		return probeOutcome{port: num, status: http.StatusBadRequest}, true
+	case b.slowStart > 0:
+		start := now
+		if pod.Status.StartTime != nil {
+			start = pod.Status.StartTime.Time
+		}
+		if until := start.Add(b.slowStart); now.Before(until) {
+			return probeOutcome{port: num, refused: true, until: until}, true
+		}
+	}
+	return probeOutcome{}, false
 }
 
 // unresolvedProbePort returns the readiness probe's named port when the
@@ -591,7 +668,19 @@ func probeFailure(pod *corev1.Pod, c corev1.Container, want desired) string {
 		if c.Name != want.probeContainer {
 			return ""
 		}
-		return fmt.Sprintf("Readiness probe errored and resulted in unknown state: couldn't find port: %s in container %s", want.probePort, c.Name)
+		if want.probePort != "" {
+			return fmt.Sprintf("Readiness probe errored and resulted in unknown state: couldn't find port: %s in container %s", want.probePort, c.Name)
+		}
+		addr := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(int(want.app.port)))
+		switch get := c.ReadinessProbe.HTTPGet; {
+		case !want.app.refused:
+			return fmt.Sprintf("Readiness probe failed: HTTP probe failed with statuscode: %d", want.app.status)
+		case get != nil:
+			return fmt.Sprintf("Readiness probe failed: Get %q: dial tcp %s: connect: connection refused",
+				"http://"+addr+get.Path, addr)
+		default:
+			return fmt.Sprintf("Readiness probe failed: dial tcp %s: connect: connection refused", addr)
+		}
 	}
 	p := c.ReadinessProbe
 	switch {
