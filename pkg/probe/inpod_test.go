@@ -19,7 +19,7 @@ import (
 
 // kubeletStandIn is a fake clientset that answers access reviews from
 // allowed, records the ephemeral container writes and, once a container is
-// added, reports it terminated with message, as a kubelet would.
+// added, reports it in state, as a kubelet would.
 type kubeletStandIn struct {
 	*fake.Clientset
 	mu      sync.Mutex
@@ -27,7 +27,7 @@ type kubeletStandIn struct {
 	reviews []authorizationv1.ResourceAttributes
 }
 
-func newKubeletStandIn(t *testing.T, allowed func(authorizationv1.ResourceAttributes) bool, message string) *kubeletStandIn {
+func newKubeletStandIn(t *testing.T, allowed func(authorizationv1.ResourceAttributes) bool, state corev1.ContainerState) *kubeletStandIn {
 	t.Helper()
 	_, s := shop(t)
 	var objs []runtime.Object
@@ -69,12 +69,15 @@ func newKubeletStandIn(t *testing.T, allowed func(authorizationv1.ResourceAttrib
 		}
 		pod := obj.(*corev1.Pod).DeepCopy()
 		for _, c := range k.added {
-			pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, corev1.ContainerStatus{
-				Name: c.Name, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Message: message}}})
+			pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, corev1.ContainerStatus{Name: c.Name, State: state})
 		}
 		return true, pod, nil
 	})
 	return k
+}
+
+func terminated(message string) corev1.ContainerState {
+	return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Message: message}}
 }
 
 func level1Plan(t *testing.T) Plan {
@@ -103,7 +106,7 @@ func TestChooseClientPrefersConsumer(t *testing.T) {
 // TestLevel1RefusedReviewMeansNoWrite: without update on
 // pods/ephemeralcontainers nothing is written and every test says why.
 func TestLevel1RefusedReviewMeansNoWrite(t *testing.T) {
-	k := newKubeletStandIn(t, func(a authorizationv1.ResourceAttributes) bool { return a.Subresource != "ephemeralcontainers" }, "")
+	k := newKubeletStandIn(t, func(a authorizationv1.ResourceAttributes) bool { return a.Subresource != "ephemeralcontainers" }, terminated(""))
 	got, err := Prober{Client: k}.Run(context.Background(), level1Plan(t))
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +137,7 @@ func TestLevel1TellsKubeProxyFromApp(t *testing.T) {
 		"tcp-service-name 1 \n" +
 		"tcp-cluster-ip 143 \n" +
 		"tcp-pod-ip 0 \n"
-	k := newKubeletStandIn(t, func(authorizationv1.ResourceAttributes) bool { return true }, msg)
+	k := newKubeletStandIn(t, func(authorizationv1.ResourceAttributes) bool { return true }, terminated(msg))
 	got, err := Prober{Client: k, Poll: time.Millisecond, ContainerName: func() string { return "hopscope-probe-test" }}.Run(context.Background(), level1Plan(t))
 	if err != nil {
 		t.Fatal(err)
@@ -212,19 +215,8 @@ func TestLevel1MessageIsHostile(t *testing.T) {
 // TestLevel1WaitIsBounded: a container that never terminates (an image
 // that cannot be pulled) costs the wait bound, and says its state.
 func TestLevel1WaitIsBounded(t *testing.T) {
-	k := newKubeletStandIn(t, func(authorizationv1.ResourceAttributes) bool { return true }, "")
-	k.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		obj, err := k.Tracker().Get(a.GetResource(), a.GetNamespace(), a.(k8stesting.GetAction).GetName())
-		if err != nil {
-			return true, nil, err
-		}
-		pod := obj.(*corev1.Pod).DeepCopy()
-		for _, c := range k.added {
-			pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, corev1.ContainerStatus{
-				Name: c.Name, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}})
-		}
-		return true, pod, nil
-	})
+	pulling := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}
+	k := newKubeletStandIn(t, func(authorizationv1.ResourceAttributes) bool { return true }, pulling)
 	start := time.Now()
 	got, err := Prober{Client: k, Wait: 100 * time.Millisecond, Poll: 10 * time.Millisecond}.Run(context.Background(), level1Plan(t))
 	if err != nil {

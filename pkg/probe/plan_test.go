@@ -1,0 +1,56 @@
+package probe
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// TestPlanUsesTheIngressPortInTLS: an Ingress path is probed on the
+// Service port its backend names, in https when the port says TLS, on the
+// pod port that port targets by name; the pod is not Ready, so the
+// declared state predicts a failure.
+func TestPlanUsesTheIngressPortInTLS(t *testing.T) {
+	f, err := os.Open("testdata/ingress.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := source.Files{Paths: []string{"-"}, Stdin: f}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{Namespace: "shop", Namespaces: []string{"shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := Build(res, s, Options{AllPaths: true})
+	var paths []string
+	for _, p := range plan.Proxies {
+		if strings.HasPrefix(p.Path, "Ingress/") {
+			paths = append(paths, p.URLPath())
+			if p.Test == diagnose.ProbeTestPodHTTP && !strings.Contains(p.Expected, "not Ready: readiness probe failed") {
+				t.Errorf("expected = %q, want the pod's readiness failure", p.Expected)
+			}
+		}
+	}
+	want := []string{"/api/v1/namespaces/shop/services/https:api-svc:https/proxy/", "/api/v1/namespaces/shop/pods/https:api-1:8443/proxy/"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("ingress path probes %q, want %q", paths, want)
+	}
+}
+
+// TestJudgeAbovePodsIsInconclusive: when the path breaks at the Ingress,
+// a pod answering neither confirms nor contradicts: it shows the part
+// below answers.
+func TestJudgeAbovePodsIsInconclusive(t *testing.T) {
+	f := pathFacts{above: true, rootLayer: diagnose.LayerIngress, rootCheck: "ingress-class-missing"}
+	p := judge(diagnose.Probe{Test: diagnose.ProbeTestPodHTTP, Outcome: diagnose.ProbeAnswered}, f.predictService(), nil)
+	if p.Agreement != diagnose.ProbeInconclusive || !strings.Contains(p.Expected, "ingress-class-missing") || !strings.Contains(p.Note, "that part answers") {
+		t.Errorf("probe = %+v", p)
+	}
+}
