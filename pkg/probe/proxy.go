@@ -84,6 +84,9 @@ func (pr Prober) Run(ctx context.Context, plan Plan) ([]diagnose.Probe, error) {
 		}
 		out = append(out, got)
 	}
+	if len(plan.Clients) > 0 && pr.Client == nil {
+		return out, errors.New("probe: level-1 runs planned but the Prober has no Client")
+	}
 	for _, run := range plan.Clients {
 		got, err := pr.runClient(ctx, run)
 		if err != nil {
