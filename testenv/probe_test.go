@@ -3,6 +3,8 @@ package testenv_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -316,5 +318,60 @@ func terminateProbeContainer(ctx context.Context, ns, name, message string) erro
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// TestProbeCommand runs `hopscope probe` and `diagnose --probe` as a user
+// does, against the local cluster. api now has a readiness probe, so the
+// kubelet stand-in finds it refusing and the path is broken: the probe
+// confirms it and says why the pod is not Ready.
+func TestProbeCommand(t *testing.T) {
+	const ns = "probe-command"
+	tempNamespace(t, ns)
+	lab := strings.Replace(probeLab, "ports: [{name: http, containerPort: 8080}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}",
+		"ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}", 1)
+	if lab == probeLab {
+		t.Fatal("the readiness probe was not added to the manifest")
+	}
+	deploy(t, ns, lab)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, code := hopscope(t, kubeconfig, "probe", "-n", ns, "--no-color")
+	t.Logf("hopscope probe -n %s:\n%s", ns, out)
+	if code != 1 || !strings.Contains(out, "PROBES") || !strings.Contains(out, "pod-http Pod/"+ns+"/api") ||
+		!strings.Contains(out, "refused — confirms the static verdict (broken)") || !strings.Contains(out, "bound to 127.0.0.1") {
+		t.Errorf("hopscope probe -n %s: exit %d\n%s\n%s", ns, code, out, errOut)
+	}
+	if strings.Contains(out, "echo-svc") && strings.Contains(out, "pod-http Pod/"+ns+"/echo") {
+		t.Errorf("the healthy echo-svc path was probed without being named:\n%s", out)
+	}
+
+	// Exit 1 still: a trace reports the namespace's other findings too
+	// (api's), though only the named path is probed.
+	out, errOut, code = hopscope(t, kubeconfig, "probe", "service/echo-svc", "-n", ns, "-o", "json")
+	var res diagnose.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || len(res.Probes) != 2 {
+		t.Fatalf("hopscope probe service/echo-svc: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	for _, p := range res.Probes {
+		if p.Outcome != diagnose.ProbeAnswered || p.Agreement != diagnose.ProbeConfirms {
+			t.Errorf("echo-svc %s: %s, %s", p.Test, p.Outcome, p.Agreement)
+		}
+	}
+
+	out, errOut, code = hopscope(t, kubeconfig, "diagnose", "-n", ns, "--probe", "--probe-level=1", "--dry-run")
+	if code != 0 || !strings.Contains(out, "WRITES\n  PUT  /api/v1/namespaces/"+ns+"/pods/web/ephemeralcontainers") ||
+		!strings.Contains(out, "allowed     update pods/ephemeralcontainers in namespace "+ns) {
+		t.Errorf("diagnose --probe --probe-level=1 --dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(web.Spec.EphemeralContainers); n != 0 {
+		t.Errorf("the dry run added %d ephemeral container(s)", n)
 	}
 }

@@ -21,6 +21,11 @@ func judge(p diagnose.Probe, pred prediction, group map[diagnose.ProbeTest]diagn
 		p.Agreement, p.Note = diagnose.ProbeConfirms, "the probe confirms the declared state: "+pred.why+" and it answers"
 	case pred.fail && failed:
 		p.Agreement, p.Note = diagnose.ProbeConfirms, "the probe confirms the static verdict: "+pred.why+", and the probe "+phrase(p.Outcome)
+		if refusedByPod(p) {
+			// A readiness failure says the pod does not serve; a refusal on
+			// its IP says why.
+			p.Note += ": " + notListening
+		}
 	case pred.answer && failed:
 		p.Agreement = diagnose.ProbeContradicts
 		p.Note = "declared state says this works (" + pred.why + "), the probe " + phrase(p.Outcome) + ": " + whereFailed(p, group)
@@ -33,6 +38,15 @@ func judge(p diagnose.Probe, pred prediction, group map[diagnose.ProbeTest]diagn
 		p.Agreement, p.Note = diagnose.ProbeInconclusive, "the static verdict puts the break above what this probe reaches, and the probe "+phrase(p.Outcome)+" too: fix the layer above first, then probe again"
 	}
 	return p
+}
+
+// notListening is what a refusal on a pod's own IP means.
+const notListening = "the app does not listen on that port on the pod's IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
+
+// refusedByPod reports whether the probe dialled one pod's IP and was
+// refused.
+func refusedByPod(p diagnose.Probe) bool {
+	return p.Outcome == diagnose.ProbeRefused && (p.Test == diagnose.ProbeTestPodHTTP || p.Test == diagnose.ProbeTestPodIP)
 }
 
 // phrase is an outcome as the end of "the probe ...".
@@ -55,7 +69,6 @@ func phrase(o diagnose.ProbeOutcome) string {
 func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) string {
 	answers := func(t diagnose.ProbeTest) bool { return group[t].Outcome == diagnose.ProbeAnswered }
 	fails := func(t diagnose.ProbeTest) bool { return group[t].Outcome.Failed() }
-	notListening := "the app does not listen on that port on the pod's IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
 	switch p.Test {
 	case diagnose.ProbeTestPodHTTP:
 		switch p.Outcome {

@@ -54,3 +54,12 @@ func TestJudgeAbovePodsIsInconclusive(t *testing.T) {
 		t.Errorf("probe = %+v", p)
 	}
 }
+
+// TestJudgeRefusalOfNotReadyPodSaysWhy: a pod the state calls not Ready
+// refusing on its IP confirms the verdict and says why it is not Ready.
+func TestJudgeRefusalOfNotReadyPodSaysWhy(t *testing.T) {
+	p := judge(diagnose.Probe{Test: diagnose.ProbeTestPodHTTP, Outcome: diagnose.ProbeRefused}, predictFail("pod api-1 is not Ready: readiness probe failed"), nil)
+	if p.Agreement != diagnose.ProbeConfirms || !strings.Contains(p.Note, "bound to 127.0.0.1") {
+		t.Errorf("probe = %+v, want confirms, naming the listen address", p)
+	}
+}
