@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -107,7 +108,7 @@ func probeOptions(t *testing.T, srv *httptest.Server, out *bytes.Buffer) *Diagno
 	return o
 }
 
-const probeTimeoutForTests = 2_000_000_000
+const probeTimeoutForTests = 2 * time.Second
 
 // TestProbeReportsAndFailsOnUnseenFault: the path the declared state calls
 // healthy is refused by its pod; the JSON report carries the probe and the

@@ -13,12 +13,13 @@
 // status. Before that write, every permission it needs is checked with a
 // SelfSubjectAccessReview; a refusal means no write.
 //
-// Planning is pure (Plan reads a Result and its Snapshot); Prober runs a
-// plan; Describe prints it for --dry-run with the RBAC it needs.
+// Planning is pure (Build reads a Result and its Snapshot); a Prober runs
+// the Plan; Describe prints it for --dry-run with the RBAC it needs.
 //
-//	plan := probe.Plan(res, snap, probe.Options{Level: 0})
-//	probes, err := probe.Prober{HTTP: hc, Server: host}.Run(ctx, plan)
-//	res.Probes = probes
+//	plan := probe.Build(res, snap, probe.Options{Level: 0})
+//	pr, err := probe.NewProber(restConfig)
+//	...
+//	res.Probes, err = pr.Run(ctx, plan)
 //
 // Everything a probe brings back (response bodies, error messages,
 // termination messages) comes from the cluster and is quoted only through

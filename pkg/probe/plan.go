@@ -100,11 +100,9 @@ type prediction struct {
 	why          string
 }
 
-func predictAnswer(why string) prediction { return prediction{answer: true, why: why} }
-func predictFail(why string) prediction   { return prediction{fail: true, why: why} }
-func predictNothing(why string) prediction {
-	return prediction{why: why}
-}
+func predictAnswer(why string) prediction  { return prediction{answer: true, why: why} }
+func predictFail(why string) prediction    { return prediction{fail: true, why: why} }
+func predictNothing(why string) prediction { return prediction{why: why} }
 
 // pathFacts is what a trace says about the layers a probe reaches.
 type pathFacts struct {
