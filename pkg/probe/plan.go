@@ -235,7 +235,7 @@ func Build(res *diagnose.Result, s *snapshot.Snapshot, opt Options) Plan {
 		plan.Proxies = append(plan.Proxies, serviceProxy(base, svc, sp, facts))
 		pods := probedPods(s, svc)
 		if len(pods) == 0 {
-			plan.NotRun = append(plan.NotRun, notRun(withTest(base, diagnose.ProbeTestPodHTTP), "no pod behind the Service has an IP (none is running)"))
+			plan.NotRun = append(plan.NotRun, notRun(withTest(base, diagnose.ProbeTestPodHTTP), noPodWhy(s, svc)))
 		}
 		for _, p := range pods {
 			plan.Proxies = append(plan.Proxies, podProxy(base, svc, sp, p, facts))
@@ -350,6 +350,17 @@ func probedPods(s *snapshot.Snapshot, svc *corev1.Service) []*corev1.Pod {
 		}
 	}
 	return out
+}
+
+// noPodWhy says why no pod behind svc can be probed.
+func noPodWhy(s *snapshot.Snapshot, svc *corev1.Service) string {
+	switch {
+	case len(svc.Spec.Selector) == 0:
+		return "the Service has no selector, so no pod is known to be behind it"
+	case len(s.PodsMatching(svc.Namespace, svc.Spec.Selector)) == 0:
+		return "no pod matches the Service's selector"
+	}
+	return "no pod behind the Service has an IP (none is running)"
 }
 
 func serviceProxy(base diagnose.Probe, svc *corev1.Service, sp corev1.ServicePort, f pathFacts) ProxyProbe {

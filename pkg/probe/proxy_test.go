@@ -68,7 +68,7 @@ func TestLevel0PlansBrokenPathsOnly(t *testing.T) {
 	if len(plan.Proxies) != 1 || plan.Proxies[0].URLPath() != ordersPath {
 		t.Fatalf("proxies = %+v, want only the GET of %s", plan.Proxies, ordersPath)
 	}
-	if len(plan.NotRun) != 1 || plan.NotRun[0].Test != diagnose.ProbeTestPodHTTP || !strings.Contains(plan.NotRun[0].Detail, "no pod behind the Service") {
+	if len(plan.NotRun) != 1 || plan.NotRun[0].Test != diagnose.ProbeTestPodHTTP || plan.NotRun[0].Detail != "no pod matches the Service's selector" {
 		t.Errorf("not run = %+v, want the pod probe of orders-svc with why", plan.NotRun)
 	}
 	if len(plan.Clients) != 0 {
