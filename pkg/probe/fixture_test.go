@@ -14,7 +14,13 @@ import (
 // at its selector.
 func shop(t *testing.T) (*diagnose.Result, *snapshot.Snapshot) {
 	t.Helper()
-	f, err := os.Open("testdata/shop.yaml")
+	return diagnoseFile(t, "testdata/shop.yaml")
+}
+
+// diagnoseFile loads a manifest file and diagnoses its namespace shop.
+func diagnoseFile(t *testing.T, path string) (*diagnose.Result, *snapshot.Snapshot) {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,10 @@
 package probe
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // TestPlanUsesTheIngressPortInTLS: an Ingress path is probed on the
@@ -15,19 +12,7 @@ import (
 // pod port that port targets by name; the pod is not Ready, so the
 // declared state predicts a failure.
 func TestPlanUsesTheIngressPortInTLS(t *testing.T) {
-	f, err := os.Open("testdata/ingress.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := source.Files{Paths: []string{"-"}, Stdin: f}.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{Namespace: "shop", Namespaces: []string{"shop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, s := diagnoseFile(t, "testdata/ingress.yaml")
 	plan := Build(res, s, Options{AllPaths: true})
 	var paths []string
 	for _, p := range plan.Proxies {
