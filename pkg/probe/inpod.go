@@ -165,6 +165,8 @@ func (pr Prober) awaitTermination(ctx context.Context, client snapshot.ObjectRef
 			}
 		case ctx.Err() != nil:
 			return "", "", fmt.Errorf("probe: wait for %s in %s: %w", name, client, ctx.Err())
+		case apierrors.IsNotFound(err):
+			return "", "the client pod was deleted", nil
 		default:
 			state = "the pod cannot be read: " + err.Error()
 		}
@@ -216,6 +218,16 @@ func (run ClientRun) results(container, message string) []diagnose.Probe {
 	return out
 }
 
+// missingTool reports whether the test could not run at all: the image
+// lacks the tool (the shell's exit 127 or 126) or the tool lacks an option
+// the script uses. That says nothing about the network, and must not be
+// read as a refusal.
+func missingTool(rc int, output string) bool {
+	o := strings.ToLower(output)
+	return rc == 126 || rc == 127 || strings.Contains(o, ": not found") || strings.Contains(o, "applet not found") ||
+		strings.Contains(o, "unrecognized option") || strings.Contains(o, "invalid option")
+}
+
 func knownClientTest(t diagnose.ProbeTest) bool {
 	for _, k := range clientTests {
 		if k == t {
@@ -232,6 +244,9 @@ func knownClientTest(t diagnose.ProbeTest) bool {
 // whatever the exit code. timeout(1) kills with SIGTERM, exit 143; nc -z
 // that gives up after -w often prints nothing.
 func clientOutcome(test diagnose.ProbeTest, rc int, output string) diagnose.ProbeOutcome {
+	if missingTool(rc, output) {
+		return diagnose.ProbeNotRun
+	}
 	o := classifyMessage(output)
 	if test == diagnose.ProbeTestDNS {
 		switch {

@@ -260,3 +260,20 @@ func TestDryRunListsWritesAndRBAC(t *testing.T) {
 		t.Errorf("dry run printed a raw escape")
 	}
 }
+
+// TestLevel1MissingToolIsNotRun: an image without nc, or whose nc lacks
+// -z, learns nothing about the network, and says so.
+func TestLevel1MissingToolIsNotRun(t *testing.T) {
+	run := level1Plan(t).Clients[0]
+	got := run.results("c", "dns 0 Name: api-svc.shop\ntcp-service-name 127 sh: nc: not found\ntcp-cluster-ip 1 nc: unrecognized option: z\ntcp-pod-ip 1 nc: can't connect to remote host (10.244.0.7): Connection refused\n")
+	for _, p := range got {
+		want := map[diagnose.ProbeTest]diagnose.ProbeOutcome{diagnose.ProbeTestDNS: diagnose.ProbeAnswered, diagnose.ProbeTestServiceName: diagnose.ProbeNotRun,
+			diagnose.ProbeTestClusterIP: diagnose.ProbeNotRun, diagnose.ProbeTestPodIP: diagnose.ProbeRefused}[p.Test]
+		if p.Outcome != want {
+			t.Errorf("%s: %s (%s), want %s", p.Test, p.Outcome, p.Detail, want)
+		}
+		if p.Outcome == diagnose.ProbeNotRun && p.Agreement != diagnose.ProbeInconclusive {
+			t.Errorf("%s: %s, want inconclusive", p.Test, p.Agreement)
+		}
+	}
+}
