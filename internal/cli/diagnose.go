@@ -42,6 +42,9 @@ type DiagnoseOptions struct {
 	// trace; Gateway API routes match on them.
 	Method  string
 	Headers []string
+	// Probe runs active probes after the diagnosis (`hopscope probe`,
+	// `diagnose --probe`).
+	Probe ProbeFlags
 
 	// filesGiven and outputFileGiven record that -f and --output-file were
 	// on the command line, so that an empty value (an unset variable in a
@@ -72,6 +75,7 @@ func newDiagnoseCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.C
 		},
 	}
 	o.AddFlags(cmd)
+	o.Probe.addDiagnoseFlags(cmd)
 	return cmd
 }
 
@@ -123,6 +127,7 @@ func (o *DiagnoseOptions) AddFlags(cmd *cobra.Command) {
 func (o *DiagnoseOptions) flagsGiven(cmd *cobra.Command) {
 	o.filesGiven = cmd.Flags().Changed("filename")
 	o.outputFileGiven = cmd.Flags().Changed("output-file")
+	o.Probe.flagsGiven(cmd)
 }
 
 // Complete fills in the namespace, the colour decision and the source. An
@@ -161,6 +166,7 @@ func (o *DiagnoseOptions) Complete() error {
 		live.Kinds = source.TraceKinds(o.Entries)
 	}
 	o.loadSnapshot = liveWithLogs(live)
+	o.Probe.complete(o.Globals)
 	return nil
 }
 
@@ -202,6 +208,9 @@ func (o *DiagnoseOptions) Validate() error {
 			return usageErrorf("--header %q: want 'Name: value'", h)
 		}
 	}
+	if err := o.Probe.validate(o.Files); err != nil {
+		return err
+	}
 	if o.outputFileGiven && o.OutputFile == "" {
 		return usageErrorf("--output-file: an empty path; name a file, or - for stdout")
 	}
@@ -241,10 +250,15 @@ func (o *DiagnoseOptions) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("diagnose: %w", err)
 	}
+	if o.Probe.Enabled {
+		if done, err := o.Probe.run(ctx, o, snap, res); err != nil || done {
+			return err
+		}
+	}
 	if err := o.write(res); err != nil {
 		return err
 	}
-	if max := res.MaxSeverity(); max != "" && max.Rank() >= o.failOn.Rank() {
+	if max := res.MaxSeverity(); (max != "" && max.Rank() >= o.failOn.Rank()) || unexpectedFailure(res.Probes) {
 		return &ExitError{Code: ExitFindings}
 	}
 	return nil

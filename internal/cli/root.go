@@ -130,6 +130,7 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 	return []*cobra.Command{
 		newDiagnoseCommand(g, streams),
 		newTraceCommand(g, streams),
+		newProbeCommand(g, streams),
 		newChecksCommand(g, streams),
 		newDemoCommand(g, streams),
 		newVersionCommand(g, streams),

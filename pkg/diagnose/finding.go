@@ -211,6 +211,9 @@ type Result struct {
 	Findings []Finding `json:"findings"`
 	Traces   []Trace   `json:"traces"`
 	Summary  Summary   `json:"summary"`
+	// Probes are the active tests of `hopscope probe` and `diagnose
+	// --probe`, absent when none ran.
+	Probes []Probe `json:"probes,omitempty"`
 }
 
 // MaxSeverity returns the most serious severity among the findings, or "".

@@ -64,6 +64,15 @@ func fullResult() *diagnose.Result {
 	res.Summary.Duplicates = []string{"Service/default/api-svc is defined twice (k8s/a.yaml, k8s/b.yaml)"}
 	res.Summary.SkippedFiles = []string{"skipped file k8s/notes.json: no Kubernetes object: no apiVersion and kind"}
 	res.Summary.TemplatePods = true
+	client := ref("Pod", "default", "web-1")
+	res.Probes = []diagnose.Probe{{
+		Path: "Ingress/default/app-ingress */app", Static: diagnose.TraceBroken, Level: 1, Test: diagnose.ProbeTestPodIP,
+		Target: ref("Pod", "default", "api-1"), From: &client, Address: "10.244.0.7:8080",
+		Request: "PUT /api/v1/namespaces/default/pods/web-1/ephemeralcontainers", Outcome: diagnose.ProbeRefused,
+		Detail:   "exit 1: nc: can't connect to remote host (10.244.0.7): Connection refused",
+		Expected: "pod api-1 is Ready: it should answer", Agreement: diagnose.ProbeContradicts,
+		Note: "the app does not listen on that port on the pod's IP",
+	}}
 	return res
 }
 

@@ -41,6 +41,7 @@ type htmlPage struct {
 	Healthy    []htmlPath
 	Others     []htmlFinding
 	Notes      []string
+	Probes     []htmlProbe
 	Version    string
 }
 
@@ -161,6 +162,7 @@ func renderHTML(w io.Writer, res *diagnose.Result, opt Options) error {
 		page.Namespaces = append(page.Namespaces, htmlNamespace{Value: ns, Label: label})
 	}
 
+	page.Probes = htmlProbesOf(res.Probes)
 	s := res.Summary
 	if s.TemplatePods {
 		page.Notes = append(page.Notes, "The input holds no Pods: pods were made from workload templates, so labels, ports and probes were checked but runtime state (readiness, restarts) was not.")

@@ -65,6 +65,8 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		t.printf("\n")
 	}
 
+	writeMarkdownProbes(t, res.Probes)
+
 	if s.TemplatePods || len(s.NotChecked) > 0 || s.Skipped > 0 || len(s.Duplicates) > 0 || len(s.SkippedFiles) > 0 {
 		t.printf("## Limits of this diagnosis\n\n")
 		for _, d := range append(slices.Clone(s.Duplicates), s.SkippedFiles...) {

@@ -396,6 +396,9 @@ func (v *view) summaryLine() string {
 		obj += fmt.Sprintf(", %d skipped (kind not modelled)", s.Skipped)
 	}
 	parts = append(parts, obj)
+	if len(v.res.Probes) > 0 {
+		parts = append(parts, probeTally(v.res.Probes))
+	}
 	return strings.Join(parts, " · ")
 }
 

@@ -55,6 +55,12 @@ func safeResult(res *diagnose.Result) *diagnose.Result {
 		}
 		out.Traces[i] = st
 	}
+	if res.Probes != nil {
+		out.Probes = make([]diagnose.Probe, len(res.Probes))
+		for i, p := range res.Probes {
+			out.Probes[i] = safeProbe(p)
+		}
+	}
 	return &out
 }
 
@@ -102,6 +108,29 @@ func safeFinding(f diagnose.Finding) diagnose.Finding {
 		o.APIVersion = safetext.Sanitize(o.APIVersion)
 		out.Origin = &o
 	}
+	return out
+}
+
+// safeProbe covers what a probe brought back from the cluster: response
+// bodies, dialler errors and termination messages are the most hostile
+// text a report quotes.
+func safeProbe(p diagnose.Probe) diagnose.Probe {
+	out := p
+	out.Path = safetext.Sanitize(p.Path)
+	out.Static = diagnose.TraceStatus(safetext.Sanitize(string(p.Static)))
+	out.Test = diagnose.ProbeTest(safetext.Sanitize(string(p.Test)))
+	out.Target = safeRef(p.Target)
+	if p.From != nil {
+		from := safeRef(*p.From)
+		out.From = &from
+	}
+	out.Address = safetext.Sanitize(p.Address)
+	out.Request = safetext.Sanitize(p.Request)
+	out.Outcome = diagnose.ProbeOutcome(safetext.Sanitize(string(p.Outcome)))
+	out.Detail = safetext.Sanitize(p.Detail)
+	out.Expected = safetext.Sanitize(p.Expected)
+	out.Agreement = diagnose.ProbeAgreement(safetext.Sanitize(string(p.Agreement)))
+	out.Note = safetext.Sanitize(p.Note)
 	return out
 }
 

@@ -99,6 +99,7 @@ func renderText(w io.Writer, res *diagnose.Result, opt Options) error {
 		}
 	}
 
+	writeTextProbes(t, res.Probes, c)
 	writeTextNotes(t, res.Summary, c)
 	t.printf("%s%s%s\n", c.bold, v.summaryLine(), c.reset)
 	if t.err != nil {

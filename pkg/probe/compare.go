@@ -1,0 +1,114 @@
+package probe
+
+import (
+	"github.com/hopscope/hopscope/pkg/diagnose"
+)
+
+// judge sets a probe's result beside what the declared state predicted:
+// Agreement says whether the two agree, Note what it means and where to
+// look. group holds the other tests of the same level-1 run, which tell
+// DNS, kube-proxy, NetworkPolicy and the app apart; nil for level 0.
+func judge(p diagnose.Probe, pred prediction, group map[diagnose.ProbeTest]diagnose.Probe) diagnose.Probe {
+	p.Expected = pred.text()
+	failed := p.Outcome.Failed()
+	answered := p.Outcome == diagnose.ProbeAnswered
+	switch {
+	case p.Outcome == diagnose.ProbeForbidden:
+		p.Agreement, p.Note = diagnose.ProbeInconclusive, "not checked: forbidden"
+	case !failed && !answered:
+		p.Agreement, p.Note = diagnose.ProbeInconclusive, "not checked: the probe did not run to an answer"
+	case pred.answer && answered:
+		p.Agreement, p.Note = diagnose.ProbeConfirms, "the probe confirms the declared state: "+pred.why+" and it answers"
+	case pred.fail && failed:
+		p.Agreement, p.Note = diagnose.ProbeConfirms, "the probe confirms the static verdict: "+pred.why+", and the probe "+phrase(p.Outcome)
+		if refusedByPod(p) {
+			// A readiness failure says the pod does not serve; a refusal on
+			// its IP says why.
+			p.Note += ": " + notListening
+		}
+	case pred.answer && failed:
+		p.Agreement = diagnose.ProbeContradicts
+		p.Note = "declared state says this works (" + pred.why + "), the probe " + phrase(p.Outcome) + ": " + whereFailed(p, group)
+	case pred.fail && answered:
+		p.Agreement = diagnose.ProbeContradicts
+		p.Note = "declared state says this fails (" + pred.why + "), yet the probe got an answer: the state read may be out of date (run the diagnosis again), or the readiness probe tests something this request does not need"
+	case answered:
+		p.Agreement, p.Note = diagnose.ProbeInconclusive, "the static verdict puts the break above what this probe reaches; the probe shows that part answers"
+	default:
+		p.Agreement, p.Note = diagnose.ProbeInconclusive, "the static verdict puts the break above what this probe reaches, and the probe "+phrase(p.Outcome)+" too: fix the layer above first, then probe again"
+	}
+	return p
+}
+
+// notListening is what a refusal on a pod's own IP means.
+const notListening = "the app does not listen on that port on the pod's IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
+
+// refusedByPod reports whether the probe dialled one pod's IP and was
+// refused.
+func refusedByPod(p diagnose.Probe) bool {
+	return p.Outcome == diagnose.ProbeRefused && (p.Test == diagnose.ProbeTestPodHTTP || p.Test == diagnose.ProbeTestPodIP)
+}
+
+// phrase is an outcome as the end of "the probe ...".
+func phrase(o diagnose.ProbeOutcome) string {
+	switch o {
+	case diagnose.ProbeRefused:
+		return "is refused"
+	case diagnose.ProbeTimeout:
+		return "times out"
+	case diagnose.ProbeUnresolved:
+		return "finds no such name"
+	case diagnose.ProbeNoEndpoints:
+		return "finds no ready endpoint"
+	}
+	return "cannot reach it"
+}
+
+// whereFailed says where to look when a probe fails that the declared
+// state says should answer.
+func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) string {
+	answers := func(t diagnose.ProbeTest) bool { return group[t].Outcome == diagnose.ProbeAnswered }
+	fails := func(t diagnose.ProbeTest) bool { return group[t].Outcome.Failed() }
+	switch p.Test {
+	case diagnose.ProbeTestPodHTTP:
+		switch p.Outcome {
+		case diagnose.ProbeRefused:
+			return notListening
+		case diagnose.ProbeTimeout:
+			return "look at the CNI, a mesh or a NetworkPolicy between the API server and the pod, or an app that accepts and never answers"
+		}
+		return "look at the CNI and the routes from the control plane to the pod's node"
+	case diagnose.ProbeTestServiceHTTP:
+		switch p.Outcome {
+		case diagnose.ProbeNoEndpoints:
+			return "the endpoints changed since the state was read: run the diagnosis again"
+		case diagnose.ProbeRefused:
+			return "the endpoint the API server picked does not listen on the target port on its IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
+		}
+		return "look at the CNI or a mesh between the API server and the Service's endpoints"
+	case diagnose.ProbeTestDNS:
+		return "look at CoreDNS, the client pod's dnsPolicy and search path, or an egress NetworkPolicy that blocks port 53"
+	case diagnose.ProbeTestServiceName:
+		switch {
+		case fails(diagnose.ProbeTestDNS):
+			return "the name does not resolve (see the dns test): DNS, not the Service, is where it breaks"
+		case answers(diagnose.ProbeTestClusterIP):
+			return "the ClusterIP answers but the name does not lead there: the name resolves to another address (the search path, or a Service of that name in another namespace)"
+		}
+		return "the ClusterIP does not answer either (see the tcp-cluster-ip test)"
+	case diagnose.ProbeTestClusterIP:
+		switch {
+		case answers(diagnose.ProbeTestPodIP):
+			return "the pod answers on its IP but not through the ClusterIP: look at kube-proxy (or the CNI's Service handling) or a mesh"
+		case fails(diagnose.ProbeTestPodIP):
+			return "the pod does not answer on its IP either (see the tcp-pod-ip test)"
+		}
+		return "look at the CNI, kube-proxy or a mesh"
+	case diagnose.ProbeTestPodIP:
+		if p.Outcome == diagnose.ProbeRefused {
+			return notListening
+		}
+		return "the pod's IP does not answer this client: look at a NetworkPolicy, the CNI or a mesh"
+	}
+	return "look at the CNI, kube-proxy or a mesh"
+}

@@ -1,0 +1,377 @@
+package testenv_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
+	"github.com/hopscope/hopscope/pkg/probe"
+	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
+)
+
+// probeLab is the fault only traffic shows: api's app listens on
+// 127.0.0.1 (the pod network's "localhost" behaviour), so the pod is Ready
+// (no readiness probe), listed in its Service's endpoints and refuses every
+// connection to its IP. echo is the same app listening properly; web is a
+// client whose environment names api-svc.
+const probeLab = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  labels: {app: api}
+  annotations: {hopscope.dev/app: localhost}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api-svc}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: echo
+  labels: {app: echo}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-svc}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: web
+    image: shop/web:1.0
+    env: [{name: API_URL, value: "http://api-svc:80/v1"}]
+`
+
+// probeReader may read the namespace's objects but not proxy to them nor
+// add ephemeral containers: RBAC rules on "pods" do not reach pods/proxy
+// or pods/ephemeralcontainers.
+const probeReader = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: probe-reader}
+rules:
+- apiGroups: [""]
+  resources: [pods, services, endpoints, events, configmaps, namespaces]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: carol-reads}
+subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
+roleRef: {kind: Role, name: probe-reader, apiGroup: rbac.authorization.k8s.io}
+`
+
+// probeDiagnosis scans ns live and diagnoses it, as `hopscope probe -n ns`
+// does before probing.
+func probeDiagnosis(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
+	t.Helper()
+	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
+	if err != nil {
+		t.Fatalf("live scan of %s: %v", ns, err)
+	}
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Namespace: ns, Namespaces: []string{ns}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap, res
+}
+
+func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.ProbeTest) diagnose.Probe {
+	t.Helper()
+	for _, p := range probes {
+		if p.Path == path && p.Test == test {
+			return p
+		}
+	}
+	t.Fatalf("no %s probe of %s among %+v", test, path, probes)
+	return diagnose.Probe{}
+}
+
+// TestProbeLevel0FindsLocalhostOnlyApp: the declared state calls both
+// paths healthy; the GET through the real API server's pods/proxy is
+// refused by the app bound to 127.0.0.1 and answered by the other.
+func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
+	const ns = "probe-level0"
+	tempNamespace(t, ns)
+	deploy(t, ns, probeLab)
+	snap, res := probeDiagnosis(t, cluster.Config, ns)
+	for _, tr := range res.Traces {
+		if tr.Status != diagnose.TraceOK {
+			t.Fatalf("%s is %s: the lab's fault must be invisible to declared state", tr.Entry, tr.Status)
+		}
+	}
+	plan := probe.Build(res, snap, probe.Options{AllPaths: true})
+	for _, r := range plan.Requests() {
+		if r.Write {
+			t.Errorf("level 0 plans a write: %s %s", r.Method, r.Path)
+		}
+	}
+	pr, err := probe.NewProber(cluster.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pr.Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		t.Logf("%s %s: %s, %s — %s", p.Path, p.Test, p.Outcome, p.Detail, p.Agreement)
+	}
+	api := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestPodHTTP)
+	if api.Outcome != diagnose.ProbeRefused || api.Agreement != diagnose.ProbeContradicts || !strings.Contains(api.Note, "127.0.0.1") {
+		t.Errorf("api probe = %+v, want refused, contradicting the Ready pod, naming 127.0.0.1", api)
+	}
+	svc := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestServiceHTTP)
+	if svc.Outcome != diagnose.ProbeRefused || svc.Agreement != diagnose.ProbeContradicts {
+		t.Errorf("api-svc probe = %+v, want refused through services/proxy too", svc)
+	}
+	echo := probeFor(t, got, "Service/"+ns+"/echo-svc", diagnose.ProbeTestPodHTTP)
+	if echo.Outcome != diagnose.ProbeAnswered || echo.Agreement != diagnose.ProbeConfirms || !strings.HasPrefix(echo.Detail, "HTTP 200") {
+		t.Errorf("echo probe = %+v, want HTTP 200, confirming", echo)
+	}
+}
+
+// TestProbeForbiddenWritesNothing: a user who may read the namespace but
+// not proxy nor add ephemeral containers gets "not checked: forbidden" at
+// level 0, and at level 1 the access review refuses before any write; the
+// dry run names the write and the refusal and writes nothing either.
+func TestProbeForbiddenWritesNothing(t *testing.T) {
+	const ns = "probe-forbidden"
+	tempNamespace(t, ns)
+	deploy(t, ns, probeLab+"---\n"+probeReader)
+	carol := rest.CopyConfig(cluster.Config)
+	carol.Impersonate = rest.ImpersonationConfig{UserName: "carol"}
+	snap, res := probeDiagnosis(t, carol, ns)
+	plan := probe.Build(res, snap, probe.Options{Level: 1, AllPaths: true})
+	if len(plan.Clients) == 0 {
+		t.Fatalf("no level-1 run planned: %+v", plan.NotRun)
+	}
+
+	cs, err := kubernetes.NewForConfig(carol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dry bytes.Buffer
+	if err := probe.Describe(&dry, plan, probe.Review(context.Background(), cs, plan.Permissions())); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"PUT  /api/v1/namespaces/" + ns + "/pods/web/ephemeralcontainers",
+		"NOT ALLOWED update pods/ephemeralcontainers in namespace " + ns,
+		"NOT ALLOWED get pods/proxy in namespace " + ns,
+		"allowed     get pods in namespace " + ns,
+	} {
+		if !strings.Contains(dry.String(), want) {
+			t.Errorf("dry run lacks %q:\n%s", want, dry.String())
+		}
+	}
+
+	pr, err := probe.NewProber(carol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pr.Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		if p.Outcome == diagnose.ProbeNotRun {
+			continue
+		}
+		if p.Outcome != diagnose.ProbeForbidden || p.Agreement != diagnose.ProbeInconclusive {
+			t.Errorf("%s %s as carol: %s (%s), want forbidden, inconclusive", p.Path, p.Test, p.Outcome, p.Detail)
+		}
+	}
+	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(web.Spec.EphemeralContainers); n != 0 {
+		t.Errorf("pod web has %d ephemeral container(s) after a refused review and a dry run", n)
+	}
+}
+
+// TestProbeLevel1TellsAppFromDNS adds the probe container to the client
+// pod through the real API server (which validates and stores it) and
+// reads its termination message back from the pod's status. No container
+// runs here: the test plays the kubelet, writing the terminated status
+// with the lines busybox would print in this lab (the name resolves, every
+// connect is refused because the app listens on 127.0.0.1).
+func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
+	const ns = "probe-level1"
+	tempNamespace(t, ns)
+	deploy(t, ns, probeLab)
+	snap, res := probeDiagnosis(t, cluster.Config, ns)
+	plan := probe.Build(res, snap, probe.Options{Level: 1, AllPaths: true})
+	plan.Proxies = nil
+	var run probe.ClientRun
+	for _, r := range plan.Clients {
+		if r.Service.Name == "api-svc" {
+			run = r
+		}
+	}
+	if run.Client.Name != "web" || run.LookupName != "api-svc" {
+		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
+	}
+	plan.Clients = []probe.ClientRun{run}
+	plan.NotRun = nil
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	message := "dns 0 Server: 10.96.0.10 Address: 10.96.0.10:53 Name: api-svc." + ns + ".svc.cluster.local Address: " + run.ClusterIP + "\n" +
+		"tcp-service-name 1 nc: can't connect to remote host (" + run.ClusterIP + "): Connection refused\n" +
+		"tcp-cluster-ip 1 nc: can't connect to remote host (" + run.ClusterIP + "): Connection refused\n" +
+		"tcp-pod-ip 1 nc: can't connect to remote host (" + run.PodIP + "): Connection refused\n"
+	kubeletDone := make(chan error, 1)
+	go func() { kubeletDone <- terminateProbeContainer(ctx, ns, "web", message) }()
+
+	pr, err := probe.NewProber(cluster.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Poll = 100 * time.Millisecond
+	got, err := pr.Run(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-kubeletDone; err != nil {
+		t.Fatal(err)
+	}
+	web, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(web.Spec.EphemeralContainers); n != 1 || !strings.HasPrefix(web.Spec.EphemeralContainers[0].Name, "hopscope-probe-") {
+		t.Errorf("pod web has ephemeral containers %+v, want one hopscope-probe-*", web.Spec.EphemeralContainers)
+	}
+	path := "Service/" + ns + "/api-svc"
+	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered || dns.Agreement != diagnose.ProbeConfirms {
+		t.Errorf("dns = %+v, want answered, confirming", dns)
+	}
+	pod := probeFor(t, got, path, diagnose.ProbeTestPodIP)
+	if pod.Outcome != diagnose.ProbeRefused || pod.Agreement != diagnose.ProbeContradicts || !strings.Contains(pod.Note, "does not listen") {
+		t.Errorf("pod ip = %+v, want refused: the app, not DNS or kube-proxy", pod)
+	}
+	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); !strings.Contains(cip.Note, "pod does not answer on its IP either") {
+		t.Errorf("cluster ip note = %q, want it to point at the pod's own refusal", cip.Note)
+	}
+}
+
+// terminateProbeContainer waits for an ephemeral container in pod name
+// and writes its status as a kubelet would once it exited with message.
+func terminateProbeContainer(ctx context.Context, ns, name, message string) error {
+	pods := cluster.Client.CoreV1().Pods(ns)
+	for {
+		pod, err := pods.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if n := len(pod.Spec.EphemeralContainers); n > 0 {
+			c := pod.Spec.EphemeralContainers[n-1]
+			now := metav1.Now()
+			pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, corev1.ContainerStatus{
+				Name: c.Name, Image: c.Image, ImageID: "docker.io/library/busybox@sha256:0", ContainerID: "containerd://" + c.Name,
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 0, Reason: "Completed", Message: message, StartedAt: now, FinishedAt: now}},
+			})
+			if _, err := pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err == nil {
+				return nil
+			}
+			// A conflict with the kubelet stand-in's own status write:
+			// read the pod again.
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// TestProbeCommand runs `hopscope probe` and `diagnose --probe` as a user
+// does, against the local cluster. api now has a readiness probe, so the
+// kubelet stand-in finds it refusing and the path is broken: the probe
+// confirms it and says why the pod is not Ready.
+func TestProbeCommand(t *testing.T) {
+	const ns = "probe-command"
+	tempNamespace(t, ns)
+	lab := strings.Replace(probeLab, "ports: [{name: http, containerPort: 8080}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}",
+		"ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}", 1)
+	if lab == probeLab {
+		t.Fatal("the readiness probe was not added to the manifest")
+	}
+	deploy(t, ns, lab)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+
+	out, errOut, code := hopscope(t, kubeconfig, "probe", "-n", ns, "--no-color")
+	t.Logf("hopscope probe -n %s:\n%s", ns, out)
+	if code != 1 || !strings.Contains(out, "PROBES") || !strings.Contains(out, "pod-http Pod/"+ns+"/api") ||
+		!strings.Contains(out, "refused — confirms the static verdict (broken)") || !strings.Contains(out, "bound to 127.0.0.1") {
+		t.Errorf("hopscope probe -n %s: exit %d\n%s\n%s", ns, code, out, errOut)
+	}
+	if strings.Contains(out, "echo-svc") && strings.Contains(out, "pod-http Pod/"+ns+"/echo") {
+		t.Errorf("the healthy echo-svc path was probed without being named:\n%s", out)
+	}
+
+	// Exit 1 still: a trace reports the namespace's other findings too
+	// (api's), though only the named path is probed.
+	out, errOut, code = hopscope(t, kubeconfig, "probe", "service/echo-svc", "-n", ns, "-o", "json")
+	var res diagnose.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || len(res.Probes) != 2 {
+		t.Fatalf("hopscope probe service/echo-svc: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	for _, p := range res.Probes {
+		if p.Outcome != diagnose.ProbeAnswered || p.Agreement != diagnose.ProbeConfirms {
+			t.Errorf("echo-svc %s: %s, %s", p.Test, p.Outcome, p.Agreement)
+		}
+	}
+
+	out, errOut, code = hopscope(t, kubeconfig, "diagnose", "-n", ns, "--probe", "--probe-level=1", "--dry-run")
+	if code != 0 || !strings.Contains(out, "WRITES\n  PUT  /api/v1/namespaces/"+ns+"/pods/web/ephemeralcontainers") ||
+		!strings.Contains(out, "allowed     update pods/ephemeralcontainers in namespace "+ns) {
+		t.Errorf("diagnose --probe --probe-level=1 --dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(web.Spec.EphemeralContainers); n != 0 {
+		t.Errorf("the dry run added %d ephemeral container(s)", n)
+	}
+}
