@@ -247,7 +247,9 @@ func gatewaysNear(s *snapshot.Snapshot, a snapshot.ParentAttachment) []string {
 	if len(here) == 0 {
 		out = append(out, fmt.Sprintf("namespace %s holds no Gateway", a.Target.Namespace))
 	} else {
-		out = append(out, fmt.Sprintf("Gateways in namespace %s: %s", a.Target.Namespace, strings.Join(here, ", ")))
+		// Closest names first, bounded: a shared namespace may hold
+		// dozens of Gateways, and the evidence must stay readable.
+		out = append(out, fmt.Sprintf("Gateways in namespace %s: %s", a.Target.Namespace, joinLimit(closestNames(a.Target.Name, here, len(here)), maxListed)))
 	}
 	for _, gw := range s.Gateways {
 		if gw.Name == a.Target.Name && gw.Namespace != a.Target.Namespace {
@@ -574,7 +576,7 @@ func analyzeBackendServiceMissing(s *snapshot.Snapshot, r *snapshot.Route, notCh
 		if len(names) == 0 {
 			evidence = append(evidence, fmt.Sprintf("namespace %s has no Services", b.service.Namespace))
 		} else {
-			evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", b.service.Namespace, strings.Join(names, ", ")))
+			evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", b.service.Namespace, joinLimit(closestNames(b.service.Name, names, len(names)), maxListed)))
 		}
 		for _, ns := range s.NamespaceNames() {
 			if ns != b.service.Namespace && s.Service(ns, b.service.Name) != nil {
