@@ -29,7 +29,7 @@ type DiagnoseInput struct {
 
 // TraceInput are the arguments of the trace tool.
 type TraceInput struct {
-	Entries   []string `json:"entries" jsonschema:"where traffic enters: ingress/NAME, service/NAME, or an http(s) URL, routed as the Ingress rules route it; gateway/NAME and httproute/NAME where this hopscope walks Gateway API routes"`
+	Entries   []string `json:"entries" jsonschema:"where traffic enters: ingress/NAME, service/NAME, gateway/NAME, httproute/NAME, an http(s) URL routed as the Ingress or HTTPRoute rules route it, or a grpc(s)://host/package.Service/Method call matched to GRPCRoute rules"`
 	Namespace string   `json:"namespace,omitempty" jsonschema:"the namespace of the named entries; default: the server's -n, else the kubeconfig's, else default"`
 	Cursor    string   `json:"cursor,omitempty" jsonschema:"page.cursor of the previous reply to the same arguments: returns the next page"`
 }

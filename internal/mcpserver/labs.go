@@ -57,6 +57,9 @@ type LabSolution struct {
 	Object    string   `json:"object"`
 	FixSteps  []string `json:"fixSteps"`
 	Verify    string   `json:"verify"`
+	// Source is the public report the lab is modelled on, when it names
+	// one: shown with the solution, since the report gives the answer away.
+	Source string `json:"source,omitempty"`
 }
 
 func (t *tools) listLabs(_ context.Context, _ *mcp.CallToolRequest, in ListLabsInput) (*mcp.CallToolResult, *LabList, error) {
@@ -113,7 +116,7 @@ func (t *tools) showLab(_ context.Context, _ *mcp.CallToolRequest, in ShowLabInp
 		b.Hints = l.Hints
 		obj := l.Expect.Kind + "/" + l.ExpectedNamespace() + "/" + l.Expect.Name
 		b.Solution = &LabSolution{Layer: l.Layer, RootCause: strings.TrimSpace(l.Solution), Check: l.Expect.Check,
-			Object: obj, FixSteps: l.FixSteps, Verify: l.Verify}
+			Object: obj, FixSteps: l.FixSteps, Verify: l.Verify, Source: l.Source}
 	default:
 		return nil, nil, fmt.Errorf("reveal %q: want none, hints or solution", clip(in.Reveal, 64))
 	}

@@ -66,8 +66,8 @@ func New(cfg Config) (*mcp.Server, error) {
 		}, t.diagnose),
 		addTool(srv, toolSpec{
 			name: "trace", title: "Trace named traffic paths", readsCluster: cluster,
-			description: "Walk the paths that start at the named entry points (ingress/NAME, service/NAME, or an http(s) URL routed as the " +
-				"Ingress rules route it) layer by layer, and return every hop with its status, the root cause and its finding. " +
+			description: "Walk the paths that start at the named entry points (ingress/NAME, service/NAME, gateway/NAME, httproute/NAME, an http(s) URL " +
+				"routed as the Ingress or HTTPRoute rules route it, or a grpc(s)://host/package.Service/Method call matched to GRPCRoute rules) layer by layer, and return every hop with its status, the root cause and its finding. " +
 				"On a cluster it reads only the kinds a path can use.",
 			schema: func(s *jsonschema.Schema) {
 				one, most := 1, maxEntries

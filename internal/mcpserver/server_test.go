@@ -484,6 +484,11 @@ func TestLabs(t *testing.T) {
 	if solved.Solution == nil || solved.Solution.Check != "service-selector-matches-no-pods" || len(solved.Hints) == 0 {
 		t.Errorf("show_lab 1 reveal solution: %+v; want the hints and the expected finding", solved.Solution)
 	}
+	var gateway LabBriefing
+	callTool(t, cs, 0, "show_lab", ShowLabInput{ID: "18", Reveal: "solution"}, &gateway)
+	if gateway.Solution == nil || !strings.HasPrefix(gateway.Solution.Source, "https://") {
+		t.Errorf("show_lab 18 reveal solution: %+v; want the public report it is modelled on", gateway.Solution)
+	}
 	res := callRaw(t, cs, 0, "show_lab", ShowLabInput{ID: "99"})
 	if !res.IsError || !strings.Contains(textOf(res), "99") {
 		t.Errorf("show_lab 99: want an error naming the missing lab, got %s", textOf(res))
