@@ -12,6 +12,7 @@ import (
 	"github.com/hopscope/hopscope/internal/gen/synth"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 func heapAfterGC() uint64 {
@@ -33,7 +34,10 @@ func benchWatch(b *testing.B, pods int) {
 	cluster := synth.Generate(synth.Config{Pods: pods, Seed: 1})
 	var objs []k8sruntime.Object
 	for _, o := range cluster.Objects() {
-		objs = append(objs, o.(k8sruntime.Object))
+		ro := o.(k8sruntime.Object)
+		if _, _, err := scheme.Scheme.ObjectKinds(ro); err == nil {
+			objs = append(objs, ro)
+		}
 	}
 	typed := fake.NewClientset(objs...)
 	sch := k8sruntime.NewScheme()

@@ -83,6 +83,12 @@ func (k *watchedKind) bind(typed informers.SharedInformerFactory, md metadatainf
 		}
 		k.informer = gi.Informer()
 	}
+	// Partial diagnoses read the objects of a few namespaces.
+	if _, ok := k.informer.GetIndexer().GetIndexers()[cache.NamespaceIndex]; !ok {
+		if err := k.informer.AddIndexers(cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}); err != nil {
+			return err
+		}
+	}
 	gvk := k.resource.GroupVersion().WithKind(k.kind)
 	if err := k.informer.SetTransform(trim(gvk)); err != nil {
 		return err

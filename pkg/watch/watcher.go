@@ -15,10 +15,6 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
 // DefaultDebounce is how long the cluster must be quiet after a change
@@ -29,6 +25,13 @@ const DefaultDebounce = time.Second
 // maxDelayFactor bounds the wait of a cluster that never goes quiet: at most
 // this many Debounce periods pass between a change and its diagnosis.
 const maxDelayFactor = 10
+
+// DefaultReconcile is how long after a diagnosis of only the changed
+// namespaces a diagnosis of the whole cluster follows: it replaces the
+// partial one, and counts in hopscope_partial_diagnosis_mismatches_total
+// any difference it finds (a read across namespaces that the change
+// classification in changes.go missed).
+const DefaultReconcile = time.Minute
 
 // DefaultMaxBrokenPaths caps the series of hopscope_path_broken_info: each
 // broken path is one series, and a cluster where every path breaks (DNS
@@ -48,6 +51,8 @@ type Options struct {
 	Debounce time.Duration
 	// MaxBrokenPaths is DefaultMaxBrokenPaths when zero.
 	MaxBrokenPaths int
+	// Reconcile is DefaultReconcile when zero.
+	Reconcile time.Duration
 	// Version is reported in hopscope_build_info.
 	Version string
 	// Log receives one line per diagnosis and per failure; nil discards.
@@ -73,7 +78,16 @@ type Watcher struct {
 	md      metadatainformer.SharedInformerFactory
 	metrics *metrics
 	changed chan struct{}
+	pending changes
 	ready   atomic.Bool
+
+	// Owned by Run's goroutine: the published diagnosis by namespace,
+	// the namespaces whose objects every partial diagnosis needs beside
+	// the changed ones (contextNamespaces), and whether a partial
+	// diagnosis was published since the last whole one.
+	parts        partitions
+	context      map[string]bool
+	partialSince bool
 	// diagnoses counts finished diagnoses; tests wait on it.
 	diagnoses atomic.Int64
 	logMu     sync.Mutex
@@ -86,6 +100,9 @@ func New(opt Options) (*Watcher, error) {
 	}
 	if opt.MaxBrokenPaths <= 0 {
 		opt.MaxBrokenPaths = DefaultMaxBrokenPaths
+	}
+	if opt.Reconcile <= 0 {
+		opt.Reconcile = DefaultReconcile
 	}
 	if opt.Log == nil {
 		opt.Log = io.Discard
@@ -137,12 +154,14 @@ func New(opt Options) (*Watcher, error) {
 	return w, nil
 }
 
-// counting counts each change of kind and asks for a diagnosis. An update
+// counting counts each change of kind, notes where it happened and asks
+// for a diagnosis. An update
 // that changes nothing (same resourceVersion) is not a change.
 func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc: func(any) {
+		AddFunc: func(obj any) {
 			w.metrics.event(kind, "ADDED")
+			w.pending.note(kind, nil, obj)
 			w.poke()
 		},
 		UpdateFunc: func(prev, cur any) {
@@ -150,10 +169,12 @@ func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 				return
 			}
 			w.metrics.event(kind, "MODIFIED")
+			w.pending.note(kind, prev, cur)
 			w.poke()
 		},
-		DeleteFunc: func(any) {
+		DeleteFunc: func(obj any) {
 			w.metrics.event(kind, "DELETED")
+			w.pending.note(kind, obj, nil)
 			w.poke()
 		},
 	}
@@ -185,7 +206,9 @@ func (w *Watcher) Diagnoses() int64 { return w.diagnoses.Load() }
 
 // Run starts the watches, publishes the first diagnosis once every kind is
 // listed (or refused), then diagnoses again after each quiet period that
-// follows a change, until ctx ends.
+// follows a change, until ctx ends: the namespaces the changes touched when
+// they stay in their namespaces, else the whole cluster. A whole diagnosis
+// also follows Reconcile after a partial one (see diagnose).
 func (w *Watcher) Run(ctx context.Context) error {
 	w.typed.Start(ctx.Done())
 	w.md.Start(ctx.Done())
@@ -200,12 +223,45 @@ func (w *Watcher) Run(ctx context.Context) error {
 	case <-w.changed:
 	default:
 	}
+	w.pending.take()
+	w.diagnoseCluster("first diagnosis", false)
+	var reconcile <-chan time.Time
 	for {
-		w.diagnose()
-		if err := w.quiet(ctx); err != nil {
+		if w.partialSince && reconcile == nil {
+			reconcile = time.After(w.opt.Reconcile)
+		}
+		byTimer, err := w.quiet(ctx, reconcile)
+		if err != nil {
 			return nil
 		}
+		if byTimer {
+			reconcile = nil
+		}
+		if w.rediagnose(w.pending.take(), byTimer) == scopeCluster {
+			reconcile = nil
+		}
 	}
+}
+
+// rediagnose diagnoses what a batch of changes needs: the whole cluster
+// when a change reaches beyond its namespace or the reconcile timer fired,
+// else the touched namespaces. It returns the scope it diagnosed, "" for
+// none.
+func (w *Watcher) rediagnose(b batch, byTimer bool) string {
+	switch {
+	case byTimer:
+		w.diagnoseCluster("reconcile", b.namespaces == nil && b.wide == "")
+	case b.wide != "":
+		w.diagnoseCluster(b.wide, false)
+	case b.pods && w.parts.podsCoupled():
+		w.diagnoseCluster("Pod changed while a Node or a Pending pod has findings", false)
+	case len(b.namespaces) > 0:
+		w.diagnoseNamespaces(b)
+		return scopeNamespaces
+	default:
+		return ""
+	}
+	return scopeCluster
 }
 
 // waitSettled waits until each kind is synced or refused.
@@ -232,11 +288,14 @@ func (w *Watcher) waitSettled(ctx context.Context) error {
 }
 
 // quiet returns after a change followed by Debounce without another one,
-// or after maxDelayFactor*Debounce of constant change.
-func (w *Watcher) quiet(ctx context.Context) error {
+// after maxDelayFactor*Debounce of constant change, or (byTimer) when
+// reconcile fires first.
+func (w *Watcher) quiet(ctx context.Context, reconcile <-chan time.Time) (byTimer bool, err error) {
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
+	case <-reconcile:
+		return true, nil
 	case <-w.changed:
 	}
 	deadline := time.NewTimer(maxDelayFactor * w.opt.Debounce)
@@ -246,65 +305,16 @@ func (w *Watcher) quiet(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			settle.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-w.changed:
 			settle.Stop()
 		case <-settle.C:
-			return nil
+			return false, nil
 		case <-deadline.C:
 			settle.Stop()
-			return nil
+			return false, nil
 		}
 	}
-}
-
-// diagnose rebuilds the snapshot from the caches, runs every check and
-// publishes the result.
-func (w *Watcher) diagnose() {
-	start := time.Now()
-	s, err := w.snapshot()
-	var res *diagnose.Result
-	if err == nil {
-		res, err = diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{Namespaces: w.opt.Namespaces})
-	}
-	took := time.Since(start)
-	if err != nil {
-		w.metrics.failed()
-		w.logf("diagnosis failed after %s: %v", took.Round(time.Millisecond), err)
-		return
-	}
-	w.metrics.publish(s, res, took, start)
-	w.diagnoses.Add(1)
-	listed := len(s.Listed) > 0
-	w.ready.Store(listed)
-	w.logf("diagnosed %d objects in %s: %d findings, %d paths, %d kinds not checked",
-		s.ObjectCount(), took.Round(time.Millisecond), len(res.Findings), len(res.Traces), len(s.Forbidden))
-}
-
-// snapshot copies the caches into a snapshot. The objects are shared with
-// the caches, not copied: the diagnosis only reads them (pkg/snapshot's
-// contract), and the informers replace an object on change, never edit it.
-func (w *Watcher) snapshot() (*snapshot.Snapshot, error) {
-	s := snapshot.New()
-	s.Live = true
-	for _, k := range w.kinds {
-		synced, why := k.state()
-		if !synced {
-			if why == "" {
-				why = "not yet listed"
-			}
-			s.Forbidden[k.kind] = why
-			continue
-		}
-		s.Listed[k.kind] = true
-		for _, obj := range k.informer.GetStore().List() {
-			if err := s.Add(obj, snapshot.Origin{}); err != nil {
-				return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-			}
-		}
-	}
-	s.Index()
-	return s, nil
 }
 
 func (w *Watcher) logf(format string, args ...any) {

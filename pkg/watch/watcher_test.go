@@ -251,7 +251,7 @@ func TestBrokenPathSeriesAreCapped(t *testing.T) {
 	if err := w.waitSettled(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.diagnose()
+	w.diagnoseCluster("test", false)
 	srv := httptest.NewServer(w.Handler())
 	defer srv.Close()
 	body := scrape(t, srv)
