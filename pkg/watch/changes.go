@@ -24,7 +24,9 @@ type changes struct {
 	// namespaces touched by namespaced objects, with whether a Pod was
 	// among the changes there.
 	namespaces map[string]bool
-	pods       bool
+	// podNodes holds the Nodes of the changed Pods ("" for a Pod not
+	// scheduled): a NotReady Node's finding names the pods on it.
+	podNodes map[string]bool
 	// wide says why the next diagnosis must cover the whole cluster;
 	// empty when every change stays in its namespace.
 	wide string
@@ -33,7 +35,7 @@ type changes struct {
 // batch is one diagnosis' worth of changes, taken from changes.
 type batch struct {
 	namespaces map[string]bool
-	pods       bool
+	podNodes   map[string]bool
 	wide       string
 }
 
@@ -51,7 +53,20 @@ func (c *changes) note(kind string, prev, cur any) {
 		c.namespaces = map[string]bool{}
 	}
 	c.namespaces[ns] = true
-	c.pods = c.pods || kind == snapshot.KindPod
+	if kind != snapshot.KindPod {
+		return
+	}
+	if c.podNodes == nil {
+		c.podNodes = map[string]bool{}
+	}
+	for _, obj := range []any{prev, cur} {
+		if p, ok := obj.(*corev1.Pod); ok {
+			c.podNodes[p.Spec.NodeName] = true
+		} else if obj != nil {
+			// A tombstone: the Pod's node is not known.
+			c.podNodes[""] = true
+		}
+	}
 }
 
 // widen makes the next diagnosis cover the whole cluster.
@@ -74,8 +89,8 @@ func (c *changes) empty() bool {
 func (c *changes) take() batch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := batch{namespaces: c.namespaces, pods: c.pods, wide: c.wide}
-	c.namespaces, c.pods, c.wide = nil, false, ""
+	b := batch{namespaces: c.namespaces, podNodes: c.podNodes, wide: c.wide}
+	c.namespaces, c.podNodes, c.wide = nil, nil, ""
 	return b
 }
 

@@ -112,12 +112,20 @@ func (ps partitions) coupled(changed map[string]bool) map[string]bool {
 	return out
 }
 
-// podsCoupled reports whether a Pod change may change findings outside its
-// namespace: a NotReady Node's finding names the pods on it, and a Pending
-// pod's finding weighs what every pod on the nodes has requested.
-func (ps partitions) podsCoupled() bool {
-	if p := ps[""]; p != nil && len(p.findings) > 0 {
-		return true
+// podsCoupled reports whether a change of Pods on these nodes may change
+// findings outside the Pods' namespaces: a NotReady Node's finding names
+// the pods on it, and a Pending pod's finding weighs what every pod on the
+// nodes has requested. A Pod not scheduled (node "") may be on any.
+func (ps partitions) podsCoupled(nodes map[string]bool) bool {
+	if len(nodes) == 0 {
+		return false
+	}
+	if p := ps[""]; p != nil {
+		for _, f := range p.findings {
+			if f.Object.Kind == snapshot.KindNode && (nodes[f.Object.Name] || nodes[""]) {
+				return true
+			}
+		}
 	}
 	for _, p := range ps {
 		for _, f := range p.findings {

@@ -253,7 +253,7 @@ func (w *Watcher) rediagnose(b batch, byTimer bool) string {
 		w.diagnoseCluster("reconcile", b.namespaces == nil && b.wide == "")
 	case b.wide != "":
 		w.diagnoseCluster(b.wide, false)
-	case b.pods && w.parts.podsCoupled():
+	case w.parts.podsCoupled(b.podNodes):
 		w.diagnoseCluster("Pod changed while a Node or a Pending pod has findings", false)
 	case len(b.namespaces) > 0:
 		w.diagnoseNamespaces(b)
