@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,29 +106,12 @@ func (b batch) sortedNamespaces() []string {
 }
 
 // classify returns the namespace of a change, or why it reaches beyond
-// its namespace. The kinds and shapes below are read across namespaces by
-// the checks or the walk:
-//   - cluster-scoped kinds (Nodes, Namespaces, IngressClasses,
-//     GatewayClasses) and anything in kube-system (cluster DNS);
-//   - Gateway API objects: routes, Gateways, ListenerSets and
-//     ReferenceGrants refer to each other across namespaces;
-//   - Ingresses (host and path conflicts, the ingress controller's
-//     namespace) and NetworkPolicies (namespace selectors, the ingress
-//     controller's reach);
-//   - Services exposed on node ports or load balancers (node ports are
-//     unique cluster-wide) and ExternalName Services (they name a Service
-//     in another namespace);
-//   - Pods that run an ingress controller or bind a host port.
+// its namespace: a change of a cluster-scoped object, of an object in a
+// context namespace (contextNamespace) or of an object the checks read
+// across namespaces (readAcross), before or after the change.
 func classify(kind string, prev, cur any) (namespace, wide string) {
 	if clusterScopedKinds[kind] {
 		return "", kind + " changed (cluster-scoped)"
-	}
-	if isGatewayKind(kind) {
-		return "", kind + " changed (Gateway API objects refer across namespaces)"
-	}
-	switch kind {
-	case snapshot.KindIngress, snapshot.KindNetworkPolicy:
-		return "", kind + " changed (read across namespaces)"
 	}
 	for _, obj := range []any{prev, cur} {
 		if obj == nil {
@@ -138,19 +122,45 @@ func classify(kind string, prev, cur any) (namespace, wide string) {
 			return "", kind + " changed (namespace unknown)"
 		}
 		namespace = ns
-		if ns == dnsNamespace {
-			return "", kind + " changed in " + dnsNamespace + " (cluster DNS)"
+		if why := contextNamespace(kind, ns, obj); why != "" {
+			return "", why
 		}
-		if why := crossNamespaceShape(obj); why != "" {
+		if why := readAcross(kind, obj); why != "" {
 			return "", why
 		}
 	}
 	return namespace, ""
 }
 
-// crossNamespaceShape says why a namespaced object of an otherwise
-// namespace-local kind is read from other namespaces.
-func crossNamespaceShape(obj any) string {
+// contextNamespace says why every object of the namespace obj sits in is
+// on the paths of other namespaces: cluster DNS in kube-system, a
+// controller that serves Ingresses or Gateways of every namespace, and the
+// Gateway API objects that refer to each other across namespaces. Every
+// partial diagnosis reads these namespaces whole.
+func contextNamespace(kind, ns string, obj any) string {
+	if ns == dnsNamespace {
+		return kind + " changed in " + dnsNamespace + " (cluster DNS)"
+	}
+	if isGatewayKind(kind) {
+		return kind + " changed (Gateway API objects refer across namespaces)"
+	}
+	if p, ok := obj.(*corev1.Pod); ok && isControllerPod(p) {
+		return "ingress or gateway controller Pod changed"
+	}
+	return ""
+}
+
+// readAcross says why the checks read obj when they judge objects of
+// other namespaces: Ingresses (host and path conflicts, the ingress
+// controller's reach), NetworkPolicies (namespace selectors), Services on
+// node ports or load balancers (node ports are unique cluster-wide) and
+// ExternalName Services (they name a Service elsewhere), and Pods that
+// bind a host port. Every partial diagnosis reads these objects.
+func readAcross(kind string, obj any) string {
+	switch kind {
+	case snapshot.KindIngress, snapshot.KindNetworkPolicy:
+		return kind + " changed (read across namespaces)"
+	}
 	switch o := obj.(type) {
 	case *corev1.Service:
 		if o.Spec.Type != "" && o.Spec.Type != corev1.ServiceTypeClusterIP {
@@ -158,10 +168,6 @@ func crossNamespaceShape(obj any) string {
 		}
 	case *corev1.Pod:
 		for _, c := range o.Spec.Containers {
-			if strings.Contains(c.Image, "ingress") || strings.Contains(c.Image, "gateway") ||
-				strings.Contains(strings.Join(c.Args, " "), "--controller-class") {
-				return "ingress or gateway controller Pod changed"
-			}
 			for _, p := range c.Ports {
 				if p.HostPort != 0 {
 					return "Pod with a host port changed"
@@ -170,6 +176,38 @@ func crossNamespaceShape(obj any) string {
 		}
 	}
 	return ""
+}
+
+// controllerImages and controllerNames recognise the pods of ingress and
+// Gateway API controllers by image and by the name label their charts
+// set, as the ingress, gateway and network policy checks look for them.
+var (
+	controllerImages = []string{"ingress-nginx", "nginx-ingress", "ingress-controller", "envoyproxy/", "cilium/operator",
+		"istio/pilot", "istio/istiod", "istio/proxy", "nginx-gateway-fabric", "kgateway", "projectcontour/", "traefik", "kong/", "haproxy"}
+	controllerNames = []string{"ingress-nginx", "nginx-ingress", "traefik", "haproxy-ingress", "kubernetes-ingress",
+		"contour", "envoy", "kong", "istiod", "istio-ingressgateway"}
+)
+
+// isControllerPod reports whether p runs an ingress or gateway controller.
+func isControllerPod(p *corev1.Pod) bool {
+	for _, key := range []string{"app.kubernetes.io/name", "app", "run"} {
+		if v, ok := p.Labels[key]; ok && slices.Contains(controllerNames, v) {
+			return true
+		}
+	}
+	for _, c := range p.Spec.Containers {
+		for _, img := range controllerImages {
+			if strings.Contains(c.Image, img) {
+				return true
+			}
+		}
+		for _, a := range slices.Concat(c.Command, c.Args) {
+			if strings.HasPrefix(a, "--controller-class") || strings.HasPrefix(a, "--ingress-class") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // namespaceOf reads an object's namespace, also from the tombstone of an

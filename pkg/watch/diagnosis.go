@@ -45,7 +45,7 @@ func (w *Watcher) diagnoseCluster(why string, check bool) {
 		w.logf("the whole diagnosis differs from the partial ones published since the last: replaced")
 	}
 	w.parts = split(res, nil)
-	w.context = w.contextNamespaces()
+	w.context = w.contextOf()
 	w.partialSince = false
 	w.publish(res, took, start, scopeCluster)
 	w.logf("diagnosed the cluster (%s): %d objects in %s, %d findings, %d paths, %d kinds not checked",
@@ -67,7 +67,7 @@ func (w *Watcher) diagnoseNamespaces(b batch) {
 			}
 		}
 	}
-	for ns := range w.context {
+	for ns := range w.context.namespaces {
 		read[ns] = true
 	}
 	s, err := w.snapshotOf(read)
@@ -125,7 +125,7 @@ func (w *Watcher) publish(res *diagnose.Result, took time.Duration, started time
 		synced, _ := k.state()
 		st.listed[k.kind] = synced
 		if synced {
-			st.objects[k.kind] = len(k.informer.GetStore().ListKeys())
+			st.objects[k.kind] = len(k.informer.GetStore().List())
 		}
 	}
 	w.metrics.publish(st, res, took, started, scope)
@@ -142,31 +142,40 @@ func (w *Watcher) anyListed(st cacheState) bool {
 	return false
 }
 
-// contextNamespaces are the namespaces of every object whose change would
-// reach beyond its namespace (classify): cluster DNS, ingress and gateway
-// controllers, Ingresses, NetworkPolicies, Gateway API objects, Services
-// on node ports. The checks read them when judging any namespace, so every
-// partial diagnosis reads them too.
-func (w *Watcher) contextNamespaces() map[string]bool {
-	out := map[string]bool{dnsNamespace: true}
+// readContext is what every partial diagnosis reads beside the changed
+// namespaces: the context namespaces whole, and the objects read across
+// namespaces (changes.go) wherever they are. A change to either is
+// diagnosed whole, so both stay valid until the next whole diagnosis.
+type readContext struct {
+	namespaces map[string]bool
+	objects    map[string][]any // by kind
+}
+
+// contextOf collects the read context from the caches.
+func (w *Watcher) contextOf() readContext {
+	rc := readContext{namespaces: map[string]bool{dnsNamespace: true}, objects: map[string][]any{}}
 	for _, k := range w.kinds {
 		if clusterScopedKinds[k.kind] {
 			continue
 		}
 		for _, obj := range k.informer.GetStore().List() {
-			if ns, wide := classify(k.kind, nil, obj); wide != "" || ns == dnsNamespace {
-				if ns, ok := namespaceOf(obj); ok {
-					out[ns] = true
-				}
+			ns, ok := namespaceOf(obj)
+			if !ok {
+				continue
+			}
+			if contextNamespace(k.kind, ns, obj) != "" {
+				rc.namespaces[ns] = true
+			} else if readAcross(k.kind, obj) != "" {
+				rc.objects[k.kind] = append(rc.objects[k.kind], obj)
 			}
 		}
 	}
-	return out
+	return rc
 }
 
 // snapshotOf copies the caches into a snapshot: every object, or (when
-// namespaces is set) the objects of those namespaces and every
-// cluster-scoped object. Objects are added in namespace and name order,
+// namespaces is set) the objects of those namespaces, every cluster-scoped
+// object and the objects read across namespaces. Objects are added in namespace and name order,
 // so that a partial snapshot holds the objects of its namespaces in the
 // order the whole one does. The objects are shared with the caches, not
 // copied: the diagnosis only reads them (pkg/snapshot's contract), and the
@@ -198,8 +207,14 @@ func (w *Watcher) snapshotOf(namespaces map[string]bool) (*snapshot.Snapshot, er
 				if err != nil {
 					return nil, fmt.Errorf("watch %s in %s: %w", k.resource.Resource, ns, err)
 				}
-				objs = append(objs, sortedByName(in)...)
+				objs = append(objs, in...)
 			}
+			for _, obj := range w.context.objects[k.kind] {
+				if ns, _ := namespaceOf(obj); !namespaces[ns] {
+					objs = append(objs, obj)
+				}
+			}
+			objs = sortedByName(objs)
 		}
 		for _, obj := range objs {
 			if err := s.Add(obj, snapshot.Origin{}); err != nil {

@@ -82,11 +82,11 @@ type Watcher struct {
 	ready   atomic.Bool
 
 	// Owned by Run's goroutine: the published diagnosis by namespace,
-	// the namespaces whose objects every partial diagnosis needs beside
-	// the changed ones (contextNamespaces), and whether a partial
-	// diagnosis was published since the last whole one.
+	// what every partial diagnosis reads beside the changed namespaces
+	// (readContext), and whether a partial diagnosis was published since
+	// the last whole one.
 	parts        partitions
-	context      map[string]bool
+	context      readContext
 	partialSince bool
 	// diagnoses counts finished diagnoses; tests wait on it.
 	diagnoses atomic.Int64
