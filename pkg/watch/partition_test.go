@@ -13,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -98,6 +101,7 @@ func change(t *testing.T, ctx context.Context, w *Watcher, typed *fake.Clientset
 		m.Annotations[markerAnnotation] = marker
 		m.ResourceVersion = ""
 	}
+	seen := watchEvents(t, w)
 	var what string
 	var err2 error
 	kind, ns, name := snapshot.KindPod, pod.Namespace, pod.Name
@@ -213,6 +217,9 @@ func change(t *testing.T, ctx context.Context, w *Watcher, typed *fake.Clientset
 		t.Fatalf("%s %s/%s: %v", what, ns, name, err2)
 	}
 	waitCached(t, w, kind, ns, name, marker)
+	// The cache holds a change before the handlers hear of it; the event
+	// counter moves after the change is noted for the next diagnosis.
+	waitFor(t, "the watch event of "+what, func() bool { return watchEvents(t, w) > seen })
 	return fmt.Sprintf("%s %s/%s", what, ns, name)
 }
 
@@ -236,6 +243,21 @@ func podsOnNotReadyNodes(t *testing.T, ctx context.Context, typed *fake.Clientse
 		}
 	}
 	return out
+}
+
+// watchEvents is the sum of hopscope_watch_events_total.
+func watchEvents(t *testing.T, w *Watcher) float64 {
+	ch := make(chan prometheus.Metric, 256)
+	go func() { w.metrics.events.Collect(ch); close(ch) }()
+	sum := 0.0
+	for m := range ch {
+		var pb dto.Metric
+		if err := m.Write(&pb); err != nil {
+			t.Fatal(err)
+		}
+		sum += pb.GetCounter().GetValue()
+	}
+	return sum
 }
 
 // waitCached waits until the watch cache of kind holds the object with

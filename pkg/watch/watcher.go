@@ -160,21 +160,21 @@ func New(opt Options) (*Watcher, error) {
 func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
-			w.metrics.event(kind, "ADDED")
 			w.pending.note(kind, nil, obj)
+			w.metrics.event(kind, "ADDED")
 			w.poke()
 		},
 		UpdateFunc: func(prev, cur any) {
 			if sameVersion(prev, cur) {
 				return
 			}
-			w.metrics.event(kind, "MODIFIED")
 			w.pending.note(kind, prev, cur)
+			w.metrics.event(kind, "MODIFIED")
 			w.poke()
 		},
 		DeleteFunc: func(obj any) {
-			w.metrics.event(kind, "DELETED")
 			w.pending.note(kind, obj, nil)
+			w.metrics.event(kind, "DELETED")
 			w.poke()
 		},
 	}
