@@ -13,9 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -247,15 +244,17 @@ func podsOnNotReadyNodes(t *testing.T, ctx context.Context, typed *fake.Clientse
 
 // watchEvents is the sum of hopscope_watch_events_total.
 func watchEvents(t *testing.T, w *Watcher) float64 {
-	ch := make(chan prometheus.Metric, 256)
-	go func() { w.metrics.events.Collect(ch); close(ch) }()
+	families, err := w.metrics.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
 	sum := 0.0
-	for m := range ch {
-		var pb dto.Metric
-		if err := m.Write(&pb); err != nil {
-			t.Fatal(err)
+	for _, mf := range families {
+		if mf.GetName() == MetricWatchEvents {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
 		}
-		sum += pb.GetCounter().GetValue()
 	}
 	return sum
 }
