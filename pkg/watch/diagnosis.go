@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -183,6 +184,12 @@ func (w *Watcher) contextOf() readContext {
 func (w *Watcher) snapshotOf(namespaces map[string]bool) (*snapshot.Snapshot, error) {
 	s := snapshot.New()
 	s.Live = true
+	if w.gatewayNotServed != "" {
+		s.NotServed[snapshot.GatewayGroup] = w.gatewayNotServed
+	}
+	if w.gatewayNotChecked != "" {
+		s.Forbidden[snapshot.KindGateway] = w.gatewayNotChecked
+	}
 	var nsOrder []string
 	for ns := range namespaces {
 		nsOrder = append(nsOrder, ns)
@@ -217,6 +224,11 @@ func (w *Watcher) snapshotOf(namespaces map[string]bool) (*snapshot.Snapshot, er
 			objs = sortedByName(objs)
 		}
 		for _, obj := range objs {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				// A Gateway API object that did not decode (gateway.go).
+				s.Skip(u.GetAPIVersion(), u.GetKind())
+				continue
+			}
 			if err := s.Add(obj, snapshot.Origin{}); err != nil {
 				return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
 			}

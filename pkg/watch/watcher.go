@@ -9,12 +9,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // DefaultDebounce is how long the cluster must be quiet after a change
@@ -62,11 +66,13 @@ type Options struct {
 	Clients *Clients
 }
 
-// Clients are the two API clients a watch needs: typed for every kind but
-// Secrets, metadata-only for Secrets.
+// Clients are the API clients a watch needs: typed for the built-in kinds
+// (and discovery), metadata-only for Secrets, dynamic for the Gateway API.
 type Clients struct {
 	Typed    kubernetes.Interface
 	Metadata metadata.Interface
+	// Dynamic may be nil when the server serves no Gateway API kind.
+	Dynamic dynamic.Interface
 }
 
 // Watcher keeps the diagnosis of a cluster current. Create it with New,
@@ -74,12 +80,17 @@ type Clients struct {
 type Watcher struct {
 	opt     Options
 	kinds   []*watchedKind
+	clients *Clients
 	typed   informers.SharedInformerFactory
 	md      metadatainformer.SharedInformerFactory
-	metrics *metrics
-	changed chan struct{}
-	pending changes
-	ready   atomic.Bool
+	dyn     dynamicinformer.DynamicSharedInformerFactory
+	// Why the Gateway API is not watched, set by Run: not installed
+	// (the snapshot's NotServed) or not discoverable (its Forbidden).
+	gatewayNotServed, gatewayNotChecked string
+	metrics                             *metrics
+	changed                             chan struct{}
+	pending                             changes
+	ready                               atomic.Bool
 
 	// Owned by Run's goroutine: the published diagnosis by namespace,
 	// what every partial diagnosis reads beside the changed namespaces
@@ -133,25 +144,64 @@ func New(opt Options) (*Watcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
 		}
-		cl = &Clients{Typed: typed, Metadata: md}
+		dyn, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
+		}
+		cl = &Clients{Typed: typed, Metadata: md, Dynamic: dyn}
 	}
 	w := &Watcher{
 		opt:     opt,
 		kinds:   watchedKinds(),
+		clients: cl,
 		typed:   informers.NewSharedInformerFactory(cl.Typed, 0),
 		md:      metadatainformer.NewSharedInformerFactory(cl.Metadata, 0),
 		metrics: newMetrics(opt.Version, opt.MaxBrokenPaths),
 		changed: make(chan struct{}, 1),
 	}
-	for _, k := range w.kinds {
-		if err := k.bind(w.typed, w.md); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-		}
-		if _, err := k.informer.AddEventHandler(w.counting(k.kind)); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-		}
+	if cl.Dynamic != nil {
+		w.dyn = dynamicinformer.NewDynamicSharedInformerFactory(cl.Dynamic, 0)
+	}
+	if err := w.bind(w.kinds); err != nil {
+		return nil, err
 	}
 	return w, nil
+}
+
+// bind creates the informers of kinds and counts their changes.
+func (w *Watcher) bind(kinds []*watchedKind) error {
+	for _, k := range kinds {
+		if err := k.bind(w.typed, w.md, w.dyn); err != nil {
+			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
+		}
+		if _, err := k.informer.AddEventHandler(w.counting(k.kind)); err != nil {
+			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
+		}
+	}
+	return nil
+}
+
+// watchGatewayAPI adds an informer for each Gateway API kind the server
+// serves, or notes why there is none.
+func (w *Watcher) watchGatewayAPI() error {
+	served, err := gatewayKindsServed(w.clients.Typed.Discovery())
+	switch {
+	case err != nil:
+		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		return nil
+	case len(served) == 0:
+		w.gatewayNotServed = source.GatewayAPINotInstalled
+		return nil
+	case w.dyn == nil:
+		w.gatewayNotChecked = "not checked: the watch has no dynamic client for the Gateway API"
+		return nil
+	}
+	kinds := gatewayKinds(served)
+	if err := w.bind(kinds); err != nil {
+		return err
+	}
+	w.kinds = append(w.kinds, kinds...)
+	return nil
 }
 
 // counting counts each change of kind, notes where it happened and asks
@@ -210,10 +260,17 @@ func (w *Watcher) Diagnoses() int64 { return w.diagnoses.Load() }
 // they stay in their namespaces, else the whole cluster. A whole diagnosis
 // also follows Reconcile after a partial one (see diagnose).
 func (w *Watcher) Run(ctx context.Context) error {
+	if err := w.watchGatewayAPI(); err != nil {
+		return err
+	}
 	w.typed.Start(ctx.Done())
 	w.md.Start(ctx.Done())
 	defer w.typed.Shutdown()
 	defer w.md.Shutdown()
+	if w.dyn != nil {
+		w.dyn.Start(ctx.Done())
+		defer w.dyn.Shutdown()
+	}
 	if err := w.waitSettled(ctx); err != nil {
 		return err
 	}
