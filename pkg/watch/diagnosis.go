@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
 
@@ -130,6 +131,9 @@ func (w *Watcher) publish(res *diagnose.Result, took time.Duration, started time
 		}
 	}
 	w.metrics.publish(st, res, took, started, scope)
+	if w.announcer != nil {
+		w.announcer.diagnosed(res, w.diagnoses.Load() == 0, w.announcedBefore)
+	}
 	w.diagnoses.Add(1)
 	w.ready.Store(len(w.kinds) > 0 && w.anyListed(st))
 }
@@ -139,6 +143,23 @@ func (w *Watcher) anyListed(st cacheState) bool {
 		if ok {
 			return true
 		}
+	}
+	return false
+}
+
+// announcedBefore reports whether the Event cache holds this controller's
+// PathBroken Event for p (events.go).
+func (w *Watcher) announcedBefore(p pathState) bool {
+	ns := p.rootCause.Namespace
+	if ns == "" {
+		ns = metav1.NamespaceDefault
+	}
+	for _, k := range w.kinds {
+		if k.kind != snapshot.KindEvent {
+			continue
+		}
+		events, err := k.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		return err == nil && announcedBefore(events, p)
 	}
 	return false
 }
@@ -224,6 +245,10 @@ func (w *Watcher) snapshotOf(namespaces map[string]bool) (*snapshot.Snapshot, er
 			objs = sortedByName(objs)
 		}
 		for _, obj := range objs {
+			if ownEvent(obj) {
+				// The watcher's own Events are not evidence.
+				continue
+			}
 			if u, ok := obj.(*unstructured.Unstructured); ok {
 				// A Gateway API object that did not decode (gateway.go).
 				s.Skip(u.GetAPIVersion(), u.GetKind())

@@ -28,6 +28,7 @@ const (
 	MetricBuildInfo         = "hopscope_build_info"
 	MetricDiagnoses         = "hopscope_diagnoses_total"
 	MetricPartialMismatches = "hopscope_partial_diagnosis_mismatches_total"
+	MetricKubeEvents        = "hopscope_kube_events_total"
 )
 
 var (
@@ -65,6 +66,8 @@ type metrics struct {
 	// partial one wrong.
 	diagnoses  *prometheus.CounterVec
 	mismatches prometheus.Counter
+	// kubeEvents counts the Kubernetes Events written (--emit-events).
+	kubeEvents *prometheus.CounterVec
 	maxPaths   int
 
 	mu    sync.Mutex
@@ -100,6 +103,10 @@ func newMetrics(version string, maxPaths int) *metrics {
 			Name: MetricPartialMismatches,
 			Help: "Whole diagnoses that differed from the partial diagnoses published before them (each replaced them); expected to stay 0.",
 		}),
+		kubeEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricKubeEvents,
+			Help: "Kubernetes Events the watcher wrote (--emit-events), by reason and result: sent, failed, rate_limited.",
+		}, []string{"reason", "result"}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: MetricDiagnosisFailures,
 			Help: "Diagnoses that ended in an error; the previous diagnosis stays published.",
@@ -115,7 +122,7 @@ func newMetrics(version string, maxPaths int) *metrics {
 		ConstLabels: prometheus.Labels{"version": safetext.Sanitize(version), "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	m.registry.MustRegister(m.duration, m.failures, m.events, m.diagnoses, m.mismatches, build, m,
+	m.registry.MustRegister(m.duration, m.failures, m.events, m.diagnoses, m.mismatches, m.kubeEvents, build, m,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -125,6 +132,10 @@ func (m *metrics) event(kind, typ string) { m.events.WithLabelValues(kind, typ).
 func (m *metrics) failed() { m.failures.Inc() }
 
 func (m *metrics) mismatch() { m.mismatches.Inc() }
+
+func (m *metrics) kubeEvent(reason, result string) {
+	m.kubeEvents.WithLabelValues(reason, result).Inc()
+}
 
 // Scopes of a diagnosis, the label of hopscope_diagnoses_total.
 const (

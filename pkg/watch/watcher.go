@@ -57,6 +57,13 @@ type Options struct {
 	MaxBrokenPaths int
 	// Reconcile is DefaultReconcile when zero.
 	Reconcile time.Duration
+	// EmitEvents records a Kubernetes Event on the root-cause object when
+	// a path breaks and when it recovers (events.go). Off, the watcher
+	// never writes to the cluster.
+	EmitEvents bool
+	// EventsPerMinute bounds the Events written; DefaultEventsPerMinute
+	// when zero.
+	EventsPerMinute int
 	// Version is reported in hopscope_build_info.
 	Version string
 	// Log receives one line per diagnosis and per failure; nil discards.
@@ -86,11 +93,14 @@ type Watcher struct {
 	dyn     dynamicinformer.DynamicSharedInformerFactory
 	// Why the Gateway API is not watched, set by Run: not installed
 	// (the snapshot's NotServed) or not discoverable (its Forbidden).
-	gatewayNotServed, gatewayNotChecked string
-	metrics                             *metrics
-	changed                             chan struct{}
-	pending                             changes
-	ready                               atomic.Bool
+	gatewayNotServed  string
+	gatewayNotChecked string
+	metrics           *metrics
+	changed           chan struct{}
+	pending           changes
+	ready             atomic.Bool
+	// announcer writes Events; nil unless Options.EmitEvents.
+	announcer *announcer
 
 	// Owned by Run's goroutine: the published diagnosis by namespace,
 	// what every partial diagnosis reads beside the changed namespaces
@@ -162,6 +172,9 @@ func New(opt Options) (*Watcher, error) {
 	if cl.Dynamic != nil {
 		w.dyn = dynamicinformer.NewDynamicSharedInformerFactory(cl.Dynamic, 0)
 	}
+	if opt.EmitEvents {
+		w.announcer = newAnnouncer(cl.Typed, opt.EventsPerMinute, w.metrics, w.logf, w.objectUID)
+	}
 	if err := w.bind(w.kinds); err != nil {
 		return nil, err
 	}
@@ -205,11 +218,16 @@ func (w *Watcher) watchGatewayAPI() error {
 }
 
 // counting counts each change of kind, notes where it happened and asks
-// for a diagnosis. An update
+// for a diagnosis. The Events the watcher writes itself are counted only:
+// they are no reason to diagnose again. An update
 // that changes nothing (same resourceVersion) is not a change.
 func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
+			if ownEvent(obj) {
+				w.metrics.event(kind, "ADDED")
+				return
+			}
 			w.pending.note(kind, nil, obj)
 			w.metrics.event(kind, "ADDED")
 			w.poke()
@@ -218,11 +236,19 @@ func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 			if sameVersion(prev, cur) {
 				return
 			}
+			if ownEvent(cur) {
+				w.metrics.event(kind, "MODIFIED")
+				return
+			}
 			w.pending.note(kind, prev, cur)
 			w.metrics.event(kind, "MODIFIED")
 			w.poke()
 		},
 		DeleteFunc: func(obj any) {
+			if ownEvent(obj) {
+				w.metrics.event(kind, "DELETED")
+				return
+			}
 			w.pending.note(kind, obj, nil)
 			w.metrics.event(kind, "DELETED")
 			w.poke()
@@ -262,6 +288,9 @@ func (w *Watcher) Diagnoses() int64 { return w.diagnoses.Load() }
 func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.watchGatewayAPI(); err != nil {
 		return err
+	}
+	if w.announcer != nil {
+		go w.announcer.run(ctx)
 	}
 	w.typed.Start(ctx.Done())
 	w.md.Start(ctx.Done())
