@@ -149,7 +149,7 @@ func TestClusterRoleIsReadOnlyAndSufficient(t *testing.T) {
 				}
 			}
 		}
-		for _, gvr := range watch.Resources() {
+		for _, gvr := range slices.Concat(watch.Resources(), watch.GatewayResources()) {
 			if !granted[gvr.Group+"/"+gvr.Resource] {
 				t.Errorf("%s: ClusterRole does not grant list and watch on %s", dir, gvr.GroupResource())
 			}

@@ -76,3 +76,26 @@ func TestGatewayAPINotWatchedWhenNotServed(t *testing.T) {
 		t.Errorf("NotServed = %v, want the Gateway API noted as not installed", s.NotServed)
 	}
 }
+
+// TestGatewayResourcesNameEveryKind: the RBAC list names a resource for
+// every Gateway API kind the snapshot models.
+func TestGatewayResourcesNameEveryKind(t *testing.T) {
+	got := GatewayResources()
+	if len(got) != len(snapshot.GatewayAPIKinds) {
+		t.Fatalf("%d resources for %d kinds", len(got), len(snapshot.GatewayAPIKinds))
+	}
+	for i, r := range got {
+		if r.Resource == "" {
+			t.Errorf("no resource for %s", snapshot.GatewayAPIKinds[i])
+		}
+	}
+	for _, served := range gatewayResources {
+		found := false
+		for _, r := range got {
+			found = found || r.Resource == served.Name
+		}
+		if !found {
+			t.Errorf("%s (%s) missing from GatewayResources", served.Kind, served.Name)
+		}
+	}
+}
