@@ -134,15 +134,16 @@ func classify(kind string, prev, cur any) (namespace, wide string) {
 
 // contextNamespace says why every object of the namespace obj sits in is
 // on the paths of other namespaces: cluster DNS in kube-system, a
-// controller that serves Ingresses or Gateways of every namespace, and the
-// Gateway API objects that refer to each other across namespaces. Every
-// partial diagnosis reads these namespaces whole.
+// controller that serves Ingresses or Gateways of every namespace, and a
+// Gateway or ListenerSet (their listeners read Secrets and Services of
+// their namespace for routes of every namespace). Every partial diagnosis
+// reads these namespaces whole.
 func contextNamespace(kind, ns string, obj any) string {
 	if ns == dnsNamespace {
 		return kind + " changed in " + dnsNamespace + " (cluster DNS)"
 	}
-	if isGatewayKind(kind) {
-		return kind + " changed (Gateway API objects refer across namespaces)"
+	if kind == snapshot.KindGateway || kind == snapshot.KindListenerSet {
+		return kind + " changed (its listeners serve routes of every namespace)"
 	}
 	if p, ok := obj.(*corev1.Pod); ok && isControllerPod(p) {
 		return "ingress or gateway controller Pod changed"
@@ -152,14 +153,18 @@ func contextNamespace(kind, ns string, obj any) string {
 
 // readAcross says why the checks read obj when they judge objects of
 // other namespaces: Ingresses (host and path conflicts, the ingress
-// controller's reach), NetworkPolicies (namespace selectors), Services on
+// controller's reach), NetworkPolicies (namespace selectors), Gateway API
+// routes, grants and policies (a route's parent Gateway, its backends and
+// their grants live in other namespaces), Services on
 // node ports or load balancers (node ports are unique cluster-wide) and
 // ExternalName Services (they name a Service elsewhere), and Pods that
 // bind a host port. Every partial diagnosis reads these objects.
 func readAcross(kind string, obj any) string {
-	switch kind {
-	case snapshot.KindIngress, snapshot.KindNetworkPolicy:
+	switch {
+	case kind == snapshot.KindIngress || kind == snapshot.KindNetworkPolicy:
 		return kind + " changed (read across namespaces)"
+	case isGatewayKind(kind):
+		return kind + " changed (Gateway API objects refer to each other across namespaces)"
 	}
 	switch o := obj.(type) {
 	case *corev1.Service:

@@ -127,7 +127,7 @@ func (w *Watcher) publish(res *diagnose.Result, took time.Duration, started time
 		synced, _ := k.state()
 		st.listed[k.kind] = synced
 		if synced {
-			st.objects[k.kind] = len(k.informer.GetStore().List())
+			st.objects[k.kind] = int(k.objects.Load())
 		}
 	}
 	w.metrics.publish(st, res, took, started, scope)

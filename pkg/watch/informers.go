@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -37,6 +38,9 @@ type watchedKind struct {
 	// into their v1 types (the Gateway API, gateway.go).
 	dynamic  bool
 	informer cache.SharedIndexInformer
+	// objects counts the cached objects (adds minus deletes), so that
+	// publishing a diagnosis does not list every cache to count it.
+	objects atomic.Int64
 
 	mu sync.Mutex
 	// notChecked says why the kind cannot be listed (forbidden, not

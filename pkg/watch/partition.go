@@ -42,7 +42,7 @@ func split(res *diagnose.Result, keep map[string]bool) partitions {
 		return p
 	}
 	for _, t := range res.Traces {
-		_, ns := entryScope(t)
+		ns := traceNamespace(t)
 		if keep != nil && !keep[ns] {
 			continue
 		}
@@ -62,6 +62,20 @@ func split(res *diagnose.Result, keep map[string]bool) partitions {
 		get(ns).findings = append(get(ns).findings, f)
 	}
 	return out
+}
+
+// traceNamespace is the namespace whose part a trace is: that of its
+// route for a Gateway API path (a shared Gateway serves routes of many
+// namespaces, and a diagnosis of the route's namespace walks the path
+// again), else that of its entry.
+func traceNamespace(t diagnose.Trace) string {
+	for _, h := range t.Hops {
+		if slices.Contains(snapshot.RouteKinds, h.Object.Kind) {
+			return h.Object.Namespace
+		}
+	}
+	_, ns := entryScope(t)
+	return ns
 }
 
 // replace puts the parts of the namespaces in done from fresh in place of

@@ -187,7 +187,7 @@ func (w *Watcher) bind(kinds []*watchedKind) error {
 		if err := k.bind(w.typed, w.md, w.dyn); err != nil {
 			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
 		}
-		if _, err := k.informer.AddEventHandler(w.counting(k.kind)); err != nil {
+		if _, err := k.informer.AddEventHandler(w.counting(k)); err != nil {
 			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
 		}
 	}
@@ -221,9 +221,11 @@ func (w *Watcher) watchGatewayAPI() error {
 // for a diagnosis. The Events the watcher writes itself are counted only:
 // they are no reason to diagnose again. An update
 // that changes nothing (same resourceVersion) is not a change.
-func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
+func (w *Watcher) counting(k *watchedKind) cache.ResourceEventHandler {
+	kind := k.kind
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
+			k.objects.Add(1)
 			if ownEvent(obj) {
 				w.metrics.event(kind, "ADDED")
 				return
@@ -245,6 +247,7 @@ func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 			w.poke()
 		},
 		DeleteFunc: func(obj any) {
+			k.objects.Add(-1)
 			if ownEvent(obj) {
 				w.metrics.event(kind, "DELETED")
 				return
