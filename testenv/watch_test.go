@@ -26,9 +26,9 @@ import (
 // an object would be per-object work the watch must never do.
 var collectionPath = regexp.MustCompile(`^/apis?(/[a-z0-9.-]+)?/v1[a-z0-9]*/[a-z]+$`)
 
-// discoveryPath is a discovery request: the watch asks once at start which
+// watchDiscoveryPath is a discovery request: the watch asks once at start which
 // Gateway API kinds the server serves (/apis, then the group's versions).
-var discoveryPath = regexp.MustCompile(`^/(api|apis)(/[a-z0-9.-]+/v1[a-z0-9]*)?$`)
+var watchDiscoveryPath = regexp.MustCompile(`^/(api|apis)(/[a-z0-9.-]+/v1[a-z0-9]*)?$`)
 
 // acceptRecorder remembers the Accept header of every Secrets request, to
 // prove they ask for metadata only.
@@ -113,7 +113,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		if method != http.MethodGet {
 			t.Errorf("the watcher sent %s: it must only read", r)
 		}
-		if discoveryPath.MatchString(path) {
+		if watchDiscoveryPath.MatchString(path) {
 			discoveries++
 			continue
 		}
