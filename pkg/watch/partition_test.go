@@ -34,17 +34,8 @@ func TestPartialDiagnosisEqualsWhole(t *testing.T) {
 		t.Skip("diagnoses a generated cluster 60 times")
 	}
 	cl, typed := syntheticClients(t, 1500, 7)
-	w, err := New(Options{Clients: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w.typed.Start(ctx.Done())
-	w.md.Start(ctx.Done())
-	if err := w.waitSettled(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w := settled(t, Options{Clients: cl})
+	ctx := context.Background()
 	w.pending.take()
 	w.diagnoseCluster("first diagnosis", false)
 
