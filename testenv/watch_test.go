@@ -54,7 +54,6 @@ func (a *acceptRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 // the API server: one LIST and one WATCH per kind, each across all
 // namespaces, Secrets as metadata only, nothing per object.
 func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
-	ctx := context.Background()
 	lab := testenv.Labs()[0]
 	if lab.Number != 1 {
 		t.Fatalf("Labs()[0] is lab %d, want lab 1", lab.Number)
@@ -72,15 +71,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		t.Fatalf("/readyz = %d %s after Ready", code, body)
 	}
 
-	if err := cluster.Break(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed := false
-	t.Cleanup(func() {
-		if !fixed {
-			_ = cluster.Fix(ctx, lab)
-		}
-	})
+	fix := breakLab(t, lab)
 	finding := `hopscope_findings{check="` + lab.Check + `",layer="service",namespace="lab1",severity="error"} 1`
 	brokenPath := `hopscope_path_broken_info{check="` + lab.Check + `",entry="Service/lab1/api-svc",layer="service",namespace="lab1",root_cause_object="` + lab.Object.String() + `"} 1`
 	var body string
@@ -91,10 +82,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		t.Fatalf("broken lab 1: /metrics never showed\n  %s\n  %s\nlast scrape:\n%s", finding, brokenPath, lab1Lines(body))
 	}
 
-	if err := cluster.Fix(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed = true
+	fix()
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool {
 		_, body = httpGet(t, srv.URL+"/metrics")
 		// Other tests of this binary may leave their own broken Services
@@ -153,6 +141,29 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		}
 	}
 	t.Logf("%d collections, requests per collection (lists, watches): %v", len(perResource), perResource)
+}
+
+// breakLab breaks lab and returns the function that fixes it; the lab is
+// fixed when the test ends in any case.
+func breakLab(t *testing.T, lab testenv.Lab) (fix func()) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cluster.Break(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	fixed := false
+	t.Cleanup(func() {
+		if !fixed {
+			_ = cluster.Fix(ctx, lab)
+		}
+	})
+	return func() {
+		t.Helper()
+		if err := cluster.Fix(ctx, lab); err != nil {
+			t.Fatal(err)
+		}
+		fixed = true
+	}
 }
 
 // seriesLines are the lines of a scrape of metric name.
@@ -248,15 +259,7 @@ func TestWatchEventsOnLabOne(t *testing.T) {
 	}
 	before := len(ours())
 
-	if err := cluster.Break(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed := false
-	t.Cleanup(func() {
-		if !fixed {
-			_ = cluster.Fix(ctx, lab)
-		}
-	})
+	fix := breakLab(t, lab)
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool { return len(ours()) > before }) {
 		t.Fatalf("no Event on %s after breaking lab 1", lab.Object)
 	}
@@ -270,10 +273,7 @@ func TestWatchEventsOnLabOne(t *testing.T) {
 		t.Errorf("PathBroken Event = reason %s, type %s, regarding %+v", broke.Reason, broke.Type, broke.Regarding)
 	}
 
-	if err := cluster.Fix(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed = true
+	fix()
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool { return len(ours()) > before+1 }) {
 		t.Fatalf("no recovery Event on %s after fixing lab 1", lab.Object)
 	}
