@@ -162,7 +162,8 @@ func (a *announcer) send(p pathState, reason, typ, note string) {
 	}
 	note = safetext.Sanitize(note)
 	if len(note) > maxEventNote {
-		note = note[:maxEventNote-3] + "..."
+		// Cut on a character boundary: the API server wants valid UTF-8.
+		note = strings.ToValidUTF8(note[:maxEventNote-3], "") + "..."
 	}
 	now := time.Now()
 	ev := &eventsv1.Event{

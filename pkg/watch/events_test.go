@@ -144,3 +144,31 @@ func TestEventsAreRateBounded(t *testing.T) {
 		t.Errorf("the same broken paths were announced again: %d queued", len(a.queue))
 	}
 }
+
+// TestRestartDoesNotRepeatABreak: at the first diagnosis, a broken path
+// whose PathBroken Event the watch cache already holds (written before a
+// restart) is not announced again; another broken path is.
+func TestRestartDoesNotRepeatABreak(t *testing.T) {
+	svc := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: "lab1", Name: "api-svc"}
+	cached := []any{&corev1.Event{
+		ReportingController: EventController, Reason: EventReasonPathBroken,
+		InvolvedObject: corev1.ObjectReference{Kind: svc.Kind, Namespace: svc.Namespace, Name: svc.Name},
+		Message:        "traffic path Service/lab1/api-svc is broken here: " + selectorCheck + ": no pods",
+	}}
+	res := &diagnose.Result{}
+	for _, name := range []string{"api-svc", "web-svc"} {
+		ref := snapshot.ObjectRef{Kind: snapshot.KindService, Namespace: "lab1", Name: name}
+		f := diagnose.Finding{Check: selectorCheck, Object: ref, Cause: "no pods"}
+		res.Findings = append(res.Findings, f)
+		res.Traces = append(res.Traces, diagnose.Trace{Entry: ref.String(), Status: diagnose.TraceBroken, RootCause: f.Key()})
+	}
+	a := newAnnouncer(fake.NewClientset(), 10, newMetrics("test", 1), func(string, ...any) {},
+		func(snapshot.ObjectRef) (types.UID, string, bool) { return "", "v1", false })
+	a.diagnosed(res, true, func(p pathState) bool { return announcedBefore(cached, p) })
+	if len(a.queue) != 1 {
+		t.Fatalf("%d Events queued, want 1 (web-svc only)", len(a.queue))
+	}
+	if ev := <-a.queue; ev.Regarding.Name != "web-svc" {
+		t.Errorf("announced %s again", ev.Regarding.Name)
+	}
+}
