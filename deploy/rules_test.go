@@ -28,7 +28,8 @@ const operatorDir = "kustomize/prometheus-operator"
 // rules and the dashboard query.
 var exportedMetrics = []string{watch.MetricFindings, watch.MetricPaths, watch.MetricPathBrokenInfo, watch.MetricPathBrokenOmitted,
 	watch.MetricKindListed, watch.MetricObjects, watch.MetricLastDiagnosis, watch.MetricDiagnosisDuration,
-	watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo}
+	watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo, watch.MetricDiagnoses,
+	watch.MetricPartialMismatches, watch.MetricKubeEvents}
 
 // promtool finds promtool or skips (fails when HOPSCOPE_REQUIRE_PROMETHEUS=1,
 // as in CI).
