@@ -81,8 +81,9 @@ func (w *Watcher) diagnoseNamespaces(b batch) {
 	if err != nil {
 		w.metrics.failed()
 		w.logf("diagnosis of %s failed after %s: %v", strings.Join(b.sortedNamespaces(), ", "), took.Round(time.Millisecond), err)
-		// The whole diagnosis after the next change starts from scratch.
+		// A whole diagnosis follows after the debounce.
 		w.pending.widen("the previous partial diagnosis failed")
+		w.poke()
 		return
 	}
 	w.parts.replace(redo, split(res, redo))

@@ -234,21 +234,7 @@ func podsOnNotReadyNodes(t *testing.T, ctx context.Context, typed *fake.Clientse
 }
 
 // watchEvents is the sum of hopscope_watch_events_total.
-func watchEvents(t *testing.T, w *Watcher) float64 {
-	families, err := w.metrics.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range families {
-		if mf.GetName() == MetricWatchEvents {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
-}
+func watchEvents(t *testing.T, w *Watcher) float64 { return counterValue(t, w, MetricWatchEvents) }
 
 // waitCached waits until the watch cache of kind holds the object with
 // marker, or (marker empty) no longer holds it.
@@ -300,4 +286,52 @@ func diffLines(got, want []string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestReconcileCountsAndReplacesAWrongPartialDiagnosis: when the reconcile
+// timer's whole diagnosis differs from what partial diagnoses published,
+// the difference is counted and the whole diagnosis replaces it.
+func TestReconcileCountsAndReplacesAWrongPartialDiagnosis(t *testing.T) {
+	cl, _ := fakeClients(apiService("api"), apiPod())
+	w := settled(t, Options{Clients: cl})
+	w.pending.take() // the initial list, which the first diagnosis reads
+	w.diagnoseCluster("first diagnosis", false)
+	if len(w.parts["lab1"].findings) == 0 {
+		t.Fatal("lab 1 is broken, yet its namespace has no finding")
+	}
+	// A partial diagnosis that missed the broken Service.
+	w.parts["lab1"] = &part{reaches: map[string]bool{}}
+	w.partialSince = true
+	if scope := w.rediagnose(w.pending.take(), true); scope != scopeCluster {
+		t.Fatalf("the reconcile timer diagnosed %q, want the cluster", scope)
+	}
+	if got := counterValue(t, w, MetricPartialMismatches); got != 1 {
+		t.Errorf("%s = %v, want 1", MetricPartialMismatches, got)
+	}
+	if len(w.parts["lab1"].findings) == 0 || w.partialSince {
+		t.Error("the whole diagnosis did not replace the partial one")
+	}
+	// The same again, now right: nothing more is counted.
+	w.rediagnose(w.pending.take(), true)
+	if got := counterValue(t, w, MetricPartialMismatches); got != 1 {
+		t.Errorf("%s = %v after an agreeing reconcile, want still 1", MetricPartialMismatches, got)
+	}
+}
+
+// counterValue sums the series of a counter in the watcher's registry.
+func counterValue(t *testing.T, w *Watcher, name string) float64 {
+	t.Helper()
+	families, err := w.metrics.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range families {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

@@ -338,6 +338,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 // none.
 func (w *Watcher) rediagnose(b batch, byTimer bool) string {
 	switch {
+	case w.parts == nil && (byTimer || b.wide != "" || len(b.namespaces) > 0):
+		// No whole diagnosis was published yet (the first one failed).
+		w.diagnoseCluster("no whole diagnosis yet", false)
 	case byTimer:
 		w.diagnoseCluster("reconcile", b.namespaces == nil && b.wide == "")
 	case b.wide != "":
