@@ -28,42 +28,53 @@ const markerAnnotation = "hopscope.test/change"
 // emptied, workloads scaled, ConfigMaps edited, Events recorded, and now
 // and then a Node or an Ingress changed) and, after each batch, compares
 // the diagnosis the watcher publishes with a whole diagnosis of the same
-// caches.
+// caches: of every namespace, and of a --namespaces selection.
 func TestPartialDiagnosisEqualsWhole(t *testing.T) {
 	if testing.Short() {
-		t.Skip("diagnoses a generated cluster 60 times")
+		t.Skip("diagnoses a generated cluster 90 times")
 	}
-	cl, typed := syntheticClients(t, 1500, 7)
-	w := settled(t, Options{Clients: cl})
-	ctx := context.Background()
-	w.pending.take()
-	w.diagnoseCluster("first diagnosis", false)
+	for _, tc := range []struct {
+		name       string
+		namespaces []string
+		steps      int
+	}{
+		{"every namespace", nil, 60},
+		{"--namespaces", []string{"billing-0", "checkout-0", "media-0"}, 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, typed := syntheticClients(t, 1500, 7)
+			w := settled(t, Options{Clients: cl, Namespaces: tc.namespaces})
+			ctx := context.Background()
+			w.pending.take()
+			w.diagnoseCluster("first diagnosis", false)
 
-	rng := rand.New(rand.NewPCG(7, 14))
-	scopes := map[string]int{}
-	for step := 1; step <= 60; step++ {
-		var did []string
-		for i := range 1 + rng.IntN(3) {
-			did = append(did, change(t, ctx, w, typed, rng, fmt.Sprintf("%d.%d", step, i)))
-		}
-		scope := w.rediagnose(w.pending.take(), false)
-		scopes[scope]++
-		s, err := w.snapshotOf(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		whole, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := w.parts.result(); !sameDiagnosis(got, whole) {
-			t.Fatalf("step %d (%s, diagnosed: %s): the published diagnosis differs from a whole one:\n%s",
-				step, strings.Join(did, "; "), scope, diffLines(canonical(got), canonical(whole)))
-		}
-	}
-	t.Logf("diagnoses by scope: %v", scopes)
-	if scopes[scopeNamespaces] < 30 {
-		t.Errorf("only %d of 60 batches were diagnosed by namespace: the test no longer exercises partial diagnoses", scopes[scopeNamespaces])
+			rng := rand.New(rand.NewPCG(7, 14))
+			scopes := map[string]int{}
+			for step := 1; step <= tc.steps; step++ {
+				var did []string
+				for i := range 1 + rng.IntN(3) {
+					did = append(did, change(t, ctx, w, typed, rng, fmt.Sprintf("%d.%d", step, i)))
+				}
+				scope := w.rediagnose(w.pending.take(), false)
+				scopes[scope]++
+				s, err := w.snapshotOf(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				whole, err := diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{Namespaces: tc.namespaces})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := w.parts.result(); !sameDiagnosis(got, whole) {
+					t.Fatalf("step %d (%s, diagnosed: %s): the published diagnosis differs from a whole one:\n%s",
+						step, strings.Join(did, "; "), scope, diffLines(canonical(got), canonical(whole)))
+				}
+			}
+			t.Logf("diagnoses by scope: %v", scopes)
+			if scopes[scopeNamespaces] < tc.steps/2 {
+				t.Errorf("only %d of %d batches were diagnosed by namespace: the test no longer exercises partial diagnoses", scopes[scopeNamespaces], tc.steps)
+			}
+		})
 	}
 }
 
