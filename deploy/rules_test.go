@@ -28,7 +28,8 @@ const operatorDir = "kustomize/prometheus-operator"
 // rules and the dashboard query.
 var exportedMetrics = []string{watch.MetricFindings, watch.MetricPaths, watch.MetricPathBrokenInfo, watch.MetricPathBrokenOmitted,
 	watch.MetricKindListed, watch.MetricObjects, watch.MetricLastDiagnosis, watch.MetricDiagnosisDuration,
-	watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo}
+	watch.MetricDiagnosisFailures, watch.MetricWatchEvents, watch.MetricBuildInfo, watch.MetricDiagnoses,
+	watch.MetricPartialMismatches, watch.MetricKubeEvents}
 
 // promtool finds promtool or skips (fails when HOPSCOPE_REQUIRE_PROMETHEUS=1,
 // as in CI).
@@ -149,7 +150,7 @@ func TestClusterRoleIsReadOnlyAndSufficient(t *testing.T) {
 				}
 			}
 		}
-		for _, gvr := range watch.Resources() {
+		for _, gvr := range slices.Concat(watch.Resources(), watch.GatewayResources()) {
 			if !granted[gvr.Group+"/"+gvr.Resource] {
 				t.Errorf("%s: ClusterRole does not grant list and watch on %s", dir, gvr.GroupResource())
 			}

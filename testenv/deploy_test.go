@@ -212,7 +212,8 @@ func requireWatcherListsEveryKind(t *testing.T, namespace, serviceAccount string
 			t.Errorf("the ClusterRole does not let the watcher read a kind: %s", line)
 		}
 	}
-	if listed != len(watch.Resources()) {
+	// The Gateway API kinds add to these when another test installed the CRDs.
+	if listed < len(watch.Resources()) {
 		t.Errorf("%d kinds listed as the ServiceAccount, want %d\n%s", listed, len(watch.Resources()), body)
 	}
 }

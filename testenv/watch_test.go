@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -21,7 +24,11 @@ import (
 // collectionPath is a request for a whole collection across namespaces:
 // /api/v1/pods, /apis/apps/v1/deployments. A request naming a namespace or
 // an object would be per-object work the watch must never do.
-var collectionPath = regexp.MustCompile(`^/apis?(/[a-z0-9.-]+)?/v1/[a-z]+$`)
+var collectionPath = regexp.MustCompile(`^/apis?(/[a-z0-9.-]+)?/v1[a-z0-9]*/[a-z]+$`)
+
+// watchDiscoveryPath is a discovery request: the watch asks once at start which
+// Gateway API kinds the server serves (/apis, then the group's versions).
+var watchDiscoveryPath = regexp.MustCompile(`^/(api|apis)(/[a-z0-9.-]+/v1[a-z0-9]*)?$`)
 
 // acceptRecorder remembers the Accept header of every Secrets request, to
 // prove they ask for metadata only.
@@ -47,7 +54,6 @@ func (a *acceptRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 // the API server: one LIST and one WATCH per kind, each across all
 // namespaces, Secrets as metadata only, nothing per object.
 func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
-	ctx := context.Background()
 	lab := testenv.Labs()[0]
 	if lab.Number != 1 {
 		t.Fatalf("Labs()[0] is lab %d, want lab 1", lab.Number)
@@ -65,15 +71,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		t.Fatalf("/readyz = %d %s after Ready", code, body)
 	}
 
-	if err := cluster.Break(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed := false
-	t.Cleanup(func() {
-		if !fixed {
-			_ = cluster.Fix(ctx, lab)
-		}
-	})
+	fix := breakLab(t, lab)
 	finding := `hopscope_findings{check="` + lab.Check + `",layer="service",namespace="lab1",severity="error"} 1`
 	brokenPath := `hopscope_path_broken_info{check="` + lab.Check + `",entry="Service/lab1/api-svc",layer="service",namespace="lab1",root_cause_object="` + lab.Object.String() + `"} 1`
 	var body string
@@ -84,10 +82,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		t.Fatalf("broken lab 1: /metrics never showed\n  %s\n  %s\nlast scrape:\n%s", finding, brokenPath, lab1Lines(body))
 	}
 
-	if err := cluster.Fix(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed = true
+	fix()
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool {
 		_, body = httpGet(t, srv.URL+"/metrics")
 		// Other tests of this binary may leave their own broken Services
@@ -99,11 +94,16 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	}
 
 	perResource := map[string][2]int{} // path -> {lists, watches}
+	discoveries := 0
 	for _, r := range counter.seen() {
 		method, uri, _ := strings.Cut(r, " ")
 		path, query, _ := strings.Cut(uri, "?")
 		if method != http.MethodGet {
 			t.Errorf("the watcher sent %s: it must only read", r)
+		}
+		if watchDiscoveryPath.MatchString(path) {
+			discoveries++
+			continue
 		}
 		if !collectionPath.MatchString(path) {
 			t.Errorf("the watcher requested %s: only whole collections may be read, never one namespace or one object", r)
@@ -117,8 +117,13 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 		}
 		perResource[path] = n
 	}
-	if len(perResource) != 19 {
-		t.Errorf("requests reached %d collections, want the 19 kinds the diagnosis reads: %v", len(perResource), perResource)
+	// The 19 built-in kinds, and the Gateway API kinds when another test
+	// of this binary installed the CRDs: as many as the metrics list.
+	if want := len(seriesLines(body, watch.MetricKindListed)); len(perResource) != want || want < 19 {
+		t.Errorf("requests reached %d collections, want the %d kinds the watcher lists: %v", len(perResource), want, perResource)
+	}
+	if discoveries > 6 {
+		t.Errorf("%d discovery requests: the watch asks discovery once, at start", discoveries)
 	}
 	for path, n := range perResource {
 		// A streaming list (WATCH with sendInitialEvents) replaces the LIST
@@ -138,11 +143,52 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	t.Logf("%d collections, requests per collection (lists, watches): %v", len(perResource), perResource)
 }
 
+// breakLab breaks lab and returns the function that fixes it; the lab is
+// fixed when the test ends in any case.
+func breakLab(t *testing.T, lab testenv.Lab) (fix func()) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cluster.Break(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	fixed := false
+	t.Cleanup(func() {
+		if !fixed {
+			_ = cluster.Fix(ctx, lab)
+		}
+	})
+	return func() {
+		t.Helper()
+		if err := cluster.Fix(ctx, lab); err != nil {
+			t.Fatal(err)
+		}
+		fixed = true
+	}
+}
+
+// seriesLines are the lines of a scrape of metric name.
+func seriesLines(body, name string) []string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, name+"{") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // runWatcher runs a watcher on cfg until the test ends and serves its
 // handler; it returns once the watcher is ready.
 func runWatcher(t *testing.T, cfg *rest.Config) *httptest.Server {
 	t.Helper()
-	w, err := watch.New(watch.Options{Config: cfg, Debounce: 200 * time.Millisecond, Version: "testenv"})
+	return runWatcherWith(t, watch.Options{Config: cfg})
+}
+
+// runWatcherWith is runWatcher with options (Config set by the caller).
+func runWatcherWith(t *testing.T, opt watch.Options) *httptest.Server {
+	t.Helper()
+	opt.Debounce, opt.Version = 200*time.Millisecond, "testenv"
+	w, err := watch.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +233,62 @@ func httpGet(t *testing.T, url string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// TestWatchEventsOnLabOne runs the watcher with EmitEvents against the real
+// API server: breaking lab 1 records one PathBroken Event on the lab's
+// root-cause object, a steady cluster records nothing more, fixing it
+// records one PathRecovered Event, and nothing after.
+func TestWatchEventsOnLabOne(t *testing.T) {
+	ctx := context.Background()
+	lab := testenv.Labs()[0]
+	runWatcherWith(t, watch.Options{Config: cluster.Config, EmitEvents: true})
+	ours := func() []eventsv1.Event {
+		list, err := cluster.Client.EventsV1().Events(lab.Object.Namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []eventsv1.Event
+		for _, e := range list.Items {
+			r := e.Regarding
+			if e.ReportingController == watch.EventController && r.Kind == lab.Object.Kind && r.Name == lab.Object.Name {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	before := len(ours())
+
+	fix := breakLab(t, lab)
+	if !eventually(30*time.Second, 100*time.Millisecond, func() bool { return len(ours()) > before }) {
+		t.Fatalf("no Event on %s after breaking lab 1", lab.Object)
+	}
+	time.Sleep(2 * time.Second) // steady: later diagnoses must not repeat it
+	evs := ours()
+	if len(evs) != before+1 {
+		t.Fatalf("%d Events on %s while lab 1 stays broken, want 1: %v", len(evs)-before, lab.Object, evs)
+	}
+	broke := evs[len(evs)-1]
+	if broke.Reason != watch.EventReasonPathBroken || broke.Type != corev1.EventTypeWarning || broke.Regarding.UID == "" {
+		t.Errorf("PathBroken Event = reason %s, type %s, regarding %+v", broke.Reason, broke.Type, broke.Regarding)
+	}
+
+	fix()
+	if !eventually(30*time.Second, 100*time.Millisecond, func() bool { return len(ours()) > before+1 }) {
+		t.Fatalf("no recovery Event on %s after fixing lab 1", lab.Object)
+	}
+	time.Sleep(2 * time.Second)
+	evs = ours()
+	if len(evs) != before+2 {
+		t.Fatalf("%d Events on %s after the fix, want 2", len(evs)-before, lab.Object)
+	}
+	var recovered *eventsv1.Event
+	for i := range evs {
+		if evs[i].Reason == watch.EventReasonPathRecovered {
+			recovered = &evs[i]
+		}
+	}
+	if recovered == nil || recovered.Type != corev1.EventTypeNormal {
+		t.Errorf("no Normal PathRecovered Event among %v", evs)
+	}
 }

@@ -27,6 +27,13 @@ type WatchOptions struct {
 	Namespaces     []string
 	Debounce       time.Duration
 	MaxBrokenPaths int
+	// Reconcile is how long after a diagnosis of only the changed
+	// namespaces a whole diagnosis checks it.
+	Reconcile time.Duration
+	// EmitEvents opts in to Kubernetes Events on root-cause objects; the
+	// only write the watcher can make.
+	EmitEvents      bool
+	EventsPerMinute int
 
 	// Filled in by Complete.
 	config *rest.Config
@@ -38,8 +45,9 @@ func newWatchCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Comm
 		Use:   "watch [--listen ADDR]",
 		Short: "Keep the cluster's diagnosis current and serve it as Prometheus metrics",
 		Long: `Watch every kind the diagnosis reads (one LIST and one WATCH per kind, read-only, Secrets as metadata
-only), diagnose again after each change once the cluster is quiet for --debounce, and serve the findings and
-path verdicts on /metrics, with /healthz and /readyz. Runs in a cluster (in-cluster config) or against
+only), diagnose again after each change once the cluster is quiet for --debounce (only the namespaces the
+change touched when it stays in them), and serve the findings and path verdicts on /metrics, with /healthz
+and /readyz. Read-only unless --emit-events. Runs in a cluster (in-cluster config) or against
 a kubeconfig. See docs/watch.md for the metrics and deploy/ for the manifests.`,
 		Example: `  hopscope watch                                 # the current kubectl context, metrics on :8080
   hopscope watch --listen 127.0.0.1:9090 --debounce 2s`,
@@ -50,6 +58,9 @@ a kubeconfig. See docs/watch.md for the metrics and deploy/ for the manifests.`,
 	f.StringVar(&o.Listen, "listen", ":8080", "address to serve /metrics, /healthz and /readyz on")
 	f.StringSliceVar(&o.Namespaces, "namespaces", nil, "diagnose only these namespaces (the watch stays cluster-wide: DNS and nodes are on every path)")
 	f.DurationVar(&o.Debounce, "debounce", watch.DefaultDebounce, "quiet time after a change before the diagnosis runs again")
+	f.DurationVar(&o.Reconcile, "reconcile", watch.DefaultReconcile, "after a diagnosis of only the namespaces a change touched, diagnose the whole cluster this much later to check it")
+	f.BoolVar(&o.EmitEvents, "emit-events", false, "record a Kubernetes Event on the root-cause object when a path breaks and when it recovers (needs create on events.k8s.io events: deploy/kustomize/events)")
+	f.IntVar(&o.EventsPerMinute, "events-per-minute", watch.DefaultEventsPerMinute, "most Events written per minute with --emit-events; the rest are counted in hopscope_kube_events_total{result=\"rate_limited\"}")
 	f.IntVar(&o.MaxBrokenPaths, "max-broken-paths", watch.DefaultMaxBrokenPaths, "most hopscope_path_broken_info series exported; the rest are counted in hopscope_path_broken_info_omitted")
 	return cmd
 }
@@ -83,6 +94,12 @@ func (o *WatchOptions) Validate() error {
 	if o.MaxBrokenPaths <= 0 {
 		return usageErrorf("--max-broken-paths must be positive, got %d", o.MaxBrokenPaths)
 	}
+	if o.Reconcile <= 0 {
+		return usageErrorf("--reconcile must be positive, got %s", o.Reconcile)
+	}
+	if o.EventsPerMinute <= 0 {
+		return usageErrorf("--events-per-minute must be positive, got %d", o.EventsPerMinute)
+	}
 	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		return usageErrorf("--listen %q: %v", o.Listen, err)
 	}
@@ -92,7 +109,8 @@ func (o *WatchOptions) Validate() error {
 // Run serves the metrics and watches until ctx ends.
 func (o *WatchOptions) Run(ctx context.Context) error {
 	w, err := watch.New(watch.Options{Config: o.config, Namespaces: o.Namespaces, Debounce: o.Debounce,
-		MaxBrokenPaths: o.MaxBrokenPaths, Version: Version(), Log: o.ErrOut})
+		MaxBrokenPaths: o.MaxBrokenPaths, Reconcile: o.Reconcile, EmitEvents: o.EmitEvents,
+		EventsPerMinute: o.EventsPerMinute, Version: Version(), Log: o.ErrOut})
 	if err != nil {
 		return err
 	}

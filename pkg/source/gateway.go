@@ -27,6 +27,11 @@ var gatewayVersions = map[string][]string{
 	snapshot.KindBackendTLSPolicy: {"v1", "v1alpha3"},
 }
 
+// NewGatewayObject returns an empty v1 object for a Gateway API
+// apiVersion/kind, or nil when it is not one hopscope models; the watch
+// decodes the objects of its Gateway API informers into it.
+func NewGatewayObject(apiVersion, kind string) any { return newGatewayObject(apiVersion, kind) }
+
 // newGatewayObject returns an empty v1 object for a Gateway API
 // apiVersion/kind, or nil when it is not one hopscope models.
 func newGatewayObject(apiVersion, kind string) any {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
@@ -32,7 +34,13 @@ type watchedKind struct {
 	resource schema.GroupVersionResource
 	// metadataOnly kinds are watched through the metadata API (Secrets).
 	metadataOnly bool
-	informer     cache.SharedIndexInformer
+	// dynamic kinds are watched through the dynamic client and decoded
+	// into their v1 types (the Gateway API, gateway.go).
+	dynamic  bool
+	informer cache.SharedIndexInformer
+	// objects counts the cached objects (adds minus deletes), so that
+	// publishing a diagnosis does not list every cache to count it.
+	objects atomic.Int64
 
 	mu sync.Mutex
 	// notChecked says why the kind cannot be listed (forbidden, not
@@ -73,18 +81,28 @@ func watchedKinds() []*watchedKind {
 
 // bind creates the kind's informer from the factories, with the trim
 // transform and the error handler that records a refused list.
-func (k *watchedKind) bind(typed informers.SharedInformerFactory, md metadatainformer.SharedInformerFactory) error {
-	if k.metadataOnly {
+func (k *watchedKind) bind(typed informers.SharedInformerFactory, md metadatainformer.SharedInformerFactory, dyn dynamicinformer.DynamicSharedInformerFactory) error {
+	gvk := k.resource.GroupVersion().WithKind(k.kind)
+	transform := trim(gvk)
+	switch {
+	case k.dynamic:
+		transform = k.bindDynamic(dyn)
+	case k.metadataOnly:
 		k.informer = md.ForResource(k.resource).Informer()
-	} else {
+	default:
 		gi, err := typed.ForResource(k.resource)
 		if err != nil {
 			return err
 		}
 		k.informer = gi.Informer()
 	}
-	gvk := k.resource.GroupVersion().WithKind(k.kind)
-	if err := k.informer.SetTransform(trim(gvk)); err != nil {
+	// Partial diagnoses read the objects of a few namespaces.
+	if _, ok := k.informer.GetIndexer().GetIndexers()[cache.NamespaceIndex]; !ok {
+		if err := k.informer.AddIndexers(cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}); err != nil {
+			return err
+		}
+	}
+	if err := k.informer.SetTransform(transform); err != nil {
 		return err
 	}
 	return k.informer.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/safetext"
-	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
 // Metric names, documented in docs/watch.md.
@@ -27,6 +26,9 @@ const (
 	MetricDiagnosisFailures = "hopscope_diagnosis_failures_total"
 	MetricWatchEvents       = "hopscope_watch_events_total"
 	MetricBuildInfo         = "hopscope_build_info"
+	MetricDiagnoses         = "hopscope_diagnoses_total"
+	MetricPartialMismatches = "hopscope_partial_diagnosis_mismatches_total"
+	MetricKubeEvents        = "hopscope_kube_events_total"
 )
 
 var (
@@ -59,7 +61,14 @@ type metrics struct {
 	duration prometheus.Histogram
 	failures prometheus.Counter
 	events   *prometheus.CounterVec
-	maxPaths int
+	// diagnoses counts published diagnoses by scope (scopeCluster,
+	// scopeNamespaces); mismatches counts whole diagnoses that found a
+	// partial one wrong.
+	diagnoses  *prometheus.CounterVec
+	mismatches prometheus.Counter
+	// kubeEvents counts the Kubernetes Events written (--emit-events).
+	kubeEvents *prometheus.CounterVec
+	maxPaths   int
 
 	mu    sync.Mutex
 	state *published
@@ -83,9 +92,21 @@ func newMetrics(version string, maxPaths int) *metrics {
 		maxPaths: maxPaths,
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    MetricDiagnosisDuration,
-			Help:    "Time to rebuild the snapshot from the watch caches and run the whole diagnosis.",
+			Help:    "Time to build the snapshot from the watch caches and diagnose it (the whole cluster, or the changed namespaces).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		diagnoses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricDiagnoses,
+			Help: "Diagnoses published, by scope: cluster (every namespace) or namespaces (only those a change touched).",
+		}, []string{"scope"}),
+		mismatches: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: MetricPartialMismatches,
+			Help: "Whole diagnoses that differed from the partial diagnoses published before them (each replaced them); expected to stay 0.",
+		}),
+		kubeEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricKubeEvents,
+			Help: "Kubernetes Events the watcher wrote (--emit-events), by reason and result: sent, failed, rate_limited.",
+		}, []string{"reason", "result"}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: MetricDiagnosisFailures,
 			Help: "Diagnoses that ended in an error; the previous diagnosis stays published.",
@@ -101,7 +122,7 @@ func newMetrics(version string, maxPaths int) *metrics {
 		ConstLabels: prometheus.Labels{"version": safetext.Sanitize(version), "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	m.registry.MustRegister(m.duration, m.failures, m.events, build, m,
+	m.registry.MustRegister(m.duration, m.failures, m.events, m.diagnoses, m.mismatches, m.kubeEvents, build, m,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -109,6 +130,25 @@ func newMetrics(version string, maxPaths int) *metrics {
 func (m *metrics) event(kind, typ string) { m.events.WithLabelValues(kind, typ).Inc() }
 
 func (m *metrics) failed() { m.failures.Inc() }
+
+func (m *metrics) mismatch() { m.mismatches.Inc() }
+
+func (m *metrics) kubeEvent(reason, result string) {
+	m.kubeEvents.WithLabelValues(reason, result).Inc()
+}
+
+// Scopes of a diagnosis, the label of hopscope_diagnoses_total.
+const (
+	scopeCluster    = "cluster"
+	scopeNamespaces = "namespaces"
+)
+
+// cacheState is what the watch caches hold at a diagnosis: which kinds are
+// listed and how many objects of each.
+type cacheState struct {
+	listed  map[string]bool
+	objects map[string]int
+}
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -146,20 +186,22 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 }
 
 // publish replaces the exported state with that of res.
-func (m *metrics) publish(s *snapshot.Snapshot, res *diagnose.Result, took time.Duration, started time.Time) {
+func (m *metrics) publish(cs cacheState, res *diagnose.Result, took time.Duration, started time.Time, scope string) {
 	m.duration.Observe(took.Seconds())
+	m.diagnoses.WithLabelValues(scope).Inc()
 	st := &published{
 		findings: map[[4]string]float64{},
 		paths:    map[[3]string]float64{},
 		listed:   map[string]float64{},
-		objects:  objectCounts(s),
+		objects:  map[string]float64{},
 		started:  started,
 	}
-	for kind := range s.Listed {
-		st.listed[kind] = 1
-	}
-	for kind := range s.Forbidden {
+	for kind, ok := range cs.listed {
 		st.listed[kind] = 0
+		if ok {
+			st.listed[kind] = 1
+			st.objects[kind] = float64(cs.objects[kind])
+		}
 	}
 	byKey := map[string]*diagnose.Finding{}
 	for i := range res.Findings {
@@ -223,27 +265,3 @@ func statusLabel(s diagnose.TraceStatus) string {
 // dashboard reads as it does in `hopscope diagnose` and is valid UTF-8,
 // which the exposition format requires.
 func label(s string) string { return safetext.Sanitize(s) }
-
-func objectCounts(s *snapshot.Snapshot) map[string]float64 {
-	return map[string]float64{
-		snapshot.KindPod:                   float64(len(s.Pods)),
-		snapshot.KindService:               float64(len(s.Services)),
-		snapshot.KindEndpoints:             float64(len(s.Endpoints)),
-		snapshot.KindEndpointSlice:         float64(len(s.EndpointSlices)),
-		snapshot.KindIngress:               float64(len(s.Ingresses)),
-		snapshot.KindIngressClass:          float64(len(s.IngressClasses)),
-		snapshot.KindNetworkPolicy:         float64(len(s.NetworkPolicies)),
-		snapshot.KindNamespace:             float64(len(s.Namespaces)),
-		snapshot.KindNode:                  float64(len(s.Nodes)),
-		snapshot.KindConfigMap:             float64(len(s.ConfigMaps)),
-		snapshot.KindSecret:                float64(len(s.Secrets)),
-		snapshot.KindEvent:                 float64(len(s.Events)),
-		snapshot.KindDeployment:            float64(len(s.Deployments)),
-		snapshot.KindStatefulSet:           float64(len(s.StatefulSets)),
-		snapshot.KindDaemonSet:             float64(len(s.DaemonSets)),
-		snapshot.KindReplicaSet:            float64(len(s.ReplicaSets)),
-		snapshot.KindReplicationController: float64(len(s.ReplicationControllers)),
-		snapshot.KindJob:                   float64(len(s.Jobs)),
-		snapshot.KindCronJob:               float64(len(s.CronJobs)),
-	}
-}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
@@ -16,9 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
-	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // DefaultDebounce is how long the cluster must be quiet after a change
@@ -29,6 +29,13 @@ const DefaultDebounce = time.Second
 // maxDelayFactor bounds the wait of a cluster that never goes quiet: at most
 // this many Debounce periods pass between a change and its diagnosis.
 const maxDelayFactor = 10
+
+// DefaultReconcile is how long after a diagnosis of only the changed
+// namespaces a diagnosis of the whole cluster follows: it replaces the
+// partial one, and counts in hopscope_partial_diagnosis_mismatches_total
+// any difference it finds (a read across namespaces that the change
+// classification in changes.go missed).
+const DefaultReconcile = time.Minute
 
 // DefaultMaxBrokenPaths caps the series of hopscope_path_broken_info: each
 // broken path is one series, and a cluster where every path breaks (DNS
@@ -48,6 +55,15 @@ type Options struct {
 	Debounce time.Duration
 	// MaxBrokenPaths is DefaultMaxBrokenPaths when zero.
 	MaxBrokenPaths int
+	// Reconcile is DefaultReconcile when zero.
+	Reconcile time.Duration
+	// EmitEvents records a Kubernetes Event on the root-cause object when
+	// a path breaks and when it recovers (events.go). Off, the watcher
+	// never writes to the cluster.
+	EmitEvents bool
+	// EventsPerMinute bounds the Events written; DefaultEventsPerMinute
+	// when zero.
+	EventsPerMinute int
 	// Version is reported in hopscope_build_info.
 	Version string
 	// Log receives one line per diagnosis and per failure; nil discards.
@@ -57,11 +73,13 @@ type Options struct {
 	Clients *Clients
 }
 
-// Clients are the two API clients a watch needs: typed for every kind but
-// Secrets, metadata-only for Secrets.
+// Clients are the API clients a watch needs: typed for the built-in kinds
+// (and discovery), metadata-only for Secrets, dynamic for the Gateway API.
 type Clients struct {
 	Typed    kubernetes.Interface
 	Metadata metadata.Interface
+	// Dynamic may be nil when the server serves no Gateway API kind.
+	Dynamic dynamic.Interface
 }
 
 // Watcher keeps the diagnosis of a cluster current. Create it with New,
@@ -69,11 +87,28 @@ type Clients struct {
 type Watcher struct {
 	opt     Options
 	kinds   []*watchedKind
+	clients *Clients
 	typed   informers.SharedInformerFactory
 	md      metadatainformer.SharedInformerFactory
-	metrics *metrics
-	changed chan struct{}
-	ready   atomic.Bool
+	dyn     dynamicinformer.DynamicSharedInformerFactory
+	// Why the Gateway API is not watched, set by Run: not installed
+	// (the snapshot's NotServed) or not discoverable (its Forbidden).
+	gatewayNotServed  string
+	gatewayNotChecked string
+	metrics           *metrics
+	changed           chan struct{}
+	pending           changes
+	ready             atomic.Bool
+	// announcer writes Events; nil unless Options.EmitEvents.
+	announcer *announcer
+
+	// Owned by Run's goroutine: the published diagnosis by namespace,
+	// what every partial diagnosis reads beside the changed namespaces
+	// (readContext), and whether a partial diagnosis was published since
+	// the last whole one.
+	parts        partitions
+	context      readContext
+	partialSince bool
 	// diagnoses counts finished diagnoses; tests wait on it.
 	diagnoses atomic.Int64
 	logMu     sync.Mutex
@@ -86,6 +121,9 @@ func New(opt Options) (*Watcher, error) {
 	}
 	if opt.MaxBrokenPaths <= 0 {
 		opt.MaxBrokenPaths = DefaultMaxBrokenPaths
+	}
+	if opt.Reconcile <= 0 {
+		opt.Reconcile = DefaultReconcile
 	}
 	if opt.Log == nil {
 		opt.Log = io.Discard
@@ -116,32 +154,83 @@ func New(opt Options) (*Watcher, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
 		}
-		cl = &Clients{Typed: typed, Metadata: md}
+		dyn, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
+		}
+		cl = &Clients{Typed: typed, Metadata: md, Dynamic: dyn}
 	}
 	w := &Watcher{
 		opt:     opt,
 		kinds:   watchedKinds(),
+		clients: cl,
 		typed:   informers.NewSharedInformerFactory(cl.Typed, 0),
 		md:      metadatainformer.NewSharedInformerFactory(cl.Metadata, 0),
 		metrics: newMetrics(opt.Version, opt.MaxBrokenPaths),
 		changed: make(chan struct{}, 1),
 	}
-	for _, k := range w.kinds {
-		if err := k.bind(w.typed, w.md); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-		}
-		if _, err := k.informer.AddEventHandler(w.counting(k.kind)); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-		}
+	if cl.Dynamic != nil {
+		w.dyn = dynamicinformer.NewDynamicSharedInformerFactory(cl.Dynamic, 0)
+	}
+	if opt.EmitEvents {
+		w.announcer = newAnnouncer(cl.Typed, opt.EventsPerMinute, w.metrics, w.logf, w.objectUID)
+	}
+	if err := w.bind(w.kinds); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-// counting counts each change of kind and asks for a diagnosis. An update
+// bind creates the informers of kinds and counts their changes.
+func (w *Watcher) bind(kinds []*watchedKind) error {
+	for _, k := range kinds {
+		if err := k.bind(w.typed, w.md, w.dyn); err != nil {
+			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
+		}
+		if _, err := k.informer.AddEventHandler(w.counting(k)); err != nil {
+			return fmt.Errorf("watch %s: %w", k.resource.Resource, err)
+		}
+	}
+	return nil
+}
+
+// watchGatewayAPI adds an informer for each Gateway API kind the server
+// serves, or notes why there is none.
+func (w *Watcher) watchGatewayAPI() error {
+	served, err := gatewayKindsServed(w.clients.Typed.Discovery())
+	switch {
+	case err != nil:
+		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		return nil
+	case len(served) == 0:
+		w.gatewayNotServed = source.GatewayAPINotInstalled
+		return nil
+	case w.dyn == nil:
+		w.gatewayNotChecked = "not checked: the watch has no dynamic client for the Gateway API"
+		return nil
+	}
+	kinds := gatewayKinds(served)
+	if err := w.bind(kinds); err != nil {
+		return err
+	}
+	w.kinds = append(w.kinds, kinds...)
+	return nil
+}
+
+// counting counts each change of kind, notes where it happened and asks
+// for a diagnosis. The Events the watcher writes itself are counted only:
+// they are no reason to diagnose again. An update
 // that changes nothing (same resourceVersion) is not a change.
-func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
+func (w *Watcher) counting(k *watchedKind) cache.ResourceEventHandler {
+	kind := k.kind
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc: func(any) {
+		AddFunc: func(obj any) {
+			k.objects.Add(1)
+			if ownEvent(obj) {
+				w.metrics.event(kind, "ADDED")
+				return
+			}
+			w.pending.note(kind, nil, obj)
 			w.metrics.event(kind, "ADDED")
 			w.poke()
 		},
@@ -149,10 +238,21 @@ func (w *Watcher) counting(kind string) cache.ResourceEventHandler {
 			if sameVersion(prev, cur) {
 				return
 			}
+			if ownEvent(cur) {
+				w.metrics.event(kind, "MODIFIED")
+				return
+			}
+			w.pending.note(kind, prev, cur)
 			w.metrics.event(kind, "MODIFIED")
 			w.poke()
 		},
-		DeleteFunc: func(any) {
+		DeleteFunc: func(obj any) {
+			k.objects.Add(-1)
+			if ownEvent(obj) {
+				w.metrics.event(kind, "DELETED")
+				return
+			}
+			w.pending.note(kind, obj, nil)
 			w.metrics.event(kind, "DELETED")
 			w.poke()
 		},
@@ -185,12 +285,24 @@ func (w *Watcher) Diagnoses() int64 { return w.diagnoses.Load() }
 
 // Run starts the watches, publishes the first diagnosis once every kind is
 // listed (or refused), then diagnoses again after each quiet period that
-// follows a change, until ctx ends.
+// follows a change, until ctx ends: the namespaces the changes touched when
+// they stay in their namespaces, else the whole cluster. A whole diagnosis
+// also follows Reconcile after a partial one (see diagnose).
 func (w *Watcher) Run(ctx context.Context) error {
+	if err := w.watchGatewayAPI(); err != nil {
+		return err
+	}
+	if w.announcer != nil {
+		go w.announcer.run(ctx)
+	}
 	w.typed.Start(ctx.Done())
 	w.md.Start(ctx.Done())
 	defer w.typed.Shutdown()
 	defer w.md.Shutdown()
+	if w.dyn != nil {
+		w.dyn.Start(ctx.Done())
+		defer w.dyn.Shutdown()
+	}
 	if err := w.waitSettled(ctx); err != nil {
 		return err
 	}
@@ -200,12 +312,48 @@ func (w *Watcher) Run(ctx context.Context) error {
 	case <-w.changed:
 	default:
 	}
+	w.pending.take()
+	w.diagnoseCluster("first diagnosis", false)
+	var reconcile <-chan time.Time
 	for {
-		w.diagnose()
-		if err := w.quiet(ctx); err != nil {
+		if w.partialSince && reconcile == nil {
+			reconcile = time.After(w.opt.Reconcile)
+		}
+		byTimer, err := w.quiet(ctx, reconcile)
+		if err != nil {
 			return nil
 		}
+		if byTimer {
+			reconcile = nil
+		}
+		if w.rediagnose(w.pending.take(), byTimer) == scopeCluster {
+			reconcile = nil
+		}
 	}
+}
+
+// rediagnose diagnoses what a batch of changes needs: the whole cluster
+// when a change reaches beyond its namespace or the reconcile timer fired,
+// else the touched namespaces. It returns the scope it diagnosed, "" for
+// none.
+func (w *Watcher) rediagnose(b batch, byTimer bool) string {
+	switch {
+	case w.parts == nil && (byTimer || b.wide != "" || len(b.namespaces) > 0):
+		// No whole diagnosis was published yet (the first one failed).
+		w.diagnoseCluster("no whole diagnosis yet", false)
+	case byTimer:
+		w.diagnoseCluster("reconcile", b.namespaces == nil && b.wide == "")
+	case b.wide != "":
+		w.diagnoseCluster(b.wide, false)
+	case w.parts.podsCoupled(b.podNodes):
+		w.diagnoseCluster("Pod changed while a Node or a Pending pod has findings", false)
+	case len(b.namespaces) > 0:
+		w.diagnoseNamespaces(b)
+		return scopeNamespaces
+	default:
+		return ""
+	}
+	return scopeCluster
 }
 
 // waitSettled waits until each kind is synced or refused.
@@ -232,11 +380,14 @@ func (w *Watcher) waitSettled(ctx context.Context) error {
 }
 
 // quiet returns after a change followed by Debounce without another one,
-// or after maxDelayFactor*Debounce of constant change.
-func (w *Watcher) quiet(ctx context.Context) error {
+// after maxDelayFactor*Debounce of constant change, or (byTimer) when
+// reconcile fires first.
+func (w *Watcher) quiet(ctx context.Context, reconcile <-chan time.Time) (byTimer bool, err error) {
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return false, ctx.Err()
+	case <-reconcile:
+		return true, nil
 	case <-w.changed:
 	}
 	deadline := time.NewTimer(maxDelayFactor * w.opt.Debounce)
@@ -246,65 +397,16 @@ func (w *Watcher) quiet(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			settle.Stop()
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-w.changed:
 			settle.Stop()
 		case <-settle.C:
-			return nil
+			return false, nil
 		case <-deadline.C:
 			settle.Stop()
-			return nil
+			return false, nil
 		}
 	}
-}
-
-// diagnose rebuilds the snapshot from the caches, runs every check and
-// publishes the result.
-func (w *Watcher) diagnose() {
-	start := time.Now()
-	s, err := w.snapshot()
-	var res *diagnose.Result
-	if err == nil {
-		res, err = diagnose.Engine{Checks: checks.All()}.Run(s, diagnose.Options{Namespaces: w.opt.Namespaces})
-	}
-	took := time.Since(start)
-	if err != nil {
-		w.metrics.failed()
-		w.logf("diagnosis failed after %s: %v", took.Round(time.Millisecond), err)
-		return
-	}
-	w.metrics.publish(s, res, took, start)
-	w.diagnoses.Add(1)
-	listed := len(s.Listed) > 0
-	w.ready.Store(listed)
-	w.logf("diagnosed %d objects in %s: %d findings, %d paths, %d kinds not checked",
-		s.ObjectCount(), took.Round(time.Millisecond), len(res.Findings), len(res.Traces), len(s.Forbidden))
-}
-
-// snapshot copies the caches into a snapshot. The objects are shared with
-// the caches, not copied: the diagnosis only reads them (pkg/snapshot's
-// contract), and the informers replace an object on change, never edit it.
-func (w *Watcher) snapshot() (*snapshot.Snapshot, error) {
-	s := snapshot.New()
-	s.Live = true
-	for _, k := range w.kinds {
-		synced, why := k.state()
-		if !synced {
-			if why == "" {
-				why = "not yet listed"
-			}
-			s.Forbidden[k.kind] = why
-			continue
-		}
-		s.Listed[k.kind] = true
-		for _, obj := range k.informer.GetStore().List() {
-			if err := s.Add(obj, snapshot.Origin{}); err != nil {
-				return nil, fmt.Errorf("watch %s: %w", k.resource.Resource, err)
-			}
-		}
-	}
-	s.Index()
-	return s, nil
 }
 
 func (w *Watcher) logf(format string, args ...any) {

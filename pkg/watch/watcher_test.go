@@ -59,23 +59,34 @@ func fakeClients(objs ...runtime.Object) (*Clients, *fake.Clientset) {
 // its first diagnosis is published.
 func start(t *testing.T, cl *Clients) (*Watcher, *httptest.Server) {
 	t.Helper()
-	w, err := New(Options{Clients: cl, Debounce: 20 * time.Millisecond, Version: "test"})
+	w := startWith(t, Options{Clients: cl, Version: "test"})
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	return w, srv
+}
+
+// settled starts a watcher's informers, without its loop, and waits until
+// every kind is listed: tests then drive its diagnoses themselves.
+func settled(t *testing.T, opt Options) *Watcher {
+	t.Helper()
+	w, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	srv := httptest.NewServer(w.Handler())
-	t.Cleanup(srv.Close)
-	waitFor(t, "first diagnosis", func() bool { return w.Diagnoses() > 0 })
-	return w, srv
+	t.Cleanup(cancel)
+	if err := w.watchGatewayAPI(); err != nil {
+		t.Fatal(err)
+	}
+	w.typed.Start(ctx.Done())
+	w.md.Start(ctx.Done())
+	if w.dyn != nil {
+		w.dyn.Start(ctx.Done())
+	}
+	if err := w.waitSettled(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -240,18 +251,8 @@ func TestBrokenPathSeriesAreCapped(t *testing.T) {
 		objs = append(objs, s)
 	}
 	cl, _ := fakeClients(objs...)
-	w, err := New(Options{Clients: cl, MaxBrokenPaths: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w.typed.Start(ctx.Done())
-	w.md.Start(ctx.Done())
-	if err := w.waitSettled(ctx); err != nil {
-		t.Fatal(err)
-	}
-	w.diagnose()
+	w := settled(t, Options{Clients: cl, MaxBrokenPaths: 2})
+	w.diagnoseCluster("test", false)
 	srv := httptest.NewServer(w.Handler())
 	defer srv.Close()
 	body := scrape(t, srv)
