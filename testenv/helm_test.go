@@ -61,6 +61,15 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 	installPrometheusOperatorCRDs(t)
 	kustomized := kustomizeObjects(t, "../deploy/kustomize/prometheus-operator")
 	baseRules := clusterRoleRules(t, findObject(kustomized, "ClusterRole"))
+	var eventRules []rbacv1.PolicyRule
+	for _, o := range kustomizeObjects(t, "../deploy/kustomize/events") {
+		if o.GetKind() == "ClusterRole" && o.GetName() == "hopscope-watch-events" {
+			eventRules = clusterRoleRules(t, o)
+		}
+	}
+	if len(eventRules) == 0 {
+		t.Fatal("deploy/kustomize/events has no ClusterRole hopscope-watch-events")
+	}
 	alerts := findObject(kustomized, "PrometheusRule").Object["spec"]
 	sizes := chartSizes(t)
 	var kustomizeDeployment appsv1.Deployment
@@ -97,7 +106,7 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 			}
 			runHelm(t, helm, append([]string{"lint", "--strict", chartDir}, args...)...)
 			objs := decodeRendered(t, runHelm(t, helm, append([]string{"template", helmRelease, chartDir}, args...)...))
-			checkRendering(t, v, objs, baseRules, alerts, sizes)
+			checkRendering(t, v, objs, baseRules, eventRules, alerts, sizes)
 			if t.Failed() {
 				return
 			}
@@ -129,7 +138,7 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 
 // checkRendering compares one rendering with what its values ask for and
 // with the kustomize manifests.
-func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructured, baseRules []rbacv1.PolicyRule, alerts any, sizes map[string]corev1.ResourceRequirements) {
+func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructured, baseRules, eventRules []rbacv1.PolicyRule, alerts any, sizes map[string]corev1.ResourceRequirements) {
 	t.Helper()
 	for kind, want := range map[string]bool{"ServiceAccount": true, "ClusterRole": true, "ClusterRoleBinding": true, "Service": true,
 		"Deployment": true, "ServiceMonitor": v.monitor, "PrometheusRule": v.rule, "Namespace": false} {
@@ -148,7 +157,7 @@ func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructur
 		}
 	}
 	if v.events {
-		wantRules = append(wantRules, rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}})
+		wantRules = append(wantRules, eventRules...)
 	}
 	if got := clusterRoleRules(t, findObject(objs, "ClusterRole")); !reflect.DeepEqual(got, wantRules) {
 		t.Errorf("ClusterRole rules\n got %+v\nwant %+v (deploy/kustomize/base/clusterrole.yaml)", got, wantRules)
@@ -161,6 +170,12 @@ func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructur
 	ctr := dep.Spec.Template.Spec.Containers[0]
 	if got := slices.Contains(ctr.Args, "--emit-events"); got != v.events {
 		t.Errorf("--emit-events in %v: %v, want %v", ctr.Args, got, v.events)
+	}
+	podName := slices.ContainsFunc(ctr.Env, func(e corev1.EnvVar) bool {
+		return e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name"
+	})
+	if podName != v.events {
+		t.Errorf("POD_NAME from metadata.name in %v: %v, want %v (the Events name the pod that wrote them)", ctr.Env, podName, v.events)
 	}
 	if got := slices.Contains(ctr.Args, "--namespaces="+v.namespaces); got != (v.namespaces != "") {
 		t.Errorf("--namespaces=%s in %v: %v", v.namespaces, ctr.Args, got)
