@@ -58,12 +58,18 @@ func TestExpectedChecksExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range all {
+		if l.Expect.Probe != "" {
+			continue // a probe, not a check: validateLab holds it to a level-0 test
+		}
 		c := checks.ByID(l.Expect.Check)
 		if c == nil {
 			t.Errorf("lab %s expects check %q, which is not registered", l.ID, l.Expect.Check)
 			continue
 		}
-		if string(c.Layer) != l.Layer {
+		// container-log-failure reports a crash at the hop its log line
+		// names: a lookup that fails is a DNS finding.
+		movesLayer := c.ID == "container-log-failure" && l.NeedsLogs()
+		if string(c.Layer) != l.Layer && !movesLayer {
 			t.Errorf("lab %s says its fault is at the %s layer, but %s reports at the %s layer", l.ID, l.Layer, c.ID, c.Layer)
 		}
 		for _, tol := range l.Tolerate {
