@@ -62,8 +62,8 @@ type Lab struct {
 	// Offline is true when the diagnosis of the broken manifests alone
 	// (no cluster) reports the expected finding first; OfflineWhy says why
 	// not otherwise.
-	Offline    bool     `json:"offline"`
-	OfflineWhy string   `json:"offlineWhy,omitempty"`
+	Offline    bool   `json:"offline"`
+	OfflineWhy string `json:"offlineWhy,omitempty"`
 	// Needs lists what `lab check` reads beyond the declared state, for a
 	// fault only the cluster's behaviour shows: NeedLogs (the bounded logs
 	// of failing containers, GET pods/log) and NeedProbe (level-0 probes of
@@ -75,8 +75,8 @@ type Lab struct {
 	// and what shows the same fault on another cluster. Required when the
 	// manifests carry those annotations.
 	Simulated string   `json:"simulated,omitempty"`
-	Hints      []string `json:"hints"`
-	Solution   string   `json:"solution"`
+	Hints     []string `json:"hints"`
+	Solution  string   `json:"solution"`
 	// FixSteps are what a person would type to repair the lab.
 	FixSteps  []string  `json:"fixSteps"`
 	Verify    string    `json:"verify"`
