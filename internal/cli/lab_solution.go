@@ -61,6 +61,9 @@ func (o *LabSolutionOptions) Run(ctx context.Context) error {
 	if l.Source != "" {
 		fmt.Fprintf(w, "\nModelled on: %s", l.Source)
 	}
+	if l.Simulated != "" {
+		fmt.Fprintf(w, "\n\nOn the local cluster and elsewhere\n%s", strings.TrimRight(indent(l.Simulated, "  "), "\n"))
+	}
 	fmt.Fprintln(w, "\n\nFix")
 	for _, s := range l.FixSteps {
 		fmt.Fprintf(w, "  $ %s\n", s)

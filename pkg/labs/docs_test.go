@@ -87,7 +87,8 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		}
 		p("\n\n")
 		if len(l.Needs) > 0 {
-			p("> **Needs the cluster's behaviour.** `lab check` reads %s. %s\n\n", needsText(l), strings.Join(strings.Fields(l.Simulated), " "))
+			p("> **Needs the cluster's behaviour.** `lab check` also reads %s. It runs as written on hopscope's local cluster;\n", l.NeedsText())
+			p("> the solution says what shows the fault on another.\n\n")
 		}
 		if l.ClusterWide {
 			p("> **Cluster-wide.** This lab breaks `%s/%s` for every namespace.\n\n", l.ClusterBreak.ScaleDeployment.Namespace, l.ClusterBreak.ScaleDeployment.Name)
@@ -125,6 +126,9 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		if l.Source != "" {
 			p("\nModelled on %s.\n", l.Source)
 		}
+		if l.Simulated != "" {
+			p("\n%s\n", strings.TrimSpace(l.Simulated))
+		}
 		p("\n</details>\n\n**Interview question:** %s\n\n<details><summary>Answer</summary>\n\n%s\n\n</details>\n",
 			l.Interview.Question, strings.TrimSpace(l.Interview.Answer))
 		docList(p, "When to use", l.WhenToUse)
@@ -145,18 +149,6 @@ func needsList(all []*Lab) string {
 		return strings.Join(ids, "")
 	}
 	return strings.Join(ids[:len(ids)-1], ", ") + " and " + ids[len(ids)-1]
-}
-
-// needsText says what `lab check` reads for l beyond the declared state.
-func needsText(l *Lab) string {
-	var parts []string
-	if l.NeedsLogs() {
-		parts = append(parts, "the logs of failing containers")
-	}
-	if l.NeedsProbe() {
-		parts = append(parts, "level-0 probes of every path")
-	}
-	return strings.Join(parts, " and ")
 }
 
 func docList(p func(string, ...any), title string, items []string) {
