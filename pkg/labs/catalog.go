@@ -144,15 +144,16 @@ func (l *Lab) NeedsLogs() bool { return contains(l.Needs, NeedLogs) }
 // NeedsProbe reports whether `lab check` probes the lab's paths at level 0.
 func (l *Lab) NeedsProbe() bool { return contains(l.Needs, NeedProbe) }
 
-// NeedsText says in words what `lab check` reads for the lab beyond the
-// declared state, for `lab show` and the docs; "" when nothing.
+// NeedsText says in words what `lab check` does for the lab beyond reading
+// the declared state ("reads ... and probes ..."), for `lab show` and the
+// docs; "" when nothing.
 func (l *Lab) NeedsText() string {
 	var parts []string
 	if l.NeedsLogs() {
-		parts = append(parts, "the logs of failing containers (GET pods/log)")
+		parts = append(parts, "reads the logs of failing containers (GET pods/log)")
 	}
 	if l.NeedsProbe() {
-		parts = append(parts, "level-0 probes of every path (GET through the API server's proxy)")
+		parts = append(parts, "probes every path at level 0 (GET through the API server's proxy)")
 	}
 	return strings.Join(parts, " and ")
 }

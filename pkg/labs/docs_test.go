@@ -87,7 +87,7 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		}
 		p("\n\n")
 		if len(l.Needs) > 0 {
-			p("> **Needs the cluster's behaviour.** `lab check` also reads %s. It runs as written on hopscope's local cluster;\n", l.NeedsText())
+			p("> **Needs the cluster's behaviour.** `lab check` also %s. It runs as written on hopscope's local cluster;\n", l.NeedsText())
 			p("> the solution says what shows the fault on another.\n\n")
 		}
 		if l.ClusterWide {
