@@ -53,6 +53,14 @@ type labVerdict struct {
 			Kind, Namespace, Name string
 		} `json:"object"`
 	} `json:"expected"`
+	// ExpectedProbe is set for a lab whose fault only a probe shows.
+	ExpectedProbe *struct {
+		Test    string `json:"test"`
+		Outcome string `json:"outcome"`
+		Target  struct {
+			Kind, Namespace, Name string
+		} `json:"target"`
+	} `json:"expectedProbe"`
 	BrokenLayers []string `json:"brokenLayers"`
 	Notes        []struct {
 		Check string `json:"check"`
@@ -165,15 +173,26 @@ func TestLabsEndToEnd(t *testing.T) {
 			var v labVerdict
 			eventually(60*time.Second, 500*time.Millisecond, func() bool {
 				v, code, out = checkLab(t, kubeconfig, l.ID)
-				return v.Expected != nil
+				return v.Expected != nil || v.ExpectedProbe != nil
 			})
-			if code != cli.ExitFindings || v.Solved || !v.FaultPresent || v.Expected == nil {
-				t.Fatalf("broken lab: exit %d, want 1 with %s reported:\n%s", code, l.Expect.Check, out)
+			if code != cli.ExitFindings || v.Solved || !v.FaultPresent || v.Expected == nil && v.ExpectedProbe == nil {
+				t.Fatalf("broken lab: exit %d, want 1 with %s reported:\n%s", code, l.Expect.Reported(), out)
 			}
-			if v.Expected.Check != l.Expect.Check || v.Remaining[0].Check != l.Expect.Check {
-				t.Fatalf("broken lab reports %s first, want %s:\n%s", v.Remaining[0].Check, l.Expect.Check, out)
+			var obj struct{ Kind, Namespace, Name string }
+			if l.Expect.Probe != "" {
+				// A fault only traffic shows: the probe is refused or gets the
+				// wrong answer where the declared state says the path works.
+				p := v.ExpectedProbe
+				if p == nil || p.Test != string(l.Expect.Probe) || p.Outcome != string(l.Expect.Outcome) {
+					t.Fatalf("broken lab: no probe %s with outcome %s:\n%s", l.Expect.Probe, l.Expect.Outcome, out)
+				}
+				obj = p.Target
+			} else {
+				if v.Expected == nil || v.Expected.Check != l.Expect.Check || v.Remaining[0].Check != l.Expect.Check {
+					t.Fatalf("broken lab does not report %s first:\n%s", l.Expect.Check, out)
+				}
+				obj = v.Expected.Object
 			}
-			obj := v.Expected.Object
 			if obj.Namespace != l.ExpectedNamespace() || !(obj.Kind == l.Expect.Kind && obj.Name == l.Expect.Name ||
 				obj.Kind == "Pod" && strings.HasPrefix(obj.Name, l.Expect.Name+"-")) {
 				t.Fatalf("expected finding on %s/%s/%s, want %s %s/%s (or one of its pods)", obj.Kind, obj.Namespace, obj.Name,
@@ -199,7 +218,7 @@ func TestLabsEndToEnd(t *testing.T) {
 				t.Errorf("no Gateway API controller runs here, yet %s is not among the notes:\n%s", gatewayControllerUnavailable, out)
 			}
 			text, _, _ := hopscope(t, kubeconfig, "lab", "check", l.ID)
-			if !strings.Contains(text, "FAIL  lab "+l.ID) || strings.Contains(text, l.Expect.Check) {
+			if !strings.Contains(text, "FAIL  lab "+l.ID) || strings.Contains(text, l.Expect.Reported()) {
 				t.Errorf("text check of the broken lab must fail without naming the check:\n%s", text)
 			}
 

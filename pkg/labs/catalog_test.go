@@ -142,6 +142,23 @@ func TestValidateRejects(t *testing.T) {
 		{"Gateway without the controller note", func(f fstest.MapFS) {
 			f["c/x/broken/gateway.yaml"] = &fstest.MapFile{Data: []byte(labGateway(LabGatewayClass))}
 		}, "tolerates gateway-controller-unavailable"},
+		{"probe expected without needs", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "  check: service-selector-matches-no-pods\n", "  probe: pod-http\n  outcome: refused\n", 1))
+		}, "needs: [probe]"},
+		{"check and probe expected", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "  check: service-selector-matches-no-pods\n", "  check: service-selector-matches-no-pods\n  probe: pod-http\n  outcome: refused\n", 1))
+			f["c/x/lab.yaml"].Data = append(f["c/x/lab.yaml"].Data, "needs: [probe]\n"...)
+		}, "a check or a probe"},
+		{"probe outcome that is a success", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = []byte(strings.Replace(string(f["c/x/lab.yaml"].Data), "  check: service-selector-matches-no-pods\n", "  probe: pod-http\n  outcome: answered\n", 1))
+			f["c/x/lab.yaml"].Data = append(f["c/x/lab.yaml"].Data, "needs: [probe]\n"...)
+		}, "traffic failing"},
+		{"unknown need", func(f fstest.MapFS) {
+			f["c/x/lab.yaml"].Data = append(f["c/x/lab.yaml"].Data, "needs: [exec]\n"...)
+		}, "needs may list only"},
+		{"stand-in annotation without simulated", func(f fstest.MapFS) {
+			f["c/x/broken/api.yaml"].Data = []byte(strings.Replace(string(goodBroken), "  template:\n    metadata:\n", "  template:\n    metadata:\n      annotations:\n        hopscope.dev/app: localhost\n", 1))
+		}, "simulated is required"},
 		{"duplicate id", func(f fstest.MapFS) {
 			f["c/y/lab.yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(good), "slug: clusterip-selector", "slug: other", 1))}
 			f["c/y/broken/api.yaml"] = &fstest.MapFile{Data: goodBroken}

@@ -141,17 +141,27 @@ func (l *Lab) Judge(res *diagnose.Result, s *snapshot.Snapshot) Verdict {
 			v.Notes = append(v.Notes, f)
 		}
 	}
+	// A path whose pods fail a probe fails through its Service too: the
+	// Service's probe then adds no layer of its own.
+	podFailed := map[string]bool{}
+	for _, p := range res.Probes {
+		if p.Test == diagnose.ProbeTestPodHTTP && p.Outcome.Failed() {
+			podFailed[p.Path] = true
+		}
+	}
 	for _, p := range res.Probes {
 		expected := l.MatchesProbe(p, s)
 		if !expected && (!l.inNamespaces(p.Target.Namespace) || p.Agreement != diagnose.ProbeContradicts || !p.Outcome.Failed()) {
 			continue
 		}
-		if expected && v.ExpectedProbe == nil {
+		switch {
+		case expected && v.ExpectedProbe == nil:
 			p := p
 			v.FaultPresent = true
 			v.ExpectedProbe = &p
 			layers[diagnose.Layer(l.Layer)] = true
-		} else {
+		case p.Test == diagnose.ProbeTestServiceHTTP && podFailed[p.Path]:
+		default:
 			layers[probeLayer(p)] = true
 		}
 		v.FailedProbes = append(v.FailedProbes, p)
