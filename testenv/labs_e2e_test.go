@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -404,5 +405,57 @@ func TestAdviseReviewsLiveCluster(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "nodeport-in-production Service/hopscope-lab-2/node-svc" {
 		t.Errorf("advice %v, want exactly the lab's NodePort", got)
+	}
+}
+
+// TestLabCheckReadsWhatTheLabNeeds: `lab check` reads container logs and
+// probes paths only for the labs whose lab.yaml asks for them, and only
+// reads: a crash-loop lab without `needs` costs no GET pods/log, a lab that
+// needs logs no proxy request, and every request of a check is a GET.
+func TestLabCheckReadsWhatTheLabNeeds(t *testing.T) {
+	ctx := context.Background()
+	kubeconfig := writeKubeconfig(t)
+	markLocal(t, ctx)
+	for _, c := range []struct {
+		id           string
+		logs, probes bool
+	}{
+		{id: "16"},               // a crash loop judged from its state
+		{id: "26", logs: true},   // a crash loop whose log names the fault
+		{id: "24", probes: true}, // an app only a probe shows
+	} {
+		t.Run("lab"+c.id, func(t *testing.T) {
+			t.Setenv(labs.StateDirEnv, t.TempDir())
+			if out, errOut, code := hopscope(t, kubeconfig, "lab", "start", c.id); code != 0 {
+				t.Fatalf("lab start: exit %d\n%s\n%s", code, out, errOut)
+			}
+			t.Cleanup(func() { hopscope(t, kubeconfig, "lab", "reset", c.id) })
+			// Wait for the fault, then count one check through the proxy.
+			eventually(60*time.Second, 500*time.Millisecond, func() bool {
+				v, _, _ := checkLab(t, kubeconfig, c.id)
+				return v.FaultPresent
+			})
+			counted, counter := countingKubeconfig(t)
+			if _, code, out := checkLab(t, counted, c.id); code != cli.ExitFindings {
+				t.Fatalf("lab check through the counter: exit %d, want 1:\n%s", code, out)
+			}
+			var logs, proxies int
+			for _, r := range counter.seen() {
+				method, uri, _ := strings.Cut(r, " ")
+				if method != http.MethodGet {
+					t.Errorf("lab check made %s: it only reads", r)
+				}
+				path, _, _ := strings.Cut(uri, "?")
+				switch {
+				case strings.HasSuffix(path, "/log"):
+					logs++
+				case strings.Contains(path, "/proxy"):
+					proxies++
+				}
+			}
+			if (logs > 0) != c.logs || (proxies > 0) != c.probes {
+				t.Errorf("lab %s: %d log reads and %d proxy requests; want logs %v, probes %v", c.id, logs, proxies, c.logs, c.probes)
+			}
+		})
 	}
 }
