@@ -72,10 +72,11 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 	p("HTTP spoken to a port that serves only TLS, a dependency's name that does not resolve. For those labs (%s)\n", needsList(all))
 	p("`lab check` also reads, and only reads: the bounded logs of failing containers (`needs: logs`, GET pods/log) and\n")
 	p("level-0 probes of every path in the lab (`needs: probe`, GET through the API server's pods/proxy and\n")
-	p("services/proxy; see docs/probes.md). These labs need hopscope's local cluster, or an app of your own that\n")
-	p("misbehaves the same way: on the local cluster the kubelet stand-in plays the app from the pod annotations\n")
-	p("`hopscope.dev/app` (how it listens: 127.0.0.1 only, TLS, ...) and `hopscope.dev/logs` (the lines it prints),\n")
-	p("which a real kubelet ignores; each such lab says what shows the same fault elsewhere.\n\n")
+	p("services/proxy; see docs/probes.md). Their manifests misbehave for real on any cluster (busybox's httpd bound\n")
+	p("to 127.0.0.1, nginx serving only TLS, a script that exits when its lookup fails). On the local cluster, where no\n")
+	p("container runs, the kubelet stand-in plays the same app from the pod annotations `hopscope.dev/app` (how it\n")
+	p("listens: 127.0.0.1 only, TLS, ...) and `hopscope.dev/logs` (the lines it prints), which a real kubelet ignores;\n")
+	p("each such lab's solution says which is which.\n\n")
 	p("A NetworkPolicy lab whose state allows traffic while a probe shows it blocked is out of reach here: the local\n")
 	p("cluster's stand-in does not enforce NetworkPolicy (pods get no network namespaces and no CNI runs), so a\n")
 	p("policy can never block a probe there. The NetworkPolicy labs (12, 13) are judged from the policies as written.\n")
@@ -87,8 +88,8 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		}
 		p("\n\n")
 		if len(l.Needs) > 0 {
-			p("> **Needs the cluster's behaviour.** `lab check` also %s. It runs as written on hopscope's local cluster;\n", l.NeedsText())
-			p("> the solution says what shows the fault on another.\n\n")
+			p("> **Shows only in the cluster's behaviour.** `lab check` also %s. The fault shows on any cluster;\n", l.NeedsText())
+			p("> on the local cluster the kubelet stand-in plays it (the solution says how).\n\n")
 		}
 		if l.ClusterWide {
 			p("> **Cluster-wide.** This lab breaks `%s/%s` for every namespace.\n\n", l.ClusterBreak.ScaleDeployment.Namespace, l.ClusterBreak.ScaleDeployment.Name)
