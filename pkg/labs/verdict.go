@@ -161,6 +161,7 @@ func (l *Lab) Judge(res *diagnose.Result, s *snapshot.Snapshot) Verdict {
 			v.ExpectedProbe = &p
 			layers[diagnose.Layer(l.Layer)] = true
 		case p.Test == diagnose.ProbeTestServiceHTTP && podFailed[p.Path]:
+			// Kept among the failed probes; its layer is the pods'.
 		default:
 			layers[probeLayer(p)] = true
 		}
