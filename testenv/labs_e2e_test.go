@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +54,14 @@ type labVerdict struct {
 			Kind, Namespace, Name string
 		} `json:"object"`
 	} `json:"expected"`
+	// ExpectedProbe is set for a lab whose fault only a probe shows.
+	ExpectedProbe *struct {
+		Test    string `json:"test"`
+		Outcome string `json:"outcome"`
+		Target  struct {
+			Kind, Namespace, Name string
+		} `json:"target"`
+	} `json:"expectedProbe"`
 	BrokenLayers []string `json:"brokenLayers"`
 	Notes        []struct {
 		Check string `json:"check"`
@@ -165,15 +174,26 @@ func TestLabsEndToEnd(t *testing.T) {
 			var v labVerdict
 			eventually(60*time.Second, 500*time.Millisecond, func() bool {
 				v, code, out = checkLab(t, kubeconfig, l.ID)
-				return v.Expected != nil
+				return v.Expected != nil || v.ExpectedProbe != nil
 			})
-			if code != cli.ExitFindings || v.Solved || !v.FaultPresent || v.Expected == nil {
-				t.Fatalf("broken lab: exit %d, want 1 with %s reported:\n%s", code, l.Expect.Check, out)
+			if code != cli.ExitFindings || v.Solved || !v.FaultPresent || v.Expected == nil && v.ExpectedProbe == nil {
+				t.Fatalf("broken lab: exit %d, want 1 with %s reported:\n%s", code, l.Expect.Reported(), out)
 			}
-			if v.Expected.Check != l.Expect.Check || v.Remaining[0].Check != l.Expect.Check {
-				t.Fatalf("broken lab reports %s first, want %s:\n%s", v.Remaining[0].Check, l.Expect.Check, out)
+			var obj struct{ Kind, Namespace, Name string }
+			if l.Expect.Probe != "" {
+				// A fault only traffic shows: the probe is refused or gets the
+				// wrong answer where the declared state says the path works.
+				p := v.ExpectedProbe
+				if p == nil || p.Test != string(l.Expect.Probe) || p.Outcome != string(l.Expect.Outcome) {
+					t.Fatalf("broken lab: no probe %s with outcome %s:\n%s", l.Expect.Probe, l.Expect.Outcome, out)
+				}
+				obj = p.Target
+			} else {
+				if v.Expected == nil || v.Expected.Check != l.Expect.Check || v.Remaining[0].Check != l.Expect.Check {
+					t.Fatalf("broken lab does not report %s first:\n%s", l.Expect.Check, out)
+				}
+				obj = v.Expected.Object
 			}
-			obj := v.Expected.Object
 			if obj.Namespace != l.ExpectedNamespace() || !(obj.Kind == l.Expect.Kind && obj.Name == l.Expect.Name ||
 				obj.Kind == "Pod" && strings.HasPrefix(obj.Name, l.Expect.Name+"-")) {
 				t.Fatalf("expected finding on %s/%s/%s, want %s %s/%s (or one of its pods)", obj.Kind, obj.Namespace, obj.Name,
@@ -199,7 +219,7 @@ func TestLabsEndToEnd(t *testing.T) {
 				t.Errorf("no Gateway API controller runs here, yet %s is not among the notes:\n%s", gatewayControllerUnavailable, out)
 			}
 			text, _, _ := hopscope(t, kubeconfig, "lab", "check", l.ID)
-			if !strings.Contains(text, "FAIL  lab "+l.ID) || strings.Contains(text, l.Expect.Check) {
+			if !strings.Contains(text, "FAIL  lab "+l.ID) || strings.Contains(text, l.Expect.Reported()) {
 				t.Errorf("text check of the broken lab must fail without naming the check:\n%s", text)
 			}
 
@@ -385,5 +405,57 @@ func TestAdviseReviewsLiveCluster(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "nodeport-in-production Service/hopscope-lab-2/node-svc" {
 		t.Errorf("advice %v, want exactly the lab's NodePort", got)
+	}
+}
+
+// TestLabCheckReadsWhatTheLabNeeds: `lab check` reads container logs and
+// probes paths only for the labs whose lab.yaml asks for them, and only
+// reads: a crash-loop lab without `needs` costs no GET pods/log, a lab that
+// needs logs no proxy request, and every request of a check is a GET.
+func TestLabCheckReadsWhatTheLabNeeds(t *testing.T) {
+	ctx := context.Background()
+	kubeconfig := writeKubeconfig(t)
+	markLocal(t, ctx)
+	for _, c := range []struct {
+		id           string
+		logs, probes bool
+	}{
+		{id: "16"},               // a crash loop judged from its state
+		{id: "26", logs: true},   // a crash loop whose log names the fault
+		{id: "24", probes: true}, // an app only a probe shows
+	} {
+		t.Run("lab"+c.id, func(t *testing.T) {
+			t.Setenv(labs.StateDirEnv, t.TempDir())
+			if out, errOut, code := hopscope(t, kubeconfig, "lab", "start", c.id); code != 0 {
+				t.Fatalf("lab start: exit %d\n%s\n%s", code, out, errOut)
+			}
+			t.Cleanup(func() { hopscope(t, kubeconfig, "lab", "reset", c.id) })
+			// Wait for the fault, then count one check through the proxy.
+			eventually(60*time.Second, 500*time.Millisecond, func() bool {
+				v, _, _ := checkLab(t, kubeconfig, c.id)
+				return v.FaultPresent
+			})
+			counted, counter := countingKubeconfig(t)
+			if _, code, out := checkLab(t, counted, c.id); code != cli.ExitFindings {
+				t.Fatalf("lab check through the counter: exit %d, want 1:\n%s", code, out)
+			}
+			var logs, proxies int
+			for _, r := range counter.seen() {
+				method, uri, _ := strings.Cut(r, " ")
+				if method != http.MethodGet {
+					t.Errorf("lab check made %s: it only reads", r)
+				}
+				path, _, _ := strings.Cut(uri, "?")
+				switch {
+				case strings.HasSuffix(path, "/log"):
+					logs++
+				case strings.Contains(path, "/proxy"):
+					proxies++
+				}
+			}
+			if (logs > 0) != c.logs || (proxies > 0) != c.probes {
+				t.Errorf("lab %s: %d log reads and %d proxy requests; want logs %v, probes %v", c.id, logs, proxies, c.logs, c.probes)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
+	"github.com/hopscope/hopscope/pkg/probe"
 	"github.com/hopscope/hopscope/pkg/report"
 	"github.com/hopscope/hopscope/pkg/safetext"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -76,14 +77,36 @@ func (o *LabCheckOptions) Complete() error {
 	if len(l.Namespaces()) > 1 {
 		live = source.NewLiveForConfig(o.config, "")
 	}
+	// A lab whose fault only the cluster's behaviour shows reads more, and
+	// only reads: the bounded logs of its failing containers, and level-0
+	// probes (GET through the API server's proxy) of every path in it,
+	// since the declared state calls those paths healthy.
+	load := live.Load
+	if l.NeedsLogs() {
+		load = liveWithLogs(live)
+	}
+	var prober *probe.Prober
+	if l.NeedsProbe() {
+		pr, err := probe.NewProber(o.config)
+		if err != nil {
+			return fmt.Errorf("lab %s: prepare its probes: %w", l.ID, err)
+		}
+		prober = &pr
+	}
 	o.Diagnose = func(ctx context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
-		snap, err := live.Load(ctx)
+		snap, err := load(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read lab %s from the cluster: %w", l.ID, err)
 		}
 		res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Namespace: l.Namespace(), Namespaces: l.Namespaces()})
 		if err != nil {
 			return nil, nil, fmt.Errorf("diagnose lab %s: %w", l.ID, err)
+		}
+		if prober != nil {
+			plan := probe.Build(res, snap, probe.Options{Level: 0, AllPaths: true})
+			if res.Probes, err = prober.Run(ctx, plan); err != nil {
+				return nil, nil, fmt.Errorf("probe lab %s: %w", l.ID, err)
+			}
 		}
 		return snap, res, nil
 	}
@@ -145,6 +168,15 @@ func safeVerdict(v labs.Verdict) labs.Verdict {
 		out.Expected = &f
 	}
 	out.Remaining = report.SanitizedFindings(v.Remaining)
+	// Probes quote the cluster's answers; they pass the same boundary, as
+	// part of a Result.
+	if len(v.FailedProbes) > 0 {
+		out.FailedProbes = report.Sanitized(&diagnose.Result{Probes: v.FailedProbes}).Probes
+	}
+	if v.ExpectedProbe != nil {
+		p := report.Sanitized(&diagnose.Result{Probes: []diagnose.Probe{*v.ExpectedProbe}}).Probes[0]
+		out.ExpectedProbe = &p
+	}
 	out.Notes = report.SanitizedFindings(v.Notes)
 	if v.BrokenLayers != nil {
 		out.BrokenLayers = make([]diagnose.Layer, len(v.BrokenLayers))
@@ -165,12 +197,17 @@ type labVerdictJSON struct {
 	BrokenLayers []diagnose.Layer   `json:"brokenLayers"`
 	Remaining    []diagnose.Finding `json:"remaining"`
 	Notes        []diagnose.Finding `json:"notes"`
-	Paths        int                `json:"paths"`
+	// ExpectedProbe and FailedProbes are set for a lab whose fault only a
+	// probe shows (needs: [probe]).
+	ExpectedProbe *diagnose.Probe  `json:"expectedProbe,omitempty"`
+	FailedProbes  []diagnose.Probe `json:"failedProbes,omitempty"`
+	Paths         int              `json:"paths"`
 }
 
 func (o *LabCheckOptions) writeJSON(v labs.Verdict, res *diagnose.Result) error {
 	out := labVerdictJSON{Lab: o.Lab.ID, Solved: v.Solved, FaultPresent: v.FaultPresent, Expected: v.Expected,
-		BrokenLayers: v.BrokenLayers, Remaining: v.Remaining, Notes: v.Notes, Paths: len(res.Traces)}
+		BrokenLayers: v.BrokenLayers, Remaining: v.Remaining, Notes: v.Notes, Paths: len(res.Traces),
+		ExpectedProbe: v.ExpectedProbe, FailedProbes: v.FailedProbes}
 	if out.BrokenLayers == nil {
 		out.BrokenLayers = []diagnose.Layer{}
 	}
@@ -218,6 +255,10 @@ func (o *LabCheckOptions) writeText(v labs.Verdict, res *diagnose.Result) {
 		if f.Verify != "" {
 			fmt.Fprintf(o.Out, "    verify:  %s\n", f.Verify)
 		}
+	}
+	for _, p := range v.FailedProbes {
+		fmt.Fprintf(o.Out, "\n  ✗ probe %s · %s · %s on %s\n", p.Test, p.Target, p.Outcome, p.Address)
+		fmt.Fprintf(o.Out, "    request: %s\n    saw:     %s\n    expected: %s\n    %s\n", p.Request, p.Detail, p.Expected, p.Note)
 	}
 	o.writeNotes(v)
 }

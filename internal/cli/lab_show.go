@@ -49,6 +49,9 @@ func printBriefing(w io.Writer, l *labs.Lab) {
 	if l.ClusterWide {
 		fmt.Fprintf(w, "⚠ Cluster-wide: this lab breaks %s for every namespace. It runs on hopscope's local cluster (`hopscope lab up`) unless you pass --i-know-this-breaks-cluster-dns; `hopscope lab reset %s` restores it.\n", breaksWhat(l), l.ID)
 	}
+	if len(l.Needs) > 0 {
+		fmt.Fprintf(w, "ⓘ This fault shows only in what the cluster does: `hopscope lab check %s` also %s, and writes nothing. It shows on any cluster; on hopscope's local cluster (`hopscope lab up`) the kubelet stand-in plays it.\n", l.ID, l.NeedsText())
+	}
 	fmt.Fprintf(w, "\nScenario\n%s", indent(l.Scenario, "  "))
 	fmt.Fprintln(w, "\nWhat people see")
 	for _, s := range l.Symptoms {

@@ -54,12 +54,15 @@ func (o *LabSolutionOptions) Run(ctx context.Context) error {
 	l := o.Lab
 	w := o.Out
 	fmt.Fprintf(w, "Lab %s · %s — solution\n\nRoot cause\n%s", l.ID, l.Title, indent(l.Solution, "  "))
-	fmt.Fprintf(w, "\nWhat hopscope reports: %s on %s %s", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
+	fmt.Fprintf(w, "\nWhat hopscope reports: %s on %s %s", l.Expect.Reported(), l.Expect.Kind, l.Expect.Name)
 	if l.Expect.Namespace != "" {
 		fmt.Fprintf(w, " (namespace %s)", l.Expect.Namespace)
 	}
 	if l.Source != "" {
 		fmt.Fprintf(w, "\nModelled on: %s", l.Source)
+	}
+	if l.Simulated != "" {
+		fmt.Fprintf(w, "\n\nOn the local cluster and elsewhere\n%s", strings.TrimRight(indent(l.Simulated, "  "), "\n"))
 	}
 	fmt.Fprintln(w, "\n\nFix")
 	for _, s := range l.FixSteps {

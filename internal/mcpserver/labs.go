@@ -115,7 +115,7 @@ func (t *tools) showLab(_ context.Context, _ *mcp.CallToolRequest, in ShowLabInp
 	case "solution":
 		b.Hints = l.Hints
 		obj := l.Expect.Kind + "/" + l.ExpectedNamespace() + "/" + l.Expect.Name
-		b.Solution = &LabSolution{Layer: l.Layer, RootCause: strings.TrimSpace(l.Solution), Check: l.Expect.Check,
+		b.Solution = &LabSolution{Layer: l.Layer, RootCause: strings.TrimSpace(l.Solution), Check: l.Expect.Reported(),
 			Object: obj, FixSteps: l.FixSteps, Verify: l.Verify, Source: l.Source}
 	default:
 		return nil, nil, fmt.Errorf("reveal %q: want none, hints or solution", clip(in.Reveal, 64))

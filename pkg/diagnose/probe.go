@@ -40,6 +40,11 @@ const (
 	ProbeUnresolved  ProbeOutcome = "unresolved"
 	ProbeUnreachable ProbeOutcome = "unreachable"
 	ProbeNoEndpoints ProbeOutcome = "no endpoints"
+	// ProbeWrongScheme: the target answered plain HTTP with the 400 a
+	// TLS-only port gives ("Client sent an HTTP request to an HTTPS
+	// server", "The plain HTTP request was sent to HTTPS port"): it is
+	// reached, but a client speaking plain HTTP gets nothing from it.
+	ProbeWrongScheme ProbeOutcome = "wrong scheme"
 	ProbeForbidden   ProbeOutcome = "forbidden"
 	ProbeNotRun      ProbeOutcome = "not run"
 )
@@ -47,7 +52,7 @@ const (
 // Failed reports whether the outcome shows traffic failing.
 func (o ProbeOutcome) Failed() bool {
 	switch o {
-	case ProbeRefused, ProbeTimeout, ProbeUnresolved, ProbeUnreachable, ProbeNoEndpoints:
+	case ProbeRefused, ProbeTimeout, ProbeUnresolved, ProbeUnreachable, ProbeNoEndpoints, ProbeWrongScheme:
 		return true
 	}
 	return false

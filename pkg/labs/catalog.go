@@ -13,6 +13,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
 // catalogFS holds one folder per lab: lab.yaml, broken/ and fix/. Files in a
@@ -60,10 +62,21 @@ type Lab struct {
 	// Offline is true when the diagnosis of the broken manifests alone
 	// (no cluster) reports the expected finding first; OfflineWhy says why
 	// not otherwise.
-	Offline    bool     `json:"offline"`
-	OfflineWhy string   `json:"offlineWhy,omitempty"`
-	Hints      []string `json:"hints"`
-	Solution   string   `json:"solution"`
+	Offline    bool   `json:"offline"`
+	OfflineWhy string `json:"offlineWhy,omitempty"`
+	// Needs lists what `lab check` reads beyond the declared state, for a
+	// fault only the cluster's behaviour shows: NeedLogs (the bounded logs
+	// of failing containers, GET pods/log) and NeedProbe (level-0 probes of
+	// every path, GET through the API server's proxy). Both are reads; a
+	// lab without them costs its check no such request.
+	Needs []string `json:"needs,omitempty"`
+	// Simulated says what the local cluster's kubelet stand-in plays for
+	// this lab (the pod annotations hopscope.dev/app and hopscope.dev/logs)
+	// and what shows the same fault on another cluster. Required when the
+	// manifests carry those annotations.
+	Simulated string   `json:"simulated,omitempty"`
+	Hints     []string `json:"hints"`
+	Solution  string   `json:"solution"`
 	// FixSteps are what a person would type to repair the lab.
 	FixSteps  []string  `json:"fixSteps"`
 	Verify    string    `json:"verify"`
@@ -94,15 +107,55 @@ type Lab struct {
 	Fix    []Manifest `json:"-"`
 }
 
-// Expectation is the root-cause finding the engine must report for the
-// broken lab: a check ID and the object it names. Namespace is empty for the
-// lab's own namespace. For a workload, a finding on one of its pods counts
-// too (a live cluster names pods, manifests name the workload).
+// Expectation is what hopscope must report for the broken lab: a
+// root-cause finding (Check), or, for a fault that only traffic shows, a
+// level-0 probe that fails where the declared state says the path works
+// (Probe and Outcome); with the object it names. Namespace is empty for the
+// lab's own namespace. For a workload, a finding or probe on one of its
+// pods counts too (a live cluster names pods, manifests name the workload).
 type Expectation struct {
-	Check     string `json:"check"`
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
+	Check     string                `json:"check,omitempty"`
+	Probe     diagnose.ProbeTest    `json:"probe,omitempty"`
+	Outcome   diagnose.ProbeOutcome `json:"outcome,omitempty"`
+	Kind      string                `json:"kind"`
+	Namespace string                `json:"namespace,omitempty"`
+	Name      string                `json:"name"`
+}
+
+// Reported names what hopscope reports for the broken lab: the check's
+// ID, or the probe and its outcome ("probe pod-http refused").
+func (e Expectation) Reported() string {
+	if e.Probe != "" {
+		return fmt.Sprintf("probe %s %s", e.Probe, e.Outcome)
+	}
+	return e.Check
+}
+
+// What `lab check` may read beyond the declared state (Lab.Needs).
+const (
+	NeedLogs  = "logs"
+	NeedProbe = "probe"
+)
+
+// NeedsLogs reports whether `lab check` reads the logs of failing
+// containers for this lab.
+func (l *Lab) NeedsLogs() bool { return contains(l.Needs, NeedLogs) }
+
+// NeedsProbe reports whether `lab check` probes the lab's paths at level 0.
+func (l *Lab) NeedsProbe() bool { return contains(l.Needs, NeedProbe) }
+
+// NeedsText says in words what `lab check` does for the lab beyond reading
+// the declared state ("reads ... and probes ..."), for `lab show` and the
+// docs; "" when nothing.
+func (l *Lab) NeedsText() string {
+	var parts []string
+	if l.NeedsLogs() {
+		parts = append(parts, "reads the logs of failing containers (GET pods/log)")
+	}
+	if l.NeedsProbe() {
+		parts = append(parts, "probes every path at level 0 (GET through the API server's proxy)")
+	}
+	return strings.Join(parts, " and ")
 }
 
 // Interview is the lab's interview question, asked by `hopscope quiz` as a
@@ -356,7 +409,17 @@ func validateLab(l *Lab) error {
 	need(strings.TrimSpace(l.Scenario) != "", "scenario is required")
 	need(len(l.Symptoms) > 0, "symptoms are required")
 	need(len(l.Observe) > 0, "observe commands are required")
-	need(l.Expect.Check != "" && l.Expect.Kind != "" && l.Expect.Name != "", "expect needs check, kind and name")
+	need((l.Expect.Check != "") != (l.Expect.Probe != "") && l.Expect.Kind != "" && l.Expect.Name != "", "expect needs a check or a probe, with kind and name")
+	if l.Expect.Probe != "" {
+		need(l.NeedsProbe(), "a lab that expects a probe needs: [probe]")
+		need(l.Expect.Probe == diagnose.ProbeTestPodHTTP || l.Expect.Probe == diagnose.ProbeTestServiceHTTP,
+			"expect.probe must be a level-0 test: pod-http or service-http")
+		need(l.Expect.Outcome.Failed(), "expect.outcome must be an outcome that shows traffic failing (refused, timeout, ...)")
+	}
+	for _, n := range l.Needs {
+		need(n == NeedLogs || n == NeedProbe, "needs may list only "+NeedLogs+" and "+NeedProbe)
+	}
+	need(l.Simulated != "" || !carriesStandInAnnotations(l), "simulated is required when manifests carry "+strings.Join(standInAnnotations, " or "))
 	need(l.Offline || l.OfflineWhy != "", "offlineWhy is required when offline is false")
 	need(len(l.Hints) >= 3, "at least three hints, in increasing detail")
 	need(strings.TrimSpace(l.Solution) != "", "solution is required")
@@ -441,6 +504,40 @@ func validateManifest(m Manifest, l *Lab) error {
 		}
 	}
 	return nil
+}
+
+// standInAnnotations make the local cluster's kubelet stand-in play an
+// app's behaviour (testenv's AppAnnotation and LogsAnnotation); a real
+// kubelet ignores them, so a lab using them says what does the same on
+// another cluster (Lab.Simulated).
+var standInAnnotations = []string{"hopscope.dev/app", "hopscope.dev/logs"}
+
+// carriesStandInAnnotations reports whether a pod template or pod in the
+// lab's manifests carries one of standInAnnotations (or a per-container
+// hopscope.dev/logs.<container>).
+func carriesStandInAnnotations(l *Lab) bool {
+	for _, set := range [][]Manifest{l.Broken, l.Fix} {
+		for _, m := range set {
+			objs, err := Objects(m)
+			if err != nil {
+				continue // validateManifest reports it
+			}
+			for _, o := range objs {
+				ann, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "annotations")
+				if o.GetKind() == "Pod" {
+					ann = o.GetAnnotations()
+				}
+				for k := range ann {
+					for _, a := range standInAnnotations {
+						if k == a || strings.HasPrefix(k, a+".") {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

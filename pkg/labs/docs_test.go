@@ -63,11 +63,23 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		if !l.Offline {
 			offline = "no"
 		}
-		p("| [%s](#lab-%s) | %s | %s | %s | %s | `%s` | %s |\n", l.ID, l.ID, mdCell(l.Title), l.Difficulty, seed, where, l.Expect.Check, offline)
+		p("| [%s](#lab-%s) | %s | %s | %s | %s | `%s` | %s |\n", l.ID, l.ID, mdCell(l.Title), l.Difficulty, seed, where, l.Expect.Reported(), offline)
 	}
 	p("\n\"Seed lab\" is the lab of the article hopscope grows from that the scenario comes from. \"Seen offline\" says\n")
 	p("whether `hopscope diagnose -f` on the broken manifests alone already names the root cause; the others need\n")
-	p("the state of a cluster.\n")
+	p("the state of a cluster.\n\n")
+	p("Some faults show in no declared state at all, only in what the cluster does: an app bound to 127.0.0.1, plain\n")
+	p("HTTP spoken to a port that serves only TLS, a dependency's name that does not resolve. For those labs (%s)\n", needsList(all))
+	p("`lab check` also reads, and only reads: the bounded logs of failing containers (`needs: logs`, GET pods/log) and\n")
+	p("level-0 probes of every path in the lab (`needs: probe`, GET through the API server's pods/proxy and\n")
+	p("services/proxy; see docs/probes.md). Their manifests misbehave for real on any cluster (busybox's httpd bound\n")
+	p("to 127.0.0.1, nginx serving only TLS, a script that exits when its lookup fails). On the local cluster, where no\n")
+	p("container runs, the kubelet stand-in plays the same app from the pod annotations `hopscope.dev/app` (how it\n")
+	p("listens: 127.0.0.1 only, TLS, ...) and `hopscope.dev/logs` (the lines it prints), which a real kubelet ignores;\n")
+	p("each such lab's solution says which is which.\n\n")
+	p("A NetworkPolicy lab whose state allows traffic while a probe shows it blocked is out of reach here: the local\n")
+	p("cluster's stand-in does not enforce NetworkPolicy (pods get no network namespaces and no CNI runs), so a\n")
+	p("policy can never block a probe there. The NetworkPolicy labs (12, 13) are judged from the policies as written.\n")
 	for _, l := range all {
 		p("\n## Lab %s\n\n### %s\n\n", l.ID, l.Title)
 		p("%s · namespace `%s`", l.Difficulty, strings.Join(l.Namespaces(), "`, `"))
@@ -75,6 +87,10 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 			p(" · from the seed article's lab %d", l.SeedLab)
 		}
 		p("\n\n")
+		if len(l.Needs) > 0 {
+			p("> **Shows only in the cluster's behaviour.** `lab check` also %s. The fault shows on any cluster;\n", l.NeedsText())
+			p("> on the local cluster the kubelet stand-in plays it (the solution says how).\n\n")
+		}
 		if l.ClusterWide {
 			p("> **Cluster-wide.** This lab breaks `%s/%s` for every namespace.\n\n", l.ClusterBreak.ScaleDeployment.Namespace, l.ClusterBreak.ScaleDeployment.Name)
 		}
@@ -89,7 +105,11 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		}
 		p("\n</details>\n\n<details><summary>Solution</summary>\n\n")
 		p("%s\n\n", strings.TrimSpace(l.Solution))
-		p("hopscope reports `%s` on %s `%s`", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
+		if l.Expect.Probe != "" {
+			p("hopscope's level-0 probe `%s` is %s on %s `%s` (or one of its pods), where the declared state says it answers", l.Expect.Probe, l.Expect.Outcome, l.Expect.Kind, l.Expect.Name)
+		} else {
+			p("hopscope reports `%s` on %s `%s`", l.Expect.Check, l.Expect.Kind, l.Expect.Name)
+		}
 		if l.Expect.Namespace != "" {
 			p(" in `%s`", l.Expect.Namespace)
 		}
@@ -107,12 +127,29 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 		if l.Source != "" {
 			p("\nModelled on %s.\n", l.Source)
 		}
+		if l.Simulated != "" {
+			p("\n%s\n", strings.TrimSpace(l.Simulated))
+		}
 		p("\n</details>\n\n**Interview question:** %s\n\n<details><summary>Answer</summary>\n\n%s\n\n</details>\n",
 			l.Interview.Question, strings.TrimSpace(l.Interview.Answer))
 		docList(p, "When to use", l.WhenToUse)
 		docList(p, "Pros", l.Pros)
 		docList(p, "Cons", l.Cons)
 	}
+}
+
+// needsList names the labs that need logs or probes: "24, 25 and 26".
+func needsList(all []*Lab) string {
+	var ids []string
+	for _, l := range all {
+		if len(l.Needs) > 0 {
+			ids = append(ids, l.ID)
+		}
+	}
+	if len(ids) < 2 {
+		return strings.Join(ids, "")
+	}
+	return strings.Join(ids[:len(ids)-1], ", ") + " and " + ids[len(ids)-1]
 }
 
 func docList(p func(string, ...any), title string, items []string) {

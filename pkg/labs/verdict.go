@@ -27,23 +27,47 @@ type Verdict struct {
 	// Notes are warnings and infos in the lab's scope, and tolerated
 	// findings of any severity, that do not keep it unsolved.
 	Notes []diagnose.Finding
+	// ExpectedProbe is the lab's expected probe, when the lab expects one
+	// and a probe of its scope saw that outcome.
+	ExpectedProbe *diagnose.Probe
+	// FailedProbes are the probes in the lab's scope that fail where the
+	// declared state says traffic works (they contradict the static
+	// verdict), the expected one among them: the path is not healthy,
+	// whatever the state says.
+	FailedProbes []diagnose.Probe
 }
 
 // Matches reports whether f is the lab's expected finding. A finding on a
 // pod counts for an expected workload when the pod belongs to it: manifests
 // name the workload, a live cluster names its pods.
 func (l *Lab) Matches(f diagnose.Finding, s *snapshot.Snapshot) bool {
-	if f.Check != l.Expect.Check {
+	if l.Expect.Check == "" || f.Check != l.Expect.Check {
 		return false
 	}
+	return l.names(f.Object, s)
+}
+
+// MatchesProbe reports whether p is the lab's expected probe: the test and
+// outcome it names, on the expected object or (for a workload) one of its
+// pods.
+func (l *Lab) MatchesProbe(p diagnose.Probe, s *snapshot.Snapshot) bool {
+	if l.Expect.Probe == "" || p.Test != l.Expect.Probe || p.Outcome != l.Expect.Outcome {
+		return false
+	}
+	return l.names(p.Target, s)
+}
+
+// names reports whether ref is the expected object, or a pod of the
+// expected workload.
+func (l *Lab) names(ref snapshot.ObjectRef, s *snapshot.Snapshot) bool {
 	want := snapshot.ObjectRef{Kind: l.Expect.Kind, Namespace: l.ExpectedNamespace(), Name: l.Expect.Name}
-	if f.Object == want {
+	if ref == want {
 		return true
 	}
-	if f.Object.Kind != snapshot.KindPod || s == nil || f.Object.Namespace != want.Namespace {
+	if ref.Kind != snapshot.KindPod || s == nil || ref.Namespace != want.Namespace {
 		return false
 	}
-	p := s.Pod(f.Object.Namespace, f.Object.Name)
+	p := s.Pod(ref.Namespace, ref.Name)
 	if p == nil {
 		return false
 	}
@@ -51,15 +75,30 @@ func (l *Lab) Matches(f diagnose.Finding, s *snapshot.Snapshot) bool {
 	return ok && owner == want
 }
 
+// probeLayer is the layer a failing probe points at: a pod's own port is
+// the container's, the Service's port its endpoints'.
+func probeLayer(p diagnose.Probe) diagnose.Layer {
+	if p.Test == diagnose.ProbeTestServiceHTTP || p.Test == diagnose.ProbeTestClusterIP || p.Test == diagnose.ProbeTestServiceName {
+		return diagnose.LayerEndpoints
+	}
+	if p.Test == diagnose.ProbeTestDNS {
+		return diagnose.LayerDNS
+	}
+	return diagnose.LayerContainer
+}
+
 // inScope reports whether a finding is about the lab: an object in one of
 // its namespaces, or the cluster-wide object the lab breaks.
 func (l *Lab) inScope(f diagnose.Finding) bool {
-	for _, ns := range l.Namespaces() {
-		if f.Object.Namespace == ns {
-			return true
-		}
+	if l.inNamespaces(f.Object.Namespace) {
+		return true
 	}
 	return l.ClusterWide && f.Object.Namespace == l.ExpectedNamespace() && f.Layer == diagnose.Layer(l.Layer)
+}
+
+// inNamespaces reports whether ns is one of the lab's namespaces.
+func (l *Lab) inNamespaces(ns string) bool {
+	return contains(l.Namespaces(), ns)
 }
 
 // traceInScope reports whether a trace's entry point lies in the lab's
@@ -102,6 +141,32 @@ func (l *Lab) Judge(res *diagnose.Result, s *snapshot.Snapshot) Verdict {
 			v.Notes = append(v.Notes, f)
 		}
 	}
+	// A path whose pods fail a probe fails through its Service too: the
+	// Service's probe then adds no layer of its own.
+	podFailed := map[string]bool{}
+	for _, p := range res.Probes {
+		if p.Test == diagnose.ProbeTestPodHTTP && p.Outcome.Failed() {
+			podFailed[p.Path] = true
+		}
+	}
+	for _, p := range res.Probes {
+		expected := l.MatchesProbe(p, s)
+		if !expected && (!l.inNamespaces(p.Target.Namespace) || p.Agreement != diagnose.ProbeContradicts || !p.Outcome.Failed()) {
+			continue
+		}
+		switch {
+		case expected && v.ExpectedProbe == nil:
+			p := p
+			v.FaultPresent = true
+			v.ExpectedProbe = &p
+			layers[diagnose.Layer(l.Layer)] = true
+		case p.Test == diagnose.ProbeTestServiceHTTP && podFailed[p.Path]:
+			// Kept among the failed probes; its layer is the pods'.
+		default:
+			layers[probeLayer(p)] = true
+		}
+		v.FailedProbes = append(v.FailedProbes, p)
+	}
 	brokenTrace := false
 	for _, t := range res.Traces {
 		if !l.traceInScope(t) {
@@ -119,7 +184,7 @@ func (l *Lab) Judge(res *diagnose.Result, s *snapshot.Snapshot) Verdict {
 			v.BrokenLayers = append(v.BrokenLayers, layer)
 		}
 	}
-	v.Solved = !v.FaultPresent && len(v.Remaining) == 0 && !brokenTrace
+	v.Solved = !v.FaultPresent && len(v.Remaining) == 0 && len(v.FailedProbes) == 0 && !brokenTrace
 	return v
 }
 

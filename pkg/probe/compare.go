@@ -43,6 +43,10 @@ func judge(p diagnose.Probe, pred prediction, group map[diagnose.ProbeTest]diagn
 // notListening is what a refusal on a pod's own IP means.
 const notListening = "the app does not listen on that port on the pod's IP (bound to 127.0.0.1, or to another port): compare its listen address with the container port"
 
+// tlsOnly is what a TLS-only port's answer to plain HTTP means.
+const tlsOnly = "the app serves only TLS on that port and nothing in the declared state says so: clients, ingress controllers and this probe speak plain HTTP to it; " +
+	"declare it (Service port appProtocol: https, and the backend protocol of the Ingress or a BackendTLSPolicy) or serve plain HTTP inside the cluster"
+
 // refusedByPod reports whether the probe dialled one pod's IP and was
 // refused.
 func refusedByPod(p diagnose.Probe) bool {
@@ -60,6 +64,8 @@ func phrase(o diagnose.ProbeOutcome) string {
 		return "finds no such name"
 	case diagnose.ProbeNoEndpoints:
 		return "finds no ready endpoint"
+	case diagnose.ProbeWrongScheme:
+		return "gets the 400 a TLS-only port gives plain HTTP"
 	}
 	return "cannot reach it"
 }
@@ -74,12 +80,16 @@ func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) 
 		switch p.Outcome {
 		case diagnose.ProbeRefused:
 			return notListening
+		case diagnose.ProbeWrongScheme:
+			return tlsOnly
 		case diagnose.ProbeTimeout:
 			return "look at the CNI, a mesh or a NetworkPolicy between the API server and the pod, or an app that accepts and never answers"
 		}
 		return "look at the CNI and the routes from the control plane to the pod's node"
 	case diagnose.ProbeTestServiceHTTP:
 		switch p.Outcome {
+		case diagnose.ProbeWrongScheme:
+			return tlsOnly
 		case diagnose.ProbeNoEndpoints:
 			return "the endpoints changed since the state was read: run the diagnosis again"
 		case diagnose.ProbeRefused:

@@ -164,6 +164,10 @@ func classifyProxied(resp *http.Response, body []byte, truncated bool, readErr e
 			return classifyMessage(msg), fmt.Sprintf("the API server could not reach it (HTTP %d): %s", resp.StatusCode, msg)
 		}
 	}
+	outcome := diagnose.ProbeAnswered
+	if resp.StatusCode == http.StatusBadRequest && tlsPortAnswer(body) {
+		outcome = diagnose.ProbeWrongScheme
+	}
 	size := fmt.Sprintf("%d bytes", len(body))
 	if truncated {
 		size = fmt.Sprintf("more than %d bytes (read no further)", len(body))
@@ -175,7 +179,22 @@ func classifyProxied(resp *http.Response, body []byte, truncated bool, readErr e
 	if readErr != nil {
 		detail += "; the body stopped: " + readErr.Error()
 	}
-	return diagnose.ProbeAnswered, detail
+	return outcome, detail
+}
+
+// tlsPortAnswers are what servers answer a plain HTTP request on a port
+// that serves only TLS: Go's net/http, and nginx.
+var tlsPortAnswers = []string{"HTTP request to an HTTPS server", "plain HTTP request was sent to HTTPS port"}
+
+// tlsPortAnswer reports whether a 400's body is a TLS-only port refusing
+// plain HTTP.
+func tlsPortAnswer(body []byte) bool {
+	for _, a := range tlsPortAnswers {
+		if bytes.Contains(body, []byte(a)) {
+			return true
+		}
+	}
+	return false
 }
 
 // classifyMessage reads an outcome from an error a dialler or a client

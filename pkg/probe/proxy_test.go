@@ -118,21 +118,55 @@ func TestLevel0ComparesWithStaticVerdict(t *testing.T) {
 // TestLevel0AnswerConfirmsHealthyPath: any HTTP answer from the app, even
 // a 404, proves it listens.
 func TestLevel0AnswerConfirmsHealthyPath(t *testing.T) {
-	res, s := shop(t)
-	notFound := func(w http.ResponseWriter, _ *http.Request) {
+	pod := apiSvcPodProbe(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(404)
 		io.WriteString(w, "<h1>Not   Found</h1>\n")
+	})
+	if pod.Outcome != diagnose.ProbeAnswered || pod.Agreement != diagnose.ProbeConfirms || pod.Detail != "HTTP 404, 21 bytes: <h1>Not Found</h1>" {
+		t.Errorf("probe = %+v, want answered (HTTP 404 quoted on one line), confirming", pod)
 	}
-	srv := fakeAPIServer(t, map[string]http.HandlerFunc{apiPodPath: notFound, apiSvcPath: notFound})
+}
+
+// apiSvcPodProbe probes the shop's api-svc path (its Service and pod
+// GETs), both answered by app, and returns the pod's probe.
+func apiSvcPodProbe(t *testing.T, app http.HandlerFunc) diagnose.Probe {
+	t.Helper()
+	res, s := shop(t)
+	srv := fakeAPIServer(t, map[string]http.HandlerFunc{apiPodPath: app, apiSvcPath: app})
 	plan := Build(res, s, Options{AllPaths: true})
 	plan.Proxies = plan.Proxies[:2] // api-svc's two GETs
 	got, err := Prober{HTTP: srv.Client(), Server: srv.URL}.Run(context.Background(), plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
-	if pod.Outcome != diagnose.ProbeAnswered || pod.Agreement != diagnose.ProbeConfirms || pod.Detail != "HTTP 404, 21 bytes: <h1>Not Found</h1>" {
-		t.Errorf("probe = %+v, want answered (HTTP 404 quoted on one line), confirming", pod)
+	return probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
+}
+
+// TestLevel0PlainHTTPToTLSPort: a 400 whose body is a TLS-only port's
+// refusal of plain HTTP (Go's net/http, nginx) is a failure of the path,
+// not an answer, and contradicts a Ready pod; any other 400 is the app's
+// own answer.
+func TestLevel0PlainHTTPToTLSPort(t *testing.T) {
+	for _, c := range []struct {
+		name, body string
+		want       diagnose.ProbeOutcome
+	}{
+		{"go", "Client sent an HTTP request to an HTTPS server.\n", diagnose.ProbeWrongScheme},
+		{"nginx", "<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>", diagnose.ProbeWrongScheme},
+		{"app", `{"error":"missing parameter id"}`, diagnose.ProbeAnswered},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pod := apiSvcPodProbe(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, c.body)
+			})
+			if pod.Outcome != c.want {
+				t.Fatalf("outcome %q, want %q: %+v", pod.Outcome, c.want, pod)
+			}
+			if c.want == diagnose.ProbeWrongScheme && (pod.Agreement != diagnose.ProbeContradicts || !strings.Contains(pod.Note, "only TLS")) {
+				t.Errorf("a Ready pod whose port serves only TLS: agreement %s, note %q; want a contradiction naming TLS", pod.Agreement, pod.Note)
+			}
+		})
 	}
 }
 
