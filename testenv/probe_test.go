@@ -211,8 +211,8 @@ func TestProbeForbiddenWritesNothing(t *testing.T) {
 		if p.Outcome == diagnose.ProbeNotRun {
 			continue
 		}
-		if p.Outcome != diagnose.ProbeForbidden || p.Agreement != diagnose.ProbeInconclusive {
-			t.Errorf("%s %s as carol: %s (%s), want forbidden, inconclusive", p.Path, p.Test, p.Outcome, p.Detail)
+		if p.Outcome != diagnose.ProbeForbidden || p.Agreement != diagnose.ProbeInconclusive || p.Note != "not checked: forbidden" {
+			t.Errorf("%s %s as carol: %s (%s), %s: %q; want forbidden, inconclusive, not checked: forbidden", p.Path, p.Test, p.Outcome, p.Detail, p.Agreement, p.Note)
 		}
 	}
 	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})

@@ -1,0 +1,230 @@
+package testenv_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/logscan"
+	"github.com/hopscope/hopscope/testenv"
+)
+
+// These tests run `hopscope diagnose` as a user does against the real API
+// server, whose pods/log requests reach the kubelet stand-in's log server,
+// and count what that server sent (Kubelet.LogReads).
+
+// logsLab is a namespace of healthy apps (web: two replicas behind a
+// Service; echo: a bare pod behind its own) and one broken workload:
+// orders' three replicas crash on a lookup of orders-db, which no Service
+// answers. Only orders' log may be read, and only once.
+const logsLab = webApp + `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: echo
+  labels: {app: echo}
+spec:
+  containers:
+  - {name: app, image: hashicorp/http-echo:0.2.3, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec:
+  selector: {app: echo}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata:
+      labels: {app: orders}
+      annotations:
+        hopscope.dev/simulate: crashloop
+        hopscope.dev/logs: |
+          starting orders-api 2.3.1
+          connecting to postgres://orders-db:5432/orders
+          dial tcp: lookup orders-db on 10.96.0.10:53: no such host
+    spec:
+      containers:
+      - {name: app, image: shop/orders:2.3.1, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders}
+spec:
+  selector: {app: orders}
+  ports: [{port: 80, targetPort: 8080}]
+`
+
+// diagnoseJSON runs `hopscope diagnose -n ns -o json` with extra flags
+// and returns the report, its exit code and stderr.
+func diagnoseJSON(t *testing.T, ns string, extra ...string) (diagnose.Result, int, string) {
+	t.Helper()
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := hopscope(t, kubeconfig, append([]string{"diagnose", "-n", ns, "-o", "json"}, extra...)...)
+	var res diagnose.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("hopscope diagnose -n %s %v: exit %d, not JSON (%v)\n%s\n%s", ns, extra, code, err, out, errOut)
+	}
+	return res, code, errOut
+}
+
+// logReadsDuring are the log reads the kubelet stand-in answered while f
+// ran, in every namespace.
+func logReadsDuring(f func()) []testenv.LogRead {
+	before := len(cluster.Kubelet.LogReads())
+	f()
+	return cluster.Kubelet.LogReads()[before:]
+}
+
+// findingBy is the finding of check on the object named name, nil when
+// there is none.
+func findingBy(res diagnose.Result, check, name string) *diagnose.Finding {
+	for i, f := range res.Findings {
+		if f.Check == check && f.Object.Name == name {
+			return &res.Findings[i]
+		}
+	}
+	return nil
+}
+
+// TestCrashLoopLogIsReadOnceAndQuoted: the crash loop's finding moves to
+// the DNS layer and quotes its previous run's matching line with its line
+// number; the diagnosis reads exactly one log, the previous run of one
+// orders replica, and none of the healthy web and echo pods nor CoreDNS.
+func TestCrashLoopLogIsReadOnceAndQuoted(t *testing.T) {
+	const ns = "logs-crash"
+	tempNamespace(t, ns)
+	deploy(t, ns, logsLab)
+	var res diagnose.Result
+	var code int
+	var errOut string
+	reads := logReadsDuring(func() { res, code, errOut = diagnoseJSON(t, ns) })
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (findings)\n%s", code, errOut)
+	}
+	f := findingBy(res, "container-log-failure", "orders")
+	if f == nil {
+		t.Fatalf("no container-log-failure on Deployment orders; findings:\n  %s", keys(&res))
+	}
+	evidence := strings.Join(f.Evidence, "\n")
+	if f.Layer != diagnose.LayerDNS || !strings.Contains(f.Cause, "orders-db") ||
+		!strings.Contains(evidence, "previous run") ||
+		!strings.Contains(evidence, "log line 3: dial tcp: lookup orders-db on 10.96.0.10:53: no such host") {
+		t.Errorf("finding %s on layer %s, cause %q, evidence:\n%s\nwant the DNS layer, orders-db, and line 3 of the previous run quoted",
+			f.Key(), f.Layer, f.Cause, evidence)
+	}
+	for _, tr := range res.Traces {
+		if tr.Entry == "Service/"+ns+"/orders" && tr.RootCause != f.Key() {
+			t.Errorf("orders' root cause is %q, want the log's finding %q", tr.RootCause, f.Key())
+		}
+	}
+	if len(reads) != 1 || reads[0].Namespace != ns || !strings.HasPrefix(reads[0].Pod, "orders-") || reads[0].Container != "app" || !reads[0].Previous {
+		t.Errorf("log reads during the diagnosis: %+v, want exactly one, of the previous run of one orders pod's container app", reads)
+	}
+}
+
+// noisyLab is a crash loop whose log is 1 GiB of lines before the one
+// that explains it.
+const noisyLab = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noisy
+  annotations:
+    hopscope.dev/simulate: crashloop
+    hopscope.dev/log-bytes: 1Gi
+    hopscope.dev/logs: "dial tcp: lookup orders-db on 10.96.0.10:53: no such host"
+spec:
+  containers:
+  - {name: app, image: shop/batch:1.0}
+`
+
+// TestHugeLogCostsTheBound: reading a 1 GiB log costs at most
+// logscan.MaxBytes (docs/logs.md: 64 KiB) sent by the kubelet, and its
+// last line is still quoted.
+func TestHugeLogCostsTheBound(t *testing.T) {
+	const ns = "logs-huge"
+	tempNamespace(t, ns)
+	deploy(t, ns, noisyLab)
+	var res diagnose.Result
+	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, ns) })
+	if len(reads) != 1 || reads[0].Pod != "noisy" {
+		t.Fatalf("log reads: %+v, want one of noisy", reads)
+	}
+	t.Logf("a 1 GiB log cost %d bytes", reads[0].Bytes)
+	if reads[0].Bytes > logscan.MaxBytes || logscan.MaxBytes != 64<<10 {
+		t.Errorf("a 1 GiB log cost %d bytes; the documented bound is 64 KiB (logscan.MaxBytes %d)", reads[0].Bytes, logscan.MaxBytes)
+	}
+	f := findingBy(res, "container-log-failure", "noisy")
+	if f == nil || !strings.Contains(strings.Join(f.Evidence, "\n"), ": dial tcp: lookup orders-db on 10.96.0.10:53: no such host") {
+		t.Errorf("the line after 1 GiB of padding is not quoted: %+v", f)
+	}
+}
+
+// logLessReader may read everything hopscope lists in the namespace but
+// not pods/log: RBAC on "pods" does not reach the subresource.
+const logLessReader = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: log-less-reader}
+rules:
+- apiGroups: ["", apps, batch, networking.k8s.io, discovery.k8s.io]
+  resources: [pods, services, endpoints, events, configmaps, secrets, replicationcontrollers,
+    deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, ingresses, networkpolicies, endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: dave-reads}
+subjects: [{kind: User, name: dave, apiGroup: rbac.authorization.k8s.io}]
+roleRef: {kind: Role, name: log-less-reader, apiGroup: rbac.authorization.k8s.io}
+`
+
+// TestForbiddenLogIsNotChecked: a user without pods/log gets the crash
+// loop's own finding, the log "not checked: forbidden" in the summary, the
+// exit code of the findings and no error; the kubelet is never asked.
+func TestForbiddenLogIsNotChecked(t *testing.T) {
+	const ns = "logs-forbidden"
+	tempNamespace(t, ns)
+	deploy(t, ns, logsLab+"---\n"+logLessReader)
+	var res diagnose.Result
+	var code int
+	var errOut string
+	reads := logReadsDuring(func() { res, code, errOut = diagnoseJSON(t, ns, "--as", "dave") })
+	if code != 1 || strings.TrimSpace(errOut) != "exit 1" {
+		t.Errorf("exit %d, stderr %q; want 1 for the findings and nothing else", code, errOut)
+	}
+	if len(reads) != 0 {
+		t.Errorf("the kubelet served %+v to a user without pods/log", reads)
+	}
+	if f := findingBy(res, "container-log-failure", "orders"); f != nil {
+		t.Errorf("a log dave may not read was judged: %s", f.Key())
+	}
+	crash := false
+	for _, f := range res.Findings {
+		crash = crash || (f.Check == "container-crashloop" && strings.HasPrefix(f.Object.Name, "orders-"))
+	}
+	if !crash {
+		t.Errorf("the crash loop itself is not reported; findings:\n  %s", keys(&res))
+	}
+	notChecked := strings.Join(res.Summary.NotChecked, "\n")
+	if !strings.Contains(notChecked, "log of container app not checked: forbidden: ") || !strings.Contains(notChecked, `User "dave" cannot get resource "pods/log"`) {
+		t.Errorf("summary does not say the log was not checked (forbidden):\n%s", notChecked)
+	}
+	for _, line := range res.Summary.NotChecked {
+		if strings.Contains(line, "/"+ns+":") {
+			t.Errorf("dave may list every kind in %s, yet: %s", ns, line)
+		}
+	}
+}
