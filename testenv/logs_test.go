@@ -1,10 +1,14 @@
 package testenv_test
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/logscan"
@@ -226,5 +230,70 @@ func TestForbiddenLogIsNotChecked(t *testing.T) {
 		if strings.Contains(line, "/"+ns+":") {
 			t.Errorf("dave may list every kind in %s, yet: %s", ns, line)
 		}
+	}
+}
+
+// dnsTimeoutLab is a crash loop whose log shows lookups timing out: the
+// cluster DNS is implicated, so CoreDNS's log is read too.
+const dnsTimeoutLab = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orders
+  annotations:
+    hopscope.dev/simulate: crashloop
+    hopscope.dev/logs: |
+      starting orders-api 2.3.1
+      dial tcp: lookup orders-db.logs-dns.svc.cluster.local on 10.96.0.10:53: read udp 10.244.0.9:41234->10.96.0.10:53: i/o timeout
+spec:
+  containers:
+  - {name: app, image: shop/orders:2.3.1}
+`
+
+// TestCoreDNSLogReadWhenLookupsTimeOut: a crash whose log shows a lookup
+// timing out brings in one CoreDNS pod's log, whose kubernetes plugin is
+// cut off from the API server, and the finding on CoreDNS quotes it; two
+// reads in all.
+func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
+	const ns = "logs-dns"
+	tempNamespace(t, ns)
+	ctx := context.Background()
+	pods := cluster.Client.CoreV1().Pods("kube-system")
+	coredns, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kube-dns"})
+	if err != nil || len(coredns.Items) == 0 {
+		t.Fatalf("CoreDNS pods: %v, %v", coredns, err)
+	}
+	const failure = `[ERROR] plugin/kubernetes: pkg/mod/k8s.io/client-go/tools/cache/reflector.go:251: Failed to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: endpointslices.discovery.k8s.io is forbidden: User "system:serviceaccount:kube-system:coredns" cannot list resource "endpointslices"`
+	annotate := func(value any) {
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
+		for _, p := range coredns.Items {
+			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	annotate(".:53\nCoreDNS-1.12.1\n" + failure)
+	t.Cleanup(func() { annotate(nil) })
+	deploy(t, ns, dnsTimeoutLab)
+
+	var res diagnose.Result
+	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, ns) })
+	var crash, dns int
+	for _, r := range reads {
+		switch {
+		case r.Namespace == ns && r.Pod == "orders":
+			crash++
+		case r.Namespace == "kube-system" && strings.HasPrefix(r.Pod, "coredns-"):
+			dns++
+		default:
+			t.Errorf("unexpected log read %+v", r)
+		}
+	}
+	if crash != 1 || dns != 1 {
+		t.Errorf("log reads %+v: want one of orders, one of a CoreDNS pod", reads)
+	}
+	f := findingBy(res, "dns-coredns-log-errors", "coredns")
+	if f == nil || !strings.Contains(strings.Join(f.Evidence, "\n"), "log line 3: [ERROR] plugin/kubernetes:") {
+		t.Errorf("CoreDNS's log finding %+v; findings:\n  %s", f, keys(&res))
 	}
 }
