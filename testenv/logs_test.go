@@ -67,15 +67,19 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `
 
-// diagnoseJSON runs `hopscope diagnose -n ns -o json` with extra flags
-// and returns the report, its exit code and stderr.
+// diagnoseJSON runs `hopscope diagnose -n ns -o json` (no -n when ns is
+// "") with extra flags and returns the report, its exit code and stderr.
 func diagnoseJSON(t *testing.T, ns string, extra ...string) (diagnose.Result, int, string) {
 	t.Helper()
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := hopscope(t, kubeconfig, append([]string{"diagnose", "-n", ns, "-o", "json"}, extra...)...)
+	args := []string{"diagnose", "-o", "json"}
+	if ns != "" {
+		args = append(args, "-n", ns)
+	}
+	out, errOut, code := hopscope(t, kubeconfig, append(args, extra...)...)
 	var res diagnose.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("hopscope diagnose -n %s %v: exit %d, not JSON (%v)\n%s\n%s", ns, extra, code, err, out, errOut)
@@ -295,5 +299,86 @@ func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
 	f := findingBy(res, "dns-coredns-log-errors", "coredns")
 	if f == nil || !strings.Contains(strings.Join(f.Evidence, "\n"), "log line 3: [ERROR] plugin/kubernetes:") {
 		t.Errorf("CoreDNS's log finding %+v; findings:\n  %s", f, keys(&res))
+	}
+}
+
+// upstreamLab: the Ingress shop routes to api, whose app listens on
+// 127.0.0.1 only, so its readiness probe fails and the path is broken.
+const upstreamLab = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  labels: {app: api}
+  annotations: {hopscope.dev/app: localhost}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+`
+
+// TestIngressControllerLogReadForBrokenPath: a broken path of an
+// ingress-nginx Ingress brings in one controller pod's log, and its line
+// about the path's own backend is quoted on the Ingress.
+func TestIngressControllerLogReadForBrokenPath(t *testing.T) {
+	const ns = "logs-upstream"
+	tempNamespace(t, ns)
+	deploy(t, ns, upstreamLab)
+	ctx := context.Background()
+	api, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "api", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := cluster.Client.CoreV1().Pods("ingress-nginx")
+	controllers, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=ingress-nginx"})
+	if err != nil || len(controllers.Items) == 0 {
+		t.Fatalf("ingress-nginx pods: %v, %v", controllers, err)
+	}
+	line := `2026/12/04 18:00:00 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting to upstream, client: 10.244.0.1, server: shop.example, request: "GET / HTTP/1.1", upstream: "http://` + api.Status.PodIP + `:8080/", host: "shop.example"`
+	annotate := func(value any) {
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
+		for _, p := range controllers.Items {
+			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	annotate("NGINX Ingress controller\n" + line)
+	t.Cleanup(func() { annotate(nil) })
+
+	var res diagnose.Result
+	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, "", "-A") })
+	var controller int
+	for _, r := range reads {
+		if r.Namespace == "ingress-nginx" {
+			controller++
+		}
+	}
+	if controller != 1 {
+		t.Errorf("log reads %+v: want one of an ingress-nginx pod", reads)
+	}
+	f := findingBy(res, "ingress-controller-log-upstream", "shop")
+	if f != nil {
+		t.Logf("%s: %s", f.Key(), strings.Join(f.Evidence, " / "))
+	}
+	if f == nil || !strings.Contains(strings.Join(f.Evidence, "\n"), "log line 2: "+line) {
+		t.Errorf("the controller's log finding %+v; findings:\n  %s", f, keys(&res))
 	}
 }
