@@ -106,15 +106,26 @@ const PodCIDR = "10.244.0.0/16"
 //     when a lab set them, else a line per port it listens on ("listening
 //     on 0.0.0.0:8080 (http)"), or, in a crash loop, a line saying that it
 //     exits with code 1.
+//   - Ephemeral containers (ephemeral.go): hopscope's level-1 probe
+//     script, recognised by its exact command line, is answered without
+//     running: its nslookup from the API server's Services (simulated DNS,
+//     no CoreDNS: ClusterIP, headless endpoints, NXDOMAIN for a Service
+//     that does not exist, a timeout when kube-dns has no ready endpoint),
+//     its nc -z through a simulated kube-proxy (a random ready endpoint,
+//     refused without one) to the apps above; the results are written to
+//     the container's terminated status and termination message in the
+//     script's format. Any other ephemeral container terminates with exit
+//     code 127, saying the stand-in runs no images.
 //
 // What it does not do: no container runs, no image is pulled, no process
 // or socket exists behind a pod IP (the apps above are one in-process HTTP
 // server that knows which pod a connection was for), every app speaks
-// HTTP whatever the port (DNS on 53 included), no exec, attach,
-// port-forward or ephemeral container is served, and pod IPs and
-// ClusterIPs are not reachable from the machine: there is no network
-// namespace, no kube-proxy, no CNI and no NetworkPolicy enforcement, and no
-// DNS server answers (CoreDNS is a Deployment whose pods run nothing). No
+// HTTP whatever the port (DNS on 53 included), no exec, attach or
+// port-forward is served, no ephemeral container runs (the probe script's
+// results above are computed), and pod IPs and ClusterIPs are not
+// reachable from the machine: there is no network namespace, no real
+// kube-proxy, no CNI and no NetworkPolicy enforcement, and no DNS server
+// answers (CoreDNS is a Deployment whose pods run nothing). No
 // exec or gRPC probe is executed, no pod ever finishes
 // (Succeeded/Failed), resource requests, limits and OOM kills are not
 // modelled, and the Node status is written at start and never changes (no
@@ -388,7 +399,9 @@ func (k *Kubelet) sync(ctx context.Context, podKey string) error {
 		k.queue.AddAfter(podKey, time.Until(want.app.until)+100*time.Millisecond)
 	}
 	if observedState(pod) == want.state {
-		return nil
+		// The pod's own status is settled; its status update brings it
+		// back here for ephemeral containers added meanwhile.
+		return k.runEphemeralContainers(ctx, pod)
 	}
 	return k.writeStatus(ctx, pod, node, want)
 }

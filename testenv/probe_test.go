@@ -211,8 +211,8 @@ func TestProbeForbiddenWritesNothing(t *testing.T) {
 		if p.Outcome == diagnose.ProbeNotRun {
 			continue
 		}
-		if p.Outcome != diagnose.ProbeForbidden || p.Agreement != diagnose.ProbeInconclusive {
-			t.Errorf("%s %s as carol: %s (%s), want forbidden, inconclusive", p.Path, p.Test, p.Outcome, p.Detail)
+		if p.Outcome != diagnose.ProbeForbidden || p.Agreement != diagnose.ProbeInconclusive || p.Note != "not checked: forbidden" {
+			t.Errorf("%s %s as carol: %s (%s), %s: %q; want forbidden, inconclusive, not checked: forbidden", p.Path, p.Test, p.Outcome, p.Detail, p.Agreement, p.Note)
 		}
 	}
 	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
@@ -224,53 +224,60 @@ func TestProbeForbiddenWritesNothing(t *testing.T) {
 	}
 }
 
-// TestProbeLevel1TellsAppFromDNS adds the probe container to the client
-// pod through the real API server (which validates and stores it) and
-// reads its termination message back from the pod's status. No container
-// runs here: the test plays the kubelet, writing the terminated status
-// with the lines busybox would print in this lab (the name resolves, every
-// connect is refused because the app listens on 127.0.0.1).
-func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
-	const ns = "probe-level1"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab)
+// levelOneRun plans the level-1 run of Service svc in ns as
+// `hopscope probe --level 1` does, and keeps only it.
+func levelOneRun(t *testing.T, ns, svc string) (probe.Plan, probe.ClientRun) {
+	t.Helper()
 	snap, res := probeDiagnosis(t, cluster.Config, ns)
 	plan := probe.Build(res, snap, probe.Options{Level: 1, AllPaths: true})
-	plan.Proxies = nil
-	var run probe.ClientRun
+	plan.Proxies, plan.NotRun = nil, nil
 	for _, r := range plan.Clients {
-		if r.Service.Name == "api-svc" {
-			run = r
+		if r.Service.Name == svc {
+			plan.Clients = []probe.ClientRun{r}
+			return plan, r
 		}
 	}
-	if run.Client.Name != "web" || run.LookupName != "api-svc" {
-		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
-	}
-	plan.Clients = []probe.ClientRun{run}
-	plan.NotRun = nil
+	t.Fatalf("no level-1 run of %s planned: %+v", svc, plan.Clients)
+	return plan, probe.ClientRun{}
+}
 
+// runLevelOne runs plan's level-1 containers through the real API server;
+// the kubelet stand-in answers them.
+func runLevelOne(t *testing.T, plan probe.Plan) []diagnose.Probe {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	message := "dns 0 Server: 10.96.0.10 Address: 10.96.0.10:53 Name: api-svc." + ns + ".svc.cluster.local Address: " + run.ClusterIP + "\n" +
-		"tcp-service-name 1 nc: can't connect to remote host (" + run.ClusterIP + "): Connection refused\n" +
-		"tcp-cluster-ip 1 nc: can't connect to remote host (" + run.ClusterIP + "): Connection refused\n" +
-		"tcp-pod-ip 1 nc: can't connect to remote host (" + run.PodIP + "): Connection refused\n"
-	kubeletDone := make(chan error, 1)
-	go func() { kubeletDone <- terminateProbeContainer(ctx, ns, "web", message) }()
-
 	pr, err := probe.NewProber(cluster.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr.Poll = 100 * time.Millisecond
+	pr.Poll, pr.Wait = 100*time.Millisecond, 30*time.Second
 	got, err := pr.Run(ctx, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-kubeletDone; err != nil {
-		t.Fatal(err)
+	for _, p := range got {
+		t.Logf("%s %s %s: %s, %s — %s", p.Path, p.Test, p.Address, p.Outcome, p.Detail, p.Agreement)
 	}
-	web, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "web", metav1.GetOptions{})
+	return got
+}
+
+// TestProbeLevel1TellsAppFromDNS adds the probe container to the client
+// pod through the real API server (which validates and stores it); the
+// kubelet stand-in answers its script from the cluster's Services,
+// EndpointSlices and apps and writes the termination message. The name
+// resolves, every connect is refused because the app listens on
+// 127.0.0.1.
+func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
+	const ns = "probe-level1"
+	tempNamespace(t, ns)
+	deploy(t, ns, probeLab)
+	plan, run := levelOneRun(t, ns, "api-svc")
+	if run.Client.Name != "web" || run.LookupName != "api-svc" {
+		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
+	}
+	got := runLevelOne(t, plan)
+	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,46 +285,132 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 		t.Errorf("pod web has ephemeral containers %+v, want one hopscope-probe-*", web.Spec.EphemeralContainers)
 	}
 	path := "Service/" + ns + "/api-svc"
-	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered || dns.Agreement != diagnose.ProbeConfirms {
-		t.Errorf("dns = %+v, want answered, confirming", dns)
+	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered || dns.Agreement != diagnose.ProbeConfirms ||
+		!strings.Contains(dns.Detail, "Name: api-svc."+ns+".svc.cluster.local Address: "+run.ClusterIP) {
+		t.Errorf("dns = %+v, want answered with the ClusterIP, confirming", dns)
 	}
 	pod := probeFor(t, got, path, diagnose.ProbeTestPodIP)
 	if pod.Outcome != diagnose.ProbeRefused || pod.Agreement != diagnose.ProbeContradicts || !strings.Contains(pod.Note, "does not listen") {
 		t.Errorf("pod ip = %+v, want refused: the app, not DNS or kube-proxy", pod)
 	}
-	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); !strings.Contains(cip.Note, "pod does not answer on its IP either") {
-		t.Errorf("cluster ip note = %q, want it to point at the pod's own refusal", cip.Note)
+	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused || !strings.Contains(cip.Note, "pod does not answer on its IP either") {
+		t.Errorf("cluster ip = %+v, want refused, pointing at the pod's own refusal", cip)
+	}
+	// The healthy echo-svc answers on every test.
+	plan, _ = levelOneRun(t, ns, "echo-svc")
+	for _, p := range runLevelOne(t, plan) {
+		if p.Outcome != diagnose.ProbeAnswered || p.Agreement != diagnose.ProbeConfirms {
+			t.Errorf("echo-svc %s: %s (%s), %s; want answered, confirming", p.Test, p.Outcome, p.Detail, p.Agreement)
+		}
 	}
 }
 
-// terminateProbeContainer waits for an ephemeral container in pod name
-// and writes its status as a kubelet would once it exited with message.
-func terminateProbeContainer(ctx context.Context, ns, name, message string) error {
+// dnsLab: orders' app refuses every connection (nothing listens) behind
+// a Ready pod; web's environment names orders.
+const dnsLab = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orders
+  labels: {app: orders}
+  annotations: {hopscope.dev/app: refuse}
+spec:
+  containers:
+  - {name: app, image: shop/orders:2.3.1, ports: [{name: http, containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders}
+spec:
+  selector: {app: orders}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: shop/web:1.0
+    env: [{name: ORDERS_URL, value: "http://orders:80"}]
+`
+
+// TestProbeLevel1TellsDNSFromRefusal: from one client pod, the name of an
+// existing Service whose app refuses resolves and is refused; the same
+// Service named in a namespace it is not in, or a Service that does not
+// exist, is NXDOMAIN, and the connect by name fails to resolve while the
+// ClusterIP is still refused: the probe says DNS, not the app, for the
+// first break. The planner only probes the names a client uses for a
+// Service of its own namespace, so the test writes the other names into
+// the run as a client configured for another namespace would use them.
+func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
+	const ns = "probe-dns"
+	tempNamespace(t, ns)
+	deploy(t, ns, dnsLab)
+	plan, run := levelOneRun(t, ns, "orders")
+	if run.Client.Name != "web" || run.LookupName != "orders" {
+		t.Fatalf("client run = %+v, want from web naming orders", run)
+	}
+	path := "Service/" + ns + "/orders"
+
+	got := runLevelOne(t, plan)
+	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered {
+		t.Errorf("orders: dns = %+v, want answered", dns)
+	}
+	for _, test := range []diagnose.ProbeTest{diagnose.ProbeTestServiceName, diagnose.ProbeTestClusterIP, diagnose.ProbeTestPodIP} {
+		if p := probeFor(t, got, path, test); p.Outcome != diagnose.ProbeRefused || !strings.Contains(p.Detail, "Connection refused") {
+			t.Errorf("orders: %s = %+v, want refused", test, p)
+		}
+	}
+
+	for _, name := range []string{"orders.shop", "payments"} {
+		wrong := run
+		wrong.LookupName = name
+		plan.Clients = []probe.ClientRun{wrong}
+		got := runLevelOne(t, plan)
+		dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
+		if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeContradicts || !strings.Contains(dns.Detail, "NXDOMAIN") {
+			t.Errorf("%s: dns = %+v, want NXDOMAIN, contradicting the declared state", name, dns)
+		}
+		byName := probeFor(t, got, path, diagnose.ProbeTestServiceName)
+		if byName.Outcome != diagnose.ProbeUnresolved || !strings.Contains(byName.Note, "DNS, not the Service") {
+			t.Errorf("%s: tcp-service-name = %+v, want unresolved, blaming DNS", name, byName)
+		}
+		if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused {
+			t.Errorf("%s: tcp-cluster-ip = %+v, want refused by the app still", name, cip)
+		}
+	}
+
+	// Any other ephemeral container is not run: exit 127, saying why.
+	ctx := context.Background()
 	pods := cluster.Client.CoreV1().Pods(ns)
-	for {
-		pod, err := pods.Get(ctx, name, metav1.GetOptions{})
+	web, err := pods.Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web.Spec.EphemeralContainers = append(web.Spec.EphemeralContainers, corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+		Name: "debugger", Image: "busybox:1.36", Command: []string{"sh", "-c", "nslookup orders"},
+		TerminationMessagePolicy: corev1.TerminationMessageReadFile, ImagePullPolicy: corev1.PullIfNotPresent,
+	}})
+	if _, err := pods.UpdateEphemeralContainers(ctx, "web", web, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var st *corev1.ContainerStateTerminated
+	eventually(30*time.Second, 100*time.Millisecond, func() bool {
+		p, err := pods.Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		if n := len(pod.Spec.EphemeralContainers); n > 0 {
-			c := pod.Spec.EphemeralContainers[n-1]
-			now := metav1.Now()
-			pod.Status.EphemeralContainerStatuses = append(pod.Status.EphemeralContainerStatuses, corev1.ContainerStatus{
-				Name: c.Name, Image: c.Image, ImageID: "docker.io/library/busybox@sha256:0", ContainerID: "containerd://" + c.Name,
-				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-					ExitCode: 0, Reason: "Completed", Message: message, StartedAt: now, FinishedAt: now}},
-			})
-			if _, err := pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err == nil {
-				return nil
+		for _, s := range p.Status.EphemeralContainerStatuses {
+			if s.Name == "debugger" {
+				st = s.State.Terminated
 			}
-			// A conflict with the kubelet stand-in's own status write:
-			// read the pod again.
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return st != nil
+	})
+	if st == nil || st.ExitCode != 127 || !strings.Contains(st.Message, "runs no images") {
+		t.Errorf("debugger container: %+v, want terminated with 127, saying no image runs", st)
 	}
 }
 

@@ -42,7 +42,10 @@ const maxTerminationMessage = 4096
 // seconds each.
 const clientExit = 20 * time.Second
 
-// Command is the level-1 container's command line.
+// Command is the level-1 container's command line. The local cluster's
+// kubelet stand-in (testenv/ephemeral.go) recognises a probe container by
+// rebuilding this exact command line from its parameters, and writes the
+// termination message results parses: a change here is a change there.
 func (run ClientRun) Command() []string {
 	return []string{"sh", "-c", clientScript, "hopscope-probe", run.LookupName, strconv.Itoa(int(run.Port)), run.ClusterIP, run.PodIP, strconv.Itoa(int(run.TargetPort))}
 }
