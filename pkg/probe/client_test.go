@@ -157,6 +157,17 @@ func TestChooseClientInAnotherNamespace(t *testing.T) {
 		!strings.Contains(dns.Expected, "(finding dns-name-unresolvable on Pod/pay/client)") {
 		t.Errorf("dns expected = %q, want a failure on the name", dns.Expected)
 	}
+	if needs := run.Needs(); needs[1] != (Permission{"update", "pods", "ephemeralcontainers", "pay"}) {
+		t.Errorf("needs %v, want the write reviewed in the client's namespace pay", needs)
+	}
+	var dry strings.Builder
+	if err := Describe(&dry, Plan{Level: 1, Clients: []ClientRun{run}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dry.String(), "PUT  /api/v1/namespaces/pay/pods/client/ephemeralcontainers") ||
+		!strings.Contains(dry.String(), "chosen because container app env ORDERS_HOST of pod pay/client names orders, which finds no Service") {
+		t.Errorf("dry run does not say which client and name, and why:\n%s", dry.String())
+	}
 	got := judge(diagnose.Probe{Test: diagnose.ProbeTestDNS, Outcome: diagnose.ProbeUnresolved}, run.predicted[diagnose.ProbeTestDNS], nil)
 	if got.Agreement != diagnose.ProbeConfirms || !strings.Contains(got.Note, "Service orders is in namespace store") {
 		t.Errorf("judged = %+v, want confirming, pointing at the name", got)
