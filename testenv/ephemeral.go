@@ -121,9 +121,9 @@ func (k *Kubelet) runEphemeralContainers(ctx context.Context, pod *corev1.Pod) e
 
 // probeArgs are the positional parameters of hopscope's level-1 script.
 type probeArgs struct {
-	name             string
-	port, targetPort int32
-	clusterIP, podIP string
+	name                       string
+	namePort, port, targetPort int32
+	clusterIP, podIP           string
 }
 
 // probeScriptArgs recognises hopscope's level-1 probe container: its
@@ -131,16 +131,17 @@ type probeArgs struct {
 // the same parameters, its output must go where the script writes it.
 func probeScriptArgs(c corev1.EphemeralContainer) (probeArgs, bool) {
 	cmd := c.Command
-	if len(cmd) != 9 || len(c.Args) != 0 || c.TerminationMessagePath != corev1.TerminationMessagePathDefault {
+	if len(cmd) != 10 || len(c.Args) != 0 || c.TerminationMessagePath != corev1.TerminationMessagePathDefault {
 		return probeArgs{}, false
 	}
 	port, err1 := strconv.ParseInt(cmd[5], 10, 32)
 	target, err2 := strconv.ParseInt(cmd[8], 10, 32)
-	if err1 != nil || err2 != nil {
+	namePort, err3 := strconv.ParseInt(cmd[9], 10, 32)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return probeArgs{}, false
 	}
-	a := probeArgs{name: cmd[4], port: int32(port), clusterIP: cmd[6], podIP: cmd[7], targetPort: int32(target)}
-	want := probe.ClientRun{LookupName: a.name, Port: a.port, ClusterIP: a.clusterIP, PodIP: a.podIP, TargetPort: a.targetPort}.Command()
+	a := probeArgs{name: cmd[4], namePort: int32(namePort), port: int32(port), clusterIP: cmd[6], podIP: cmd[7], targetPort: int32(target)}
+	want := probe.ClientRun{LookupName: a.name, NamePort: a.namePort, Port: a.port, ClusterIP: a.clusterIP, PodIP: a.podIP, TargetPort: a.targetPort}.Command()
 	if !slices.Equal(cmd, want) {
 		return probeArgs{}, false
 	}
@@ -148,14 +149,14 @@ func probeScriptArgs(c corev1.EphemeralContainer) (probeArgs, bool) {
 }
 
 // runProbeScript is the termination message the script would write in
-// pod: nslookup of the name, then nc -z to the name, the ClusterIP and the
-// pod IP.
+// pod: nslookup of the name, then nc -z to the name (on the port the
+// client names), the ClusterIP and the pod IP.
 func (k *Kubelet) runProbeScript(ctx context.Context, pod *corev1.Pod, a probeArgs) string {
 	r := &clusterResolver{k: k, ctx: ctx, namespace: pod.Namespace}
 	now := time.Now()
 	lines := []string{
 		scriptLine("dns", r.nslookup(a.name)),
-		scriptLine("tcp-service-name", r.nc(a.name, a.port, now)),
+		scriptLine("tcp-service-name", r.nc(a.name, a.namePort, now)),
 		scriptLine("tcp-cluster-ip", r.nc(a.clusterIP, a.port, now)),
 		scriptLine("tcp-pod-ip", r.nc(a.podIP, a.targetPort, now)),
 	}

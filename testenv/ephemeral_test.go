@@ -20,7 +20,7 @@ import (
 // is answered as the probe; anything else is a container the stand-in
 // cannot run.
 func TestProbeScriptRecognisedExactly(t *testing.T) {
-	run := probe.ClientRun{LookupName: "api-svc.shop", Port: 80, ClusterIP: "10.96.4.2", PodIP: "10.244.0.7", TargetPort: 8080}
+	run := probe.ClientRun{LookupName: "api-svc.shop", NamePort: 8080, Port: 80, ClusterIP: "10.96.4.2", PodIP: "10.244.0.7", TargetPort: 8080}
 	container := func(edit func(*corev1.EphemeralContainer)) corev1.EphemeralContainer {
 		c := corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
 			Name: "hopscope-probe-abcde", Command: run.Command(), TerminationMessagePath: corev1.TerminationMessagePathDefault,
@@ -31,7 +31,7 @@ func TestProbeScriptRecognisedExactly(t *testing.T) {
 		return c
 	}
 	got, ok := probeScriptArgs(container(nil))
-	if want := (probeArgs{name: "api-svc.shop", port: 80, clusterIP: "10.96.4.2", podIP: "10.244.0.7", targetPort: 8080}); !ok || got != want {
+	if want := (probeArgs{name: "api-svc.shop", namePort: 8080, port: 80, clusterIP: "10.96.4.2", podIP: "10.244.0.7", targetPort: 8080}); !ok || got != want {
 		t.Errorf("probe container: %+v, %v; want %+v", got, ok, want)
 	}
 	for why, edit := range map[string]func(*corev1.EphemeralContainer){
@@ -39,6 +39,7 @@ func TestProbeScriptRecognisedExactly(t *testing.T) {
 		"extra args":               func(c *corev1.EphemeralContainer) { c.Args = []string{"x"} },
 		"another message path":     func(c *corev1.EphemeralContainer) { c.TerminationMessagePath = "/tmp/out" },
 		"a port that is no number": func(c *corev1.EphemeralContainer) { c.Command[5] = "http" },
+		"a name port no number":    func(c *corev1.EphemeralContainer) { c.Command[9] = "http" },
 		"a shell of its own":       func(c *corev1.EphemeralContainer) { c.Command = []string{"sh", "-c", "nslookup api-svc"} },
 	} {
 		if _, ok := probeScriptArgs(container(edit)); ok {

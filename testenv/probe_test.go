@@ -337,13 +337,12 @@ spec:
 `
 
 // TestProbeLevel1TellsDNSFromRefusal: from one client pod, the name of an
-// existing Service whose app refuses resolves and is refused; the same
-// Service named in a namespace it is not in, or a Service that does not
-// exist, is NXDOMAIN, and the connect by name fails to resolve while the
-// ClusterIP is still refused: the probe says DNS, not the app, for the
-// first break. The planner only probes the names a client uses for a
-// Service of its own namespace, so the test writes the other names into
-// the run as a client configured for another namespace would use them.
+// existing Service whose app refuses resolves and is refused. A client
+// that names the same Service in a namespace it is not in (orders.shop)
+// is the one the planner picks when it is the only consumer, and the
+// probe looks up that name as written: NXDOMAIN, and the connect by name
+// fails to resolve while the ClusterIP is still refused: the probe says
+// the name, not the app, for the first break.
 func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	const ns = "probe-dns"
 	tempNamespace(t, ns)
@@ -364,22 +363,31 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 		}
 	}
 
-	for _, name := range []string{"orders.shop", "payments"} {
-		wrong := run
-		wrong.LookupName = name
-		plan.Clients = []probe.ClientRun{wrong}
-		got := runLevelOne(t, plan)
-		dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
-		if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeContradicts || !strings.Contains(dns.Detail, "NXDOMAIN") {
-			t.Errorf("%s: dns = %+v, want NXDOMAIN, contradicting the declared state", name, dns)
-		}
-		byName := probeFor(t, got, path, diagnose.ProbeTestServiceName)
-		if byName.Outcome != diagnose.ProbeUnresolved || !strings.Contains(byName.Note, "DNS, not the Service") {
-			t.Errorf("%s: tcp-service-name = %+v, want unresolved, blaming DNS", name, byName)
-		}
-		if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused {
-			t.Errorf("%s: tcp-cluster-ip = %+v, want refused by the app still", name, cip)
-		}
+	const wrongNS = "probe-dns-name"
+	tempNamespace(t, wrongNS)
+	lab := strings.Replace(dnsLab, `value: "http://orders:80"`, `value: "http://orders.shop:80"`, 1)
+	if lab == dnsLab {
+		t.Fatal("the client's name was not changed in the manifest")
+	}
+	deploy(t, wrongNS, lab)
+	plan, run = levelOneRun(t, wrongNS, "orders")
+	if run.Client.Name != "web" || run.LookupName != "orders.shop" || run.NamePort != 80 ||
+		!strings.Contains(run.ChosenBecause, "env ORDERS_URL of pod "+wrongNS+"/web names orders.shop, which finds no Service") {
+		t.Fatalf("client run = %+v, want from web looking up orders.shop, saying why", run)
+	}
+	path = "Service/" + wrongNS + "/orders"
+	got = runLevelOne(t, plan)
+	dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
+	if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeConfirms || !strings.Contains(dns.Detail, "NXDOMAIN") ||
+		!strings.Contains(dns.Note, "orders.shop is looked up in namespace shop, which holds no Service orders; Service orders is in namespace "+wrongNS) {
+		t.Errorf("orders.shop: dns = %+v, want NXDOMAIN, confirming the name finds no Service", dns)
+	}
+	byName := probeFor(t, got, path, diagnose.ProbeTestServiceName)
+	if byName.Outcome != diagnose.ProbeUnresolved || byName.Address != "orders.shop:80" || !strings.Contains(byName.Note, "holds no Service orders") {
+		t.Errorf("orders.shop: tcp-service-name = %+v, want unresolved, pointing at the name", byName)
+	}
+	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused {
+		t.Errorf("orders.shop: tcp-cluster-ip = %+v, want refused by the app still", cip)
 	}
 
 	// Any other ephemeral container is not run: exit 127, saying why.

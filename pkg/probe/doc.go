@@ -6,8 +6,10 @@
 // proxy to one or two of the Service's pods on the target port and to the
 // Service port. Level 1, behind an explicit flag, adds an ephemeral
 // container to a client pod that runs the seed article's own tests from
-// inside the cluster — a DNS lookup of the name the client uses, then TCP
-// connects to the Service name, its ClusterIP and one pod IP — so that DNS,
+// inside the cluster — a DNS lookup of the name the client uses, exactly as
+// its env or ConfigMap writes it (the client may live in another namespace
+// and name the Service wrongly), then TCP connects to that name, the
+// Service's ClusterIP and one pod IP — so that DNS,
 // kube-proxy, NetworkPolicy and the app are told apart; the container writes
 // its results to its termination message, which is read back from the pod's
 // status. Before that write, every permission it needs is checked with a

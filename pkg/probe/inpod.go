@@ -20,12 +20,12 @@ import (
 // tests, each bounded by timeout, one result line per test written to the
 // termination message as "TEST EXITCODE OUTPUT". The values arrive as
 // positional parameters ($1 name, $2 Service port, $3 ClusterIP, $4 pod IP,
-// $5 target port), never spliced into the script, so nothing the cluster
+// $5 target port, $6 the port the client names with the name), never spliced into the script, so nothing the cluster
 // names can become a command.
 const clientScript = `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s %s %s\n' "$k" "$r" "$(printf '%s' "$o" | tr '\n\t' '  ' | cut -c1-200)"; }
 {
 t dns timeout 5 nslookup "$1"
-t tcp-service-name timeout 5 nc -z -w 3 "$1" "$2"
+t tcp-service-name timeout 5 nc -z -w 3 "$1" "$6"
 t tcp-cluster-ip timeout 5 nc -z -w 3 "$3" "$2"
 t tcp-pod-ip timeout 5 nc -z -w 3 "$4" "$5"
 } > /dev/termination-log`
@@ -47,13 +47,13 @@ const clientExit = 20 * time.Second
 // rebuilding this exact command line from its parameters, and writes the
 // termination message results parses: a change here is a change there.
 func (run ClientRun) Command() []string {
-	return []string{"sh", "-c", clientScript, "hopscope-probe", run.LookupName, strconv.Itoa(int(run.Port)), run.ClusterIP, run.PodIP, strconv.Itoa(int(run.TargetPort))}
+	return []string{"sh", "-c", clientScript, "hopscope-probe", run.LookupName, strconv.Itoa(int(run.Port)), run.ClusterIP, run.PodIP, strconv.Itoa(int(run.TargetPort)), strconv.Itoa(int(run.NamePort))}
 }
 
 // Describe says in one line what the level-1 container does, for --dry-run.
 func (run ClientRun) Describe() string {
 	return fmt.Sprintf("container hopscope-probe-<random> in pod %s (image %s, user 65534, no privileges, all capabilities dropped), chosen because %s; it runs nslookup %s, then nc -z -w 3 to %s:%d, %s:%d and pod %s at %s:%d, writes the results to its termination message and exits within %s",
-		run.Client, run.Image, run.ChosenBecause, run.LookupName, run.LookupName, run.Port, run.ClusterIP, run.Port, run.Pod.Name, run.PodIP, run.TargetPort, clientExit)
+		run.Client, run.Image, run.ChosenBecause, run.LookupName, run.LookupName, run.NamePort, run.ClusterIP, run.Port, run.Pod.Name, run.PodIP, run.TargetPort, clientExit)
 }
 
 // container is the ephemeral container a run adds. It meets the
@@ -81,7 +81,7 @@ func (run ClientRun) base(test diagnose.ProbeTest) diagnose.Probe {
 	case diagnose.ProbeTestDNS:
 		p.Address = run.LookupName
 	case diagnose.ProbeTestServiceName:
-		p.Address = fmt.Sprintf("%s:%d", run.LookupName, run.Port)
+		p.Address = fmt.Sprintf("%s:%d", run.LookupName, run.NamePort)
 	case diagnose.ProbeTestClusterIP:
 		p.Address = fmt.Sprintf("%s:%d", run.ClusterIP, run.Port)
 	case diagnose.ProbeTestPodIP:

@@ -92,10 +92,11 @@ func level1Plan(t *testing.T) Plan {
 }
 
 // TestChooseClientPrefersConsumer: web-1's environment names
-// api-svc.shop, so the probe runs there and looks that name up.
+// api-svc.shop, so the probe runs there and looks that name up, and the
+// dry run says which value names it.
 func TestChooseClientPrefersConsumer(t *testing.T) {
 	run := level1Plan(t).Clients[0]
-	if run.Client.Name != "web-1" || run.LookupName != "api-svc.shop" || !strings.Contains(run.ChosenBecause, "environment names") {
+	if run.Client.Name != "web-1" || run.LookupName != "api-svc.shop" || run.ChosenBecause != "container web env API_URL of pod shop/web-1 names api-svc.shop" {
 		t.Errorf("client = %s looking up %q (%s), want web-1 looking up api-svc.shop", run.Client, run.LookupName, run.ChosenBecause)
 	}
 	if run.PodIP != "10.244.0.7" || run.TargetPort != 8080 || run.ClusterIP != "10.96.0.12" || run.Port != 80 {
@@ -149,7 +150,7 @@ func TestLevel1TellsKubeProxyFromApp(t *testing.T) {
 	if c.Name != "hopscope-probe-test" || c.Image != DefaultImage || *c.SecurityContext.RunAsNonRoot != true || *c.SecurityContext.AllowPrivilegeEscalation {
 		t.Errorf("container = %+v", c)
 	}
-	if args := c.Command[3:]; strings.Join(args, " ") != "hopscope-probe api-svc.shop 80 10.96.0.12 10.244.0.7 8080" {
+	if args := c.Command[3:]; strings.Join(args, " ") != "hopscope-probe api-svc.shop 80 10.96.0.12 10.244.0.7 8080 80" {
 		t.Errorf("arguments = %q: values go as positional parameters", args)
 	}
 	want := map[diagnose.ProbeTest]diagnose.ProbeOutcome{

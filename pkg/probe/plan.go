@@ -9,9 +9,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
+	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
@@ -36,7 +36,7 @@ type Options struct {
 	// ones: set when the user named the paths.
 	AllPaths bool
 	// ClientPod names the pod a level-1 probe runs in (in the Service's
-	// namespace); empty lets ChooseClient pick one.
+	// namespace); empty lets ChooseClient pick one, in any namespace.
 	ClientPod string
 	// Image is the level-1 container image; DefaultImage when empty.
 	Image string
@@ -76,10 +76,12 @@ type ClientRun struct {
 	// Client is the pod the container is added to.
 	Client snapshot.ObjectRef
 	Image  string
-	// LookupName is the name the client uses for the Service; Port the
-	// Service port; ClusterIP the Service's; PodIP and TargetPort one
-	// backend pod's.
+	// LookupName is the name the client uses for the Service, exactly as
+	// its configuration writes it; NamePort the port it names with it, else
+	// the Service port; Port the Service port; ClusterIP the Service's;
+	// PodIP and TargetPort one backend pod's.
 	LookupName string
+	NamePort   int32
 	Port       int32
 	ClusterIP  string
 	Service    snapshot.ObjectRef
@@ -241,7 +243,7 @@ func Build(res *diagnose.Result, s *snapshot.Snapshot, opt Options) Plan {
 			plan.Proxies = append(plan.Proxies, podProxy(base, svc, sp, p, facts))
 		}
 		if opt.Level >= 1 {
-			run, why := clientRun(s, t, svc, sp, pods, facts, opt)
+			run, why := clientRun(res, s, t, svc, sp, pods, facts, opt)
 			if why != "" {
 				nr := withTest(base, diagnose.ProbeTestDNS)
 				nr.Level = 1
@@ -421,7 +423,7 @@ func httpsPort(name string, appProtocol *string, port int32) bool {
 }
 
 // clientRun plans the level-1 run of one path, or says why there is none.
-func clientRun(s *snapshot.Snapshot, t diagnose.Trace, svc *corev1.Service, sp corev1.ServicePort, pods []*corev1.Pod, f pathFacts, opt Options) (ClientRun, string) {
+func clientRun(res *diagnose.Result, s *snapshot.Snapshot, t diagnose.Trace, svc *corev1.Service, sp corev1.ServicePort, pods []*corev1.Pod, f pathFacts, opt Options) (ClientRun, string) {
 	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone {
 		return ClientRun{}, "a headless Service has no ClusterIP to connect to"
 	}
@@ -434,9 +436,14 @@ func clientRun(s *snapshot.Snapshot, t diagnose.Trace, svc *corev1.Service, sp c
 	if target == nil {
 		return ClientRun{}, "no pod behind the Service has an IP to connect to"
 	}
-	client, lookup, because, why := ChooseClient(s, svc, opt.ClientPod)
+	choice, why := ChooseClient(s, svc, opt.ClientPod)
 	if why != "" {
 		return ClientRun{}, why
+	}
+	lookup := choice.lookup(svc)
+	namePort := sp.Port
+	if n, err := strconv.ParseInt(choice.name.Port, 10, 32); err == nil && n > 0 {
+		namePort = int32(n)
 	}
 	tport, _, _ := snapshot.ResolveTargetPort(target, sp)
 	image := opt.Image
@@ -444,9 +451,9 @@ func clientRun(s *snapshot.Snapshot, t diagnose.Trace, svc *corev1.Service, sp c
 		image = DefaultImage
 	}
 	run := ClientRun{
-		Path: t.Entry, Static: t.Status, Client: snapshot.Ref(snapshot.KindPod, client), Image: image,
-		LookupName: lookup, Port: sp.Port, ClusterIP: svc.Spec.ClusterIP, Service: snapshot.Ref(snapshot.KindService, svc),
-		Pod: snapshot.Ref(snapshot.KindPod, target), PodIP: target.Status.PodIP, TargetPort: tport, ChosenBecause: because,
+		Path: t.Entry, Static: t.Status, Client: snapshot.Ref(snapshot.KindPod, choice.pod), Image: image,
+		LookupName: lookup, NamePort: namePort, Port: sp.Port, ClusterIP: svc.Spec.ClusterIP, Service: snapshot.Ref(snapshot.KindService, svc),
+		Pod: snapshot.Ref(snapshot.KindPod, target), PodIP: target.Status.PodIP, TargetPort: tport, ChosenBecause: choice.because,
 	}
 	svcPred := f.predictService()
 	podPred := f.predictPod(target)
@@ -454,35 +461,67 @@ func clientRun(s *snapshot.Snapshot, t diagnose.Trace, svc *corev1.Service, sp c
 		blocked := predictFail("a NetworkPolicy on the path blocks it")
 		svcPred, podPred = blocked, blocked
 	}
+	dnsPred := predictAnswer("Service " + svc.Name + " exists, so " + lookup + " has a record")
+	namePred := svcPred
+	if choice.name.NoService {
+		// The client's name finds no Service whatever this one does: the
+		// lookup and the connect by name fail on the name.
+		dnsPred = predictFail(choice.name.From + " names " + lookup + ": " + wrongNameWhy(choice.name, svc) + dnsFindingOf(res, lookup))
+		namePred = dnsPred
+	}
 	run.predicted = map[diagnose.ProbeTest]prediction{
-		diagnose.ProbeTestDNS:         predictAnswer("Service " + svc.Name + " exists, so " + lookup + " has a record"),
-		diagnose.ProbeTestServiceName: svcPred,
+		diagnose.ProbeTestDNS:         dnsPred,
+		diagnose.ProbeTestServiceName: namePred,
 		diagnose.ProbeTestClusterIP:   svcPred,
 		diagnose.ProbeTestPodIP:       podPred,
 	}
 	return run, ""
 }
 
+// clientChoice is the pod a level-1 probe runs in and the name that pod
+// uses for the Service.
+type clientChoice struct {
+	pod *corev1.Pod
+	// name is the Service name the pod's configuration uses; Host "" when
+	// it uses none, and the probe looks up the Service's own name.
+	name    checks.ServiceName
+	because string
+}
+
+// lookup is the host the probe looks up and connects to by name.
+func (c clientChoice) lookup(svc *corev1.Service) string {
+	if c.name.Host != "" {
+		return c.name.Host
+	}
+	return svc.Name
+}
+
 // ChooseClient picks the pod a level-1 probe runs in, and the name that
-// pod uses for svc. Named pods win (from the flag, in svc's namespace).
-// Otherwise: a running, Ready pod in svc's namespace that is not behind svc
-// (a backend dialling its own Service tests hairpin traffic, not a
-// client's), preferring a consumer — a pod whose environment names the
-// Service — and then the first by name. Nothing suitable: why says so.
-func ChooseClient(s *snapshot.Snapshot, svc *corev1.Service, named string) (pod *corev1.Pod, lookup, because, why string) {
-	lookup = svc.Name
+// pod uses for svc, so the probe resolves the name as that client does.
+// A pod named with --from-pod (in svc's namespace) wins. Otherwise a
+// running, Ready pod that is not behind svc (a backend dialling its own
+// Service tests hairpin traffic, not a client's), preferring a consumer —
+// a pod whose env or ConfigMaps name the Service, in any namespace the
+// snapshot holds: first one whose name leads to svc, then one whose name
+// finds no Service (orders.shop for Service orders of store, a bare
+// orders from another namespace), as that client's lookup is the one that
+// fails — and then the first pod of svc's namespace by name. Nothing
+// suitable: why says so.
+func ChooseClient(s *snapshot.Snapshot, svc *corev1.Service, named string) (choice clientChoice, why string) {
 	if named != "" {
 		p := s.Pod(svc.Namespace, named)
 		if p == nil {
-			return nil, "", "", fmt.Sprintf("client pod %s/%s does not exist", svc.Namespace, named)
+			return clientChoice{}, fmt.Sprintf("client pod %s/%s does not exist", svc.Namespace, named)
 		}
 		if p.Status.Phase != corev1.PodRunning {
-			return nil, "", "", fmt.Sprintf("client pod %s/%s is %s, not Running", svc.Namespace, named, p.Status.Phase)
+			return clientChoice{}, fmt.Sprintf("client pod %s/%s is %s, not Running", svc.Namespace, named, p.Status.Phase)
 		}
-		if n := nameUsedBy(p, svc); n != "" {
-			lookup = n
+		choice = clientChoice{pod: p, because: "named with --from-pod"}
+		if n, ok := nameUsedBy(s, p, svc); ok {
+			choice.name = n
+			choice.because += "; " + n.From + " names " + n.Host
 		}
-		return p, lookup, "named with --from-pod", ""
+		return choice, ""
 	}
 	backends := map[*corev1.Pod]bool{}
 	if len(svc.Spec.Selector) > 0 {
@@ -490,46 +529,108 @@ func ChooseClient(s *snapshot.Snapshot, svc *corev1.Service, named string) (pod 
 			backends[p] = true
 		}
 	}
+	usable := func(p *corev1.Pod) bool {
+		ok, _ := podReady(p)
+		return ok && !backends[p] && !snapshot.IsTemplatePod(p) && !p.Spec.HostNetwork && p.DeletionTimestamp == nil
+	}
+	var leads, finds []clientChoice
+	for _, p := range s.Pods {
+		if !usable(p) {
+			continue
+		}
+		if n, ok := nameUsedBy(s, p, svc); ok {
+			c := clientChoice{pod: p, name: n, because: n.From + " of pod " + p.Namespace + "/" + p.Name + " names " + n.Host}
+			if n.NoService {
+				c.because += ", which finds no Service: " + wrongNameWhy(n, svc)
+				finds = append(finds, c)
+			} else {
+				leads = append(leads, c)
+			}
+		}
+	}
+	for _, group := range [][]clientChoice{leads, finds} {
+		if len(group) > 0 {
+			sort.SliceStable(group, func(i, j int) bool {
+				a, b := group[i].pod, group[j].pod
+				if (a.Namespace == svc.Namespace) != (b.Namespace == svc.Namespace) {
+					return a.Namespace == svc.Namespace
+				}
+				return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+			})
+			return group[0], ""
+		}
+	}
 	var candidates []*corev1.Pod
 	for _, p := range s.PodsIn(svc.Namespace) {
-		if ok, _ := podReady(p); ok && !backends[p] && !snapshot.IsTemplatePod(p) && !p.Spec.HostNetwork {
+		if usable(p) {
 			candidates = append(candidates, p)
 		}
 	}
 	if len(candidates) == 0 {
-		return nil, "", "", fmt.Sprintf("no Ready pod in namespace %s other than the Service's own to run the probe from; name one with --from-pod", svc.Namespace)
+		return clientChoice{}, fmt.Sprintf("no Ready pod in namespace %s other than the Service's own to run the probe from, and no pod's configuration names it; name one with --from-pod", svc.Namespace)
 	}
 	sort.Slice(candidates, func(i, j int) bool { return candidates[i].Name < candidates[j].Name })
-	for _, p := range candidates {
-		if n := nameUsedBy(p, svc); n != "" {
-			return p, n, "its environment names the Service (" + n + ")", ""
-		}
-	}
-	return candidates[0], lookup, "the first Ready pod of the namespace that is not behind the Service; no pod's environment names it", ""
+	return clientChoice{pod: candidates[0], because: "the first Ready pod of the namespace that is not behind the Service; no pod's configuration names it"}, ""
 }
 
-// nameUsedBy is the form of svc's name p's environment uses ("orders",
-// "orders.shop", "orders.shop.svc.cluster.local"), "" when none does.
-func nameUsedBy(p *corev1.Pod, svc *corev1.Service) string {
-	forms := []string{svc.Name + "." + svc.Namespace + ".svc.cluster.local", svc.Name + "." + svc.Namespace + ".svc", svc.Name + "." + svc.Namespace, svc.Name}
-	for _, c := range p.Spec.Containers {
-		for _, e := range c.Env {
-			for _, host := range hostsIn(e.Value) {
-				for _, form := range forms {
-					if host == form && len(validation.IsDNS1123Subdomain(host)) == 0 {
-						return host
-					}
-				}
+// nameUsedBy is the name p's configuration uses for svc: one that leads
+// to it (orders, orders.store, orders.store.svc.cluster.local from the
+// right namespace), else one that means it and finds no Service (orders.shop
+// when no namespace shop holds a Service orders; a bare orders from
+// another namespace).
+func nameUsedBy(s *snapshot.Snapshot, p *corev1.Pod, svc *corev1.Service) (checks.ServiceName, bool) {
+	var wrong *checks.ServiceName
+	for _, n := range checks.PodServiceNames(s, p) {
+		if n.Service != svc.Name {
+			continue
+		}
+		if n.Namespace == svc.Namespace {
+			return n, true
+		}
+		if n.NoService && wrong == nil {
+			wrong = &n
+		}
+	}
+	if wrong != nil {
+		return *wrong, true
+	}
+	return checks.ServiceName{}, false
+}
+
+// wrongNameWhy says why a client's name for svc finds no Service.
+func wrongNameWhy(n checks.ServiceName, svc *corev1.Service) string {
+	return fmt.Sprintf("%s is looked up in namespace %s, which holds no Service %s; Service %s is in namespace %s", n.Host, n.Namespace, n.Service, svc.Name, svc.Namespace)
+}
+
+// dnsFindingOf names the DNS finding the diagnosis made about host, as
+// " (finding CHECK on OBJECT)", "" when it made none.
+func dnsFindingOf(res *diagnose.Result, host string) string {
+	for _, fd := range res.Findings {
+		if fd.Layer != diagnose.LayerDNS {
+			continue
+		}
+		for _, text := range append([]string{fd.Symptom, fd.Cause}, fd.Evidence...) {
+			if containsHost(text, host) {
+				return " (finding " + fd.Check + " on " + fd.Object.String() + ")"
 			}
 		}
 	}
 	return ""
 }
 
-// hostsIn splits a value such as "http://orders.shop:8080/api" or
-// "orders:5432" into the host-like words it holds.
-func hostsIn(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool {
-		return !(r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'))
-	})
+// containsHost reports whether text names host as a whole name: "orders"
+// is not in "orders-db" nor in "orders.shop".
+func containsHost(text, host string) bool {
+	inName := func(b byte) bool { return b == '.' || b == '-' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
+	for i := 0; ; {
+		j := strings.Index(text[i:], host)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(host)
+		if (start == 0 || !inName(text[start-1])) && (end == len(text) || !inName(text[end]) || text[end] == '.' && (end+1 == len(text) || !inName(text[end+1]))) {
+			return true
+		}
+		i = start + 1
+	}
 }

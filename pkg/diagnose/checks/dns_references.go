@@ -8,6 +8,9 @@ package checks
 
 import (
 	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -39,5 +42,46 @@ func ReferencedNamespaces(s *snapshot.Snapshot) []string {
 		out = append(out, ns)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// ServiceName is a Service name a pod's configuration uses, read as the
+// pod's resolver reads it: what a level-1 probe looks up from that pod.
+type ServiceName struct {
+	// Host is the name as written ("orders.shop"); Service and Namespace
+	// are where the resolver looks it up; Port is the port written with
+	// it, "" when none is.
+	Host, Service, Namespace, Port string
+	// From says where the value is: "container web env ORDERS_URL",
+	// "ConfigMap app key ORDERS_URL".
+	From string
+	// NoService is true when the snapshot proves no Service answers the
+	// name: it read the Services of that namespace and none has the name,
+	// or the namespace does not exist.
+	NoService bool
+}
+
+// PodServiceNames lists the Service names pod p's env values and the
+// ConfigMap entries its env and envFrom read use, parsed as the DNS checks
+// parse them. "a.b" is read as Service a of namespace b whether or not the
+// snapshot holds b: a client naming a namespace that does not exist is
+// one a probe must look up as written.
+func PodServiceNames(s *snapshot.Snapshot, p *corev1.Pod) []ServiceName {
+	if !dnsUsesClusterDNS(p) {
+		return nil
+	}
+	listed := dnsNamespacesListed(s)
+	var out []ServiceName
+	for _, v := range podConfigValues(s, p) {
+		ref, ok := parseServiceHostIn(s, v.Var, v.Value, p.Namespace, func(string) bool { return true })
+		if !ok || !dnsInClusterZone(s, ref.Host) {
+			continue
+		}
+		absent := (listed || dnsNamespaceLookedUp(s, ref.Namespace)) && s.Namespace(ref.Namespace) == nil
+		out = append(out, ServiceName{
+			Host: strings.TrimSuffix(ref.Host, "."), Service: ref.Service, Namespace: ref.Namespace, Port: ref.Port, From: v.From,
+			NoService: absent || s.Knows(snapshot.KindService, ref.Namespace) && s.Service(ref.Namespace, ref.Service) == nil,
+		})
+	}
 	return out
 }
