@@ -77,7 +77,7 @@ func (p *ProbeFlags) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&p.Level, "probe-level", 0, "0: GET through the API server's proxy, no write; 1: also run DNS and TCP tests from a client pod in an ephemeral container (a write)")
 	f.BoolVar(&p.DryRun, "dry-run", false, "print every request and write the probes would make and the RBAC they need (checked with access reviews); send nothing else")
 	f.StringVar(&p.Image, "probe-image", probe.DefaultImage, "level 1: the image of the ephemeral container; it needs sh, nslookup, nc and timeout")
-	f.StringVar(&p.FromPod, "from-pod", "", "level 1: the client pod to probe from, in the Service's namespace (default: a pod whose environment names the Service, else the first Ready pod not behind it)")
+	f.StringVar(&p.FromPod, "from-pod", "", "level 1: the client pod to probe from, in the Service's namespace (default: a Ready pod in any scanned namespace whose env or ConfigMaps name the Service, else the first Ready pod of its namespace not behind it)")
 	f.DurationVar(&p.Timeout, "probe-timeout", probe.DefaultTimeout, "bound on each GET through the API server's proxy")
 	f.DurationVar(&p.Wait, "probe-wait", probe.DefaultWait, "level 1: bound on the wait for the ephemeral container to finish")
 }
