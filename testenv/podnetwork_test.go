@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 
 // podNetworkManifest is a namespace's worth of pods and Services, one per
 // behaviour the pod network promises.
-const podNetworkManifest = `
+var podNetworkManifest = `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -44,51 +45,12 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: 9090}]
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: local-only
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: secure
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8443}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: slow
-  annotations: {hopscope.dev/app: slow-start=3s}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: moved
-  annotations: {hopscope.dev/app: port=8081}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: stuck
-  annotations: {hopscope.dev/app: hang}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
+` +
+	simulatedAppPod("local-only", "localhost", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("secure", "tls", "ports: [{containerPort: 8443}]") +
+	simulatedAppPod("slow", "slow-start=3s", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("moved", "port=8081", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("stuck", "hang", "ports: [{containerPort: 8080}]") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -323,67 +285,11 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	const ns = "podnet-readiness"
 	tempNamespace(t, ns)
 	ctx := context.Background()
-	const manifest = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: local-probed
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{name: http, containerPort: 8080}]
-    readinessProbe: {tcpSocket: {port: http}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: tls-probed-http
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8443}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8443}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: tls-probed-https
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8443}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8443, scheme: HTTPS}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: hung-probed
-  annotations: {hopscope.dev/app: hang}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8080}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: slow-probed
-  annotations: {hopscope.dev/app: slow-start=4s}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /ready, port: 8080}}
-`
+	manifest := simulatedAppPod("local-probed", "localhost", "ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: http}}") +
+		simulatedAppPod("tls-probed-http", "tls", "ports: [{containerPort: 8443}], readinessProbe: {httpGet: {path: /healthz, port: 8443}}") +
+		simulatedAppPod("tls-probed-https", "tls", "ports: [{containerPort: 8443}], readinessProbe: {httpGet: {path: /healthz, port: 8443, scheme: HTTPS}}") +
+		simulatedAppPod("hung-probed", "hang", "ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: 8080}}") +
+		simulatedAppPod("slow-probed", "slow-start=4s", "ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /ready, port: 8080}}")
 	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +328,24 @@ spec:
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
+}
+
+// simulatedAppPod is the manifest of a Pod whose one container, app, runs
+// the kubelet stand-in's simulated app with behaviour (the hopscope.dev/app
+// annotation: localhost, tls, hang, slow-start=D, port=N); container is the
+// rest of the container's fields, its ports and probes.
+func simulatedAppPod(name, behaviour, container string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+  annotations: {hopscope.dev/app: %s}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, %s}
+---
+`, name, behaviour, container)
 }
 
 // readsOf are the kubelet stand-in's log reads of one pod.
