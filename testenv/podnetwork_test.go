@@ -305,21 +305,17 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	for _, c := range cases {
 		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool { return len(p.Status.ContainerStatuses) > 0 && podReady(p) == (c.event == "") })
 	}
-	var events *corev1.EventList
-	eventually(10*time.Second, 100*time.Millisecond, func() bool {
-		var err error
-		if events, err = cluster.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		all := true
+	events := eventsOnceRecorded(t, ns, func(evs []corev1.Event) bool {
 		for _, c := range cases {
-			all = all && (c.event == "" || hasEvent(events.Items, c.pod, "Unhealthy", c.event))
+			if c.event != "" && !hasEvent(evs, c.pod, "Unhealthy", c.event) {
+				return false
+			}
 		}
-		return all
+		return true
 	})
 	for _, c := range cases {
-		if c.event != "" && !hasEvent(events.Items, c.pod, "Unhealthy", c.event) {
-			t.Errorf("%s: no Unhealthy Event saying %q; events: %s", c.pod, c.event, eventLines(events.Items, c.pod))
+		if c.event != "" && !hasEvent(events, c.pod, "Unhealthy", c.event) {
+			t.Errorf("%s: no Unhealthy Event saying %q; events: %s", c.pod, c.event, eventLines(events, c.pod))
 		}
 	}
 	// The slow starter becomes Ready once its app listens.
