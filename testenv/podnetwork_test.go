@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/hopscope/hopscope/testenv"
 )
@@ -92,11 +93,8 @@ spec:
 // over its egress selector.
 func TestPodProxyThroughPodNetwork(t *testing.T) {
 	const ns = "podnet-proxy"
-	tempNamespace(t, ns)
-	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
-	pods := cluster.Client.CoreV1().Pods(ns)
-	web1, web2 := webPods(t, ns)
+	pods, web1, web2 := deployPodNetwork(t, ns)
 	get := func(scheme, pod, port, path string) (string, error) {
 		body, err := pods.ProxyGet(scheme, pod, port, path, nil).DoRaw(ctx)
 		return string(body), err
@@ -185,11 +183,8 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 // client-go and the kubectl binary.
 func TestContainerLogsThroughKubelet(t *testing.T) {
 	const ns = "podnet-logs"
-	tempNamespace(t, ns)
-	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
-	pods := cluster.Client.CoreV1().Pods(ns)
-	web1, web2 := webPods(t, ns)
+	pods, web1, web2 := deployPodNetwork(t, ns)
 	// Stream, as kubectl does: an error carries the API server's message.
 	logs := func(pod string, opts corev1.PodLogOptions) (string, error) {
 		r, err := pods.GetLogs(pod, &opts).Stream(ctx)
@@ -355,15 +350,19 @@ func readsOf(ns, pod string) []testenv.LogRead {
 	return out
 }
 
-// webPods are the names of the two pods of Deployment web in ns.
-func webPods(t *testing.T, ns string) (string, string) {
+// deployPodNetwork deploys podNetworkManifest into a namespace of its own
+// and returns its pods and the names of the two pods of Deployment web.
+func deployPodNetwork(t *testing.T, ns string) (pods corev1client.PodInterface, web1, web2 string) {
 	t.Helper()
-	list, err := cluster.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	tempNamespace(t, ns)
+	deploy(t, ns, podNetworkManifest)
+	pods = cluster.Client.CoreV1().Pods(ns)
+	list, err := pods.List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list.Items) != 2 {
 		t.Fatalf("Deployment web has %d pods, want 2", len(list.Items))
 	}
-	return list.Items[0].Name, list.Items[1].Name
+	return pods, list.Items[0].Name, list.Items[1].Name
 }
