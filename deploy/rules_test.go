@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/watch"
 )
 
@@ -34,15 +35,7 @@ var exportedMetrics = []string{watch.MetricFindings, watch.MetricPaths, watch.Me
 // promtool finds promtool or skips (fails when HOPSCOPE_REQUIRE_PROMETHEUS=1,
 // as in CI).
 func promtool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("HOPSCOPE_REQUIRE_PROMETHEUS") == "1" {
-			t.Fatalf("promtool is not installed and HOPSCOPE_REQUIRE_PROMETHEUS=1: %v", err)
-		}
-		t.Skip("promtool is not installed (apt-get install prometheus)")
-	}
-	return p
+	return testbinary.Find(t, "HOPSCOPE_REQUIRE_PROMETHEUS", "apt-get install prometheus", "promtool")
 }
 
 // ruleFile writes the PrometheusRule's spec (a plain rule file) and the

@@ -24,6 +24,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/hopscope/hopscope/internal/testbinary"
 )
 
 const (
@@ -230,15 +232,7 @@ func checkSized(t *testing.T, what string, ctr corev1.Container, size string, si
 // helmBinary finds helm or skips (fails when HOPSCOPE_REQUIRE_HELM=1, as in
 // CI, which installs it with `go install helm.sh/helm/v4/cmd/helm`).
 func helmBinary(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("helm")
-	if err != nil {
-		if os.Getenv("HOPSCOPE_REQUIRE_HELM") == "1" {
-			t.Fatalf("helm is not installed and HOPSCOPE_REQUIRE_HELM=1: %v", err)
-		}
-		t.Skip("helm is not installed (go install helm.sh/helm/v4/cmd/helm@v4.3.2)")
-	}
-	return p
+	return testbinary.Find(t, "HOPSCOPE_REQUIRE_HELM", "go install helm.sh/helm/v4/cmd/helm@v4.3.2", "helm")
 }
 
 // runHelm runs helm and returns its standard output; helm's log lines

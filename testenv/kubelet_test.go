@@ -70,18 +70,13 @@ func TestKubeletStandIn(t *testing.T) {
 	if err := cluster.WaitSettled(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
-	// Events are recorded right after the status; give them a moment.
-	var events *corev1.EventList
-	eventually(10*time.Second, 100*time.Millisecond, func() bool {
-		var err error
-		if events, err = cluster.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		all := true
+	events := eventsOnceRecorded(t, ns, func(evs []corev1.Event) bool {
 		for _, c := range cases {
-			all = all && (c.eventReason == "" || hasEvent(events.Items, c.name, c.eventReason, c.eventText))
+			if c.eventReason != "" && !hasEvent(evs, c.name, c.eventReason, c.eventText) {
+				return false
+			}
 		}
-		return all
+		return true
 	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -113,8 +108,8 @@ func TestKubeletStandIn(t *testing.T) {
 			} else if p.Spec.NodeName != "" {
 				t.Errorf("bound to %s although no Node matches its nodeSelector", p.Spec.NodeName)
 			}
-			if c.eventReason != "" && !hasEvent(events.Items, c.name, c.eventReason, c.eventText) {
-				t.Errorf("no Warning Event %s %q for pod %s; events: %s", c.eventReason, c.eventText, c.name, eventLines(events.Items, c.name))
+			if c.eventReason != "" && !hasEvent(events, c.name, c.eventReason, c.eventText) {
+				t.Errorf("no Warning Event %s %q for pod %s; events: %s", c.eventReason, c.eventText, c.name, eventLines(events, c.name))
 			}
 		})
 	}
@@ -151,6 +146,24 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// eventsOnceRecorded lists the Events of ns once recorded says all the
+// wanted ones are there, or after 10s: the kubelet stand-in records an
+// Event right after the status it explains, so a settled namespace may
+// not show it yet.
+func eventsOnceRecorded(t *testing.T, ns string, recorded func([]corev1.Event) bool) []corev1.Event {
+	t.Helper()
+	var events []corev1.Event
+	eventually(10*time.Second, 100*time.Millisecond, func() bool {
+		list, err := cluster.Client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = list.Items
+		return recorded(events)
+	})
+	return events
 }
 
 func hasEvent(evs []corev1.Event, pod, reason, text string) bool {

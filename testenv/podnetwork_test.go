@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -11,13 +12,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/hopscope/hopscope/testenv"
 )
 
 // podNetworkManifest is a namespace's worth of pods and Services, one per
 // behaviour the pod network promises.
-const podNetworkManifest = `
+var podNetworkManifest = `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -44,51 +46,12 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: 9090}]
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: local-only
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: secure
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8443}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: slow
-  annotations: {hopscope.dev/app: slow-start=3s}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: moved
-  annotations: {hopscope.dev/app: port=8081}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: stuck
-  annotations: {hopscope.dev/app: hang}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{containerPort: 8080}]}
----
+` +
+	simulatedAppPod("local-only", "localhost", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("secure", "tls", "ports: [{containerPort: 8443}]") +
+	simulatedAppPod("slow", "slow-start=3s", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("moved", "port=8081", "ports: [{containerPort: 8080}]") +
+	simulatedAppPod("stuck", "hang", "ports: [{containerPort: 8080}]") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -130,11 +93,8 @@ spec:
 // over its egress selector.
 func TestPodProxyThroughPodNetwork(t *testing.T) {
 	const ns = "podnet-proxy"
-	tempNamespace(t, ns)
-	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
-	pods := cluster.Client.CoreV1().Pods(ns)
-	web1, web2 := webPods(t, ns)
+	pods, web1, web2 := deployPodNetwork(t, ns)
 	get := func(scheme, pod, port, path string) (string, error) {
 		body, err := pods.ProxyGet(scheme, pod, port, path, nil).DoRaw(ctx)
 		return string(body), err
@@ -223,11 +183,8 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 // client-go and the kubectl binary.
 func TestContainerLogsThroughKubelet(t *testing.T) {
 	const ns = "podnet-logs"
-	tempNamespace(t, ns)
-	deploy(t, ns, podNetworkManifest)
 	ctx := context.Background()
-	pods := cluster.Client.CoreV1().Pods(ns)
-	web1, web2 := webPods(t, ns)
+	pods, web1, web2 := deployPodNetwork(t, ns)
 	// Stream, as kubectl does: an error carries the API server's message.
 	logs := func(pod string, opts corev1.PodLogOptions) (string, error) {
 		r, err := pods.GetLogs(pod, &opts).Stream(ctx)
@@ -323,67 +280,11 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	const ns = "podnet-readiness"
 	tempNamespace(t, ns)
 	ctx := context.Background()
-	const manifest = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: local-probed
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{name: http, containerPort: 8080}]
-    readinessProbe: {tcpSocket: {port: http}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: tls-probed-http
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8443}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8443}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: tls-probed-https
-  annotations: {hopscope.dev/app: tls}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8443}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8443, scheme: HTTPS}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: hung-probed
-  annotations: {hopscope.dev/app: hang}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /healthz, port: 8080}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: slow-probed
-  annotations: {hopscope.dev/app: slow-start=4s}
-spec:
-  containers:
-  - name: app
-    image: shop/api:1.0
-    ports: [{containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /ready, port: 8080}}
-`
+	manifest := simulatedAppPod("local-probed", "localhost", "ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: http}}") +
+		simulatedAppPod("tls-probed-http", "tls", "ports: [{containerPort: 8443}], readinessProbe: {httpGet: {path: /healthz, port: 8443}}") +
+		simulatedAppPod("tls-probed-https", "tls", "ports: [{containerPort: 8443}], readinessProbe: {httpGet: {path: /healthz, port: 8443, scheme: HTTPS}}") +
+		simulatedAppPod("hung-probed", "hang", "ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /healthz, port: 8080}}") +
+		simulatedAppPod("slow-probed", "slow-start=4s", "ports: [{containerPort: 8080}], readinessProbe: {httpGet: {path: /ready, port: 8080}}")
 	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
 		t.Fatal(err)
 	}
@@ -399,21 +300,17 @@ spec:
 	for _, c := range cases {
 		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool { return len(p.Status.ContainerStatuses) > 0 && podReady(p) == (c.event == "") })
 	}
-	var events *corev1.EventList
-	eventually(10*time.Second, 100*time.Millisecond, func() bool {
-		var err error
-		if events, err = cluster.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		all := true
+	events := eventsOnceRecorded(t, ns, func(evs []corev1.Event) bool {
 		for _, c := range cases {
-			all = all && (c.event == "" || hasEvent(events.Items, c.pod, "Unhealthy", c.event))
+			if c.event != "" && !hasEvent(evs, c.pod, "Unhealthy", c.event) {
+				return false
+			}
 		}
-		return all
+		return true
 	})
 	for _, c := range cases {
-		if c.event != "" && !hasEvent(events.Items, c.pod, "Unhealthy", c.event) {
-			t.Errorf("%s: no Unhealthy Event saying %q; events: %s", c.pod, c.event, eventLines(events.Items, c.pod))
+		if c.event != "" && !hasEvent(events, c.pod, "Unhealthy", c.event) {
+			t.Errorf("%s: no Unhealthy Event saying %q; events: %s", c.pod, c.event, eventLines(events, c.pod))
 		}
 	}
 	// The slow starter becomes Ready once its app listens.
@@ -422,6 +319,24 @@ spec:
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
+}
+
+// simulatedAppPod is the manifest of a Pod whose one container, app, runs
+// the kubelet stand-in's simulated app with behaviour (the hopscope.dev/app
+// annotation: localhost, tls, hang, slow-start=D, port=N); container is the
+// rest of the container's fields, its ports and probes.
+func simulatedAppPod(name, behaviour, container string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+  annotations: {hopscope.dev/app: %s}
+spec:
+  containers:
+  - {name: app, image: shop/api:1.0, %s}
+---
+`, name, behaviour, container)
 }
 
 // readsOf are the kubelet stand-in's log reads of one pod.
@@ -435,15 +350,19 @@ func readsOf(ns, pod string) []testenv.LogRead {
 	return out
 }
 
-// webPods are the names of the two pods of Deployment web in ns.
-func webPods(t *testing.T, ns string) (string, string) {
+// deployPodNetwork deploys podNetworkManifest into a namespace of its own
+// and returns its pods and the names of the two pods of Deployment web.
+func deployPodNetwork(t *testing.T, ns string) (pods corev1client.PodInterface, web1, web2 string) {
 	t.Helper()
-	list, err := cluster.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
+	tempNamespace(t, ns)
+	deploy(t, ns, podNetworkManifest)
+	pods = cluster.Client.CoreV1().Pods(ns)
+	list, err := pods.List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(list.Items) != 2 {
 		t.Fatalf("Deployment web has %d pods, want 2", len(list.Items))
 	}
-	return list.Items[0].Name, list.Items[1].Name
+	return pods, list.Items[0].Name, list.Items[1].Name
 }

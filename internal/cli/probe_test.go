@@ -11,13 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 
+	"github.com/hopscope/hopscope/internal/apiservertest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -56,15 +56,9 @@ func TestProbeFlagErrors(t *testing.T) {
 // probeServer is an API server that answers the shop's proxy GETs (api-1
 // refuses, as an app bound to 127.0.0.1 does) and access reviews, and
 // records every request.
-func probeServer(t *testing.T) (*httptest.Server, *[]string) {
+func probeServer(t *testing.T) (*httptest.Server, func() []string) {
 	t.Helper()
-	var mu sync.Mutex
-	var seen []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen = append(seen, r.Method+" "+r.URL.Path)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+	return apiservertest.Recording(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews":
 			fmt.Fprint(w, `{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","spec":{},"status":{"allowed":true}}`)
@@ -75,9 +69,7 @@ func probeServer(t *testing.T) (*httptest.Server, *[]string) {
 			t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
 			w.WriteHeader(404)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &seen
+	})
 }
 
 // probeOptions is `hopscope probe service/api-svc -n shop` on the shop
@@ -134,7 +126,7 @@ func TestProbeReportsAndFailsOnUnseenFault(t *testing.T) {
 	if !refused {
 		t.Errorf("probes = %+v, want api-1 refused, contradicting the state", res.Probes)
 	}
-	for _, r := range *seen {
+	for _, r := range seen() {
 		if !strings.HasPrefix(r, "GET ") {
 			t.Errorf("level 0 sent %s", r)
 		}
@@ -156,10 +148,10 @@ func TestProbeDryRunSendsOnlyReviews(t *testing.T) {
 			t.Errorf("dry run lacks %q:\n%s", want, out.String())
 		}
 	}
-	if len(*seen) == 0 {
+	if len(seen()) == 0 {
 		t.Errorf("no access review was sent")
 	}
-	for _, r := range *seen {
+	for _, r := range seen() {
 		if r != "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews" {
 			t.Errorf("dry run sent %s", r)
 		}

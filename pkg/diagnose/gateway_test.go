@@ -1,7 +1,6 @@
 package diagnose_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -114,15 +113,8 @@ func TestNamedGatewayAndRouteEntries(t *testing.T) {
 			t.Errorf("%s: traces %+v", c.entry, res.Traces)
 		}
 	}
-	_, err := run(t, s, diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "default"})
-	var ee *diagnose.EntryError
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "exists in namespace shop") {
-		t.Errorf("a route in another namespace: %v", err)
-	}
-	_, err = run(t, s, diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "shop"})
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "add -n infra") {
-		t.Errorf("a Gateway in another namespace: %v", err)
-	}
+	wantEntryError(t, s, "a route in another namespace", diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "default"}, "exists in namespace shop")
+	wantEntryError(t, s, "a Gateway in another namespace", diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "shop"}, "add -n infra")
 }
 
 // precedence has routes that compete for the same requests.
@@ -229,15 +221,8 @@ func TestTraceURLFollowsGatewayAPIPrecedence(t *testing.T) {
 	}
 	// Path prefixes match whole segments: /api does not serve /apiary, and
 	// nothing else does either.
-	_, err := run(t, s, diagnose.Options{Entries: []string{"http://shop.example.com/apiary"}})
-	var ee *diagnose.EntryError
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "answers 404") {
-		t.Errorf("/apiary: %v", err)
-	}
-	_, err = run(t, s, diagnose.Options{Entries: []string{"http://shop.example.com:9090/"}})
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "no Gateway listener") {
-		t.Errorf("port 9090: %v", err)
-	}
+	wantEntryError(t, s, "/apiary", diagnose.Options{Entries: []string{"http://shop.example.com/apiary"}}, "answers 404")
+	wantEntryError(t, s, "port 9090", diagnose.Options{Entries: []string{"http://shop.example.com:9090/"}}, "no Gateway listener")
 }
 
 func TestURLServedByIngressAndGatewayTracesBoth(t *testing.T) {
@@ -383,9 +368,5 @@ func TestGatewayAPINotInstalledIsANote(t *testing.T) {
 	if res.MaxSeverity() != "" || !strings.Contains(strings.Join(res.Summary.NotChecked, "\n"), "Gateway API is not installed") {
 		t.Errorf("findings %v, not checked %v", res.Findings, res.Summary.NotChecked)
 	}
-	_, err = run(t, s, diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "infra"})
-	var ee *diagnose.EntryError
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "not installed") {
-		t.Errorf("trace gateway/eg: %v", err)
-	}
+	wantEntryError(t, s, "trace gateway/eg", diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "infra"}, "not installed")
 }

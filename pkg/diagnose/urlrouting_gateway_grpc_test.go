@@ -103,21 +103,14 @@ func TestTraceGRPCURLFollowsGRPCRoutePrecedence(t *testing.T) {
 	}
 	// The wildcard route serves api.example.com only GetItem: any other
 	// call to that host gets 404.
-	_, err := run(t, s, diagnose.Options{Entries: []string{"grpcs://api.example.com/store.v1.Catalog/Search"}})
-	var ee *diagnose.EntryError
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "no route it accepts matches gRPC call /store.v1.Catalog/Search") {
-		t.Errorf("a call no rule matches: %v", err)
-	}
+	wantEntryError(t, s, "a call no rule matches", diagnose.Options{Entries: []string{"grpcs://api.example.com/store.v1.Catalog/Search"}}, "no route it accepts matches gRPC call /store.v1.Catalog/Search")
 	// A gRPC call to an HTTPRoute's host is an HTTP/2 POST the HTTPRoute
 	// serves.
 	res, err := run(t, s, diagnose.Options{Entries: []string{"grpc://www.example.org/store.v1.Catalog/GetItem"}})
 	if err != nil || len(res.Traces) != 1 || !strings.HasPrefix(res.Traces[0].Entry, "HTTPRoute/shop/web") {
 		t.Errorf("a gRPC call to the HTTPRoute's host: %v %+v", err, res)
 	}
-	_, err = run(t, s, diagnose.Options{Entries: []string{"grpc://grpc.example.com/not-a-call"}})
-	if !errors.As(err, &ee) || !strings.Contains(ee.Why, "/package.Service/Method") {
-		t.Errorf("a gRPC URL without service and method: %v", err)
-	}
+	wantEntryError(t, s, "a gRPC URL without service and method", diagnose.Options{Entries: []string{"grpc://grpc.example.com/not-a-call"}}, "/package.Service/Method")
 }
 
 // TestHTTPAndGRPCRoutesOnOneHostname: when both kinds claim a hostname on
@@ -149,6 +142,17 @@ func TestHTTPAndGRPCRoutesOnOneHostname(t *testing.T) {
 	res, err = run(t, s, diagnose.Options{Entries: []string{"https://grpc.example.com/store.v1.Catalog/GetItem"}})
 	if err != nil || len(res.Traces) != 1 || !strings.Contains(res.Traces[0].Entry, "→ Service/shop/catalog-get:") {
 		t.Errorf("the older GRPCRoute holds the hostname: %v %+v", err, res)
+	}
+}
+
+// wantEntryError traces opt and checks that its entry point is refused for
+// the reason why; what names the case.
+func wantEntryError(t *testing.T, s *snapshot.Snapshot, what string, opt diagnose.Options, why string) {
+	t.Helper()
+	_, err := run(t, s, opt)
+	var ee *diagnose.EntryError
+	if !errors.As(err, &ee) || !strings.Contains(ee.Why, why) {
+		t.Errorf("%s: %v, want an entry error saying %q", what, err, why)
 	}
 }
 

@@ -15,24 +15,16 @@ import (
 
 	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/internal/golden"
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 )
 
 // chromium finds Debian's chromium (or a chromium-browser / google-chrome
 // on other systems). The test is skipped only when none is installed and
-// HOPSCOPE_REQUIRE_BROWSER is unset; CI sets it, so CI cannot skip.
+// HOPSCOPE_REQUIRE_BROWSER is not 1; CI sets it, so CI cannot skip.
 func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("HOPSCOPE_REQUIRE_BROWSER") != "" {
-		t.Fatal("HOPSCOPE_REQUIRE_BROWSER is set but no chromium is installed (Debian: apt-get install -y chromium)")
-	}
-	t.Skip("no chromium on PATH (Debian: apt-get install -y chromium); set HOPSCOPE_REQUIRE_BROWSER=1 to make this a failure")
-	return ""
+	return testbinary.Find(t, "HOPSCOPE_REQUIRE_BROWSER", "Debian: apt-get install -y chromium",
+		"chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // runChromium runs one headless chromium with a private profile and every

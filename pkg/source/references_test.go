@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/hopscope/hopscope/internal/apiservertest"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
@@ -23,13 +24,7 @@ import (
 // found.
 func namespaceServer(t *testing.T) (*httptest.Server, func() []string) {
 	t.Helper()
-	var mu sync.Mutex
-	var reqs []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		reqs = append(reqs, r.Method+" "+r.URL.Path)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+	return apiservertest.Recording(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/namespaces/shop":
 			fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}`)
@@ -42,9 +37,7 @@ func namespaceServer(t *testing.T) (*httptest.Server, func() []string) {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404,"message":"namespaces not found"}`)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(reqs) }
+	})
 }
 
 func liveScopedSnapshot() *snapshot.Snapshot {

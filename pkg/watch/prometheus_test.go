@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hopscope/hopscope/internal/testbinary"
 )
 
 // RequirePrometheusEnv makes a missing prometheus binary a failure instead
@@ -22,15 +24,7 @@ const RequirePrometheusEnv = "HOPSCOPE_REQUIRE_PROMETHEUS"
 // prometheusBinary finds the named Prometheus tool or skips the test
 // (fails it when RequirePrometheusEnv is 1).
 func prometheusBinary(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv(RequirePrometheusEnv) == "1" {
-			t.Fatalf("%s is not installed and %s=1: %v", name, RequirePrometheusEnv, err)
-		}
-		t.Skipf("%s is not installed (apt-get install prometheus); set %s=1 to fail instead", name, RequirePrometheusEnv)
-	}
-	return p
+	return testbinary.Find(t, RequirePrometheusEnv, "apt-get install prometheus", name)
 }
 
 func freePort(t *testing.T) string {
