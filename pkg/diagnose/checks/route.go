@@ -235,6 +235,17 @@ func analyzeParentMissing(s *snapshot.Snapshot, r *snapshot.Route, notChecked fu
 
 // gatewaysNear says which Gateways a missing parent could have meant: those
 // of its namespace, and one of that name elsewhere.
+// namesInNamespace is the evidence line naming what a namespace holds of
+// the kind a reference missed: closest to the wanted name first and
+// bounded, since a shared namespace may hold dozens and the evidence must
+// stay readable.
+func namesInNamespace(kinds, none, ns, want string, names []string) string {
+	if len(names) == 0 {
+		return fmt.Sprintf("namespace %s %s", ns, none)
+	}
+	return fmt.Sprintf("%s in namespace %s: %s", kinds, ns, joinLimit(closestNames(want, names, len(names)), maxListed))
+}
+
 func gatewaysNear(s *snapshot.Snapshot, a snapshot.ParentAttachment) []string {
 	if a.Target.Kind != snapshot.KindGateway {
 		return nil
@@ -244,13 +255,7 @@ func gatewaysNear(s *snapshot.Snapshot, a snapshot.ParentAttachment) []string {
 	for _, gw := range s.GatewaysIn(a.Target.Namespace) {
 		here = append(here, gw.Name)
 	}
-	if len(here) == 0 {
-		out = append(out, fmt.Sprintf("namespace %s holds no Gateway", a.Target.Namespace))
-	} else {
-		// Closest names first, bounded: a shared namespace may hold
-		// dozens of Gateways, and the evidence must stay readable.
-		out = append(out, fmt.Sprintf("Gateways in namespace %s: %s", a.Target.Namespace, joinLimit(closestNames(a.Target.Name, here, len(here)), maxListed)))
-	}
+	out = append(out, namesInNamespace("Gateways", "holds no Gateway", a.Target.Namespace, a.Target.Name, here))
 	for _, gw := range s.Gateways {
 		if gw.Name == a.Target.Name && gw.Namespace != a.Target.Namespace {
 			out = append(out, fmt.Sprintf("Gateway %s exists in namespace %s: set spec.parentRefs[%d].namespace to %s (a parentRef defaults to the route's own namespace)", gw.Name, gw.Namespace, a.Index, gw.Namespace))
@@ -573,11 +578,7 @@ func analyzeBackendServiceMissing(s *snapshot.Snapshot, r *snapshot.Route, notCh
 		for _, svc := range s.ServicesIn(b.service.Namespace) {
 			names = append(names, svc.Name)
 		}
-		if len(names) == 0 {
-			evidence = append(evidence, fmt.Sprintf("namespace %s has no Services", b.service.Namespace))
-		} else {
-			evidence = append(evidence, fmt.Sprintf("Services in namespace %s: %s", b.service.Namespace, joinLimit(closestNames(b.service.Name, names, len(names)), maxListed)))
-		}
+		evidence = append(evidence, namesInNamespace("Services", "has no Services", b.service.Namespace, b.service.Name, names))
 		for _, ns := range s.NamespaceNames() {
 			if ns != b.service.Namespace && s.Service(ns, b.service.Name) != nil {
 				evidence = append(evidence, fmt.Sprintf("a Service %q exists in namespace %s: set %s.namespace to %s, with a ReferenceGrant there that lets %s from %s in", b.service.Name, ns, b.field(), ns, r.Ref.Kind, r.Ref.Namespace))
