@@ -104,6 +104,32 @@ var routeStatusRejected = &diagnose.Check{
 	Run:      perRoute(analyzeStatusRejected),
 }
 
+// routeVerdict is what one analysis gathers while it reads a route's
+// parents or backends: the first failure found is the headline cause, every
+// failure adds its evidence and the objects it affects, and patch operations
+// are kept where the fix is certain.
+type routeVerdict struct {
+	cause    string
+	evidence []string
+	affects  []snapshot.ObjectRef
+	ops      []diagnose.JSONPatchOp
+}
+
+// because sets the headline cause unless an earlier failure set it.
+func (v *routeVerdict) because(format string, args ...any) {
+	if v.cause == "" {
+		v.cause = fmt.Sprintf(format, args...)
+	}
+}
+
+// finding is the verdict as a finding on route r, nil when nothing failed.
+func (v *routeVerdict) finding(r *snapshot.Route, symptom, fix, verify string) *diagnose.Finding {
+	if v.cause == "" {
+		return nil
+	}
+	return &diagnose.Finding{Object: r.Ref, Affects: v.affects, Symptom: symptom, Cause: v.cause, Evidence: v.evidence, Fix: fix, Verify: verify}
+}
+
 // routeSymptom404 is what clients see when a route is attached nowhere.
 const routeSymptom404 = "requests for the route's hostnames and paths get HTTP 404 from the Gateway: the route is not attached"
 
@@ -156,27 +182,18 @@ func analyzeParentMissing(s *snapshot.Snapshot, r *snapshot.Route, notChecked fu
 		if r.DefaultGateways == gwv1.GatewayDefaultScopeAll {
 			return nil
 		}
-		evidence := []string{"spec.parentRefs is empty (and spec.useDefaultGateways is not All)"}
+		v := routeVerdict{evidence: []string{"spec.parentRefs is empty (and spec.useDefaultGateways is not All)"}}
+		v.because("%s %s names no parent Gateway, so no Gateway serves it", r.Ref.Kind, r.Ref.Name)
 		fix := diagnose.EditCmd(r.Ref)
 		if len(s.Gateways) == 1 {
 			gw := s.Gateways[0]
-			evidence = append(evidence, fmt.Sprintf("the only Gateway in the input is %s/%s", gw.Namespace, gw.Name))
+			v.evidence = append(v.evidence, fmt.Sprintf("the only Gateway in the input is %s/%s", gw.Namespace, gw.Name))
 			fix = diagnose.MergePatchCmd(r.Ref, map[string]any{"spec": map[string]any{"parentRefs": []any{map[string]any{"name": gw.Name, "namespace": gw.Namespace}}}})
 		}
-		return &diagnose.Finding{
-			Object:   r.Ref,
-			Symptom:  routeSymptom404,
-			Cause:    fmt.Sprintf("%s %s names no parent Gateway, so no Gateway serves it", r.Ref.Kind, r.Ref.Name),
-			Evidence: evidence,
-			Fix:      fix,
-			Verify:   diagnose.GetCmd(r.Ref, "-o", "yaml"),
-		}
+		return v.finding(r, routeSymptom404, fix, diagnose.GetCmd(r.Ref, "-o", "yaml"))
 	}
 	atts := s.Attachments(r)
-	var evidence []string
-	var targets []snapshot.ObjectRef
-	var ops []diagnose.JSONPatchOp
-	cause := ""
+	var v routeVerdict
 	for _, a := range atts {
 		var why []string
 		switch {
@@ -189,48 +206,35 @@ func analyzeParentMissing(s *snapshot.Snapshot, r *snapshot.Route, notChecked fu
 			}
 			why = append(why, fmt.Sprintf("%s: no %s %q in namespace %s", parentText(a), a.Target.Kind, a.Target.Name, a.Target.Namespace))
 			why = append(why, gatewaysNear(s, a)...)
-			if cause == "" {
-				cause = fmt.Sprintf("%s %s names parent %s, which does not exist", r.Ref.Kind, r.Ref.Name, a.Target)
-			}
+			v.because("%s %s names parent %s, which does not exist", r.Ref.Kind, r.Ref.Name, a.Target)
 		case a.SetNotAllowed != "":
 			why = append(why, fmt.Sprintf("%s: Gateway %s/%s does not attach the ListenerSet: allowedListeners.namespaces %s", parentText(a), a.Gateway.Namespace, a.Gateway.Name, a.SetNotAllowed))
-			if cause == "" {
-				cause = fmt.Sprintf("the route's parent ListenerSet %s is not attached to Gateway %s/%s, whose allowedListeners do not admit it", a.Target, a.Gateway.Namespace, a.Gateway.Name)
-			}
+			v.because("the route's parent ListenerSet %s is not attached to Gateway %s/%s, whose allowedListeners do not admit it", a.Target, a.Gateway.Namespace, a.Gateway.Name)
 		case a.SelectsNothing():
 			all := parentListeners(s, a)
 			why = append(why, fmt.Sprintf("%s: no listener has that name and port", parentText(a)), "listeners: "+listenersText(all))
-			if cause == "" {
-				cause = fmt.Sprintf("%s %s names a listener of %s that does not exist", r.Ref.Kind, r.Ref.Name, a.Target)
-			}
+			v.because("%s %s names a listener of %s that does not exist", r.Ref.Kind, r.Ref.Name, a.Target)
 			if fit := kindListeners(all, r.Ref.Kind); a.Parent.SectionName != nil && a.Parent.Port == nil && len(fit) == 1 {
 				why = append(why, fmt.Sprintf("the only listener that carries %s is %q", r.Ref.Kind, fit[0].Spec.Name))
 				p := fmt.Sprintf("/spec/parentRefs/%d/sectionName", a.Index)
-				ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: p, Value: string(*a.Parent.SectionName)},
+				v.ops = append(v.ops, diagnose.JSONPatchOp{Op: "test", Path: p, Value: string(*a.Parent.SectionName)},
 					diagnose.JSONPatchOp{Op: "replace", Path: p, Value: string(fit[0].Spec.Name)})
 			}
 		default:
 			continue
 		}
-		evidence = append(evidence, why...)
-		targets = append(targets, a.Target)
+		v.evidence = append(v.evidence, why...)
+		v.affects = append(v.affects, a.Target)
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
 	fix := diagnose.EditCmd(r.Ref)
-	if len(ops) > 0 && len(targets) == 1 {
-		fix = diagnose.JSONPatchCmd(r.Ref, ops...)
+	if len(v.ops) > 0 && len(v.affects) == 1 {
+		fix = diagnose.JSONPatchCmd(r.Ref, v.ops...)
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  parentAffects(atts, targets),
-		Symptom:  routeSymptom404,
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      fix,
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	v.affects = parentAffects(atts, v.affects)
+	return v.finding(r, routeSymptom404, fix, diagnose.DescribeCmd(r.Ref))
 }
 
 // gatewaysNear says which Gateways a missing parent could have meant: those
@@ -317,10 +321,8 @@ func unattachedParents(s *snapshot.Snapshot, r *snapshot.Route) []unattached {
 }
 
 func analyzeNotAllowed(s *snapshot.Snapshot, r *snapshot.Route, notChecked func(string)) *diagnose.Finding {
-	atts := s.Attachments(r)
-	var evidence []string
-	var targets []snapshot.ObjectRef
-	cause, fix := "", ""
+	var v routeVerdict
+	fix := ""
 	nsLabelsShown := false
 	for _, u := range unattachedParents(s, r) {
 		switch u.verdict {
@@ -330,46 +332,37 @@ func analyzeNotAllowed(s *snapshot.Snapshot, r *snapshot.Route, notChecked func(
 			notChecked(fmt.Sprintf("%s: a listener admits routes by the labels of namespace %s, which the input does not hold", parentText(u.a), r.Ref.Namespace))
 			continue
 		}
-		evidence = append(evidence, parentText(u.a)+": no selected listener admits the route")
+		v.evidence = append(v.evidence, parentText(u.a)+": no selected listener admits the route")
 		byNamespace, bySelector := true, false
 		for _, rej := range u.a.Rejected {
-			evidence = append(evidence, rej.Why)
+			v.evidence = append(v.evidence, rej.Why)
 			byNamespace = byNamespace && rej.Reason == snapshot.RejectedNamespace
 			bySelector = bySelector || (rej.Reason == snapshot.RejectedNamespace && selectsNamespaces(rej.Listener))
 		}
 		if bySelector && !nsLabelsShown {
 			nsLabelsShown = true
 			lbls, _ := s.NamespaceLabels(r.Ref.Namespace)
-			evidence = append(evidence, fmt.Sprintf("namespace %s has labels %s (a Selector is matched against these, not the route's own labels)", r.Ref.Namespace, labels.Set(lbls).String()))
+			v.evidence = append(v.evidence, fmt.Sprintf("namespace %s has labels %s (a Selector is matched against these, not the route's own labels)", r.Ref.Namespace, labels.Set(lbls).String()))
 		}
-		evidence = append(evidence, routeStatusEvidence(r, u.a, false)...)
-		targets = append(targets, u.a.Target)
-		if cause == "" {
+		v.evidence = append(v.evidence, routeStatusEvidence(r, u.a, false)...)
+		v.affects = append(v.affects, u.a.Target)
+		if v.cause == "" {
 			what := "kind"
 			if byNamespace {
 				what = "namespace"
-			}
-			cause = fmt.Sprintf("no listener of %s that the route selects admits %s %s/%s: their allowedRoutes reject its %s", u.a.Target, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name, what)
-			if byNamespace {
 				fix = namespaceFix(s, r, u.a.Rejected[0].Listener)
 			}
+			v.because("no listener of %s that the route selects admits %s %s/%s: their allowedRoutes reject its %s", u.a.Target, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name, what)
 		}
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
 	if fix == "" {
 		fix = diagnose.EditCmd(r.Ref)
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  parentAffects(atts, targets),
-		Symptom:  routeSymptom404,
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      fix,
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	v.affects = parentAffects(s.Attachments(r), v.affects)
+	return v.finding(r, routeSymptom404, fix, diagnose.DescribeCmd(r.Ref))
 }
 
 // selectsNamespaces reports whether a listener admits routes by a
@@ -413,47 +406,35 @@ func namespaceFix(s *snapshot.Snapshot, r *snapshot.Route, l snapshot.Listener) 
 }
 
 func analyzeHostnameMismatch(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
-	atts := s.Attachments(r)
-	var evidence []string
-	var targets []snapshot.ObjectRef
-	cause := ""
+	var v routeVerdict
 	var hostListener *snapshot.Listener
 	for _, u := range unattachedParents(s, r) {
 		if u.verdict != snapshot.RejectedHostname {
 			continue
 		}
-		evidence = append(evidence, parentText(u.a)+": no selected listener serves the route's hostnames")
+		v.evidence = append(v.evidence, parentText(u.a)+": no selected listener serves the route's hostnames")
 		for _, rej := range u.a.Rejected {
-			evidence = append(evidence, rej.Why)
+			v.evidence = append(v.evidence, rej.Why)
 			if rej.Reason == snapshot.RejectedHostname && hostListener == nil {
 				l := rej.Listener
 				hostListener = &l
 			}
 		}
-		evidence = append(evidence, routeStatusEvidence(r, u.a, false)...)
-		targets = append(targets, u.a.Target)
-		if cause == "" {
-			cause = fmt.Sprintf("the hostnames of %s %s (%s) intersect no hostname of the listeners of %s that admit it", r.Ref.Kind, r.Ref.Name, hostnamesText(r.Hostnames), u.a.Target)
-		}
+		v.evidence = append(v.evidence, routeStatusEvidence(r, u.a, false)...)
+		v.affects = append(v.affects, u.a.Target)
+		v.because("the hostnames of %s %s (%s) intersect no hostname of the listeners of %s that admit it", r.Ref.Kind, r.Ref.Name, hostnamesText(r.Hostnames), u.a.Target)
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
 	fix := diagnose.EditCmd(r.Ref)
-	if hostListener != nil && len(r.Hostnames) == 1 && !strings.HasPrefix(hostListener.Hostname(), "*") && len(targets) == 1 {
+	if hostListener != nil && len(r.Hostnames) == 1 && !strings.HasPrefix(hostListener.Hostname(), "*") && len(v.affects) == 1 {
 		fix = diagnose.JSONPatchCmd(r.Ref,
 			diagnose.JSONPatchOp{Op: "test", Path: "/spec/hostnames/0", Value: string(r.Hostnames[0])},
 			diagnose.JSONPatchOp{Op: "replace", Path: "/spec/hostnames/0", Value: hostListener.Hostname()})
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  parentAffects(atts, targets),
-		Symptom:  "requests for the route's hostnames get HTTP 404: no listener serves those names (the route is not Accepted: NoMatchingListenerHostname)",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      fix,
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	v.affects = parentAffects(s.Attachments(r), v.affects)
+	return v.finding(r, "requests for the route's hostnames get HTTP 404: no listener serves those names (the route is not Accepted: NoMatchingListenerHostname)", fix, diagnose.DescribeCmd(r.Ref))
 }
 
 func hostnamesText(hosts []gwv1.Hostname) string {
@@ -553,9 +534,7 @@ func routeBackendPortText(p *gwv1.PortNumber) string {
 }
 
 func analyzeBackendServiceMissing(s *snapshot.Snapshot, r *snapshot.Route, notChecked func(string)) *diagnose.Finding {
-	var evidence []string
-	var affects []snapshot.ObjectRef
-	cause := ""
+	var v routeVerdict
 	seen := map[snapshot.ObjectRef]bool{}
 	for _, b := range serviceBackends(r) {
 		if s.Service(b.service.Namespace, b.service.Name) != nil {
@@ -565,45 +544,29 @@ func analyzeBackendServiceMissing(s *snapshot.Snapshot, r *snapshot.Route, notCh
 			notChecked(fmt.Sprintf("the input has no Services in namespace %s: cannot tell whether backend %s exists", b.service.Namespace, b.service.Name))
 			continue
 		}
-		evidence = append(evidence, fmt.Sprintf("%s → Service %s port %s: no Service %q in namespace %s", b.field(), b.service.Name, routeBackendPortText(b.ref.Port), b.service.Name, b.service.Namespace))
-		if cause == "" {
-			cause = fmt.Sprintf("%s %s forwards to %s, which does not exist", r.Ref.Kind, r.Ref.Name, b.service)
-		}
+		v.evidence = append(v.evidence, fmt.Sprintf("%s → Service %s port %s: no Service %q in namespace %s", b.field(), b.service.Name, routeBackendPortText(b.ref.Port), b.service.Name, b.service.Namespace))
+		v.because("%s %s forwards to %s, which does not exist", r.Ref.Kind, r.Ref.Name, b.service)
 		if seen[b.service] {
 			continue
 		}
 		seen[b.service] = true
-		affects = append(affects, b.service)
+		v.affects = append(v.affects, b.service)
 		var names []string
 		for _, svc := range s.ServicesIn(b.service.Namespace) {
 			names = append(names, svc.Name)
 		}
-		evidence = append(evidence, namesInNamespace("Services", "has no Services", b.service.Namespace, b.service.Name, names))
+		v.evidence = append(v.evidence, namesInNamespace("Services", "has no Services", b.service.Namespace, b.service.Name, names))
 		for _, ns := range s.NamespaceNames() {
 			if ns != b.service.Namespace && s.Service(ns, b.service.Name) != nil {
-				evidence = append(evidence, fmt.Sprintf("a Service %q exists in namespace %s: set %s.namespace to %s, with a ReferenceGrant there that lets %s from %s in", b.service.Name, ns, b.field(), ns, r.Ref.Kind, r.Ref.Namespace))
+				v.evidence = append(v.evidence, fmt.Sprintf("a Service %q exists in namespace %s: set %s.namespace to %s, with a ReferenceGrant there that lets %s from %s in", b.service.Name, ns, b.field(), ns, r.Ref.Kind, r.Ref.Namespace))
 			}
 		}
 	}
-	if cause == "" {
-		return nil
-	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  affects,
-		Symptom:  "requests the rule sends to the missing backend get HTTP 500 from the Gateway (ResolvedRefs False, BackendNotFound)",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      diagnose.EditCmd(r.Ref),
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	return v.finding(r, "requests the rule sends to the missing backend get HTTP 500 from the Gateway (ResolvedRefs False, BackendNotFound)", diagnose.EditCmd(r.Ref), diagnose.DescribeCmd(r.Ref))
 }
 
 func analyzeBackendPortMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
-	var evidence []string
-	var affects []snapshot.ObjectRef
-	var ops []diagnose.JSONPatchOp
-	cause := ""
+	var v routeVerdict
 	fixable := true
 	for _, b := range serviceBackends(r) {
 		svc := s.Service(b.service.Namespace, b.service.Name)
@@ -617,41 +580,29 @@ func analyzeBackendPortMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(s
 		for _, sp := range svc.Spec.Ports {
 			ports = append(ports, servicePortText(sp))
 		}
-		evidence = append(evidence, fmt.Sprintf("%s → %s port %s", b.field(), b.service, routeBackendPortText(b.ref.Port)),
+		v.evidence = append(v.evidence, fmt.Sprintf("%s → %s port %s", b.field(), b.service, routeBackendPortText(b.ref.Port)),
 			fmt.Sprintf("%s ports: %s", b.service, strings.Join(ports, "; ")))
-		if cause == "" {
-			cause = fmt.Sprintf("%s %s forwards to %s on port %s, which the Service does not expose", r.Ref.Kind, r.Ref.Name, b.service, routeBackendPortText(b.ref.Port))
-			if b.ref.Port == nil {
-				cause = fmt.Sprintf("%s %s forwards to %s without a port; a Service backendRef must name one of its ports", r.Ref.Kind, r.Ref.Name, b.service)
-			}
+		if b.ref.Port == nil {
+			v.because("%s %s forwards to %s without a port; a Service backendRef must name one of its ports", r.Ref.Kind, r.Ref.Name, b.service)
+		} else {
+			v.because("%s %s forwards to %s on port %s, which the Service does not expose", r.Ref.Kind, r.Ref.Name, b.service, routeBackendPortText(b.ref.Port))
 		}
-		affects = append(affects, b.service)
+		v.affects = append(v.affects, b.service)
 		want, why, ok := suggestServicePort(svc, b.ref.Port)
 		if !ok {
 			fixable = false
 			continue
 		}
-		evidence = append(evidence, why)
+		v.evidence = append(v.evidence, why)
 		p := b.rule.BackendPointer(b.index)
-		ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: p + "/name", Value: string(b.ref.Name)},
+		v.ops = append(v.ops, diagnose.JSONPatchOp{Op: "test", Path: p + "/name", Value: string(b.ref.Name)},
 			diagnose.JSONPatchOp{Op: "add", Path: p + "/port", Value: want})
 	}
-	if cause == "" {
-		return nil
-	}
 	fix := diagnose.EditCmd(r.Ref)
-	if fixable && len(ops) > 0 {
-		fix = diagnose.JSONPatchCmd(r.Ref, ops...)
+	if fixable && len(v.ops) > 0 {
+		fix = diagnose.JSONPatchCmd(r.Ref, v.ops...)
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  affects,
-		Symptom:  "requests for that backend get HTTP 500 (or the route is rejected): the Gateway has no port to send them to",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      fix,
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	return v.finding(r, "requests for that backend get HTTP 500 (or the route is rejected): the Gateway has no port to send them to", fix, diagnose.DescribeCmd(r.Ref))
 }
 
 func servicePort(svc *corev1.Service, port int32) *corev1.ServicePort {
@@ -685,10 +636,8 @@ func suggestServicePort(svc *corev1.Service, given *gwv1.PortNumber) (int32, str
 }
 
 func analyzeBackendNotPermitted(s *snapshot.Snapshot, r *snapshot.Route, notChecked func(string)) *diagnose.Finding {
-	var evidence []string
-	var affects []snapshot.ObjectRef
+	var v routeVerdict
 	var manifests []string
-	cause := ""
 	seen := map[snapshot.ObjectRef]bool{}
 	for _, b := range serviceBackends(r) {
 		if b.service.Namespace == r.Ref.Namespace || seen[b.service] {
@@ -702,40 +651,27 @@ func analyzeBackendNotPermitted(s *snapshot.Snapshot, r *snapshot.Route, notChec
 			notChecked(fmt.Sprintf("backend %s is in another namespace; the input holds nothing of namespace %s, so whether a ReferenceGrant permits it is unknown", b.service, b.service.Namespace))
 			continue
 		}
-		evidence = append(evidence, fmt.Sprintf("%s → Service %s in namespace %s, not the route's namespace %s", b.field(), b.service.Name, b.service.Namespace, r.Ref.Namespace))
-		evidence = append(evidence, grantsEvidence(s, b.service.Namespace)...)
-		affects = append(affects, b.service)
+		v.evidence = append(v.evidence, fmt.Sprintf("%s → Service %s in namespace %s, not the route's namespace %s", b.field(), b.service.Name, b.service.Namespace, r.Ref.Namespace))
+		v.evidence = append(v.evidence, grantsEvidence(s, b.service.Namespace)...)
+		v.affects = append(v.affects, b.service)
 		manifests = append(manifests, referenceGrant{fromKind: r.Ref.Kind, fromNS: r.Ref.Namespace, toKind: snapshot.KindService, toNS: b.service.Namespace, toName: b.service.Name}.yaml())
-		if cause == "" {
-			cause = fmt.Sprintf("%s %s/%s forwards to %s in another namespace, and no ReferenceGrant in %s lets %ss from %s refer to it", r.Ref.Kind, r.Ref.Namespace, r.Ref.Name, b.service, b.service.Namespace, r.Ref.Kind, r.Ref.Namespace)
-		}
+		v.because("%s %s/%s forwards to %s in another namespace, and no ReferenceGrant in %s lets %ss from %s refer to it", r.Ref.Kind, r.Ref.Namespace, r.Ref.Name, b.service, b.service.Namespace, r.Ref.Kind, r.Ref.Namespace)
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
 	for _, a := range s.Attachments(r) {
 		if st := parentStatus(r, a); st != nil {
 			if c := condition(st.Conditions, string(gwv1.RouteConditionResolvedRefs)); c != nil {
-				evidence = append(evidence, statusConditionLine(fmt.Sprintf("status.parents[%s]", a.Target), c, r.Meta.Generation))
+				v.evidence = append(v.evidence, statusConditionLine(fmt.Sprintf("status.parents[%s]", a.Target), c, r.Meta.Generation))
 			}
 		}
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  affects,
-		Symptom:  "requests for the cross-namespace backend get HTTP 500: the Gateway may not send them there (ResolvedRefs False, RefNotPermitted)",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      diagnose.ApplyCmd(strings.Join(manifests, "---\n")),
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	return v.finding(r, "requests for the cross-namespace backend get HTTP 500: the Gateway may not send them there (ResolvedRefs False, RefNotPermitted)", diagnose.ApplyCmd(strings.Join(manifests, "---\n")), diagnose.DescribeCmd(r.Ref))
 }
 
 func analyzeBackendWeightsZero(_ *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
-	var evidence []string
-	var affects []snapshot.ObjectRef
-	var ops []diagnose.JSONPatchOp
-	cause := ""
+	var v routeVerdict
 	for _, rule := range r.Rules {
 		if len(rule.Backends) == 0 {
 			continue
@@ -747,31 +683,19 @@ func analyzeBackendWeightsZero(_ *snapshot.Snapshot, r *snapshot.Route, _ func(s
 		if !zero {
 			continue
 		}
-		var names []string
 		for i, b := range rule.Backends {
 			ref, _ := snapshot.BackendTarget(r.Ref.Namespace, b.BackendObjectReference)
-			names = append(names, fmt.Sprintf("%s %s weight 0", rule.BackendField(i), ref))
-			affects = append(affects, ref)
+			v.evidence = append(v.evidence, fmt.Sprintf("%s %s weight 0", rule.BackendField(i), ref))
+			v.affects = append(v.affects, ref)
 		}
-		evidence = append(evidence, names...)
 		p := rule.BackendPointer(0) + "/weight"
-		ops = append(ops, diagnose.JSONPatchOp{Op: "test", Path: p, Value: 0}, diagnose.JSONPatchOp{Op: "replace", Path: p, Value: 1})
-		if cause == "" {
-			cause = fmt.Sprintf("every backend of %s of %s %s has weight 0, so the rule forwards nothing", rule.Field(), r.Ref.Kind, r.Ref.Name)
-		}
+		v.ops = append(v.ops, diagnose.JSONPatchOp{Op: "test", Path: p, Value: 0}, diagnose.JSONPatchOp{Op: "replace", Path: p, Value: 1})
+		v.because("every backend of %s of %s %s has weight 0, so the rule forwards nothing", rule.Field(), r.Ref.Kind, r.Ref.Name)
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
-	return &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  affects,
-		Symptom:  "every request the rule matches gets HTTP 500 from the Gateway",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      diagnose.JSONPatchCmd(r.Ref, ops...),
-		Verify:   diagnose.GetCmd(r.Ref, "-o", "yaml"),
-	}
+	return v.finding(r, "every request the rule matches gets HTTP 500 from the Gateway", diagnose.JSONPatchCmd(r.Ref, v.ops...), diagnose.GetCmd(r.Ref, "-o", "yaml"))
 }
 
 // listenerExplains reports whether a listener the parentRef selects is
@@ -821,9 +745,7 @@ func analyzeStatusRejected(s *snapshot.Snapshot, r *snapshot.Route, _ func(strin
 			return nil
 		}
 	}
-	var evidence []string
-	var targets []snapshot.ObjectRef
-	cause := ""
+	var v routeVerdict
 	allStale := true
 	atts := s.Attachments(r)
 	for _, a := range atts {
@@ -840,27 +762,18 @@ func analyzeStatusRejected(s *snapshot.Snapshot, r *snapshot.Route, _ func(strin
 			if !isFalse(c) {
 				continue
 			}
-			evidence = append(evidence, statusConditionLine(what, c, r.Meta.Generation))
+			v.evidence = append(v.evidence, statusConditionLine(what, c, r.Meta.Generation))
 			allStale = allStale && stale(c, r.Meta.Generation)
-			if cause == "" {
-				cause = fmt.Sprintf("the controller %s reports %s=False (%s) for parent %s", st.ControllerName, t, c.Reason, a.Target)
-			}
-			targets = append(targets, a.Target)
+			v.because("the controller %s reports %s=False (%s) for parent %s", st.ControllerName, t, c.Reason, a.Target)
+			v.affects = append(v.affects, a.Target)
 		}
 	}
-	if cause == "" {
+	if v.cause == "" {
 		return nil
 	}
-	evidence = append(evidence, "the spec as hopscope reads it breaks no Gateway API rule: the reason is the implementation's own, or lies in objects the input does not hold")
-	f := &diagnose.Finding{
-		Object:   r.Ref,
-		Affects:  parentAffects(atts, targets),
-		Symptom:  "requests for the route fail (HTTP 404 when it is not accepted, 500 for unresolved backends)",
-		Cause:    cause,
-		Evidence: evidence,
-		Fix:      diagnose.EditCmd(r.Ref),
-		Verify:   diagnose.DescribeCmd(r.Ref),
-	}
+	v.evidence = append(v.evidence, "the spec as hopscope reads it breaks no Gateway API rule: the reason is the implementation's own, or lies in objects the input does not hold")
+	v.affects = parentAffects(atts, v.affects)
+	f := v.finding(r, "requests for the route fail (HTTP 404 when it is not accepted, 500 for unresolved backends)", diagnose.EditCmd(r.Ref), diagnose.DescribeCmd(r.Ref))
 	if allStale {
 		f.Severity = diagnose.SeverityWarning
 		f.Cause += "; that verdict is about an older generation of the route, so it may already be fixed"
