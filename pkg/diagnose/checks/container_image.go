@@ -44,7 +44,6 @@ func runContainerImagePull(s *snapshot.Snapshot, r *diagnose.Reporter) {
 
 func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindPod, p)
-	subject := s.SubjectOf(p)
 	w := c.Status.State.Waiting
 	ev := []string{
 		fmt.Sprintf("%s image: %s", c.Label(), c.Spec.Image),
@@ -100,16 +99,7 @@ func containerImageFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer) 
 			fix = setImage
 		}
 	}
-	return diagnose.Finding{
-		Object:    subject,
-		Container: c.Spec.Name,
-		Symptom:   fmt.Sprintf("pod %s/%s never starts (%s): it has no running container to send traffic to", p.Namespace, p.Name, w.Reason),
-		Cause:     cause,
-		Evidence:  ev,
-		Fix:       fix,
-		Verify:    verifyPod(s, p),
-		Origin:    originOf(s, subject),
-	}
+	return containerFinding(s, p, c, fmt.Sprintf("pod %s/%s never starts (%s): it has no running container to send traffic to", p.Namespace, p.Name, w.Reason), cause, ev, fix)
 }
 
 // containerRevisionAnnotation is where the Deployment controller numbers

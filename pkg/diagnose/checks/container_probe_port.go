@@ -187,17 +187,9 @@ func containerProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContain
 	if target.Kind == snapshot.KindPod {
 		cause += "; " + immutablePodNote
 	}
-	return diagnose.Finding{
-		Object:    subject,
-		Container: c.Spec.Name,
-		Severity:  severity,
-		Symptom:   symptom,
-		Cause:     cause,
-		Evidence:  ev,
-		Fix:       fix,
-		Verify:    verifyPod(s, p),
-		Origin:    originOf(s, subject),
-	}
+	f := containerFinding(s, p, c, symptom, cause, ev, fix)
+	f.Severity = severity
+	return f
 }
 
 // containerProbeSuggestion picks the port the probe most likely meant: the

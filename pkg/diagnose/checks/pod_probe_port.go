@@ -230,14 +230,5 @@ func podProbePortFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, v 
 	if why != "" {
 		ev = append(ev, "suggested probe port: "+why)
 	}
-	return diagnose.Finding{
-		Object:    subject,
-		Container: c.Spec.Name,
-		Symptom:   symptom,
-		Cause:     cause,
-		Evidence:  ev,
-		Fix:       fix,
-		Verify:    verifyPod(s, p),
-		Origin:    originOf(s, subject),
-	}
+	return containerFinding(s, p, c, symptom, cause, ev, fix)
 }

@@ -121,6 +121,18 @@ func verifyPod(s *snapshot.Snapshot, p *corev1.Pod) string {
 	return diagnose.GetCmd(snapshot.Ref(snapshot.KindPod, p))
 }
 
+// containerFinding is a finding about container c of pod p: named on the
+// pod's subject (the workload a template pod stands for) and verified on
+// the pod or its workload's rollout, like every container-layer finding.
+func containerFinding(s *snapshot.Snapshot, p *corev1.Pod, c podContainer, symptom, cause string, evidence []string, fix string) diagnose.Finding {
+	subject := s.SubjectOf(p)
+	return diagnose.Finding{
+		Object: subject, Container: c.Spec.Name,
+		Symptom: symptom, Cause: cause, Evidence: evidence, Fix: fix,
+		Verify: verifyPod(s, p), Origin: originOf(s, subject),
+	}
+}
+
 // immutablePodNote explains, for a bare pod, how to apply a change kubectl
 // edit rejects.
 const immutablePodNote = "a Pod's spec cannot be changed in place: kubectl edit saves the rejected change to a temporary file; recreate the pod from it with `kubectl replace --force -f <that file>`"
