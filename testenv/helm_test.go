@@ -45,6 +45,9 @@ type chartValues struct {
 	events, monitor, rule, secrets bool
 	size                           string
 	namespaces                     string
+	// image is the container image the Deployment must run; empty: the
+	// repository at the chart's appVersion.
+	image string
 }
 
 // TestHelmChartIsAcceptedAndMatchesKustomize lints and renders the chart
@@ -99,6 +102,7 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 			"serviceMonitor.labels.release=kube-prometheus-stack", "prometheusRule.labels.release=kube-prometheus-stack"},
 			events: true, monitor: true, rule: true, secrets: true, size: "xlarge", namespaces: "shop,payments"},
 		{name: "no Secrets rule, small", set: []string{"rbac.secrets=false", "clusterSize=small"}, size: "small"},
+		{name: "pinned by digest", set: []string{"image.digest=" + pinnedDigest}, secrets: true, size: "medium", image: "hopscope@" + pinnedDigest},
 	}
 	for i, v := range installs {
 		t.Run(v.name, func(t *testing.T) {
@@ -130,6 +134,7 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 		"clusterSize=huge":           `clusterSize "huge" is not one of large, medium, small, xlarge`,
 		"serviceMonitor.enable=true": `at '/serviceMonitor': additional properties 'enable' not allowed`,
 		"watch.debounce=fast":        `at '/watch/debounce': 'fast' does not match`,
+		"image.digest=latest":        `at '/image/digest': 'latest' does not match`,
 	} {
 		out, err := exec.Command(helm, "template", helmRelease, chartDir, "--set", set).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), want) {
@@ -170,6 +175,13 @@ func checkRendering(t *testing.T, v chartValues, objs []*unstructured.Unstructur
 		t.Fatal(err)
 	}
 	ctr := dep.Spec.Template.Spec.Containers[0]
+	wantImage := v.image
+	if wantImage == "" {
+		wantImage = "hopscope:" + chartAppVersion(t)
+	}
+	if ctr.Image != wantImage {
+		t.Errorf("image %q, want %q", ctr.Image, wantImage)
+	}
 	if got := slices.Contains(ctr.Args, "--emit-events"); got != v.events {
 		t.Errorf("--emit-events in %v: %v, want %v", ctr.Args, got, v.events)
 	}
@@ -303,4 +315,25 @@ func chartSizes(t *testing.T) map[string]corev1.ResourceRequirements {
 		t.Fatalf("%s/values.yaml has no clusterSizes", chartDir)
 	}
 	return sizes
+}
+
+// pinnedDigest is a well-formed image digest: the chart renders it, it need
+// not exist.
+const pinnedDigest = "sha256:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// chartAppVersion is the appVersion in Chart.yaml: the image tag the chart
+// runs when neither a tag nor a digest is set.
+func chartAppVersion(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(chartDir + "/Chart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct {
+		AppVersion string `json:"appVersion"`
+	}
+	if err := sigsyaml.Unmarshal(raw, &chart); err != nil || chart.AppVersion == "" {
+		t.Fatalf("%s/Chart.yaml: appVersion %q, err %v", chartDir, chart.AppVersion, err)
+	}
+	return chart.AppVersion
 }
