@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -77,7 +79,7 @@ func (p *ProbeFlags) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&p.Level, "probe-level", 0, "0: GET through the API server's proxy, no write; 1: also run DNS and TCP tests from a client pod in an ephemeral container (a write)")
 	f.BoolVar(&p.DryRun, "dry-run", false, "print every request and write the probes would make and the RBAC they need (checked with access reviews); send nothing else")
 	f.StringVar(&p.Image, "probe-image", probe.DefaultImage, "level 1: the image of the ephemeral container; it needs sh, nslookup, nc and timeout")
-	f.StringVar(&p.FromPod, "from-pod", "", "level 1: the client pod to probe from, in the Service's namespace (default: a Ready pod in any scanned namespace whose env or ConfigMaps name the Service, else the first Ready pod of its namespace not behind it)")
+	f.StringVar(&p.FromPod, "from-pod", "", "level 1: the client pod to probe from, NAME in the Service's namespace or NAMESPACE/NAME (default: a Ready pod in any scanned namespace whose env or ConfigMaps name the Service, else the first Ready pod of its namespace not behind it)")
 	f.DurationVar(&p.Timeout, "probe-timeout", probe.DefaultTimeout, "bound on each GET through the API server's proxy")
 	f.DurationVar(&p.Wait, "probe-wait", probe.DefaultWait, "level 1: bound on the wait for the ephemeral container to finish")
 }
@@ -117,6 +119,8 @@ func (p *ProbeFlags) validate(files []string) error {
 		return usageErrorf("--probe-level %d: want 0 (through the API server, no write) or 1 (from a client pod, a write)", p.Level)
 	case p.Level == 0 && p.FromPod != "":
 		return usageErrorf("--from-pod is for --probe-level=1; level 0 probes through the API server")
+	case p.FromPod != "" && !validClientPod(p.FromPod):
+		return usageErrorf("--from-pod %q: want NAME (a pod in the Service's namespace) or NAMESPACE/NAME", p.FromPod)
 	case p.Level == 0 && p.Image != probe.DefaultImage:
 		return usageErrorf("--probe-image is for --probe-level=1; level 0 runs no container")
 	case p.Image == "":
@@ -127,6 +131,21 @@ func (p *ProbeFlags) validate(files []string) error {
 		return usageErrorf("--probe-wait %s: want a positive duration such as 60s", p.Wait)
 	}
 	return nil
+}
+
+// validClientPod reports whether --from-pod is NAME or NAMESPACE/NAME,
+// each a DNS name as Kubernetes requires of namespaces and pod names.
+func validClientPod(s string) bool {
+	parts := strings.Split(s, "/")
+	if len(parts) > 2 {
+		return false
+	}
+	for _, p := range parts {
+		if len(validation.IsDNS1123Subdomain(p)) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // complete sets the cluster connection the probes use.

@@ -47,6 +47,8 @@ func TestProbeFlagErrors(t *testing.T) {
 		{name: "diagnose --probe on files", args: []string{"diagnose", "--probe", "-f", probeShop}, code: ExitUsage, wantErr: "probes test a live cluster"},
 		{name: "unknown level", args: []string{"probe", "--kubeconfig", kc, "--probe-level=2"}, code: ExitUsage, wantErr: "--probe-level 2: want 0"},
 		{name: "from-pod at level 0", args: []string{"probe", "--kubeconfig", kc, "--from-pod", "web-1"}, code: ExitUsage, wantErr: "--from-pod is for --probe-level=1"},
+		{name: "from-pod path", args: []string{"probe", "--kubeconfig", kc, "--probe-level=1", "--from-pod", "shop/web/1"}, code: ExitUsage, wantErr: `--from-pod "shop/web/1": want NAME`},
+		{name: "from-pod empty namespace", args: []string{"probe", "--kubeconfig", kc, "--probe-level=1", "--from-pod", "/web-1"}, code: ExitUsage, wantErr: `--from-pod "/web-1": want NAME`},
 		{name: "image at level 0", args: []string{"probe", "--kubeconfig", kc, "--probe-image", "alpine"}, code: ExitUsage, wantErr: "--probe-image is for --probe-level=1"},
 		{name: "zero timeout", args: []string{"probe", "--kubeconfig", kc, "--probe-timeout=0s"}, code: ExitUsage, wantErr: "--probe-timeout 0s"},
 		{name: "bad duration", args: []string{"probe", "--kubeconfig", kc, "--probe-wait=soon"}, code: ExitUsage, wantErr: "probe-wait"},

@@ -195,6 +195,19 @@ func TestChooseClientFromPodOverrides(t *testing.T) {
 	if run.Client.String() != "Pod/store/idle" || run.LookupName != "orders" || run.ChosenBecause != "named with --from-pod" {
 		t.Errorf("run = %s looking up %s (%s), want idle, named", run.Client, run.LookupName, run.ChosenBecause)
 	}
+	// A client in another namespace, named NAMESPACE/NAME: shop/web's
+	// ConfigMap names orders.shop, which finds no Service.
+	run = clientsRun(t, Options{ClientPod: "shop/web"})
+	if run.Client.String() != "Pod/shop/web" || run.LookupName != "orders.shop" || !strings.Contains(run.ChosenBecause, "named with --from-pod; ConfigMap web-config key ORDERS_URL names orders.shop") {
+		t.Errorf("run = %s looking up %s (%s), want shop/web's orders.shop", run.Client, run.LookupName, run.ChosenBecause)
+	}
+	s, err := source.Files{Paths: []string{"-"}, Stdin: strings.NewReader(strings.Join(clientsLab, "---\n"))}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, why := ChooseClient(s, s.Service("store", "orders"), "shop/nope"); why != "client pod shop/nope does not exist" {
+		t.Errorf("missing client in another namespace: %q", why)
+	}
 	run = clientsRun(t, Options{ClientPod: "checkout"}, "client", "web")
 	if run.LookupName != "orders.store.svc.cluster.local" || !strings.Contains(run.ChosenBecause, "named with --from-pod; container app env ORDERS_URL names") {
 		t.Errorf("run = %s looking up %s (%s), want checkout's own name", run.Client, run.LookupName, run.ChosenBecause)

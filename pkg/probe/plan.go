@@ -35,8 +35,9 @@ type Options struct {
 	// AllPaths probes every traced path, not only the broken and degraded
 	// ones: set when the user named the paths.
 	AllPaths bool
-	// ClientPod names the pod a level-1 probe runs in (in the Service's
-	// namespace); empty lets ChooseClient pick one, in any namespace.
+	// ClientPod names the pod a level-1 probe runs in: NAME (in the Service's
+	// namespace) or NAMESPACE/NAME; empty lets ChooseClient pick one, in any
+	// namespace. The CLI has checked its form.
 	ClientPod string
 	// Image is the level-1 container image; DefaultImage when empty.
 	Image string
@@ -509,12 +510,18 @@ func (c clientChoice) lookup(svc *corev1.Service) string {
 // suitable: why says so.
 func ChooseClient(s *snapshot.Snapshot, svc *corev1.Service, named string) (choice clientChoice, why string) {
 	if named != "" {
-		p := s.Pod(svc.Namespace, named)
+		ns, name := svc.Namespace, named
+		if i := strings.IndexByte(named, '/'); i >= 0 {
+			// NAMESPACE/NAME: a client in another namespace, the one whose
+			// lookup of the Service is in question.
+			ns, name = named[:i], named[i+1:]
+		}
+		p := s.Pod(ns, name)
 		if p == nil {
-			return clientChoice{}, fmt.Sprintf("client pod %s/%s does not exist", svc.Namespace, named)
+			return clientChoice{}, fmt.Sprintf("client pod %s/%s does not exist", ns, name)
 		}
 		if p.Status.Phase != corev1.PodRunning {
-			return clientChoice{}, fmt.Sprintf("client pod %s/%s is %s, not Running", svc.Namespace, named, p.Status.Phase)
+			return clientChoice{}, fmt.Sprintf("client pod %s/%s is %s, not Running", ns, name, p.Status.Phase)
 		}
 		choice = clientChoice{pod: p, because: "named with --from-pod"}
 		if n, ok := nameUsedBy(s, p, svc); ok {
