@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -248,4 +250,27 @@ func wantFindingPerObject(t *testing.T, c *diagnose.Check, file string, severity
 		found[ref] = f
 	}
 	return found
+}
+
+// wantNoLineWith fails the test on every line of lines that contains part;
+// what says why such a line is wrong.
+func wantNoLineWith(t *testing.T, what string, lines []string, part string) {
+	t.Helper()
+	for _, line := range lines {
+		if strings.Contains(line, part) {
+			t.Errorf("%s: %s", what, line)
+		}
+	}
+}
+
+// podsNamed returns the pods of s whose names start with prefix, for a
+// test to change before it runs a check.
+func podsNamed(s *snapshot.Snapshot, prefix string) []*corev1.Pod {
+	var pods []*corev1.Pod
+	for _, p := range s.Pods {
+		if strings.HasPrefix(p.Name, prefix) {
+			pods = append(pods, p)
+		}
+	}
+	return pods
 }

@@ -15,19 +15,20 @@ import (
 // difference is quoted exactly, and the Deployment's template is the side
 // to change because its own selector agrees with the Service.
 func TestSelectorLab1(t *testing.T) {
-	f := onlyFinding(t, serviceSelectorMatchesNoPods, "testdata/service-selector-matches-no-pods/bad-lab1.yaml")
-	wantEvidenceLine(t, f, "selector: app=api")
-	wantEvidenceLine(t, f, "Deployment/default/api (pod template)", `app: want "api", pod has "api-v1"`)
-	wantEvidenceLine(t, f, "own selector (app=api) agrees with the Service", "change the template")
-	wantEvidenceLine(t, f, "alternative: patch the Service selector")
-	// The Deployment as written is rejected by the API server, so the fix
-	// is to correct the manifest and apply it.
-	wantEqual(t, "fix", f.Fix, "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default")
-	wantEvidenceLine(t, f, "set app: api under spec.template.metadata.labels of Deployment/default/api")
-	wantEqual(t, "verify", f.Verify, "kubectl get endpoints -n default -- api-svc")
-	if !strings.Contains(f.Symptom, "ENDPOINTS: <none>") {
-		t.Errorf("symptom %q does not say ENDPOINTS: <none>", f.Symptom)
-	}
+	wantFinding(t, findingWant{check: serviceSelectorMatchesNoPods, file: "testdata/service-selector-matches-no-pods/bad-lab1.yaml",
+		symptom: []string{"ENDPOINTS: <none>"},
+		evidence: [][]string{
+			{"selector: app=api"},
+			{"Deployment/default/api (pod template)", `app: want "api", pod has "api-v1"`},
+			{"own selector (app=api) agrees with the Service", "change the template"},
+			{"alternative: patch the Service selector"},
+			{"set app: api under spec.template.metadata.labels of Deployment/default/api"},
+		},
+		// The Deployment as written is rejected by the API server, so the
+		// fix is to correct the manifest and apply it.
+		fix:    "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default",
+		verify: "kubectl get endpoints -n default -- api-svc",
+	})
 }
 
 // TestServiceCreatedInOtherNamespace: a selector that matches pods only in
@@ -78,11 +79,7 @@ func TestSelectorDumpPatchesService(t *testing.T) {
 	wantEvidenceLine(t, f, "alternative: relabel Deployment/default/api")
 	want := `kubectl patch service -n default --type=merge -p '{"spec":{"selector":{"app":"api-v1"}}}' -- api-svc`
 	wantEqual(t, "fix", f.Fix, want)
-	for _, line := range f.Evidence {
-		if strings.Contains(line, "web-5d8c7b6f9") {
-			t.Errorf("a pod sharing only label keys is listed next to closer ones: %s", line)
-		}
-	}
+	wantNoLineWith(t, "a pod sharing only label keys is listed next to closer ones", f.Evidence, "web-5d8c7b6f9")
 }
 
 // TestSelectorAmbiguousLeavesChoice: when the closest pods' labels would
@@ -91,10 +88,8 @@ func TestSelectorAmbiguousLeavesChoice(t *testing.T) {
 	s := loadCase(t, "testdata/service-selector-matches-no-pods/bad-dump-pods.yaml")
 	// Relabel the unrelated pod so that app=api-v1,tier=backend also
 	// selects it: the proposed selector then spans two owners.
-	for _, p := range s.Pods {
-		if strings.HasPrefix(p.Name, "web-") {
-			p.Labels = map[string]string{"app": "api-v1", "tier": "backend"}
-		}
+	for _, p := range podsNamed(s, "web-") {
+		p.Labels = map[string]string{"app": "api-v1", "tier": "backend"}
 	}
 	s.Index()
 	f := soleFinding(t, serviceSelectorMatchesNoPods, s, "the relabelled dump")
