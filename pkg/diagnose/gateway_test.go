@@ -64,12 +64,54 @@ type urlRule struct {
 	backend, listener string
 }
 
-// wantURLRules traces the URL of every case over s and checks the listener
-// and backend of the rule it picked; unless routeKind is "", every pick
-// must also be a route of that kind.
-func wantURLRules(t *testing.T, s *snapshot.Snapshot, routeKind string, cases []urlRule) {
+// urlRules reads the want lines of testdata/gateway/file, each
+// "name | [method] url [header=value ...] | backend | listener", so that a
+// reader sees the competing routes next to the requests they must serve.
+func urlRules(t *testing.T, file string) []urlRule {
 	t.Helper()
-	for _, c := range cases {
+	var rules []urlRule
+	for _, line := range manifesttest.WantLines(t, filepath.Join("testdata", "gateway", file)) {
+		cells := strings.Split(line, "|")
+		if len(cells) != 4 {
+			t.Fatalf("%s: want line %q is not name | request | backend | listener", file, line)
+		}
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		r := urlRule{name: cells[0], backend: cells[2], listener: cells[3]}
+		for _, word := range strings.Fields(cells[1]) {
+			name, value, isHeader := strings.Cut(word, "=")
+			switch {
+			case strings.Contains(word, "://"):
+				r.url = word
+			case isHeader:
+				if r.headers == nil {
+					r.headers = map[string]string{}
+				}
+				r.headers[name] = value
+			default:
+				r.method = word
+			}
+		}
+		if r.url == "" {
+			t.Fatalf("%s: want line %q names no URL", file, line)
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) == 0 {
+		t.Fatalf("%s has no want lines", file)
+	}
+	return rules
+}
+
+// wantURLRules loads testdata/gateway/file, traces the URL of each of its
+// want lines and checks the listener and backend of the rule it picked;
+// unless routeKind is "", every pick must also be a route of that kind. It
+// returns the loaded snapshot for the test's other requests.
+func wantURLRules(t *testing.T, file, routeKind string) *snapshot.Snapshot {
+	t.Helper()
+	s := loadYAML(t, gatewayCase(t, file))
+	for _, c := range urlRules(t, file) {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := run(t, s, diagnose.Options{Entries: []string{c.url}, Method: c.method, Headers: c.headers})
 			if err != nil {
@@ -90,6 +132,7 @@ func wantURLRules(t *testing.T, s *snapshot.Snapshot, routeKind string, cases []
 			}
 		})
 	}
+	return s
 }
 
 // wantSoleTrace traces url over s and checks that exactly one path serves
@@ -155,21 +198,7 @@ func TestNamedGatewayAndRouteEntries(t *testing.T) {
 }
 
 func TestTraceURLFollowsGatewayAPIPrecedence(t *testing.T) {
-	s := loadYAML(t, gatewayCase(t, "http-precedence.yaml"))
-	wantURLRules(t, s, "", []urlRule{
-		{"longest prefix", "http://shop.example.com/api/v2/x", "", nil, "api-v2", "http"},
-		{"an exact host beats a wildcard host with a longer path", "http://shop.example.com/api/v2/orders/1", "", nil, "api-v2", "http"},
-		{"the wildcard host serves the other names", "http://a.b.example.com/api/v2/orders/1", "", nil, "wild", "http"},
-		{"exact path beats prefix", "http://shop.example.com/api/health", "", nil, "health", "http"},
-		{"method match", "http://shop.example.com/anything", "post", nil, "writer", "http"},
-		{"header match, names in any case", "http://shop.example.com/anything", "", map[string]string{"x-canary": "true"}, "canary", "http"},
-		{"query parameter match beats none", "http://shop.example.com/search?q=x", "", nil, "search-x", "http"},
-		{"the oldest route wins a tie", "http://shop.example.com/tie", "", nil, "tie-old", "http"},
-		{"then the first by namespace/name", "http://shop.example.com/alpha", "", nil, "alpha-a", "http"},
-		{"the port picks the listener", "http://x.example.com:8080/", "", nil, "alt", "alt"},
-		{"the most specific listener hostname", "https://shop.example.com/api", "", nil, "api", "shop-https"},
-		{"a wildcard listener for the other names", "https://www.example.com/api/v2/orders", "", nil, "wild", "wild-https"},
-	})
+	s := wantURLRules(t, "http-precedence.yaml", "")
 	// Path prefixes match whole segments: /api does not serve /apiary, and
 	// nothing else does either.
 	wantEntryError(t, s, "/apiary", diagnose.Options{Entries: []string{"http://shop.example.com/apiary"}}, "answers 404")

@@ -8,20 +8,7 @@ import (
 )
 
 func TestTraceGRPCURLFollowsGRPCRoutePrecedence(t *testing.T) {
-	s := loadYAML(t, gatewayCase(t, "grpc-precedence.yaml"))
-	wantURLRules(t, s, "GRPCRoute", []urlRule{
-		{"a service match", "grpc://grpc.example.com/store.v1.Catalog/Search", "", nil, "catalog", "http"},
-		{"service and method beat service alone", "grpc://grpc.example.com/store.v1.Catalog/GetItem", "", nil, "catalog-get", "http"},
-		{"the exact host beats the wildcard host with the same match", "grpcs://grpc.example.com/store.v1.Catalog/GetItem", "", nil, "catalog-get", "https"},
-		{"the wildcard host serves other names", "grpcs://api.example.com/store.v1.Catalog/GetItem", "", nil, "wild", "https"},
-		{"a header match beats none", "grpc://grpc.example.com/store.v1.Catalog/Search", "", map[string]string{"x-canary": "true"}, "catalog-canary", "http"},
-		{"a regular expression on service and method", "grpc://grpc.example.com/store.v1.Inventory/ListItems", "", nil, "lister", "http"},
-		{"a method without a service", "grpc://grpc.example.com/grpc.health.v1.Health/Check", "", nil, "health", "http"},
-		{"a rule without matches takes every call", "grpc://grpc.example.com/other.Svc/Do", "", nil, "fallback", "http"},
-		{"the oldest route wins a tie", "grpc://orders.example.com/orders.v1.Orders/Get", "", nil, "orders-old", "http"},
-		{"an https URL with a gRPC path", "https://grpc.example.com/store.v1.Catalog/GetItem", "", nil, "catalog-get", "https"},
-		{"an explicit port", "grpc://grpc.example.com:80/store.v1.Catalog/Search", "", nil, "catalog", "http"},
-	})
+	s := wantURLRules(t, "grpc-precedence.yaml", "GRPCRoute")
 	// The wildcard route serves api.example.com only GetItem: any other
 	// call to that host gets 404.
 	wantEntryError(t, s, "a call no rule matches", diagnose.Options{Entries: []string{"grpcs://api.example.com/store.v1.Catalog/Search"}}, "no route it accepts matches gRPC call /store.v1.Catalog/Search")
