@@ -16,11 +16,7 @@ import (
 const realworldGatewayDir = "../../testdata/realworld-gateway"
 
 func TestRealWorldGatewaySetupsStayQuiet(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(realworldGatewayDir, "*.yaml"))
-	if len(files) < 10 {
-		t.Fatalf("found %d real-world Gateway API setups, want 10", len(files))
-	}
-	for _, file := range files {
+	for _, file := range yamlFiles(t, realworldGatewayDir, 10, "real-world Gateway API setups, want 10") {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			res := diagnosetest.Files(t, file)
 			for _, f := range res.Findings {

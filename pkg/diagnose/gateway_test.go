@@ -1,6 +1,9 @@
 package diagnose_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +16,17 @@ import (
 // Gateway API paths walk Gateway → route → Service → Endpoints → Pod, the
 // way Ingress paths do, and a URL picks the listener and route rule a
 // Gateway would.
+
+// gatewayCase returns the manifest testdata/gateway/name, for a test to load
+// with loadYAML as it stands or with objects appended to its List.
+func gatewayCase(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "gateway", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
 
 func loadYAML(t *testing.T, doc string) *snapshot.Snapshot {
 	t.Helper()
@@ -32,58 +46,124 @@ func layersOf(tr diagnose.Trace) string {
 	return strings.Join(out, " ")
 }
 
-// shopGateway is a healthy Gateway API path down to one crash-looping and
-// one healthy pod, as a cluster dump shows it.
-const shopGateway = `
-apiVersion: v1
-kind: List
-items:
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: {name: eg, namespace: infra}
-  spec:
-    gatewayClassName: eg
-    listeners:
-    - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: store, namespace: shop}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    hostnames: [shop.example.com]
-    rules:
-    - matches: [{path: {type: PathPrefix, value: /}}]
-      backendRefs: [{name: store, port: 80}]
-- apiVersion: v1
-  kind: Service
-  metadata: {name: store, namespace: shop}
-  spec:
-    selector: {app: store}
-    ports: [{port: 80, targetPort: 8080}]
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: store-1, namespace: shop, labels: {app: store}}
-  spec:
-    containers: [{name: app, image: store:1, ports: [{containerPort: 8080}]}]
-  status:
-    phase: Running
-    conditions: [{type: Ready, status: "False"}]
-    containerStatuses:
-    - {name: app, ready: false, restartCount: 9, image: store:1, imageID: "", state: {waiting: {reason: CrashLoopBackOff}},
-       lastState: {terminated: {reason: Error, exitCode: 1}}}
-`
+// entriesOf lists the entry of every path res walked, for a failure
+// message.
+func entriesOf(res *diagnose.Result) []string {
+	var entries []string
+	for _, tr := range res.Traces {
+		entries = append(entries, tr.Entry)
+	}
+	return entries
+}
+
+// urlRule is one URL and the route rule a Gateway picks for it, named by
+// the rule's backend Service and the listener the request comes through.
+type urlRule struct {
+	name, url, method string
+	headers           map[string]string
+	backend, listener string
+}
+
+// urlRules reads the want lines of testdata/gateway/file, each
+// "name | [method] url [header=value ...] | backend | listener", so that a
+// reader sees the competing routes next to the requests they must serve.
+func urlRules(t *testing.T, file string) []urlRule {
+	t.Helper()
+	var rules []urlRule
+	for _, line := range manifesttest.WantLines(t, filepath.Join("testdata", "gateway", file)) {
+		cells := strings.Split(line, "|")
+		if len(cells) != 4 {
+			t.Fatalf("%s: want line %q is not name | request | backend | listener", file, line)
+		}
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		r := urlRule{name: cells[0], backend: cells[2], listener: cells[3]}
+		for _, word := range strings.Fields(cells[1]) {
+			name, value, isHeader := strings.Cut(word, "=")
+			switch {
+			case strings.Contains(word, "://"):
+				r.url = word
+			case isHeader:
+				if r.headers == nil {
+					r.headers = map[string]string{}
+				}
+				r.headers[name] = value
+			default:
+				r.method = word
+			}
+		}
+		if r.url == "" {
+			t.Fatalf("%s: want line %q names no URL", file, line)
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) == 0 {
+		t.Fatalf("%s has no want lines", file)
+	}
+	return rules
+}
+
+// wantURLRules loads testdata/gateway/file, traces the URL of each of its
+// want lines and checks the listener and backend of the rule it picked;
+// unless routeKind is "", every pick must also be a route of that kind. It
+// returns the loaded snapshot for the test's other requests.
+func wantURLRules(t *testing.T, file, routeKind string) *snapshot.Snapshot {
+	t.Helper()
+	s := loadYAML(t, gatewayCase(t, file))
+	for _, c := range urlRules(t, file) {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := run(t, s, diagnose.Options{Entries: []string{c.url}, Method: c.method, Headers: c.headers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Traces) != 1 {
+				t.Fatalf("%d traces", len(res.Traces))
+			}
+			tr := res.Traces[0]
+			if !strings.Contains(tr.Entry, "→ Service/shop/"+c.backend+":") {
+				t.Errorf("entry %q, want backend %s", tr.Entry, c.backend)
+			}
+			if !strings.Contains(tr.Hops[0].Reason, `listener "`+c.listener+`"`) {
+				t.Errorf("gateway hop %q, want listener %s", tr.Hops[0].Reason, c.listener)
+			}
+			if routeKind != "" && !strings.HasPrefix(tr.Entry, routeKind+"/") {
+				t.Errorf("entry %q, want a %s", tr.Entry, routeKind)
+			}
+		})
+	}
+	return s
+}
+
+// wantSoleTrace traces url over s and checks that exactly one path serves
+// it and that match (strings.HasPrefix or strings.Contains) holds for its
+// entry and entry; what names the case.
+func wantSoleTrace(t *testing.T, s *snapshot.Snapshot, what, url string, match func(string, string) bool, entry string) {
+	t.Helper()
+	res, err := run(t, s, diagnose.Options{Entries: []string{url}})
+	if err != nil || len(res.Traces) != 1 || !match(res.Traces[0].Entry, entry) {
+		t.Errorf("%s: %v %+v", what, err, res)
+	}
+}
+
+// wantEntryError traces opt and checks that its entry point is refused for
+// the reason why; what names the case.
+func wantEntryError(t *testing.T, s *snapshot.Snapshot, what string, opt diagnose.Options, why string) {
+	t.Helper()
+	_, err := run(t, s, opt)
+	var ee *diagnose.EntryError
+	if !errors.As(err, &ee) || !strings.Contains(ee.Why, why) {
+		t.Errorf("%s: %v, want an entry error saying %q", what, err, why)
+	}
+}
 
 func TestGatewayPathWalksDownToThePods(t *testing.T) {
-	res, err := run(t, loadYAML(t, shopGateway), diagnose.Options{})
+	res, err := run(t, loadYAML(t, gatewayCase(t, "shop-crashloop.yaml")), diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Traces) != 1 {
-		var entries []string
-		for _, tr := range res.Traces {
-			entries = append(entries, tr.Entry)
-		}
-		t.Fatalf("want one path (the Service behind the route is not walked again), got %v", entries)
+		t.Fatalf("want one path (the Service behind the route is not walked again), got %v", entriesOf(res))
 	}
 	tr := res.Traces[0]
 	if !strings.HasPrefix(tr.Entry, "HTTPRoute/shop/store via Gateway/infra/eg shop.example.com/ → Service/shop/store:80") {
@@ -103,7 +183,7 @@ func TestGatewayPathWalksDownToThePods(t *testing.T) {
 }
 
 func TestNamedGatewayAndRouteEntries(t *testing.T) {
-	s := loadYAML(t, shopGateway)
+	s := loadYAML(t, gatewayCase(t, "shop-crashloop.yaml"))
 	for _, c := range []struct{ entry, ns string }{{"gateway/eg", "infra"}, {"httproute/store", "shop"}, {"HTTPRoutes/store", "shop"}} {
 		res, err := run(t, s, diagnose.Options{Entries: []string{c.entry}, Namespace: c.ns})
 		if err != nil {
@@ -117,108 +197,8 @@ func TestNamedGatewayAndRouteEntries(t *testing.T) {
 	wantEntryError(t, s, "a Gateway in another namespace", diagnose.Options{Entries: []string{"gateway/eg"}, Namespace: "shop"}, "add -n infra")
 }
 
-// precedence has routes that compete for the same requests.
-const precedence = `
-apiVersion: v1
-kind: List
-items:
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: {name: eg, namespace: infra}
-  spec:
-    gatewayClassName: eg
-    listeners:
-    - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
-    - {name: shop-https, protocol: HTTPS, port: 443, hostname: shop.example.com, tls: {certificateRefs: [{name: shop-tls}]}, allowedRoutes: {namespaces: {from: All}}}
-    - {name: wild-https, protocol: HTTPS, port: 443, hostname: "*.example.com", tls: {certificateRefs: [{name: wild-tls}]}, allowedRoutes: {namespaces: {from: All}}}
-    - {name: alt, protocol: HTTP, port: 8080, allowedRoutes: {namespaces: {from: All}}}
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: shop, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    hostnames: [shop.example.com]
-    rules:
-    - matches: [{path: {type: PathPrefix, value: /api}}]
-      backendRefs: [{name: api, port: 80}]
-    - matches: [{path: {type: PathPrefix, value: /api/v2}}]
-      backendRefs: [{name: api-v2, port: 80}]
-    - matches: [{path: {type: Exact, value: /api/health}}]
-      backendRefs: [{name: health, port: 80}]
-    - matches: [{path: {value: /}, method: POST}]
-      backendRefs: [{name: writer, port: 80}]
-    - matches: [{headers: [{name: X-Canary, value: "true"}]}]
-      backendRefs: [{name: canary, port: 80}]
-    - matches: [{path: {value: /search}, queryParams: [{name: q, value: x}]}]
-      backendRefs: [{name: search-x, port: 80}]
-    - matches: [{path: {value: /search}}]
-      backendRefs: [{name: search, port: 80}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: wild, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    hostnames: ["*.example.com"]
-    rules:
-    - matches: [{path: {value: /api/v2/orders}}]
-      backendRefs: [{name: wild, port: 80}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: tie-new, namespace: shop, creationTimestamp: "2026-02-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    rules: [{matches: [{path: {value: /tie}}], backendRefs: [{name: tie-new, port: 80}]}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: tie-old, namespace: shop, creationTimestamp: "2025-02-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    rules: [{matches: [{path: {value: /tie}}], backendRefs: [{name: tie-old, port: 80}]}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: alpha-b, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    rules: [{matches: [{path: {value: /alpha}}], backendRefs: [{name: alpha-b, port: 80}]}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: alpha-a, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra}]
-    rules: [{matches: [{path: {value: /alpha}}], backendRefs: [{name: alpha-a, port: 80}]}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: alt, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
-  spec:
-    parentRefs: [{name: eg, namespace: infra, sectionName: alt}]
-    rules: [{backendRefs: [{name: alt, port: 80}]}]
-`
-
 func TestTraceURLFollowsGatewayAPIPrecedence(t *testing.T) {
-	s := loadYAML(t, precedence)
-	cases := []struct {
-		name, url, method string
-		headers           map[string]string
-		backend, listener string
-	}{
-		{"longest prefix", "http://shop.example.com/api/v2/x", "", nil, "api-v2", "http"},
-		{"an exact host beats a wildcard host with a longer path", "http://shop.example.com/api/v2/orders/1", "", nil, "api-v2", "http"},
-		{"the wildcard host serves the other names", "http://a.b.example.com/api/v2/orders/1", "", nil, "wild", "http"},
-		{"exact path beats prefix", "http://shop.example.com/api/health", "", nil, "health", "http"},
-		{"method match", "http://shop.example.com/anything", "post", nil, "writer", "http"},
-		{"header match, names in any case", "http://shop.example.com/anything", "", map[string]string{"x-canary": "true"}, "canary", "http"},
-		{"query parameter match beats none", "http://shop.example.com/search?q=x", "", nil, "search-x", "http"},
-		{"the oldest route wins a tie", "http://shop.example.com/tie", "", nil, "tie-old", "http"},
-		{"then the first by namespace/name", "http://shop.example.com/alpha", "", nil, "alpha-a", "http"},
-		{"the port picks the listener", "http://x.example.com:8080/", "", nil, "alt", "alt"},
-		{"the most specific listener hostname", "https://shop.example.com/api", "", nil, "api", "shop-https"},
-		{"a wildcard listener for the other names", "https://www.example.com/api/v2/orders", "", nil, "wild", "wild-https"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			wantURLRule(t, s, diagnose.Options{Entries: []string{c.url}, Method: c.method, Headers: c.headers}, c.backend, c.listener)
-		})
-	}
+	s := wantURLRules(t, "http-precedence.yaml", "")
 	// Path prefixes match whole segments: /api does not serve /apiary, and
 	// nothing else does either.
 	wantEntryError(t, s, "/apiary", diagnose.Options{Entries: []string{"http://shop.example.com/apiary"}}, "answers 404")
@@ -226,7 +206,7 @@ func TestTraceURLFollowsGatewayAPIPrecedence(t *testing.T) {
 }
 
 func TestURLServedByIngressAndGatewayTracesBoth(t *testing.T) {
-	doc := shopGateway + `
+	doc := gatewayCase(t, "shop-crashloop.yaml") + `
 - apiVersion: networking.k8s.io/v1
   kind: Ingress
   metadata: {name: legacy, namespace: shop}
@@ -245,57 +225,20 @@ func TestURLServedByIngressAndGatewayTracesBoth(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Traces) != 2 || !strings.HasPrefix(res.Traces[0].Entry, "Ingress/shop/legacy") || !strings.HasPrefix(res.Traces[1].Entry, "HTTPRoute/shop/store") {
-		var entries []string
-		for _, tr := range res.Traces {
-			entries = append(entries, tr.Entry)
-		}
-		t.Errorf("a migration in progress: the Ingress rule and the route both serve the URL: %v", entries)
+		t.Errorf("a migration in progress: the Ingress rule and the route both serve the URL: %v", entriesOf(res))
 	}
 	// No route serves www.shop.example.com: the Ingress default backend
 	// does.
-	res, err = run(t, loadYAML(t, doc), diagnose.Options{Entries: []string{"http://www.shop.example.com/"}})
-	if err != nil || len(res.Traces) != 1 || !strings.HasPrefix(res.Traces[0].Entry, "Ingress/other/catch-all") {
-		t.Errorf("www.shop.example.com: %v %+v", err, res)
-	}
+	wantSoleTrace(t, loadYAML(t, doc), "www.shop.example.com", "http://www.shop.example.com/", strings.HasPrefix, "Ingress/other/catch-all")
 	// A route does serve shop.example.com/x: the default backend gives way.
 	doc = strings.Replace(doc, "host: shop.example.com", "host: legacy.example.com", 1)
-	res, err = run(t, loadYAML(t, doc), diagnose.Options{Entries: []string{"http://shop.example.com/x"}})
-	if err != nil || len(res.Traces) != 1 || !strings.HasPrefix(res.Traces[0].Entry, "HTTPRoute/shop/store") {
-		t.Errorf("shop.example.com/x: %v %+v", err, res)
-	}
+	wantSoleTrace(t, loadYAML(t, doc), "shop.example.com/x", "http://shop.example.com/x", strings.HasPrefix, "HTTPRoute/shop/store")
 }
 
 // TestListenerFindingsBreakOnlyTheirListener: the https listener's
 // certificate is missing; the route on the http listener still works.
 func TestListenerFindingsBreakOnlyTheirListener(t *testing.T) {
-	doc := `
-apiVersion: v1
-kind: List
-items:
-- apiVersion: v1
-  kind: Secret
-  metadata: {name: other, namespace: infra}
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: {name: eg, namespace: infra}
-  spec:
-    gatewayClassName: eg
-    listeners:
-    - {name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}
-    - {name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: shop-tls}]}, allowedRoutes: {namespaces: {from: All}}}
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: plain, namespace: shop}
-  spec:
-    parentRefs: [{name: eg, namespace: infra, sectionName: http}]
-    rules: [{backendRefs: [{name: plain, port: 80}]}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: secure, namespace: shop}
-  spec:
-    parentRefs: [{name: eg, namespace: infra, sectionName: https}]
-    rules: [{backendRefs: [{name: secure, port: 80}]}]
-`
+	doc := gatewayCase(t, "listener-certificate-missing.yaml")
 	res, err := run(t, loadYAML(t, doc), diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -314,29 +257,7 @@ items:
 // TestRouteFindingBreaksOnlyItsParent: a route attached to two Gateways,
 // accepted by one and rejected by the other.
 func TestRouteFindingBreaksOnlyItsParent(t *testing.T) {
-	doc := `
-apiVersion: v1
-kind: List
-items:
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: {name: public, namespace: infra}
-  spec:
-    gatewayClassName: eg
-    listeners: [{name: http, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: All}}}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: {name: internal, namespace: infra}
-  spec:
-    gatewayClassName: eg
-    listeners: [{name: http, protocol: HTTP, port: 80}]
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: HTTPRoute
-  metadata: {name: store, namespace: shop}
-  spec:
-    parentRefs: [{name: public, namespace: infra}, {name: internal, namespace: infra}]
-    rules: [{backendRefs: [{name: store, port: 80}]}]
-`
+	doc := gatewayCase(t, "route-two-parents.yaml")
 	res, err := run(t, loadYAML(t, doc), diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)

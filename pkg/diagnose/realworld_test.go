@@ -22,17 +22,25 @@ import (
 
 const realworldDir = "../../testdata/realworld"
 
+// yamlFiles returns the YAML files of dir and fails the test when there
+// are fewer than atLeast: a corpus that lost files must not pass by
+// judging less. want says what the corpus should hold.
+func yamlFiles(t *testing.T, dir string, atLeast int, want string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if len(files) < atLeast {
+		t.Fatalf("found %d %s", len(files), want)
+	}
+	return files
+}
+
 // realWorldFindings diagnoses every real-world file in both forms and
 // returns the non-error findings as README rows "file | form | check |
 // object", failing on any error.
 func realWorldFindings(t *testing.T) map[string]bool {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(realworldDir, "*.yaml"))
-	if len(files) < 7 {
-		t.Fatalf("found %d real-world manifests, want the 4 shared ones and 3 more", len(files))
-	}
 	rows := map[string]bool{}
-	for _, file := range files {
+	for _, file := range yamlFiles(t, realworldDir, 7, "real-world manifests, want the 4 shared ones and 3 more") {
 		name := filepath.Base(file)
 		manifests, err := source.Files{Paths: []string{file}}.Load()
 		if err != nil {

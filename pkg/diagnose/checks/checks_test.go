@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/hopscope/hopscope/internal/manifesttest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -192,4 +194,83 @@ func wantEqual[T comparable](t *testing.T, what string, got, want T) {
 	if got != want {
 		t.Errorf("%s %v, want %v", what, got, want)
 	}
+}
+
+// findingWant is what a test holds one finding to: check's finding on
+// object in file, or its only finding there when object is "". A field
+// left empty is not held.
+type findingWant struct {
+	check          *diagnose.Check
+	file, object   string
+	severity       diagnose.Severity
+	symptom, cause []string   // each is in the symptom, the cause
+	evidence       [][]string // each names the parts one evidence line holds
+	fix, verify    string     // exactly
+	fixHas         []string   // each is in the fix
+}
+
+// wantFinding finds the finding w describes, fails the test on every part
+// of it that differs from w, and returns it for the checks w cannot say.
+func wantFinding(t *testing.T, w findingWant) diagnose.Finding {
+	t.Helper()
+	var f diagnose.Finding
+	if w.object == "" {
+		f = onlyFinding(t, w.check, w.file)
+	} else {
+		f = findingOn(t, w.check, w.file, w.object)
+	}
+	if w.severity != "" {
+		wantEqual(t, f.Object.String()+" severity", f.Severity, w.severity)
+	}
+	wantContains(t, "symptom", f.Symptom, w.symptom...)
+	wantContains(t, "cause", f.Cause, w.cause...)
+	for _, parts := range w.evidence {
+		wantEvidenceLine(t, f, parts...)
+	}
+	if w.fix != "" {
+		wantEqual(t, f.Object.String()+" fix", f.Fix, w.fix)
+	}
+	wantContains(t, "fix", f.Fix, w.fixHas...)
+	if w.verify != "" {
+		wantEqual(t, "verify", f.Verify, w.verify)
+	}
+	return f
+}
+
+// wantFindingPerObject holds check's finding on each object of file that
+// parts names to severity and to an evidence line holding both part and
+// that object's own part; it returns the findings by object.
+func wantFindingPerObject(t *testing.T, c *diagnose.Check, file string, severity diagnose.Severity, part string, parts map[string]string) map[string]diagnose.Finding {
+	t.Helper()
+	found := map[string]diagnose.Finding{}
+	for ref, own := range parts {
+		f := findingOn(t, c, file, ref)
+		wantEqual(t, ref+" severity", f.Severity, severity)
+		wantEvidenceLine(t, f, part, own)
+		found[ref] = f
+	}
+	return found
+}
+
+// wantNoLineWith fails the test on every line of lines that contains part;
+// what says why such a line is wrong.
+func wantNoLineWith(t *testing.T, what string, lines []string, part string) {
+	t.Helper()
+	for _, line := range lines {
+		if strings.Contains(line, part) {
+			t.Errorf("%s: %s", what, line)
+		}
+	}
+}
+
+// podsNamed returns the pods of s whose names start with prefix, for a
+// test to change before it runs a check.
+func podsNamed(s *snapshot.Snapshot, prefix string) []*corev1.Pod {
+	var pods []*corev1.Pod
+	for _, p := range s.Pods {
+		if strings.HasPrefix(p.Name, prefix) {
+			pods = append(pods, p)
+		}
+	}
+	return pods
 }

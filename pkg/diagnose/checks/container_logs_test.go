@@ -80,7 +80,7 @@ func hasEvidence(f diagnose.Finding, part string) bool {
 // The crash and the log's failure are one root cause, on the layer the log
 // names; the crash is its consequence and leaves the report.
 func TestContainerLogsMoveTheRootCause(t *testing.T) {
-	cases := []struct {
+	type logCase struct {
 		name, input string
 		entry       string
 		layer       diagnose.Layer
@@ -89,30 +89,29 @@ func TestContainerLogsMoveTheRootCause(t *testing.T) {
 		quotes      []string
 		absent      []string // must appear in no finding
 		readOnly    []string // the only log files read (base paths under input)
-	}{
-		{
-			name:   "cluster-info dump: the crash is a lookup of a name that does not resolve",
-			input:  "testdata/container-log-failure/bad-dump-lookup.yaml",
-			entry:  "Service/shop/orders-api",
-			layer:  diagnose.LayerDNS,
-			object: "Deployment/shop/orders-api",
-			cause:  []string{"does not resolve (orders-db)", "namespace shop has no Service named orders-db"},
-			quotes: []string{"log line 4: panic: dial tcp: lookup orders-db on 10.96.0.10:53: no such host", "2 pods fail alike"},
-			absent: []string{"s3cret-pw", "cache warm-up"},
-		},
-		{
-			// logs.txt holds every container's log between markers; line
-			// numbers are the file's.
-			name:     "cluster-info dump directory: logs.txt says the lookup fails",
-			input:    "testdata/logs/cluster-info-dump-lookup",
-			entry:    "Service/shop/orders-api",
-			layer:    diagnose.LayerDNS,
-			object:   "Deployment/shop/orders-api",
-			cause:    []string{"does not resolve (orders-db)", "namespace shop has no Service named orders-db"},
-			quotes:   []string{"log line 4: panic: dial tcp: lookup orders-db on 10.96.0.10:53: no such host", "current run (the capture has no log of the previous run)"},
-			absent:   []string{"s3cret-pw", "cache warm-up"},
-			readOnly: []string{"orders-api-7d9f8c6b5-x2k4q/logs.txt"},
-		},
+	}
+	// orders-api crashes on a lookup of orders-db, a name no Service
+	// answers: the same root cause whichever form the capture takes.
+	lookup := logCase{
+		entry:  "Service/shop/orders-api",
+		layer:  diagnose.LayerDNS,
+		object: "Deployment/shop/orders-api",
+		cause:  []string{"does not resolve (orders-db)", "namespace shop has no Service named orders-db"},
+		absent: []string{"s3cret-pw", "cache warm-up"},
+	}
+	lookupIn := func(name, input string, quotes, readOnly []string) logCase {
+		c := lookup
+		c.name, c.input, c.quotes, c.readOnly = name, input, quotes, readOnly
+		return c
+	}
+	const lookupLine = "log line 4: panic: dial tcp: lookup orders-db on 10.96.0.10:53: no such host"
+	cases := []logCase{
+		lookupIn("cluster-info dump: the crash is a lookup of a name that does not resolve", "testdata/container-log-failure/bad-dump-lookup.yaml",
+			[]string{lookupLine, "2 pods fail alike"}, nil),
+		// logs.txt holds every container's log between markers; line
+		// numbers are the file's.
+		lookupIn("cluster-info dump directory: logs.txt says the lookup fails", "testdata/logs/cluster-info-dump-lookup",
+			[]string{lookupLine, "current run (the capture has no log of the previous run)"}, []string{"orders-api-7d9f8c6b5-x2k4q/logs.txt"}),
 		{
 			name:     "must-gather: the previous run's connections to the database are refused",
 			input:    "testdata/logs/must-gather-refused",
@@ -196,11 +195,7 @@ func TestContainerLogsOfHealthyPodsAreNotRead(t *testing.T) {
 		}
 	}
 	runCheck(containerLogFailure, s)
-	for _, p := range reads() {
-		if strings.Contains(p, "web-1") {
-			t.Errorf("read the healthy pod's log %s", p)
-		}
-	}
+	wantNoLineWith(t, "read the healthy pod's log", reads(), "web-1")
 }
 
 // When the env already names the unresolvable Service, dns-name-unresolvable
@@ -208,10 +203,8 @@ func TestContainerLogsOfHealthyPodsAreNotRead(t *testing.T) {
 func TestContainerLogLookupDefersToTheUnresolvableName(t *testing.T) {
 	s := loadCase(t, "testdata/container-log-failure/bad-dump-lookup.yaml")
 	// The same pods with an env value naming orders-db.
-	for _, p := range s.Pods {
-		if strings.HasPrefix(p.Name, "orders-api-") {
-			p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, corev1EnvVar("DB_HOST", "orders-db"))
-		}
+	for _, p := range podsNamed(s, "orders-api-") {
+		p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, corev1EnvVar("DB_HOST", "orders-db"))
 	}
 	got := runCheck(containerLogFailure, s)
 	if len(got) != 1 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/hopscope/hopscope/internal/apiservertest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -20,16 +20,15 @@ import (
 
 // referenceServer fakes the API server a scan scoped to web follows names
 // into: namespace shop exists and holds the Services named, namespace
-// billing is forbidden to the user, anything else is not found.
-func referenceServer(t *testing.T, shopServices ...string) *httptest.Server {
+// billing is forbidden to the user, anything else is not found. It returns
+// the server's URL.
+func referenceServer(t *testing.T, shopServices ...string) string {
 	t.Helper()
 	forbidden := func(w http.ResponseWriter, what string) {
-		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,"message":"%s is forbidden: User \"dev\" cannot access it"}`, what)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+	srv, _ := apiservertest.Recording(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/namespaces/shop":
 			fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}`)
@@ -46,9 +45,8 @@ func referenceServer(t *testing.T, shopServices ...string) *httptest.Server {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
+	return srv.URL
 }
 
 // scopedScan is the scenario as a scan of namespace web left it: pods,
@@ -84,7 +82,7 @@ func TestScopedScanFollowsReferences(t *testing.T) {
 			if !slices.Equal(refs, []string{"billing", "shop"}) {
 				t.Fatalf("referenced namespaces %v, want [billing shop]", refs)
 			}
-			live := source.NewLiveForConfig(&rest.Config{Host: referenceServer(t, c.services...).URL}, "web")
+			live := source.NewLiveForConfig(&rest.Config{Host: referenceServer(t, c.services...)}, "web")
 			if err := live.FollowReferences(context.Background(), s, refs); err != nil {
 				t.Fatal(err)
 			}

@@ -163,10 +163,8 @@ func TestDNSClusterIPMismatchQuotesBothAddresses(t *testing.T) {
 // TestStatefulSetGoverningServiceMissingIsAnError: a serviceName naming no
 // Service is an error even when no member name is in use.
 func TestStatefulSetGoverningServiceMissingIsAnError(t *testing.T) {
-	f := onlyFinding(t, statefulSetGoverningService, "testdata/statefulset-governing-service/bad-service-missing.yaml")
-	wantEqual(t, "severity", f.Severity, diagnose.SeverityError)
-	wantContains(t, "cause", f.Cause, "no Service svc-test-1 exists in namespace default")
-	wantEvidenceLine(t, f, "headless Service(s) selecting these pods: svc-test-2")
+	wantFinding(t, findingWant{check: statefulSetGoverningService, file: "testdata/statefulset-governing-service/bad-service-missing.yaml",
+		severity: diagnose.SeverityError, cause: []string{"no Service svc-test-1 exists in namespace default"}, evidence: [][]string{{"headless Service(s) selecting these pods: svc-test-2"}}})
 }
 
 func TestStatefulSetGoverningServiceListsNamesInUse(t *testing.T) {

@@ -152,14 +152,15 @@ func TestNetpolPortNotTargetPortPatchesTheRule(t *testing.T) {
 // is an error; a deny-all egress policy blocks DNS by design, an info when
 // the pods name no host to reach and a warning when their env does.
 func TestEgressDenyAllIsNotAForgottenDNSRule(t *testing.T) {
-	file := "testdata/netpol-egress-blocks-dns/bad-egress-allowlist.yaml"
-	allowList := findingOn(t, netpolEgressBlocksDNS, file, "NetworkPolicy/shop/api-egress")
-	wantEqual(t, "allow-list severity", allowList.Severity, diagnose.SeverityError)
-	denyAll := findingOn(t, netpolEgressBlocksDNS, file, "NetworkPolicy/payments/deny-all-egress")
-	wantEqual(t, "deny-all severity", denyAll.Severity, diagnose.SeverityInfo)
-	wantContains(t, "cause", denyAll.Cause, "denies all egress of these pods on purpose", "nothing in their spec names a host")
-
-	clients := onlyFinding(t, netpolEgressBlocksDNS, "testdata/netpol-egress-blocks-dns/bad-deny-all-with-clients.yaml")
-	wantEqual(t, "deny-all with clients severity", clients.Severity, diagnose.SeverityWarning)
-	wantEvidenceLine(t, clients, "hosts these pods are configured to reach", `LEDGER_URL="http://ledger.billing.svc:8080"`, `TAX_API="https://api.taxes.example.com/v2"`)
+	dir := "testdata/netpol-egress-blocks-dns/"
+	for _, w := range []findingWant{
+		{object: "NetworkPolicy/shop/api-egress", file: dir + "bad-egress-allowlist.yaml", severity: diagnose.SeverityError},
+		{object: "NetworkPolicy/payments/deny-all-egress", file: dir + "bad-egress-allowlist.yaml", severity: diagnose.SeverityInfo,
+			cause: []string{"denies all egress of these pods on purpose", "nothing in their spec names a host"}},
+		{file: dir + "bad-deny-all-with-clients.yaml", severity: diagnose.SeverityWarning,
+			evidence: [][]string{{"hosts these pods are configured to reach", `LEDGER_URL="http://ledger.billing.svc:8080"`, `TAX_API="https://api.taxes.example.com/v2"`}}},
+	} {
+		w.check = netpolEgressBlocksDNS
+		wantFinding(t, w)
+	}
 }

@@ -124,16 +124,13 @@ func TestPodPendingQuotesTheScheduler(t *testing.T) {
 }
 
 func TestPodNotReadyOnADeadNode(t *testing.T) {
-	f := findingOn(t, podNotReady, "testdata/pod-not-ready/bad-node-down.yaml", "Pod/default/web-0")
-	wantContains(t, "cause", f.Cause, "node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)")
-	wantContains(t, "fix", f.Fix, "kubectl drain --ignore-daemonsets --delete-emptydir-data -- worker-2")
+	wantFinding(t, findingWant{check: podNotReady, file: "testdata/pod-not-ready/bad-node-down.yaml", object: "Pod/default/web-0",
+		cause: []string{"node worker-2 is not Ready (Ready=Unknown NodeStatusUnknown)"}, fixHas: []string{"kubectl drain --ignore-daemonsets --delete-emptydir-data -- worker-2"}})
 }
 
 // TestPodNotReadyOffEveryPathIsInfo: a pod no Service selects drops out of
 // no endpoints; its unreadiness is an info that says so.
 func TestPodNotReadyOffEveryPathIsInfo(t *testing.T) {
-	f := onlyFinding(t, podNotReady, "testdata/pod-not-ready/bad-unselected-one-off.yaml")
-	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
-	wantContains(t, "symptom", f.Symptom, "no Service selects it")
-	wantEvidenceLine(t, f, "no Service in namespace cattle-system selects the pod's labels")
+	wantFinding(t, findingWant{check: podNotReady, file: "testdata/pod-not-ready/bad-unselected-one-off.yaml",
+		severity: diagnose.SeverityInfo, symptom: []string{"no Service selects it"}, evidence: [][]string{{"no Service in namespace cattle-system selects the pod's labels"}}})
 }

@@ -15,19 +15,20 @@ import (
 // difference is quoted exactly, and the Deployment's template is the side
 // to change because its own selector agrees with the Service.
 func TestSelectorLab1(t *testing.T) {
-	f := onlyFinding(t, serviceSelectorMatchesNoPods, "testdata/service-selector-matches-no-pods/bad-lab1.yaml")
-	wantEvidenceLine(t, f, "selector: app=api")
-	wantEvidenceLine(t, f, "Deployment/default/api (pod template)", `app: want "api", pod has "api-v1"`)
-	wantEvidenceLine(t, f, "own selector (app=api) agrees with the Service", "change the template")
-	wantEvidenceLine(t, f, "alternative: patch the Service selector")
-	// The Deployment as written is rejected by the API server, so the fix
-	// is to correct the manifest and apply it.
-	wantEqual(t, "fix", f.Fix, "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default")
-	wantEvidenceLine(t, f, "set app: api under spec.template.metadata.labels of Deployment/default/api")
-	wantEqual(t, "verify", f.Verify, "kubectl get endpoints -n default -- api-svc")
-	if !strings.Contains(f.Symptom, "ENDPOINTS: <none>") {
-		t.Errorf("symptom %q does not say ENDPOINTS: <none>", f.Symptom)
-	}
+	wantFinding(t, findingWant{check: serviceSelectorMatchesNoPods, file: "testdata/service-selector-matches-no-pods/bad-lab1.yaml",
+		symptom: []string{"ENDPOINTS: <none>"},
+		evidence: [][]string{
+			{"selector: app=api"},
+			{"Deployment/default/api (pod template)", `app: want "api", pod has "api-v1"`},
+			{"own selector (app=api) agrees with the Service", "change the template"},
+			{"alternative: patch the Service selector"},
+			{"set app: api under spec.template.metadata.labels of Deployment/default/api"},
+		},
+		// The Deployment as written is rejected by the API server, so the
+		// fix is to correct the manifest and apply it.
+		fix:    "kubectl apply -f testdata/service-selector-matches-no-pods/bad-lab1.yaml -n default",
+		verify: "kubectl get endpoints -n default -- api-svc",
+	})
 }
 
 // TestServiceCreatedInOtherNamespace: a selector that matches pods only in
@@ -78,11 +79,7 @@ func TestSelectorDumpPatchesService(t *testing.T) {
 	wantEvidenceLine(t, f, "alternative: relabel Deployment/default/api")
 	want := `kubectl patch service -n default --type=merge -p '{"spec":{"selector":{"app":"api-v1"}}}' -- api-svc`
 	wantEqual(t, "fix", f.Fix, want)
-	for _, line := range f.Evidence {
-		if strings.Contains(line, "web-5d8c7b6f9") {
-			t.Errorf("a pod sharing only label keys is listed next to closer ones: %s", line)
-		}
-	}
+	wantNoLineWith(t, "a pod sharing only label keys is listed next to closer ones", f.Evidence, "web-5d8c7b6f9")
 }
 
 // TestSelectorAmbiguousLeavesChoice: when the closest pods' labels would
@@ -91,10 +88,8 @@ func TestSelectorAmbiguousLeavesChoice(t *testing.T) {
 	s := loadCase(t, "testdata/service-selector-matches-no-pods/bad-dump-pods.yaml")
 	// Relabel the unrelated pod so that app=api-v1,tier=backend also
 	// selects it: the proposed selector then spans two owners.
-	for _, p := range s.Pods {
-		if strings.HasPrefix(p.Name, "web-") {
-			p.Labels = map[string]string{"app": "api-v1", "tier": "backend"}
-		}
+	for _, p := range podsNamed(s, "web-") {
+		p.Labels = map[string]string{"app": "api-v1", "tier": "backend"}
 	}
 	s.Index()
 	f := soleFinding(t, serviceSelectorMatchesNoPods, s, "the relabelled dump")
@@ -197,25 +192,21 @@ func TestSelectorFixRelabelsWhenTheWorkloadDoesNotPinTheLabel(t *testing.T) {
 // info that quotes the setting and proposes declaring the port, never a
 // retarget.
 func TestTargetPortListenSettingsBeatDeclarations(t *testing.T) {
-	file := "testdata/service-target-port-missing/bad-listen-settings-undeclared.yaml"
-	settings := map[string]string{
-		"Service/apps/agnhost":       "arg --listen=:9376",
-		"Service/apps/apiserver":     "arg -port=6443",
-		"Service/apps/echo":          "arg --port 8080",
-		"Service/apps/jenkins-agent": `env JNLP_PORT="50000"`,
-		"Service/apps/metrics-proxy": "arg -listen=0.0.0.0:8443",
-		"Service/apps/web":           `env PORT="3000"`,
-	}
-	for ref, setting := range settings {
-		f := findingOn(t, serviceTargetPortMissing, file, ref)
-		wantEqual(t, ref+" severity", f.Severity, diagnose.SeverityInfo)
-		wantEvidenceLine(t, f, "is told to listen on", setting)
+	found := wantFindingPerObject(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-listen-settings-undeclared.yaml",
+		diagnose.SeverityInfo, "is told to listen on", map[string]string{
+			"Service/apps/agnhost":       "arg --listen=:9376",
+			"Service/apps/apiserver":     "arg -port=6443",
+			"Service/apps/echo":          "arg --port 8080",
+			"Service/apps/jenkins-agent": `env JNLP_PORT="50000"`,
+			"Service/apps/metrics-proxy": "arg -listen=0.0.0.0:8443",
+			"Service/apps/web":           `env PORT="3000"`,
+		})
+	for ref, f := range found {
 		if strings.Contains(f.Fix, "kubectl patch service") {
 			t.Errorf("%s: fix retargets the Service: %s", ref, f.Fix)
 		}
 	}
-	jenkins := findingOn(t, serviceTargetPortMissing, file, "Service/apps/jenkins-agent")
-	wantEqual(t, "jenkins fix", jenkins.Fix,
+	wantEqual(t, "jenkins fix", found["Service/apps/jenkins-agent"].Fix,
 		`kubectl patch deployment -n apps --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/ports/-","value":{"containerPort":50000,"protocol":"TCP"}}]' -- jenkins`)
 }
 
@@ -223,30 +214,23 @@ func TestTargetPortListenSettingsBeatDeclarations(t *testing.T) {
 // Rancher: 443 → 444 on Ready pods that declare only 80 and listen on
 // undeclared ports. An info with no retarget, verified by connecting.
 func TestTargetPortRancherInternalPort(t *testing.T) {
-	f := onlyFinding(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-rancher-undeclared-internal-port.yaml")
-	wantEqual(t, "severity", f.Severity, diagnose.SeverityInfo)
-	wantEvidenceLine(t, f, "listens on ports it does not declare", "arg --https-listen-port=443")
-	wantEvidenceLine(t, f, "1 of 1 selected pod(s) are Ready")
-	wantEqual(t, "fix", f.Fix, "kubectl edit service -n cattle-system -- rancher")
-	wantEqual(t, "verify", f.Verify, "kubectl port-forward -n cattle-system pod/rancher-649dc876b-dt67w :444")
+	wantFinding(t, findingWant{check: serviceTargetPortMissing, file: "testdata/service-target-port-missing/bad-rancher-undeclared-internal-port.yaml",
+		severity: diagnose.SeverityInfo, evidence: [][]string{{"listens on ports it does not declare", "arg --https-listen-port=443"}, {"1 of 1 selected pod(s) are Ready"}},
+		fix: "kubectl edit service -n cattle-system -- rancher", verify: "kubectl port-forward -n cattle-system pod/rancher-649dc876b-dt67w :444"})
 }
 
 // TestTargetPortNeverProposesASidePort: metrics, health, mesh-proxy ports
 // and a port another Service port already reaches are never proposed; the
 // evidence says why none is.
 func TestTargetPortNeverProposesASidePort(t *testing.T) {
-	file := "testdata/service-target-port-missing/bad-no-proposal-for-side-ports.yaml"
-	why := map[string]string{
-		"Service/shop/cart":       "9100 is a metrics port",
-		"Service/shop/catalog":    "8000 is a metrics port",
-		"Service/shop/orders":     "8081 is a health/admin port",
-		"Service/shop/search":     "15021 is a mesh proxy's port",
-		"Service/shop/storefront": "80 is already the target of Service port http 80/TCP",
-	}
-	for ref, reason := range why {
-		f := findingOn(t, serviceTargetPortMissing, file, ref)
-		wantEqual(t, ref+" severity", f.Severity, diagnose.SeverityError)
-		wantEvidenceLine(t, f, "no targetPort is proposed", reason)
+	for ref, f := range wantFindingPerObject(t, serviceTargetPortMissing, "testdata/service-target-port-missing/bad-no-proposal-for-side-ports.yaml",
+		diagnose.SeverityError, "no targetPort is proposed", map[string]string{
+			"Service/shop/cart":       "9100 is a metrics port",
+			"Service/shop/catalog":    "8000 is a metrics port",
+			"Service/shop/orders":     "8081 is a health/admin port",
+			"Service/shop/search":     "15021 is a mesh proxy's port",
+			"Service/shop/storefront": "80 is already the target of Service port http 80/TCP",
+		}) {
 		if !strings.HasPrefix(f.Fix, "kubectl edit service") {
 			t.Errorf("%s: fix %q, want kubectl edit", ref, f.Fix)
 		}
@@ -258,12 +242,14 @@ func TestTargetPortNeverProposesASidePort(t *testing.T) {
 // stay errors; the loopback one says to change the bind address.
 func TestTargetPortClientSettingsAreNoEvidence(t *testing.T) {
 	file := "testdata/service-target-port-missing/bad-client-port-is-not-a-listen-port.yaml"
-	api := findingOn(t, serviceTargetPortMissing, file, "Service/shop/api")
-	wantEqual(t, "api severity", api.Severity, diagnose.SeverityError)
-	local := findingOn(t, serviceTargetPortMissing, file, "Service/shop/local")
-	wantEqual(t, "local severity", local.Severity, diagnose.SeverityError)
-	wantEvidenceLine(t, local, "arg --listen=127.0.0.1:8080", "loopback address only", "bind it to 0.0.0.0")
-	wantEqual(t, "local fix", local.Fix, "kubectl edit service -n shop -- local")
+	for _, w := range []findingWant{
+		{object: "Service/shop/api"},
+		{object: "Service/shop/local", evidence: [][]string{{"arg --listen=127.0.0.1:8080", "loopback address only", "bind it to 0.0.0.0"}},
+			fix: "kubectl edit service -n shop -- local"},
+	} {
+		w.check, w.file, w.severity = serviceTargetPortMissing, file, diagnose.SeverityError
+		wantFinding(t, w)
+	}
 }
 
 // TestSelectorKeyOnlyIsNoMatch: pods that share only a label key with the
