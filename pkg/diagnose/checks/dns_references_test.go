@@ -21,14 +21,14 @@ import (
 // referenceServer fakes the API server a scan scoped to web follows names
 // into: namespace shop exists and holds the Services named, namespace
 // billing is forbidden to the user, anything else is not found. It returns
-// the server's URL.
-func referenceServer(t *testing.T, shopServices ...string) string {
+// the server's URL and the requests it got.
+func referenceServer(t *testing.T, shopServices ...string) (string, func() []string) {
 	t.Helper()
 	forbidden := func(w http.ResponseWriter, what string) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,"message":"%s is forbidden: User \"dev\" cannot access it"}`, what)
 	}
-	srv, _ := apiservertest.Recording(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, requests := apiservertest.Recording(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v1/namespaces/shop":
 			fmt.Fprint(w, `{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}`)
@@ -46,7 +46,7 @@ func referenceServer(t *testing.T, shopServices ...string) string {
 			http.NotFound(w, r)
 		}
 	})
-	return srv.URL
+	return srv.URL, requests
 }
 
 // scopedScan is the scenario as a scan of namespace web left it: pods,
@@ -65,7 +65,7 @@ func scopedScan(t *testing.T) *snapshot.Snapshot {
 
 // TestScopedScanFollowsReferences: a scan of web whose env names
 // orders.shop judges the name against shop's Services, read with one GET
-// and one LIST, and says billing was not checked because it is forbidden.
+// and one LIST per referenced namespace, and says billing was not checked because it is forbidden.
 func TestScopedScanFollowsReferences(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -82,9 +82,17 @@ func TestScopedScanFollowsReferences(t *testing.T) {
 			if !slices.Equal(refs, []string{"billing", "shop"}) {
 				t.Fatalf("referenced namespaces %v, want [billing shop]", refs)
 			}
-			live := source.NewLiveForConfig(&rest.Config{Host: referenceServer(t, c.services...)}, "web")
+			url, requests := referenceServer(t, c.services...)
+			live := source.NewLiveForConfig(&rest.Config{Host: url}, "web")
 			if err := live.FollowReferences(context.Background(), s, refs); err != nil {
 				t.Fatal(err)
+			}
+			got := requests()
+			slices.Sort(got)
+			// A Namespace the user may not get may still hold Services the
+			// user may list: billing's LIST is tried, and refused.
+			if want := []string{"GET /api/v1/namespaces/billing", "GET /api/v1/namespaces/billing/services", "GET /api/v1/namespaces/shop", "GET /api/v1/namespaces/shop/services"}; !slices.Equal(got, want) {
+				t.Errorf("requests %q, want %q: one GET of each referenced Namespace and one LIST of its Services", got, want)
 			}
 			res, err := diagnose.Engine{Checks: All()}.Run(s, diagnose.Options{Namespaces: []string{"web"}})
 			if err != nil {
