@@ -65,7 +65,8 @@ func scopedScan(t *testing.T) *snapshot.Snapshot {
 
 // TestScopedScanFollowsReferences: a scan of web whose env names
 // orders.shop judges the name against shop's Services, read with one GET
-// and one LIST per referenced namespace, and says billing was not checked because it is forbidden.
+// and one LIST per referenced namespace, and says billing was not checked
+// because it is forbidden.
 func TestScopedScanFollowsReferences(t *testing.T) {
 	cases := []struct {
 		name     string
