@@ -271,11 +271,29 @@ var routeKindsOfProtocol = map[gwv1.ProtocolType][]string{
 	gwv1.UDPProtocolType:   {KindUDPRoute},
 }
 
+// terminatingTLSRouteKinds are the route kinds a TLS listener that
+// terminates TLS carries: the decrypted stream goes to a TLSRoute or, with
+// no SNI routing, to a TCPRoute. The Gateway API route summary lists
+// "Passthrough or Terminated" listener TLS for TCPRoute, and a TCP listener
+// may not hold tls, so a terminating TLS listener is where a TCPRoute gets
+// TLS termination (Envoy Gateway's and Istio's default kinds for it).
+var terminatingTLSRouteKinds = []string{KindTLSRoute, KindTCPRoute}
+
+// listenerRouteKinds are the route kinds a listener's protocol carries, and
+// false for an implementation-specific protocol.
+func listenerRouteKinds(l gwv1.Listener) ([]string, bool) {
+	if l.Protocol == gwv1.TLSProtocolType && l.TLS != nil && (l.TLS.Mode == nil || *l.TLS.Mode == gwv1.TLSModeTerminate) {
+		return terminatingTLSRouteKinds, true
+	}
+	kinds, core := routeKindsOfProtocol[l.Protocol]
+	return kinds, core
+}
+
 // ListenerAllowsKind reports whether a listener admits routes of kind, and
 // which kinds it admits: allowedRoutes.kinds when set, narrowed to what the
 // protocol carries, else every kind the protocol carries.
 func ListenerAllowsKind(l gwv1.Listener, kind string) (bool, []string) {
-	supported, core := routeKindsOfProtocol[l.Protocol]
+	supported, core := listenerRouteKinds(l)
 	if !core {
 		return true, []string{kind}
 	}
