@@ -76,13 +76,9 @@ func TestQuizInTmux(t *testing.T) {
 	tm("send-keys", "-t", "quiz", wrong, "Enter")
 	s := waitFor("the score", func(s string) bool { return strings.Contains(s, "QUIZ-EXIT=") })
 
-	for _, want := range []string{
+	wantAll(t, "screen", s,
 		"[1/2] rapid-fire", qs[0].Prompt, "Right.",
-		"[2/2] rapid-fire", qs[1].Prompt, "Not quite. The answer: " + quiz.Letter(qs[1].Correct) + ")",
+		"[2/2] rapid-fire", qs[1].Prompt, "Not quite. The answer: "+quiz.Letter(qs[1].Correct)+")",
 		"Why: ", "Score: 1/2 right (50%)", "QUIZ-EXIT=0",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("screen lacks %q:\n%s", want, s)
-		}
-	}
+	)
 }
