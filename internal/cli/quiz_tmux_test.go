@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hopscope/hopscope/internal/cli/clitest"
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/quiz"
 )
 
@@ -17,13 +18,7 @@ import (
 // capture-pane and types with send-keys, answering the first question
 // right and the second wrong, and checks the score on the screen.
 func TestQuizInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is needed for this test in CI: apt-get install -y tmux")
-		}
-		t.Skip("tmux is not installed")
-	}
+	tmux := testbinary.Find(t, "HOPSCOPE_REQUIRE_TMUX", "apt-get install -y tmux", "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
