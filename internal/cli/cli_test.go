@@ -28,6 +28,16 @@ func run(t *testing.T, stdin string, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), ExitCode(err)
 }
 
+// wantAll reports each of wants that out lacks; what names the output.
+func wantAll(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, out)
+		}
+	}
+}
+
 const seed = "../../examples/seed/"
 
 // commandCase is one command line and what it must yield.
@@ -147,11 +157,7 @@ func TestDemoDiagnosesEveryBundledLab(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
-	for _, want := range []string{"Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5", "api-svc", "wrong-svc", "node-svc", "coredns"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
+	wantAll(t, "demo output", out, "Lab 1", "Lab 2", "Lab 3", "Lab 4", "Lab 5", "api-svc", "wrong-svc", "node-svc", "coredns")
 }
 
 func TestDemoJSONIsOneDocument(t *testing.T) {

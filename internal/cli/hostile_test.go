@@ -134,7 +134,7 @@ func TestLabCheckEscapesFindings(t *testing.T) {
 	}
 	for _, output := range []string{"text", "json"} {
 		streams, out, _ := streamsFor("")
-		o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: output, Explain: true, Diagnose: hostileDiagnosis}
+		o := &LabCheckOptions{LabClusterOptions: withStreams(running, streams), Output: output, Explain: true, Diagnose: hostileDiagnosis}
 		if err := o.Run(context.Background()); ExitCode(err) != ExitFindings {
 			t.Fatalf("-o %s: exit %d (%v), want 1\n%s", output, ExitCode(err), err, out)
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -28,14 +29,15 @@ and let 'hopscope lab check N' tell you whether the whole path is healthy again.
   hopscope lab reset 1      # delete the lab's namespace`,
 		Args: cobra.NoArgs,
 	}
+	cluster := LabClusterOptions{IOStreams: streams, Globals: g}
 	cmd.AddCommand(
 		newLabListCommand(streams),
 		newLabShowCommand(streams),
-		newLabStartCommand(g, streams),
-		newLabCheckCommand(g, streams),
+		newLabStartCommand(cluster),
+		newLabCheckCommand(cluster),
 		newLabHintCommand(streams),
-		newLabSolutionCommand(g, streams),
-		newLabResetCommand(g, streams),
+		newLabSolutionCommand(cluster),
+		newLabResetCommand(cluster),
 		newLabUpCommand(streams),
 	)
 	return cmd
@@ -67,12 +69,14 @@ func labError(err error) error {
 }
 
 // LabClusterOptions is what every lab command that touches a cluster
-// shares (start, check, solution --apply, reset): the lab named on the
-// command line, the kubectl flags, and the connection built from them.
-// Each command's Options embeds it and adds its own flags. These commands
-// validate before they complete, unlike kubectl: refusing a foreign
-// --namespace must not depend on reaching a cluster.
+// shares (start, check, solution --apply, reset): its streams, the lab named
+// on the command line, the kubectl flags, and the connection built from
+// them. Each command's Options embeds it and adds its own flags (labVerb
+// wires them to cobra). These commands validate before they complete,
+// unlike kubectl: refusing a foreign --namespace must not depend on reaching
+// a cluster.
 type LabClusterOptions struct {
+	genericiooptions.IOStreams
 	Globals *Globals
 	Lab     *labs.Lab
 
@@ -139,6 +143,19 @@ func (o *LabClusterOptions) connect() error {
 // labRequestTimeout bounds each request of a lab command when the user set
 // no --request-timeout: the diagnosis's own default.
 var labRequestTimeout = source.DefaultRequestTimeout
+
+// labVerb is the command `lab VERB ID` (use is "VERB ID"): it resolves the
+// lab named on the command line into *lab, then hands over to run (runE or
+// runSteps of the command's Options).
+func labVerb(use, short, example string, lab **labs.Lab, run func(*cobra.Command, []string) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Example: example, Args: cobra.ExactArgs(1), RunE: labRunE(lab, run)}
+}
+
+// labNamespaces names the namespaces a lab runs in, as the lab commands
+// print them.
+func labNamespaces(l *labs.Lab) string {
+	return strings.Join(l.Namespaces(), ", ")
+}
 
 // labRunE is the RunE of a `lab VERB ID` command: it resolves the lab
 // named on the command line into *lab, then hands over to next.

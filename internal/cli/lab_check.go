@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
@@ -22,7 +21,6 @@ import (
 // LabCheckOptions is `hopscope lab check N`: diagnose the lab's namespace
 // live and say whether the fault is gone and every path is healthy.
 type LabCheckOptions struct {
-	genericiooptions.IOStreams
 	LabClusterOptions
 	// Explain prints the full findings (cause, evidence, fix) when the lab
 	// is not solved.
@@ -37,17 +35,13 @@ type LabCheckOptions struct {
 	Diagnose func(ctx context.Context) (*snapshot.Snapshot, *diagnose.Result, error)
 }
 
-func newLabCheckCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: g}}
-	cmd := &cobra.Command{
-		Use:   "check ID",
-		Short: "PASS when the lab's fault is gone and every path in its namespace is healthy; otherwise name the layer still broken",
-		Example: `  hopscope lab check 1
+func newLabCheckCommand(cluster LabClusterOptions) *cobra.Command {
+	o := &LabCheckOptions{LabClusterOptions: cluster}
+	cmd := labVerb("check ID", "PASS when the lab's fault is gone and every path in its namespace is healthy; otherwise name the layer still broken",
+		`  hopscope lab check 1
   hopscope lab check 1 --explain     # show the full diagnosis (gives the answer away)
   hopscope lab check 1 --wait 1m     # keep checking while a fix rolls out`,
-		Args: cobra.ExactArgs(1),
-		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
-	}
+		&o.Lab, runE(o.Run, o.Validate, o.Complete))
 	cmd.Flags().BoolVar(&o.Explain, "explain", false, "print the full findings: cause, evidence, fix and verify (spoils the lab)")
 	cmd.Flags().DurationVar(&o.Wait, "wait", 0, "keep checking until the lab passes or this much time has passed")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
@@ -224,7 +218,7 @@ func (o *LabCheckOptions) writeText(v labs.Verdict, res *diagnose.Result) {
 	l := o.Lab
 	if v.Solved {
 		fmt.Fprintf(o.Out, "PASS  lab %s · %s\n", l.ID, l.Title)
-		fmt.Fprintf(o.Out, "      The fault is gone and every path in %s is healthy (%d checked).\n", strings.Join(l.Namespaces(), ", "), len(res.Traces))
+		fmt.Fprintf(o.Out, "      The fault is gone and every path in %s is healthy (%d checked).\n", labNamespaces(l), len(res.Traces))
 		o.writeNotes(v)
 		fmt.Fprintf(o.Out, "\nNow try the interview question: %s\n(`hopscope lab solution %s` has the answer and the full story; `hopscope lab reset %s` cleans up.)\n",
 			l.Interview.Question, l.ID, l.ID)

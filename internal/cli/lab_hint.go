@@ -22,22 +22,10 @@ type LabHintOptions struct {
 
 func newLabHintCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &LabHintOptions{IOStreams: streams}
-	cmd := &cobra.Command{
-		Use:   "hint ID",
-		Short: "Show the lab's next hint; each one says a little more",
-		Example: `  hopscope lab hint 1
+	cmd := labVerb("hint ID", "Show the lab's next hint; each one says a little more",
+		`  hopscope lab hint 1
   hopscope lab hint 1 --level 1    # show the first hint again`,
-		Args: cobra.ExactArgs(1),
-		RunE: labRunE(&o.Lab, func(*cobra.Command, []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		}),
-	}
+		&o.Lab, runSteps(o.Complete, o.Validate, o.Run))
 	cmd.Flags().IntVar(&o.Level, "level", 0, "show hint number N (1 is the gentlest) instead of the next one")
 	return cmd
 }

@@ -23,12 +23,7 @@ func newLabListCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "list",
 		Short: "List the labs",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:  runSteps(o.Validate, o.Run),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	return cmd

@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/labs"
 )
@@ -15,22 +13,16 @@ import (
 // LabResetOptions is `hopscope lab reset N`: delete the lab's namespaces
 // (and restore what a cluster-wide lab broke), then wait until they are gone.
 type LabResetOptions struct {
-	genericiooptions.IOStreams
 	LabClusterOptions
 	Timeout time.Duration
 	// ProgressPath is where hint progress is kept; it is cleared for the lab.
 	ProgressPath string
 }
 
-func newLabResetCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LabResetOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: g}}
-	cmd := &cobra.Command{
-		Use:     "reset ID",
-		Short:   "Delete the lab's namespace and wait until it is gone; a cluster-wide lab also restores what it broke",
-		Example: "  hopscope lab reset 1",
-		Args:    cobra.ExactArgs(1),
-		RunE:    labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
-	}
+func newLabResetCommand(cluster LabClusterOptions) *cobra.Command {
+	o := &LabResetOptions{LabClusterOptions: cluster}
+	cmd := labVerb("reset ID", "Delete the lab's namespace and wait until it is gone; a cluster-wide lab also restores what it broke",
+		"  hopscope lab reset 1", &o.Lab, runE(o.Run, o.Validate, o.Complete))
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 3*time.Minute, "how long to wait for the namespace to be deleted")
 	return cmd
 }
@@ -50,7 +42,7 @@ func (o *LabResetOptions) Run(ctx context.Context) error {
 	defer cancel()
 	// Deleting a namespace takes seconds (the namespace controller removes
 	// every object in it first): say what the wait is for.
-	fmt.Fprintf(o.ErrOut, "resetting lab %s: deleting namespace(s) %s and waiting until they are gone...\n", l.ID, strings.Join(l.Namespaces(), ", "))
+	fmt.Fprintf(o.ErrOut, "resetting lab %s: deleting namespace(s) %s and waiting until they are gone...\n", l.ID, labNamespaces(l))
 	if err := o.Cluster.Reset(ctx, l); err != nil {
 		return labError(fmt.Errorf("reset lab %s: %w", l.ID, err))
 	}
@@ -64,7 +56,7 @@ func (o *LabResetOptions) Run(ctx context.Context) error {
 	if len(l.Namespaces()) > 1 {
 		gone = "are gone"
 	}
-	fmt.Fprintf(o.Out, "Lab %s reset: %s %s.\n", l.ID, strings.Join(l.Namespaces(), ", "), gone)
+	fmt.Fprintf(o.Out, "Lab %s reset: %s %s.\n", l.ID, labNamespaces(l), gone)
 	if l.ClusterWide {
 		fmt.Fprintf(o.Out, "%s is back to the replica count it had before the lab.\n", breaksWhat(l))
 	}

@@ -19,15 +19,8 @@ type LabShowOptions struct {
 
 func newLabShowCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &LabShowOptions{IOStreams: streams}
-	return &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show a lab's scenario, symptoms and what to observe (not the answer)",
-		Example: "  hopscope lab show 1",
-		Args:    cobra.ExactArgs(1),
-		RunE: labRunE(&o.Lab, func(*cobra.Command, []string) error {
-			return o.Run()
-		}),
-	}
+	return labVerb("show ID", "Show a lab's scenario, symptoms and what to observe (not the answer)", "  hopscope lab show 1",
+		&o.Lab, runSteps(o.Run))
 }
 
 // Run prints the briefing.
@@ -44,7 +37,7 @@ func printBriefing(w io.Writer, l *labs.Lab) {
 	if l.SeedLab > 0 {
 		meta = append(meta, fmt.Sprintf("from the seed article's lab %d", l.SeedLab))
 	}
-	meta = append(meta, "namespace "+strings.Join(l.Namespaces(), ", "))
+	meta = append(meta, "namespace "+labNamespaces(l))
 	fmt.Fprintln(w, strings.Join(meta, " · "))
 	if l.ClusterWide {
 		fmt.Fprintf(w, "⚠ Cluster-wide: this lab breaks %s for every namespace. It runs on hopscope's local cluster (`hopscope lab up`) unless you pass --i-know-this-breaks-cluster-dns; `hopscope lab reset %s` restores it.\n", breaksWhat(l), l.ID)

@@ -6,28 +6,22 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // LabSolutionOptions is `hopscope lab solution N`, optionally applying the
 // fix to the running lab.
 type LabSolutionOptions struct {
-	genericiooptions.IOStreams
 	LabClusterOptions
 	// Apply applies the fix manifests to the running lab.
 	Apply bool
 }
 
-func newLabSolutionCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LabSolutionOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: g}}
-	cmd := &cobra.Command{
-		Use:   "solution ID",
-		Short: "Explain the lab's root cause, the fix and how to verify it; --apply repairs the running lab",
-		Example: `  hopscope lab solution 1
+func newLabSolutionCommand(cluster LabClusterOptions) *cobra.Command {
+	o := &LabSolutionOptions{LabClusterOptions: cluster}
+	cmd := labVerb("solution ID", "Explain the lab's root cause, the fix and how to verify it; --apply repairs the running lab",
+		`  hopscope lab solution 1
   hopscope lab solution 1 --apply   # apply the fixed manifests, then: hopscope lab check 1`,
-		Args: cobra.ExactArgs(1),
-		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
-	}
+		&o.Lab, runE(o.Run, o.Validate, o.Complete))
 	cmd.Flags().BoolVar(&o.Apply, "apply", false, "apply the fix to the running lab (server-side apply into its namespace)")
 	return cmd
 }
@@ -86,6 +80,6 @@ func (o *LabSolutionOptions) Run(ctx context.Context) error {
 	if err := o.Cluster.ApplyFix(ctx, l); err != nil {
 		return labError(fmt.Errorf("apply the fix of lab %s: %w", l.ID, err))
 	}
-	fmt.Fprintf(w, "\nFix applied to %s. Check it: hopscope lab check %s --wait 1m\n", strings.Join(l.Namespaces(), ", "), l.ID)
+	fmt.Fprintf(w, "\nFix applied to %s. Check it: hopscope lab check %s --wait 1m\n", labNamespaces(l), l.ID)
 	return nil
 }

@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/safetext"
@@ -15,7 +13,6 @@ import (
 
 // LabStartOptions is `hopscope lab start N`.
 type LabStartOptions struct {
-	genericiooptions.IOStreams
 	LabClusterOptions
 	// AllowClusterWide is --i-know-this-breaks-cluster-dns.
 	AllowClusterWide bool
@@ -23,16 +20,12 @@ type LabStartOptions struct {
 	Wait time.Duration
 }
 
-func newLabStartCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: g}}
-	cmd := &cobra.Command{
-		Use:   "start ID",
-		Short: "Apply a lab's broken app into its own namespace hopscope-lab-ID (server-side apply; safe to repeat)",
-		Example: `  hopscope lab start 1
+func newLabStartCommand(cluster LabClusterOptions) *cobra.Command {
+	o := &LabStartOptions{LabClusterOptions: cluster}
+	cmd := labVerb("start ID", "Apply a lab's broken app into its own namespace hopscope-lab-ID (server-side apply; safe to repeat)",
+		`  hopscope lab start 1
   hopscope lab start 5 --i-know-this-breaks-cluster-dns   # cluster-wide lab on a cluster that is not the local one`,
-		Args: cobra.ExactArgs(1),
-		RunE: labRunE(&o.Lab, runE(o.Run, o.Validate, o.Complete)),
-	}
+		&o.Lab, runE(o.Run, o.Validate, o.Complete))
 	cmd.Flags().BoolVar(&o.AllowClusterWide, "i-know-this-breaks-cluster-dns", false, "let a cluster-wide lab break a cluster that is not hopscope's local practice cluster")
 	cmd.Flags().DurationVar(&o.Wait, "wait", 2*time.Minute, "how long to wait for the lab's Deployments to roll out (0: do not wait)")
 	return cmd
@@ -45,7 +38,7 @@ func (o *LabStartOptions) Run(ctx context.Context) error {
 		return labError(fmt.Errorf("start lab %s: %w", l.ID, err))
 	}
 	objs, _ := l.BrokenObjects()
-	fmt.Fprintf(o.Out, "Lab %s started in namespace %s (%d objects applied).\n", l.ID, strings.Join(l.Namespaces(), ", "), len(objs))
+	fmt.Fprintf(o.Out, "Lab %s started in namespace %s (%d objects applied).\n", l.ID, labNamespaces(l), len(objs))
 	if l.ClusterWide {
 		fmt.Fprintf(o.Out, "⚠ %s is broken for the whole cluster now; `hopscope lab reset %s` restores it.\n", breaksWhat(l), l.ID)
 	}

@@ -128,11 +128,7 @@ func TestLabSolution(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{l.Expect.Check, l.FixSteps[0], l.Verify, l.Interview.Question, "--apply", "When to use", l.Pros[0]} {
-		if !strings.Contains(out, want) {
-			t.Errorf("solution lacks %q", want)
-		}
-	}
+	wantAll(t, "solution", out, l.Expect.Check, l.FixSteps[0], l.Verify, l.Interview.Question, "--apply", "When to use", l.Pros[0])
 }
 
 func streamsFor(in string) (genericiooptions.IOStreams, *bytes.Buffer, *bytes.Buffer) {
@@ -144,7 +140,7 @@ func TestLabStartRefusals(t *testing.T) {
 	l1, _ := labs.Get("1")
 	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "hopscope-lab-1"}}
 	streams, out, _ := streamsFor("")
-	o := &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l1, Cluster: labstest.NewCluster(foreign).Cluster}}
+	o := &LabStartOptions{LabClusterOptions: LabClusterOptions{IOStreams: streams, Globals: &Globals{}, Lab: l1, Cluster: labstest.NewCluster(foreign).Cluster}}
 	err := o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "refusing to touch it") || out.Len() != 0 {
 		t.Fatalf("start into a foreign namespace: exit %d, %v, stdout %q", ExitCode(err), err, out)
@@ -152,7 +148,7 @@ func TestLabStartRefusals(t *testing.T) {
 
 	l5, _ := labs.Get("5")
 	streams, _, _ = streamsFor("")
-	o = &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l5, Cluster: labstest.NewCluster().Cluster}}
+	o = &LabStartOptions{LabClusterOptions: LabClusterOptions{IOStreams: streams, Globals: &Globals{}, Lab: l5, Cluster: labstest.NewCluster().Cluster}}
 	err = o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--i-know-this-breaks-cluster-dns") {
 		t.Fatalf("cluster-wide lab on a cluster that is not local: exit %d, %v", ExitCode(err), err)
@@ -162,7 +158,7 @@ func TestLabStartRefusals(t *testing.T) {
 	// what is missing, not an apply error.
 	l18, _ := labs.Get("18")
 	streams, out, _ = streamsFor("")
-	o = &LabStartOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l18, Cluster: labstest.NewCluster().Cluster}}
+	o = &LabStartOptions{LabClusterOptions: LabClusterOptions{IOStreams: streams, Globals: &Globals{}, Lab: l18, Cluster: labstest.NewCluster().Cluster}}
 	err = o.Run(context.Background())
 	if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "lacks the Gateway API") || out.Len() != 0 {
 		t.Fatalf("Gateway API lab on a cluster without it: exit %d, %v, stdout %q", ExitCode(err), err, out)
@@ -178,6 +174,13 @@ func offlineDiagnosis(t *testing.T, objs []labs.PlacedObject) func(context.Conte
 	}
 }
 
+// withStreams is the lab cluster options o writing to streams, for one
+// command of a test.
+func withStreams(o LabClusterOptions, streams genericiooptions.IOStreams) LabClusterOptions {
+	o.IOStreams = streams
+	return o
+}
+
 func TestLabCheckVerdicts(t *testing.T) {
 	l, _ := labs.Get("1")
 	broken, _ := l.BrokenObjects()
@@ -185,7 +188,7 @@ func TestLabCheckVerdicts(t *testing.T) {
 	running := LabClusterOptions{Globals: &Globals{}, Lab: l, Cluster: labstest.NewCluster(l.OwnedNamespace("hopscope-lab-1")).Cluster}
 
 	streams, out, _ := streamsFor("")
-	o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "text", Diagnose: offlineDiagnosis(t, broken)}
+	o := &LabCheckOptions{LabClusterOptions: withStreams(running, streams), Output: "text", Diagnose: offlineDiagnosis(t, broken)}
 	err := o.Run(context.Background())
 	if ExitCode(err) != ExitFindings || !strings.Contains(out.String(), "FAIL  lab 1") || !strings.Contains(out.String(), "Still broken at the service layer") {
 		t.Fatalf("broken lab: exit %d\n%s", ExitCode(err), out)
@@ -195,14 +198,14 @@ func TestLabCheckVerdicts(t *testing.T) {
 	}
 
 	streams, out, _ = streamsFor("")
-	o = &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "text", Explain: true, Diagnose: offlineDiagnosis(t, broken)}
+	o = &LabCheckOptions{LabClusterOptions: withStreams(running, streams), Output: "text", Explain: true, Diagnose: offlineDiagnosis(t, broken)}
 	_ = o.Run(context.Background())
 	if !strings.Contains(out.String(), l.Expect.Check) || !strings.Contains(out.String(), "fix:") {
 		t.Fatalf("--explain does not explain:\n%s", out)
 	}
 
 	streams, out, _ = streamsFor("")
-	o = &LabCheckOptions{IOStreams: streams, LabClusterOptions: running, Output: "json", Diagnose: offlineDiagnosis(t, fixed)}
+	o = &LabCheckOptions{LabClusterOptions: withStreams(running, streams), Output: "json", Diagnose: offlineDiagnosis(t, fixed)}
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatalf("fixed lab: %v\n%s", err, out)
 	}
@@ -218,7 +221,7 @@ func TestLabCheckVerdicts(t *testing.T) {
 func TestLabCheckNotStarted(t *testing.T) {
 	l, _ := labs.Get("2")
 	streams, _, _ := streamsFor("")
-	o := &LabCheckOptions{IOStreams: streams, LabClusterOptions: LabClusterOptions{Globals: &Globals{}, Lab: l, Cluster: labstest.NewCluster().Cluster}, Output: "text",
+	o := &LabCheckOptions{LabClusterOptions: LabClusterOptions{IOStreams: streams, Globals: &Globals{}, Lab: l, Cluster: labstest.NewCluster().Cluster}, Output: "text",
 		Diagnose: func(context.Context) (*snapshot.Snapshot, *diagnose.Result, error) {
 			t.Fatal("a lab that is not running must not be diagnosed")
 			return nil, nil, nil

@@ -34,12 +34,7 @@ func newQuizCommand(streams genericiooptions.IOStreams) *cobra.Command {
   hopscope quiz --shuffle --count 5   # five questions in random order
   hopscope quiz --list            # read every question and answer`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: runSteps(o.Validate, o.Run),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.List, "list", false, "print every question with its answer instead of asking")

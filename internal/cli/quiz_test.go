@@ -21,11 +21,7 @@ func TestQuizThroughStreams(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"5 question(s)", qs[0].Prompt, "✓ Right.", "✗ Not quite. The answer: " + quiz.Letter(qs[1].Correct), "Score: 1/2 right (50%) — stopped early"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("quiz output lacks %q:\n%s", want, out)
-		}
-	}
+	wantAll(t, "quiz output", out, "5 question(s)", qs[0].Prompt, "✓ Right.", "✗ Not quite. The answer: "+quiz.Letter(qs[1].Correct), "Score: 1/2 right (50%) — stopped early")
 }
 
 func TestQuizList(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hopscope/hopscope/internal/cli/clitest"
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/quiz"
 )
 
@@ -17,13 +18,7 @@ import (
 // capture-pane and types with send-keys, answering the first question
 // right and the second wrong, and checks the score on the screen.
 func TestQuizInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is needed for this test in CI: apt-get install -y tmux")
-		}
-		t.Skip("tmux is not installed")
-	}
+	tmux := testbinary.Find(t, "HOPSCOPE_REQUIRE_TMUX", "apt-get install -y tmux", "tmux")
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}
@@ -76,13 +71,9 @@ func TestQuizInTmux(t *testing.T) {
 	tm("send-keys", "-t", "quiz", wrong, "Enter")
 	s := waitFor("the score", func(s string) bool { return strings.Contains(s, "QUIZ-EXIT=") })
 
-	for _, want := range []string{
+	wantAll(t, "screen", s,
 		"[1/2] rapid-fire", qs[0].Prompt, "Right.",
-		"[2/2] rapid-fire", qs[1].Prompt, "Not quite. The answer: " + quiz.Letter(qs[1].Correct) + ")",
+		"[2/2] rapid-fire", qs[1].Prompt, "Not quite. The answer: "+quiz.Letter(qs[1].Correct)+")",
 		"Why: ", "Score: 1/2 right (50%)", "QUIZ-EXIT=0",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("screen lacks %q:\n%s", want, s)
-		}
-	}
+	)
 }

@@ -147,15 +147,27 @@ func commands(g *Globals, streams genericiooptions.IOStreams) []*cobra.Command {
 // them; then Run, with Ctrl-C cancelling its context so that a long read or
 // wait stops cleanly.
 func runE(run func(context.Context) error, steps ...func() error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := runSteps(steps...)(cmd, args); err != nil {
+			return err
+		}
+		ctx, stop := interruptible(cmd)
+		defer stop()
+		return run(ctx)
+	}
+}
+
+// runSteps wires a command whose Run needs no context (it reads no cluster
+// and waits for nothing): its steps (Complete, Validate, Run) run in order
+// and the first error stops them.
+func runSteps(steps ...func() error) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
 		for _, step := range steps {
 			if err := step(); err != nil {
 				return err
 			}
 		}
-		ctx, stop := interruptible(cmd)
-		defer stop()
-		return run(ctx)
+		return nil
 	}
 }
 

@@ -23,20 +23,9 @@ type WatchOptions struct {
 
 	// Listen is the address of /metrics, /healthz and /readyz.
 	Listen string
-	// Namespaces limits the diagnosis (not the watch) to these namespaces.
-	Namespaces     []string
-	Debounce       time.Duration
-	MaxBrokenPaths int
-	// Reconcile is how long after a diagnosis of only the changed
-	// namespaces a whole diagnosis checks it.
-	Reconcile time.Duration
-	// EmitEvents opts in to Kubernetes Events on root-cause objects; the
-	// only write the watcher can make.
-	EmitEvents      bool
-	EventsPerMinute int
-
-	// Filled in by Complete.
-	config *rest.Config
+	// Options are the watcher's, set from the flags; Complete fills in
+	// Config, Run the version and the log.
+	watch.Options
 }
 
 func newWatchCommand(g *Globals, streams genericiooptions.IOStreams) *cobra.Command {
@@ -68,11 +57,11 @@ a kubeconfig. See docs/watch.md for the metrics and deploy/ for the manifests.`,
 // Complete reads the cluster's connection: the in-cluster ServiceAccount
 // when running in a pod, else the kubectl flags.
 func (o *WatchOptions) Complete() error {
-	if o.config != nil {
+	if o.Config != nil {
 		return nil
 	}
 	if cfg, err := rest.InClusterConfig(); err == nil {
-		o.config = cfg
+		o.Config = cfg
 		return nil
 	}
 	if o.Globals == nil || o.Globals.Kube == nil {
@@ -82,7 +71,7 @@ func (o *WatchOptions) Complete() error {
 	if err != nil {
 		return usageErrorf("read kubeconfig: %v (set --kubeconfig or KUBECONFIG, or run hopscope watch in the cluster)", err)
 	}
-	o.config = cfg
+	o.Config = cfg
 	return nil
 }
 
@@ -108,9 +97,9 @@ func (o *WatchOptions) Validate() error {
 
 // Run serves the metrics and watches until ctx ends.
 func (o *WatchOptions) Run(ctx context.Context) error {
-	w, err := watch.New(watch.Options{Config: o.config, Namespaces: o.Namespaces, Debounce: o.Debounce,
-		MaxBrokenPaths: o.MaxBrokenPaths, Reconcile: o.Reconcile, EmitEvents: o.EmitEvents,
-		EventsPerMinute: o.EventsPerMinute, Version: Version(), Log: o.ErrOut})
+	opts := o.Options
+	opts.Version, opts.Log = Version(), o.ErrOut
+	w, err := watch.New(opts)
 	if err != nil {
 		return err
 	}

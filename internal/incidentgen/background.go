@@ -96,12 +96,8 @@ func (c *Cluster) kubernetesService() {
 		Subsets: []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: apiserver}},
 			Ports: []corev1.EndpointPort{{Name: "https", Port: 6443, Protocol: corev1.ProtocolTCP}}}},
 	})
-	c.AddEndpointSlice(&discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Namespace: "default", Name: "kubernetes", Labels: map[string]string{discoveryv1.LabelServiceName: "kubernetes"}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{apiserver}, Conditions: discoveryv1.EndpointConditions{Ready: ptrTo(true)}}},
-		Ports:       []discoveryv1.EndpointPort{{Name: ptrTo("https"), Port: ptrTo(int32(6443)), Protocol: ptrTo(corev1.ProtocolTCP)}},
-	})
+	c.AddEndpointSlice(readySlice(metav1.ObjectMeta{Namespace: "default", Name: "kubernetes", Labels: map[string]string{discoveryv1.LabelServiceName: "kubernetes"}},
+		apiserver, "https", 6443))
 }
 
 // coreDNS installs CoreDNS as kubeadm does, with the changes o makes.

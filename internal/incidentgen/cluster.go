@@ -287,25 +287,25 @@ func quantity(s string) resource.Quantity { return resource.MustParse(s) }
 
 // ConfigMap adds a ConfigMap with data.
 func (c *Cluster) ConfigMap(ns, name string, data map[string]string) *corev1.ConfigMap {
-	c.ensureNamespace(ns)
-	cm := &corev1.ConfigMap{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: c.meta("ConfigMap", ns, name, 30*24*time.Hour),
-		Data:       data,
-	}
+	typeMeta, meta := c.configObject("ConfigMap", ns, name)
+	cm := &corev1.ConfigMap{TypeMeta: typeMeta, ObjectMeta: meta, Data: data}
 	c.configMaps = append(c.configMaps, cm)
 	return cm
+}
+
+// configObject is the type and identity of a core v1 object of kind that
+// configures workloads in ns (a ConfigMap, a Secret): created a month ago,
+// after its namespace.
+func (c *Cluster) configObject(kind, ns, name string) (metav1.TypeMeta, metav1.ObjectMeta) {
+	c.ensureNamespace(ns)
+	return metav1.TypeMeta{APIVersion: "v1", Kind: kind}, c.meta(kind, ns, name, 30*24*time.Hour)
 }
 
 // Secret adds a Secret as a dump that redacts data holds it: type and
 // metadata only.
 func (c *Cluster) Secret(ns, name string, typ corev1.SecretType) *corev1.Secret {
-	c.ensureNamespace(ns)
-	s := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: c.meta("Secret", ns, name, 30*24*time.Hour),
-		Type:       typ,
-	}
+	typeMeta, meta := c.configObject("Secret", ns, name)
+	s := &corev1.Secret{TypeMeta: typeMeta, ObjectMeta: meta, Type: typ}
 	c.secrets = append(c.secrets, s)
 	return s
 }
@@ -453,6 +453,14 @@ func (c *Cluster) AddEndpointSlice(es *discoveryv1.EndpointSlice) {
 	es.TypeMeta = metav1.TypeMeta{APIVersion: "discovery.k8s.io/v1", Kind: "EndpointSlice"}
 	c.identify("EndpointSlice", &es.ObjectMeta, 20*24*time.Hour)
 	c.slices = append(c.slices, es)
+}
+
+// readySlice is an IPv4 EndpointSlice, written by hand or by a controller,
+// that lists one ready address ip serving one TCP port.
+func readySlice(meta metav1.ObjectMeta, ip, portName string, port int32) *discoveryv1.EndpointSlice {
+	return &discoveryv1.EndpointSlice{ObjectMeta: meta, AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{ip}, Conditions: discoveryv1.EndpointConditions{Ready: ptrTo(true)}}},
+		Ports:     []discoveryv1.EndpointPort{{Name: ptrTo(portName), Port: ptrTo(port), Protocol: ptrTo(corev1.ProtocolTCP)}}}
 }
 
 // ExpectObject records the object (Kind/namespace/name) an incident's

@@ -51,7 +51,7 @@ type Incident struct {
 // and their incidents.
 var Families = []struct {
 	Key, Title string
-	incidents  func() []Incident
+	incidents  []Incident
 }{
 	{"selector", "label and selector drift", selectorIncidents},
 	{"ports", "port plumbing", portIncidents},
@@ -67,7 +67,7 @@ var Families = []struct {
 func Corpus() []Incident {
 	var out []Incident
 	for _, f := range Families {
-		for _, in := range f.incidents() {
+		for _, in := range f.incidents {
 			in.Family = f.Key
 			out = append(out, in)
 		}
@@ -199,6 +199,10 @@ func labels(kv ...string) map[string]string {
 
 func ptrStr(s string) *string { return &s }
 
+// httpPort is the Service port most apps of the corpus expose: http:80 →
+// the pods' container port named http.
+func httpPort() []corev1.ServicePort { return []corev1.ServicePort{NamedPort("http", 80, "http")} }
+
 // deploymentWithService deploys a and a ClusterIP Service of the same name
 // that selects its pods (app=<name> unless a sets their labels), with ports:
 // http:80 → the pods' port named http when none are given.
@@ -209,7 +213,7 @@ func (c *Cluster) deploymentWithService(a App, ports ...corev1.ServicePort) *Wor
 		selector = labels("app", a.Name)
 	}
 	if len(ports) == 0 {
-		ports = []corev1.ServicePort{NamedPort("http", 80, "http")}
+		ports = httpPort()
 	}
 	c.Service(Svc{Namespace: a.Namespace, Name: a.Name, Selector: selector, Ports: ports})
 	return w

@@ -113,7 +113,7 @@ func (t *tools) listChecks(_ context.Context, _ *mcp.CallToolRequest, in ListChe
 		}
 	}
 	if len(all) == 0 {
-		return nil, nil, fmt.Errorf("layer %q has no checks: the layers are %s", clip(in.Layer, 64), layerNames())
+		return nil, nil, fmt.Errorf("layer %q has no checks: the layers are %s", clip(in.Layer, 64), strings.Join(layers(), ", "))
 	}
 	reply := &CheckList{}
 	reply.Checks, reply.Page, err = pageOf(t, all, pos, func(items []CheckDoc, p Page) any { return &CheckList{Checks: items, Page: p} })
@@ -123,12 +123,13 @@ func (t *tools) listChecks(_ context.Context, _ *mcp.CallToolRequest, in ListChe
 	return textResult(reply), reply, nil
 }
 
-func layerNames() string {
+// layers names the layers in walk order.
+func layers() []string {
 	names := make([]string, len(diagnose.Layers))
 	for i, l := range diagnose.Layers {
 		names[i] = string(l)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // pageOf fills one page of a listing from pos: as many items as the budget

@@ -57,8 +57,15 @@ func connectHTTP(endpoint, token string) (*mcp.ClientSession, error) {
 	return client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc, MaxRetries: -1}, nil)
 }
 
-func diagnoseOverHTTP(t *testing.T, cs *mcp.ClientSession) {
+// diagnoseOverHTTP connects to endpoint, with token when set, and checks
+// that a diagnosis arrives whole.
+func diagnoseOverHTTP(t *testing.T, endpoint, token string) {
 	t.Helper()
+	cs, err := connectHTTP(endpoint, token)
+	if err != nil {
+		t.Fatalf("connect (with a token: %t): %v", token != "", err)
+	}
+	defer cs.Close()
 	var got Diagnosis
 	callTool(t, cs, 0, "diagnose", DiagnoseInput{}, &got)
 	if len(got.Findings) == 0 || got.Findings[0].Check != "service-selector-matches-no-pods" {
@@ -80,23 +87,12 @@ func TestHTTPWithToken(t *testing.T) {
 	if status != http.StatusUnauthorized {
 		t.Errorf("initialize with a wrong token: HTTP %d, want 401", status)
 	}
-
-	cs, err := connectHTTP(endpoint, token)
-	if err != nil {
-		t.Fatalf("connect with the token: %v", err)
-	}
-	defer cs.Close()
-	diagnoseOverHTTP(t, cs)
+	diagnoseOverHTTP(t, endpoint, token)
 }
 
 func TestHTTPWithoutToken(t *testing.T) {
 	endpoint := serveLoopback(t, "")
-	cs, err := connectHTTP(endpoint, "")
-	if err != nil {
-		t.Fatalf("connect to a loopback server without a token: %v", err)
-	}
-	defer cs.Close()
-	diagnoseOverHTTP(t, cs)
+	diagnoseOverHTTP(t, endpoint, "")
 }
 
 // TestHTTPRefusesRebindingAndCrossOrigin: a web page that resolves its own

@@ -60,19 +60,14 @@ func New(cfg Config) (*mcp.Server, error) {
 			description: "Walk every traffic path of a namespace (or of all namespaces) and return the findings, root causes first, " +
 				"each with its evidence, a kubectl fix and a verify command; the paths that are not healthy, hop by hop; and a summary " +
 				"whose notChecked names what could not be checked. Same JSON as `hopscope diagnose -o json`, one page at a time (see page).",
-			schema: func(s *jsonschema.Schema) {
-				s.Properties["severity"].Enum = []any{string(diagnose.SeverityError), string(diagnose.SeverityWarning), string(diagnose.SeverityInfo)}
-			},
+			schema: enum("severity", string(diagnose.SeverityError), string(diagnose.SeverityWarning), string(diagnose.SeverityInfo)),
 		}, t.diagnose),
 		addTool(srv, toolSpec{
 			name: "trace", title: "Trace named traffic paths", readsCluster: cluster,
 			description: "Walk the paths that start at the named entry points (ingress/NAME, service/NAME, gateway/NAME, httproute/NAME, an http(s) URL " +
 				"routed as the Ingress or HTTPRoute rules route it, or a grpc(s)://host/package.Service/Method call matched to GRPCRoute rules) layer by layer, and return every hop with its status, the root cause and its finding. " +
 				"On a cluster it reads only the kinds a path can use.",
-			schema: func(s *jsonschema.Schema) {
-				one, most := 1, maxEntries
-				s.Properties["entries"].MinItems, s.Properties["entries"].MaxItems = &one, &most
-			},
+			schema: itemCount("entries", 1, maxEntries),
 		}, t.trace),
 		addTool(srv, toolSpec{
 			name: "explain_check", title: "Explain a check",
@@ -81,17 +76,17 @@ func New(cfg Config) (*mcp.Server, error) {
 		addTool(srv, toolSpec{
 			name: "list_checks", title: "List the checks",
 			description: "List every check hopscope runs, in walk order: ID, layer, default severity and what it finds.",
-			schema:      func(s *jsonschema.Schema) { s.Properties["layer"].Enum = layerEnum() },
+			schema:      enum("layer", layers()...),
 		}, t.listChecks),
 		addTool(srv, toolSpec{
 			name: "list_labs", title: "List the practice labs",
 			description: "List hopscope's practice labs: broken Kubernetes networking scenarios a learner starts with `hopscope lab start ID` and diagnoses.",
-			schema:      func(s *jsonschema.Schema) { s.Properties["difficulty"].Enum = stringsEnum(labs.Difficulties) },
+			schema:      enum("difficulty", labs.Difficulties...),
 		}, t.listLabs),
 		addTool(srv, toolSpec{
 			name: "show_lab", title: "Show a practice lab",
 			description: "Show one lab's briefing: scenario, symptoms, the commands to observe them and to start and check the lab. Hints and the solution only when reveal asks for them.",
-			schema:      func(s *jsonschema.Schema) { s.Properties["reveal"].Enum = []any{"none", "hints", "solution"} },
+			schema:      enum("reveal", "none", "hints", "solution"),
 		}, t.showLab),
 	} {
 		if err != nil {
@@ -152,20 +147,23 @@ func readOnly(title string, readsCluster bool) *mcp.ToolAnnotations {
 	}
 }
 
-func layerEnum() []any {
-	out := make([]any, len(diagnose.Layers))
-	for i, l := range diagnose.Layers {
-		out[i] = string(l)
+// enum limits the string property prop of a tool's input to values.
+func enum(prop string, values ...string) func(*jsonschema.Schema) {
+	return func(s *jsonschema.Schema) {
+		allowed := make([]any, len(values))
+		for i, v := range values {
+			allowed[i] = v
+		}
+		s.Properties[prop].Enum = allowed
 	}
-	return out
 }
 
-func stringsEnum(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
+// itemCount bounds how many items the array property prop of a tool's
+// input holds.
+func itemCount(prop string, least, most int) func(*jsonschema.Schema) {
+	return func(s *jsonschema.Schema) {
+		s.Properties[prop].MinItems, s.Properties[prop].MaxItems = &least, &most
 	}
-	return out
 }
 
 // textResult carries reply as compact JSON text beside the structured

@@ -1,5 +1,5 @@
 // Package testbinary finds the external programs some tests drive (helm,
-// promtool, prometheus, chromium). On a developer's machine a missing
+// promtool, prometheus, chromium, tmux). On a developer's machine a missing
 // program skips the test; where the environment variable that requires it
 // is 1, as CI sets it, a missing program fails the test, so CI cannot pass
 // by skipping what it was meant to run.

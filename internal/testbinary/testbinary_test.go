@@ -1,16 +1,21 @@
 package testbinary
 
 import (
-	"os/exec"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
 func TestFindReturnsTheFirstProgramOnPath(t *testing.T) {
-	want, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH")
+	// A program of the test's own, first on PATH, so that the test runs
+	// everywhere instead of depending on what the machine has installed.
+	dir := t.TempDir()
+	want := filepath.Join(dir, "hopscope-testbinary-program")
+	if err := os.WriteFile(want, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if got := Find(t, "HOPSCOPE_TESTBINARY_REQUIRE", "the Go toolchain", "hopscope-no-such-program", "go"); got != want {
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if got := Find(t, "HOPSCOPE_TESTBINARY_REQUIRE", "written by the test", "hopscope-no-such-program", "hopscope-testbinary-program"); got != want {
 		t.Errorf("Find = %q, want %q", got, want)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
 
@@ -15,10 +14,7 @@ import (
 // says the path works keeps it unsolved, and probes elsewhere or that
 // agree with the state change nothing.
 func TestJudgeProbes(t *testing.T) {
-	l, err := labs.Get("24")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := mustLab(t, "24")
 	fixed, err := l.FixedObjects()
 	if err != nil {
 		t.Fatal(err)
