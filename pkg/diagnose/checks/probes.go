@@ -5,6 +5,7 @@ package checks
 // share.
 
 import (
+	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -78,6 +79,35 @@ func probedPorts(p *corev1.Pod) map[int32]bool {
 			case t.Port.IntVal != 0:
 				out[t.Port.IntVal] = true
 			}
+		}
+	}
+	return out
+}
+
+// undeclaredProbes are the probes of p's own containers (not a mesh
+// proxy's) that connect to a numeric port no container of p declares,
+// quoted "container api readinessProbe httpGet port 8080 path /healthz". The
+// kubelet needs no declaration, so a probe that passes there shows the
+// declared ports are not the full list of where the pod listens.
+func undeclaredProbes(p *corev1.Pod) []string {
+	declared := map[int32]bool{}
+	for _, d := range snapshot.DeclaredPorts(p) {
+		declared[d.Port.ContainerPort] = true
+	}
+	var out []string
+	for _, c := range p.Spec.Containers {
+		if snapshot.IsSidecar(p, c.Name) {
+			continue
+		}
+		for _, pr := range []struct {
+			field string
+			probe *corev1.Probe
+		}{{"readinessProbe", c.ReadinessProbe}, {"livenessProbe", c.LivenessProbe}, {"startupProbe", c.StartupProbe}} {
+			t, ok := probeTargetOf(pr.probe)
+			if !ok || t.Port.Type != intstr.Int || t.Port.IntVal == 0 || declared[t.Port.IntVal] || meshProxyPorts[t.Port.IntVal] {
+				continue
+			}
+			out = append(out, fmt.Sprintf("container %s %s %s", c.Name, pr.field, t))
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -165,7 +166,7 @@ func runServiceTargetPortMissing(s *snapshot.Snapshot, r *diagnose.Reporter) {
 // on some port that none of its containers declares.
 func declarationsIncomplete(pods []*corev1.Pod) bool {
 	for _, p := range pods {
-		if len(undeclaredListens(p, listenSettings(p))) == 0 {
+		if len(undeclaredListens(p, listenSettings(p))) == 0 && len(undeclaredProbes(p)) == 0 {
 			return false
 		}
 	}
@@ -275,23 +276,35 @@ func loopbackListens(pods []*corev1.Pod, port int32) []listenSetting {
 }
 
 // serviceTargetPortUnsureFinding is an info: a numeric targetPort nothing
-// declares, on pods that listen on undeclared ports. Whether the target is
+// declares, on pods that listen, or are probed, on undeclared ports. Whether the target is
 // one of them, only a connection shows; no targetPort is proposed.
 func serviceTargetPortUnsureFinding(s *snapshot.Snapshot, svc *corev1.Service, pods []*corev1.Pod, unsure []servicePortVerdict) diagnose.Finding {
 	ref := snapshot.Ref(snapshot.KindService, svc)
 	first := unsure[0]
 	var evidence []string
 	var listens []listenSetting
+	var probed []string
 	for _, v := range unsure {
 		evidence = append(evidence, fmt.Sprintf("port %s: no selected pod declares %d/%s, probes it, or is told to listen on it",
 			servicePortText(v.sp), snapshot.TargetPortOf(v.sp).IntVal, snapshot.ProtocolOrTCP(v.sp.Protocol)))
 		for _, g := range groupByOwner(s, v.missing) {
-			undeclared := undeclaredListens(g.Pods[0], listenSettings(g.Pods[0]))
-			listens = append(listens, undeclared...)
-			evidence = append(evidence,
-				fmt.Sprintf("%s declares %s", groupLabel(s, g), declaredPortsText(g.Pods[0])),
-				fmt.Sprintf("%s listens on ports it does not declare: %s", groupLabel(s, g), listenSettingsText(undeclared)))
+			evidence = append(evidence, fmt.Sprintf("%s declares %s", groupLabel(s, g), declaredPortsText(g.Pods[0])))
+			if undeclared := undeclaredListens(g.Pods[0], listenSettings(g.Pods[0])); len(undeclared) > 0 {
+				listens = append(listens, undeclared...)
+				evidence = append(evidence, fmt.Sprintf("%s listens on ports it does not declare: %s", groupLabel(s, g), listenSettingsText(undeclared)))
+			}
+			if undeclared := undeclaredProbes(g.Pods[0]); len(undeclared) > 0 {
+				probed = append(probed, undeclared...)
+				evidence = append(evidence, fmt.Sprintf("%s is probed on ports it does not declare: %s", groupLabel(s, g), joinLimit(undeclared, maxListed)))
+			}
 		}
+	}
+	var incomplete []string
+	if len(listens) > 0 {
+		incomplete = append(incomplete, fmt.Sprintf("told to listen on undeclared ports (%s)", listenSettingsText(listens)))
+	}
+	if len(probed) > 0 {
+		incomplete = append(incomplete, fmt.Sprintf("probed on undeclared ports (%s)", joinLimit(dedupe(probed), maxListed)))
 	}
 	if hasStatus(pods[0]) {
 		evidence = append(evidence, fmt.Sprintf("%d of %d selected pod(s) are Ready", countServing(pods), len(pods)))
@@ -301,8 +314,8 @@ func serviceTargetPortUnsureFinding(s *snapshot.Snapshot, svc *corev1.Service, p
 		Object:   ref,
 		Severity: diagnose.SeverityInfo,
 		Symptom:  fmt.Sprintf("none known; if nothing listens on %s, connections to port %d of Service %s are refused", targetPortText(first.sp), first.sp.Port, svc.Name),
-		Cause: fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare; they are told to listen on undeclared ports (%s), so the declarations cannot tell whether %s is served",
-			svc.Name, first.sp.Port, targetPortText(first.sp), listenSettingsText(listens), targetPortText(first.sp)),
+		Cause: fmt.Sprintf("Service %s sends port %d to targetPort %s, which the selected pods do not declare; they are %s, so the declarations cannot tell whether %s is served",
+			svc.Name, first.sp.Port, targetPortText(first.sp), strings.Join(incomplete, " and "), targetPortText(first.sp)),
 		Evidence: dedupe(evidence),
 		Fix:      diagnose.EditCmd(ref),
 		Verify:   portForwardCmd(first.missing[0], snapshot.TargetPortOf(first.sp).IntVal),

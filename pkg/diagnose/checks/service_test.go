@@ -219,6 +219,16 @@ func TestTargetPortRancherInternalPort(t *testing.T) {
 		fix: "kubectl edit service -n cattle-system -- rancher", verify: "kubectl port-forward -n cattle-system pod/rancher-649dc876b-dt67w :444"})
 }
 
+// TestTargetPortProbedOnUndeclaredPort reproduces Envoy Gateway's ext-auth
+// example: 9002 → 9002 on pods that declare only 8000 and are probed on the
+// undeclared 8080. An info, never an error against a working app.
+func TestTargetPortProbedOnUndeclaredPort(t *testing.T) {
+	wantFinding(t, findingWant{check: serviceTargetPortMissing, file: "testdata/service-target-port-missing/bad-envoy-ext-auth-probed-undeclared.yaml",
+		severity: diagnose.SeverityInfo, cause: []string{"they are probed on undeclared ports (container golang-app-container readinessProbe httpGet port 8080 path /healthz)"},
+		evidence: [][]string{{"Deployment/default/grpc-ext-auth (pod template) declares container golang-app-container: 8000/TCP"}, {"is probed on ports it does not declare: container golang-app-container readinessProbe httpGet port 8080 path /healthz"}},
+		fix: "kubectl edit service -n default -- grpc-ext-auth"})
+}
+
 // TestTargetPortNeverProposesASidePort: metrics, health, mesh-proxy ports
 // and a port another Service port already reaches are never proposed; the
 // evidence says why none is.
