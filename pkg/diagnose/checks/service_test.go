@@ -226,7 +226,7 @@ func TestTargetPortProbedOnUndeclaredPort(t *testing.T) {
 	wantFinding(t, findingWant{check: serviceTargetPortMissing, file: "testdata/service-target-port-missing/bad-envoy-ext-auth-probed-undeclared.yaml",
 		severity: diagnose.SeverityInfo, cause: []string{"they are probed on undeclared ports (container golang-app-container readinessProbe httpGet port 8080 path /healthz)"},
 		evidence: [][]string{{"Deployment/default/grpc-ext-auth (pod template) declares container golang-app-container: 8000/TCP"}, {"is probed on ports it does not declare: container golang-app-container readinessProbe httpGet port 8080 path /healthz"}},
-		fix: "kubectl edit service -n default -- grpc-ext-auth"})
+		fix:      "kubectl edit service -n default -- grpc-ext-auth"})
 }
 
 // TestTargetPortNeverProposesASidePort: metrics, health, mesh-proxy ports
