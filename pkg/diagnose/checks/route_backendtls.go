@@ -313,7 +313,12 @@ func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked fu
 			}
 			problems = append(problems, pr)
 		case c.Group == "" && c.Kind == snapshot.KindSecret:
-			if !s.Knows(snapshot.KindSecret, p.Namespace) || s.Secret(p.Namespace, name) != nil {
+			if !s.Knows(snapshot.KindSecret, p.Namespace) {
+				notChecked(fmt.Sprintf("the input has no Secrets in namespace %s: cannot tell whether CA Secret %s exists", p.Namespace, name))
+				resolved++
+				continue
+			}
+			if s.Secret(p.Namespace, name) != nil {
 				resolved++
 				continue
 			}

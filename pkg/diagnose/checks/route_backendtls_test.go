@@ -36,6 +36,25 @@ func TestBackendTLSPolicyCAEvidence(t *testing.T) {
 	}
 }
 
+// TestBackendTLSPolicyCAOutsideInputIsNotChecked: CA references into a
+// namespace whose ConfigMaps and Secrets the input does not hold are not
+// checked, and say so, for either kind.
+func TestBackendTLSPolicyCAOutsideInputIsNotChecked(t *testing.T) {
+	s := loadCase(t, "testdata/backend-tls-policy-ca-missing/good-ca-refs-not-in-input.yaml")
+	r := diagnose.NewReporter(backendTLSPolicyCAMissing)
+	backendTLSPolicyCAMissing.Run(s, r)
+	if len(r.Findings()) != 0 {
+		t.Errorf("findings without the CA objects in the input: %v", r.Findings())
+	}
+	var notChecked []string
+	for _, n := range r.NotCheckedItems() {
+		notChecked = append(notChecked, n.Why)
+	}
+	wantContains(t, "not checked", strings.Join(notChecked, "\n"),
+		"the input has no ConfigMaps in namespace shop: cannot tell whether CA ConfigMap vault-ca exists",
+		"the input has no Secrets in namespace shop: cannot tell whether CA Secret vault-ca-secret exists")
+}
+
 func TestBackendTLSPolicyStatusQuoted(t *testing.T) {
 	f := onlyFinding(t, backendTLSPolicyRejected, "testdata/backend-tls-policy-rejected/bad-secret-ca-kind.yaml")
 	wantEvidenceLine(t, f, "status.ancestors[Gateway/infra/eg] (kgateway.dev/kgateway)", "ResolvedRefs=False (InvalidKind)", "kind Secret is not supported")
