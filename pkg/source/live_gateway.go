@@ -61,7 +61,7 @@ func (l Live) addGatewayAPI(ctx context.Context, sc scope, cs kubernetes.Interfa
 	rc := cs.Discovery().RESTClient()
 	served, err := gatewayKindsServed(ctx, cs)
 	if err != nil {
-		s.Forbidden[snapshot.KindGateway] = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		s.Forbidden[snapshot.KindGateway] = "not checked: cannot discover the Gateway API: " + APIMessage(err)
 		return nil
 	}
 	if len(served) == 0 {

@@ -200,7 +200,7 @@ func (w *Watcher) watchGatewayAPI() error {
 	served, err := gatewayKindsServed(w.clients.Typed.Discovery())
 	switch {
 	case err != nil:
-		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + source.APIMessage(err)
 		return nil
 	case len(served) == 0:
 		w.gatewayNotServed = source.GatewayAPINotInstalled
