@@ -42,8 +42,84 @@ const KindListener = "Listener"
 // RouteKinds lists the route kinds in the order the snapshot walks them.
 var RouteKinds = []string{KindHTTPRoute, KindGRPCRoute, KindTLSRoute, KindTCPRoute, KindUDPRoute}
 
-// GatewayAPIKinds lists every Gateway API kind the snapshot models.
-var GatewayAPIKinds = append([]string{KindGatewayClass, KindGateway, KindListenerSet}, append(append([]string(nil), RouteKinds...), KindReferenceGrant, KindBackendTLSPolicy)...)
+// GatewayKind is one Gateway API kind the snapshot models: where the API
+// serves it, which versions hold it, and the list of the snapshot that
+// keeps its objects.
+type GatewayKind struct {
+	Kind string
+	// Resource is the kind's resource name (gatewayclasses).
+	Resource string
+	// Versions are the API versions a release of the Gateway API has
+	// served the kind in with the shape of today's v1. The CRDs convert
+	// between their versions without a webhook (strategy None), so an
+	// object of any of them decodes into the v1 type unchanged.
+	Versions []string
+	// New returns an empty v1 object of the kind to decode into.
+	New func() any
+
+	add      func(g *GatewayAPI, obj any) (ObjectRef, bool)
+	keepLast func(g *GatewayAPI, dup map[ObjectRef]int)
+	count    func(g *GatewayAPI) int
+}
+
+// gatewayKind describes a Gateway API kind held in the list of g that
+// list returns.
+func gatewayKind[T any, PT interface {
+	*T
+	metav1.Object
+}](kind, resource string, versions []string, list func(g *GatewayAPI) *[]PT) GatewayKind {
+	return GatewayKind{
+		Kind: kind, Resource: resource, Versions: versions,
+		New: func() any { return PT(new(T)) },
+		add: func(g *GatewayAPI, obj any) (ObjectRef, bool) {
+			o, ok := obj.(PT)
+			if !ok {
+				return ObjectRef{}, false
+			}
+			return appendRef(list(g), o, kind), true
+		},
+		keepLast: func(g *GatewayAPI, dup map[ObjectRef]int) { *list(g) = keepLast(*list(g), kind, dup) },
+		count:    func(g *GatewayAPI) int { return len(*list(g)) },
+	}
+}
+
+// GatewayKinds is the table of the Gateway API kinds the snapshot models,
+// in the order it lists them. BackendTLSPolicy v1alpha2 had another shape
+// (a single targetRef, a tls field) and is not among its versions, nor is
+// the experimental XListenerSet a kind here: the loaders skip and count
+// them.
+var GatewayKinds = []GatewayKind{
+	gatewayKind(KindGatewayClass, "gatewayclasses", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GatewayClass { return &g.GatewayClasses }),
+	gatewayKind(KindGateway, "gateways", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.Gateway { return &g.Gateways }),
+	gatewayKind(KindListenerSet, "listenersets", []string{"v1"}, func(g *GatewayAPI) *[]*gwv1.ListenerSet { return &g.ListenerSets }),
+	gatewayKind(KindHTTPRoute, "httproutes", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.HTTPRoute { return &g.HTTPRoutes }),
+	gatewayKind(KindGRPCRoute, "grpcroutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GRPCRoute { return &g.GRPCRoutes }),
+	gatewayKind(KindTLSRoute, "tlsroutes", []string{"v1", "v1alpha3", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TLSRoute { return &g.TLSRoutes }),
+	gatewayKind(KindTCPRoute, "tcproutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TCPRoute { return &g.TCPRoutes }),
+	gatewayKind(KindUDPRoute, "udproutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.UDPRoute { return &g.UDPRoutes }),
+	gatewayKind(KindReferenceGrant, "referencegrants", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.ReferenceGrant { return &g.ReferenceGrants }),
+	gatewayKind(KindBackendTLSPolicy, "backendtlspolicies", []string{"v1", "v1alpha3"}, func(g *GatewayAPI) *[]*gwv1.BackendTLSPolicy { return &g.BackendTLSPolicies }),
+}
+
+// GatewayAPIKinds lists every Gateway API kind the snapshot models, in the
+// order of GatewayKinds.
+var GatewayAPIKinds = func() []string {
+	out := make([]string, 0, len(GatewayKinds))
+	for _, k := range GatewayKinds {
+		out = append(out, k.Kind)
+	}
+	return out
+}()
+
+// GatewayKindOf returns the row of GatewayKinds for kind.
+func GatewayKindOf(kind string) (GatewayKind, bool) {
+	for _, k := range GatewayKinds {
+		if k.Kind == kind {
+			return k, true
+		}
+	}
+	return GatewayKind{}, false
+}
 
 // GatewayAPI holds the Gateway API objects of a snapshot in input order. It is
 // embedded in Snapshot, so s.Gateways and s.HTTPRoutes read as the other
@@ -64,50 +140,29 @@ type GatewayAPI struct {
 // add appends a Gateway API object and returns its ref; false when obj is
 // not one.
 func (g *GatewayAPI) add(obj any) (ObjectRef, bool) {
-	switch o := obj.(type) {
-	case *gwv1.GatewayClass:
-		return appendRef(&g.GatewayClasses, o, KindGatewayClass), true
-	case *gwv1.Gateway:
-		return appendRef(&g.Gateways, o, KindGateway), true
-	case *gwv1.ListenerSet:
-		return appendRef(&g.ListenerSets, o, KindListenerSet), true
-	case *gwv1.HTTPRoute:
-		return appendRef(&g.HTTPRoutes, o, KindHTTPRoute), true
-	case *gwv1.GRPCRoute:
-		return appendRef(&g.GRPCRoutes, o, KindGRPCRoute), true
-	case *gwv1.TLSRoute:
-		return appendRef(&g.TLSRoutes, o, KindTLSRoute), true
-	case *gwv1.TCPRoute:
-		return appendRef(&g.TCPRoutes, o, KindTCPRoute), true
-	case *gwv1.UDPRoute:
-		return appendRef(&g.UDPRoutes, o, KindUDPRoute), true
-	case *gwv1.ReferenceGrant:
-		return appendRef(&g.ReferenceGrants, o, KindReferenceGrant), true
-	case *gwv1.BackendTLSPolicy:
-		return appendRef(&g.BackendTLSPolicies, o, KindBackendTLSPolicy), true
+	for _, k := range GatewayKinds {
+		if ref, ok := k.add(g, obj); ok {
+			return ref, true
+		}
 	}
 	return ObjectRef{}, false
 }
 
 // count is the number of Gateway API objects.
 func (g *GatewayAPI) count() int {
-	return len(g.GatewayClasses) + len(g.Gateways) + len(g.ListenerSets) + len(g.HTTPRoutes) + len(g.GRPCRoutes) +
-		len(g.TLSRoutes) + len(g.TCPRoutes) + len(g.UDPRoutes) + len(g.ReferenceGrants) + len(g.BackendTLSPolicies)
+	n := 0
+	for _, k := range GatewayKinds {
+		n += k.count(g)
+	}
+	return n
 }
 
 // dropDuplicates keeps the last definition of every object, as the other
 // kinds do.
 func (g *GatewayAPI) dropDuplicates(d map[ObjectRef]int) {
-	g.GatewayClasses = keepLast(g.GatewayClasses, KindGatewayClass, d)
-	g.Gateways = keepLast(g.Gateways, KindGateway, d)
-	g.ListenerSets = keepLast(g.ListenerSets, KindListenerSet, d)
-	g.HTTPRoutes = keepLast(g.HTTPRoutes, KindHTTPRoute, d)
-	g.GRPCRoutes = keepLast(g.GRPCRoutes, KindGRPCRoute, d)
-	g.TLSRoutes = keepLast(g.TLSRoutes, KindTLSRoute, d)
-	g.TCPRoutes = keepLast(g.TCPRoutes, KindTCPRoute, d)
-	g.UDPRoutes = keepLast(g.UDPRoutes, KindUDPRoute, d)
-	g.ReferenceGrants = keepLast(g.ReferenceGrants, KindReferenceGrant, d)
-	g.BackendTLSPolicies = keepLast(g.BackendTLSPolicies, KindBackendTLSPolicy, d)
+	for _, k := range GatewayKinds {
+		k.keepLast(g, d)
+	}
 }
 
 // Route is one route of any kind, seen the way attachment and forwarding

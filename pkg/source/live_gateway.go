@@ -148,7 +148,7 @@ func noteServed(served map[string]servedKind, kind, version, resource string) {
 }
 
 // gatewayFetch lists one Gateway API kind across all namespaces. The items
-// of any served version decode into the v1 type (see gatewayVersions).
+// of any served version decode into the v1 type (see snapshot.GatewayKinds).
 func gatewayFetch(rc rest.Interface, kind string, where servedKind) func(context.Context, string, metav1.ListOptions) (page, error) {
 	gvk := schema.GroupVersionKind{Group: snapshot.GatewayGroup, Version: where.version, Kind: kind}
 	decode := gatewayPageDecoders[kind]
