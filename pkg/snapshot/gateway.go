@@ -213,45 +213,49 @@ func (r *Route) HasHostnames() bool {
 func routeOf(obj any) *Route {
 	switch o := obj.(type) {
 	case *gwv1.HTTPRoute:
-		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, httpRuleParts))
 		r.HTTP = o
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
-		})
 		return r
 	case *gwv1.GRPCRoute:
-		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, grpcRuleParts))
 		r.GRPC = o
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
-		})
 		return r
 	case *gwv1.TLSRoute:
-		r := newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TLSRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	case *gwv1.TCPRoute:
-		r := newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TCPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	case *gwv1.UDPRoute:
-		r := newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.UDPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	}
 	return nil
 }
 
 // newRoute fills in what every route kind shares.
-func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus) *Route {
+func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus, rules []RouteRule) *Route {
 	return &Route{Ref: Ref(kind, meta), Meta: meta, ParentRefs: common.ParentRefs, Hostnames: hosts,
-		DefaultGateways: common.UseDefaultGateways, Status: status}
+		DefaultGateways: common.UseDefaultGateways, Status: status, Rules: rules}
+}
+
+// httpRuleParts is an HTTPRoute rule's name and backends.
+func httpRuleParts(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
+}
+
+// grpcRuleParts is a GRPCRoute rule's name and backends.
+func grpcRuleParts(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+}
+
+// plainRule is the rule shape TLS, TCP and UDP routes share: a name and
+// backendRefs, nothing to match on.
+type plainRule = struct {
+	Name        *gwv1.SectionName `json:"name,omitempty"`
+	BackendRefs []gwv1.BackendRef `json:"backendRefs,omitempty"`
+}
+
+// plainRuleParts is the name and backends of a TLS, TCP or UDP route rule.
+func plainRuleParts[R ~plainRule](rule R) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return plainRule(rule).Name, plainRule(rule).BackendRefs
 }
 
 // rulesOf lists the rules of any route kind with their names and backends.
@@ -533,14 +537,10 @@ func (s *Snapshot) collectListeners(gw *gwv1.Gateway) []Listener {
 // gatewayAllowsListenerSet applies a Gateway's spec.allowedListeners to a
 // ListenerSet; why says what decided.
 func (s *Snapshot) gatewayAllowsListenerSet(gw *gwv1.Gateway, set *gwv1.ListenerSet) (bool, string) {
-	from := gwv1.NamespacesFromNone
-	var sel *metav1.LabelSelector
-	if al := gw.Spec.AllowedListeners; al != nil && al.Namespaces != nil {
-		if al.Namespaces.From != nil {
-			from = *al.Namespaces.From
-		}
-		sel = al.Namespaces.Selector
+	var rule *gwv1.RouteNamespaces
+	if al := gw.Spec.AllowedListeners; al != nil {
+		rule = (*gwv1.RouteNamespaces)(al.Namespaces)
 	}
-	v := s.namespaceAllowed(from, sel, gw.Namespace, set.Namespace)
+	v := s.namespaceAllowed(rule, gwv1.NamespacesFromNone, gw.Namespace, set.Namespace)
 	return v.Allowed, v.Why
 }
