@@ -49,6 +49,8 @@ type GatewayKind struct {
 	Kind string
 	// Resource is the kind's resource name (gatewayclasses).
 	Resource string
+	// ClusterScoped kinds have no namespace (only GatewayClass).
+	ClusterScoped bool
 	// Versions are the API versions a release of the Gateway API has
 	// served the kind in with the shape of today's v1. The CRDs convert
 	// between their versions without a webhook (strategy None), so an
@@ -60,6 +62,8 @@ type GatewayKind struct {
 	add      func(g *GatewayAPI, obj any) (ObjectRef, bool)
 	keepLast func(g *GatewayAPI, dup map[ObjectRef]int)
 	count    func(g *GatewayAPI) int
+	// note calls seen with the namespace of every object of the kind.
+	note func(g *GatewayAPI, seen func(kind, ns string))
 }
 
 // gatewayKind describes a Gateway API kind held in the list of g that
@@ -67,9 +71,9 @@ type GatewayKind struct {
 func gatewayKind[T any, PT interface {
 	*T
 	metav1.Object
-}](kind, resource string, versions []string, list func(g *GatewayAPI) *[]PT) GatewayKind {
+}](kind, resource string, clusterScoped bool, versions []string, list func(g *GatewayAPI) *[]PT) GatewayKind {
 	return GatewayKind{
-		Kind: kind, Resource: resource, Versions: versions,
+		Kind: kind, Resource: resource, ClusterScoped: clusterScoped, Versions: versions,
 		New: func() any { return PT(new(T)) },
 		add: func(g *GatewayAPI, obj any) (ObjectRef, bool) {
 			o, ok := obj.(PT)
@@ -80,6 +84,15 @@ func gatewayKind[T any, PT interface {
 		},
 		keepLast: func(g *GatewayAPI, dup map[ObjectRef]int) { *list(g) = keepLast(*list(g), kind, dup) },
 		count:    func(g *GatewayAPI) int { return len(*list(g)) },
+		note: func(g *GatewayAPI, seen func(kind, ns string)) {
+			for _, o := range *list(g) {
+				if clusterScoped {
+					seen(kind, "")
+				} else {
+					seen(kind, o.GetNamespace())
+				}
+			}
+		},
 	}
 }
 
@@ -89,16 +102,16 @@ func gatewayKind[T any, PT interface {
 // the experimental XListenerSet a kind here: the loaders skip and count
 // them.
 var GatewayKinds = []GatewayKind{
-	gatewayKind(KindGatewayClass, "gatewayclasses", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GatewayClass { return &g.GatewayClasses }),
-	gatewayKind(KindGateway, "gateways", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.Gateway { return &g.Gateways }),
-	gatewayKind(KindListenerSet, "listenersets", []string{"v1"}, func(g *GatewayAPI) *[]*gwv1.ListenerSet { return &g.ListenerSets }),
-	gatewayKind(KindHTTPRoute, "httproutes", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.HTTPRoute { return &g.HTTPRoutes }),
-	gatewayKind(KindGRPCRoute, "grpcroutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GRPCRoute { return &g.GRPCRoutes }),
-	gatewayKind(KindTLSRoute, "tlsroutes", []string{"v1", "v1alpha3", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TLSRoute { return &g.TLSRoutes }),
-	gatewayKind(KindTCPRoute, "tcproutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TCPRoute { return &g.TCPRoutes }),
-	gatewayKind(KindUDPRoute, "udproutes", []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.UDPRoute { return &g.UDPRoutes }),
-	gatewayKind(KindReferenceGrant, "referencegrants", []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.ReferenceGrant { return &g.ReferenceGrants }),
-	gatewayKind(KindBackendTLSPolicy, "backendtlspolicies", []string{"v1", "v1alpha3"}, func(g *GatewayAPI) *[]*gwv1.BackendTLSPolicy { return &g.BackendTLSPolicies }),
+	gatewayKind(KindGatewayClass, "gatewayclasses", true, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GatewayClass { return &g.GatewayClasses }),
+	gatewayKind(KindGateway, "gateways", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.Gateway { return &g.Gateways }),
+	gatewayKind(KindListenerSet, "listenersets", false, []string{"v1"}, func(g *GatewayAPI) *[]*gwv1.ListenerSet { return &g.ListenerSets }),
+	gatewayKind(KindHTTPRoute, "httproutes", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.HTTPRoute { return &g.HTTPRoutes }),
+	gatewayKind(KindGRPCRoute, "grpcroutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GRPCRoute { return &g.GRPCRoutes }),
+	gatewayKind(KindTLSRoute, "tlsroutes", false, []string{"v1", "v1alpha3", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TLSRoute { return &g.TLSRoutes }),
+	gatewayKind(KindTCPRoute, "tcproutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TCPRoute { return &g.TCPRoutes }),
+	gatewayKind(KindUDPRoute, "udproutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.UDPRoute { return &g.UDPRoutes }),
+	gatewayKind(KindReferenceGrant, "referencegrants", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.ReferenceGrant { return &g.ReferenceGrants }),
+	gatewayKind(KindBackendTLSPolicy, "backendtlspolicies", false, []string{"v1", "v1alpha3"}, func(g *GatewayAPI) *[]*gwv1.BackendTLSPolicy { return &g.BackendTLSPolicies }),
 }
 
 // GatewayAPIKinds lists every Gateway API kind the snapshot models, in the
@@ -290,19 +303,8 @@ func sectionName(n *gwv1.SectionName) string {
 // namespace). ok is false for a parent of another group (a mesh Service,
 // an implementation's own kind), which the Gateway API checks leave alone.
 func ParentTarget(routeNS string, p gwv1.ParentReference) (ref ObjectRef, ok bool) {
-	group, kind := GatewayGroup, KindGateway
-	if p.Group != nil {
-		group = string(*p.Group)
-	}
-	if p.Kind != nil {
-		kind = string(*p.Kind)
-	}
-	ns := routeNS
-	if p.Namespace != nil && *p.Namespace != "" {
-		ns = string(*p.Namespace)
-	}
-	ref = ObjectRef{Kind: kind, Namespace: ns, Name: string(p.Name)}
-	return ref, group == GatewayGroup && (kind == KindGateway || kind == KindListenerSet)
+	group, ref := resolveRef(p.Group, p.Kind, p.Namespace, p.Name, GatewayGroup, KindGateway, routeNS)
+	return ref, group == GatewayGroup && (ref.Kind == KindGateway || ref.Kind == KindListenerSet)
 }
 
 // BackendTarget resolves a backendRef of a route in namespace routeNS with
@@ -310,18 +312,24 @@ func ParentTarget(routeNS string, p gwv1.ParentReference) (ref ObjectRef, ok boo
 // service is false for other backend kinds (ServiceImport, an
 // implementation's own Backend), which the walk does not follow.
 func BackendTarget(routeNS string, b gwv1.BackendObjectReference) (ref ObjectRef, service bool) {
-	group, kind := "", KindService
-	if b.Group != nil {
-		group = string(*b.Group)
+	group, ref := resolveRef(b.Group, b.Kind, b.Namespace, b.Name, "", KindService, routeNS)
+	return ref, group == "" && ref.Kind == KindService
+}
+
+// resolveRef applies the API defaults to the group, kind and namespace of
+// a Gateway API reference; an empty namespace takes the default too.
+func resolveRef(group *gwv1.Group, kind *gwv1.Kind, ns *gwv1.Namespace, name gwv1.ObjectName, defGroup, defKind, defNS string) (string, ObjectRef) {
+	ref := ObjectRef{Kind: defKind, Namespace: defNS, Name: string(name)}
+	if group != nil {
+		defGroup = string(*group)
 	}
-	if b.Kind != nil {
-		kind = string(*b.Kind)
+	if kind != nil {
+		ref.Kind = string(*kind)
 	}
-	ns := routeNS
-	if b.Namespace != nil && *b.Namespace != "" {
-		ns = string(*b.Namespace)
+	if ns != nil && *ns != "" {
+		ref.Namespace = string(*ns)
 	}
-	return ObjectRef{Kind: kind, Namespace: ns, Name: string(b.Name)}, group == "" && kind == KindService
+	return defGroup, ref
 }
 
 // BackendWeight is a backendRef's weight with the API default of 1.
@@ -421,41 +429,32 @@ func (s *Snapshot) indexGatewayAPI(x *index, seen func(kind, ns string)) {
 		listeners: map[nsName][]Listener{}, attached: map[*Route][]ParentAttachment{},
 	}
 	x.gw = g
+	for _, k := range GatewayKinds {
+		k.note(&s.GatewayAPI, seen)
+	}
 	for _, o := range s.GatewayClasses {
 		g.classes[o.Name] = o
-		seen(KindGatewayClass, "")
 	}
 	for _, o := range s.Gateways {
 		g.gateways[nsName{o.Namespace, o.Name}] = o
 		g.gatewaysNS[o.Namespace] = append(g.gatewaysNS[o.Namespace], o)
-		seen(KindGateway, o.Namespace)
 	}
 	for _, o := range s.ListenerSets {
 		g.sets[nsName{o.Namespace, o.Name}] = o
 		parent := o.Spec.ParentRef
-		ns := o.Namespace
-		if parent.Namespace != nil && *parent.Namespace != "" {
-			ns = string(*parent.Namespace)
-		}
-		if (parent.Kind == nil || *parent.Kind == KindGateway) && (parent.Group == nil || *parent.Group == GatewayGroup) {
-			k := nsName{ns, string(parent.Name)}
+		if group, ref := resolveRef(parent.Group, parent.Kind, parent.Namespace, parent.Name, GatewayGroup, KindGateway, o.Namespace); group == GatewayGroup && ref.Kind == KindGateway {
+			k := nsName{ref.Namespace, ref.Name}
 			g.setsOf[k] = append(g.setsOf[k], o)
 		}
-		seen(KindListenerSet, o.Namespace)
 	}
 	for _, o := range s.ReferenceGrants {
 		g.grants[o.Namespace] = append(g.grants[o.Namespace], o)
-		seen(KindReferenceGrant, o.Namespace)
-	}
-	for _, o := range s.BackendTLSPolicies {
-		seen(KindBackendTLSPolicy, o.Namespace)
 	}
 	for _, list := range [][]any{anySlice(s.HTTPRoutes), anySlice(s.GRPCRoutes), anySlice(s.TLSRoutes), anySlice(s.TCPRoutes), anySlice(s.UDPRoutes)} {
 		for _, o := range list {
 			r := routeOf(o)
 			g.routes = append(g.routes, r)
 			g.routeBy[r.Ref] = r
-			seen(r.Ref.Kind, r.Ref.Namespace)
 			parents := map[ObjectRef]bool{}
 			for _, p := range r.ParentRefs {
 				if ref, ok := ParentTarget(r.Ref.Namespace, p); ok && !parents[ref] {

@@ -30,7 +30,8 @@ func newGatewayObject(apiVersion, kind string) any {
 // gatewayClusterScoped reports whether a Gateway API kind is cluster-scoped
 // (only GatewayClass is).
 func gatewayClusterScoped(kind string) bool {
-	return kind == snapshot.KindGatewayClass
+	k, ok := snapshot.GatewayKindOf(kind)
+	return ok && k.ClusterScoped
 }
 
 // addGatewayTraceKinds adds what a Gateway API path reads to the kinds of a
