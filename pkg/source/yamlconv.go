@@ -594,16 +594,11 @@ func (c *yamlConv) plainContinuation(n int, first []byte) ([]byte, error) {
 		// continuation follows.
 		ls, line, blanks := c.ls, c.line, 0
 		for !c.eof() {
-			j := c.spacesEnd(c.ls)
-			if j == c.le {
-				if c.next == c.le {
-					break // the document's last line, without a line break
-				}
-				blanks++
-				c.nextLine()
-				continue
+			if j := c.spacesEnd(c.ls); j != c.le || c.next == c.le {
+				break // content, or the document's last line without a line break
 			}
-			break
+			blanks++
+			c.nextLine()
 		}
 		j := c.spacesEnd(c.ls)
 		if c.eof() || j == c.le {
