@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,12 +19,60 @@ import (
 // release has served in today's shape; older shapes are skipped and counted,
 // never decoded into fields they do not have.
 func TestGatewayAPIVersionsDecodeIntoV1(t *testing.T) {
-	doc, err := os.ReadFile("testdata/gateway/versions.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := `
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: GatewayClass
+metadata: {name: eg, namespace: ignored}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: Gateway
+metadata: {name: eg}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db, namespace: data}
+spec:
+  parentRefs: [{name: eg, namespace: shop}]
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha3
+kind: TLSRoute
+metadata: {name: tls, namespace: data}
+spec:
+  hostnames: [db.example.com]
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: data}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]
+  to: [{group: "", kind: Service}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRouteList
+items:
+- metadata: {name: store, namespace: shop}
+  spec:
+    parentRefs: [{name: eg}]
+    rules: [{backendRefs: [{name: store, port: 80, weight: 3}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: BackendTLSPolicy
+metadata: {name: old-shape}
+spec:
+  targetRef: {group: "", kind: Service, name: store}
+---
+apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XListenerSet
+metadata: {name: experimental}
+`
 	s := snapshot.New()
-	if err := DecodeBytes(s, "gateway.yaml", doc, "shop"); err != nil {
+	if err := DecodeBytes(s, "gateway.yaml", []byte(doc), "shop"); err != nil {
 		t.Fatal(err)
 	}
 	s.Index()
