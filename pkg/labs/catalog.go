@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,10 +140,10 @@ const (
 
 // NeedsLogs reports whether `lab check` reads the logs of failing
 // containers for this lab.
-func (l *Lab) NeedsLogs() bool { return contains(l.Needs, NeedLogs) }
+func (l *Lab) NeedsLogs() bool { return slices.Contains(l.Needs, NeedLogs) }
 
 // NeedsProbe reports whether `lab check` probes the lab's paths at level 0.
-func (l *Lab) NeedsProbe() bool { return contains(l.Needs, NeedProbe) }
+func (l *Lab) NeedsProbe() bool { return slices.Contains(l.Needs, NeedProbe) }
 
 // NeedsText says in words what `lab check` does for the lab beyond reading
 // the declared state ("reads ... and probes ..."), for `lab show` and the
@@ -403,9 +404,9 @@ func validateLab(l *Lab) error {
 	need(idPattern.MatchString(l.ID), "id must be a positive number")
 	need(slugPattern.MatchString(l.Slug), "slug must be lower-case words joined by '-'")
 	need(l.Title != "", "title is required")
-	need(contains(Difficulties, l.Difficulty), "difficulty must be one of "+strings.Join(Difficulties, ", "))
+	need(slices.Contains(Difficulties, l.Difficulty), "difficulty must be one of "+strings.Join(Difficulties, ", "))
 	need(l.SeedLab >= 0 && l.SeedLab <= 5, "seedLab must be 1-5 or absent")
-	need(contains(layers, l.Layer), "layer must be one of "+strings.Join(layers, ", "))
+	need(slices.Contains(layers, l.Layer), "layer must be one of "+strings.Join(layers, ", "))
 	need(strings.TrimSpace(l.Scenario) != "", "scenario is required")
 	need(len(l.Symptoms) > 0, "symptoms are required")
 	need(len(l.Observe) > 0, "observe commands are required")
@@ -446,7 +447,7 @@ func validateLab(l *Lab) error {
 	allowedNS := append(l.Namespaces(), "kube-system", "ingress-nginx")
 	for _, cmd := range append(append(append([]string{}, l.Observe...), l.FixSteps...), l.Verify) {
 		for _, m := range nsFlag.FindAllStringSubmatch(cmd, -1) {
-			need(contains(allowedNS, m[1]), fmt.Sprintf("command %q uses namespace %s, which the lab does not own", cmd, m[1]))
+			need(slices.Contains(allowedNS, m[1]), fmt.Sprintf("command %q uses namespace %s, which the lab does not own", cmd, m[1]))
 		}
 	}
 	for _, set := range [][]Manifest{l.Broken, l.Fix} {
@@ -492,7 +493,7 @@ func validateManifest(m Manifest, l *Lab) error {
 			return fmt.Errorf("%s: every object needs apiVersion, kind and metadata.name", m.Path)
 		case o.GetNamespace() != "":
 			return fmt.Errorf("%s: %s/%s sets metadata.namespace; lab manifests are namespace-less (the lab decides)", m.Path, o.GetKind(), o.GetName())
-		case contains(clusterScopedKinds, o.GetKind()):
+		case slices.Contains(clusterScopedKinds, o.GetKind()):
 			return fmt.Errorf("%s: %s is cluster-scoped; labs only write into their own namespaces", m.Path, o.GetKind())
 		case o.GroupVersionKind().Group == GatewayAPIGroup && o.GetKind() == "Gateway":
 			if class, _, _ := unstructured.NestedString(o.Object, "spec", "gatewayClassName"); class != LabGatewayClass {
@@ -535,15 +536,6 @@ func carriesStandInAnnotations(l *Lab) bool {
 					}
 				}
 			}
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false

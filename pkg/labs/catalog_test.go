@@ -14,10 +14,7 @@ import (
 // seed article's five labs plus the incidents the project promised are all
 // there.
 func TestCatalogLoads(t *testing.T) {
-	all, err := Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := loadCatalog(t)
 	if len(all) < 12 {
 		t.Fatalf("catalog has %d labs, want at least 12", len(all))
 	}
@@ -53,10 +50,7 @@ func TestCatalogLoads(t *testing.T) {
 // than in a learner's `lab check`, and keeps each lab's layer the one its
 // check reports at.
 func TestExpectedChecksExist(t *testing.T) {
-	all, err := Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := loadCatalog(t)
 	for _, l := range all {
 		if l.Expect.Probe != "" {
 			continue // a probe, not a check: validateLab holds it to a level-0 test
@@ -231,4 +225,15 @@ func TestGet(t *testing.T) {
 	if _, err := Get("99"); err == nil || !strings.Contains(err.Error(), "hopscope lab list") {
 		t.Errorf("Get(99) error %v, want a pointer to lab list", err)
 	}
+}
+
+// loadCatalog is the embedded catalog; a catalog that does not load fails
+// the test.
+func loadCatalog(t *testing.T) []*Lab {
+	t.Helper()
+	all, err := Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }

@@ -1,6 +1,7 @@
 package labs
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
@@ -98,7 +99,7 @@ func (l *Lab) inScope(f diagnose.Finding) bool {
 
 // inNamespaces reports whether ns is one of the lab's namespaces.
 func (l *Lab) inNamespaces(ns string) bool {
-	return contains(l.Namespaces(), ns)
+	return slices.Contains(l.Namespaces(), ns)
 }
 
 // traceInScope reports whether a trace's entry point lies in the lab's

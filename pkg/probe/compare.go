@@ -53,19 +53,20 @@ func refusedByPod(p diagnose.Probe) bool {
 	return p.Outcome == diagnose.ProbeRefused && (p.Test == diagnose.ProbeTestPodHTTP || p.Test == diagnose.ProbeTestPodIP)
 }
 
+// outcomePhrases are the outcomes of a failed probe as the end of "the
+// probe ...".
+var outcomePhrases = map[diagnose.ProbeOutcome]string{
+	diagnose.ProbeRefused:     "is refused",
+	diagnose.ProbeTimeout:     "times out",
+	diagnose.ProbeUnresolved:  "finds no such name",
+	diagnose.ProbeNoEndpoints: "finds no ready endpoint",
+	diagnose.ProbeWrongScheme: "gets the 400 a TLS-only port gives plain HTTP",
+}
+
 // phrase is an outcome as the end of "the probe ...".
 func phrase(o diagnose.ProbeOutcome) string {
-	switch o {
-	case diagnose.ProbeRefused:
-		return "is refused"
-	case diagnose.ProbeTimeout:
-		return "times out"
-	case diagnose.ProbeUnresolved:
-		return "finds no such name"
-	case diagnose.ProbeNoEndpoints:
-		return "finds no ready endpoint"
-	case diagnose.ProbeWrongScheme:
-		return "gets the 400 a TLS-only port gives plain HTTP"
+	if p, ok := outcomePhrases[o]; ok {
+		return p
 	}
 	return "cannot reach it"
 }
@@ -73,8 +74,6 @@ func phrase(o diagnose.ProbeOutcome) string {
 // whereFailed says where to look when a probe fails that the declared
 // state says should answer.
 func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) string {
-	answers := func(t diagnose.ProbeTest) bool { return group[t].Outcome == diagnose.ProbeAnswered }
-	fails := func(t diagnose.ProbeTest) bool { return group[t].Outcome.Failed() }
 	switch p.Test {
 	case diagnose.ProbeTestPodHTTP:
 		switch p.Outcome {
@@ -99,21 +98,13 @@ func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) 
 	case diagnose.ProbeTestDNS:
 		return "look at CoreDNS, the client pod's dnsPolicy and search path, or an egress NetworkPolicy that blocks port 53"
 	case diagnose.ProbeTestServiceName:
-		switch {
-		case fails(diagnose.ProbeTestDNS):
-			return "the name does not resolve (see the dns test): DNS, not the Service, is where it breaks"
-		case answers(diagnose.ProbeTestClusterIP):
-			return "the ClusterIP answers but the name does not lead there: the name resolves to another address (the search path, or a Service of that name in another namespace)"
-		}
-		return "the ClusterIP does not answer either (see the tcp-cluster-ip test)"
+		return firstClue(group, "the ClusterIP does not answer either (see the tcp-cluster-ip test)",
+			clue{diagnose.ProbeTestDNS, false, "the name does not resolve (see the dns test): DNS, not the Service, is where it breaks"},
+			clue{diagnose.ProbeTestClusterIP, true, "the ClusterIP answers but the name does not lead there: the name resolves to another address (the search path, or a Service of that name in another namespace)"})
 	case diagnose.ProbeTestClusterIP:
-		switch {
-		case answers(diagnose.ProbeTestPodIP):
-			return "the pod answers on its IP but not through the ClusterIP: look at kube-proxy (or the CNI's Service handling) or a mesh"
-		case fails(diagnose.ProbeTestPodIP):
-			return "the pod does not answer on its IP either (see the tcp-pod-ip test)"
-		}
-		return "look at the CNI, kube-proxy or a mesh"
+		return firstClue(group, "look at the CNI, kube-proxy or a mesh",
+			clue{diagnose.ProbeTestPodIP, true, "the pod answers on its IP but not through the ClusterIP: look at kube-proxy (or the CNI's Service handling) or a mesh"},
+			clue{diagnose.ProbeTestPodIP, false, "the pod does not answer on its IP either (see the tcp-pod-ip test)"})
 	case diagnose.ProbeTestPodIP:
 		if p.Outcome == diagnose.ProbeRefused {
 			return notListening
@@ -121,4 +112,24 @@ func whereFailed(p diagnose.Probe, group map[diagnose.ProbeTest]diagnose.Probe) 
 		return "the pod's IP does not answer this client: look at a NetworkPolicy, the CNI or a mesh"
 	}
 	return "look at the CNI, kube-proxy or a mesh"
+}
+
+// clue is what another test of a probe's group says about where the probe
+// failed: means holds when that test answered (answered true) or failed.
+type clue struct {
+	test     diagnose.ProbeTest
+	answered bool
+	means    string
+}
+
+// firstClue is the meaning of the first clue the group bears out, or
+// otherwise; a test the group did not run bears out no clue.
+func firstClue(group map[diagnose.ProbeTest]diagnose.Probe, otherwise string, clues ...clue) string {
+	for _, c := range clues {
+		outcome := group[c.test].Outcome
+		if (c.answered && outcome == diagnose.ProbeAnswered) || (!c.answered && outcome.Failed()) {
+			return c.means
+		}
+	}
+	return otherwise
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
@@ -162,7 +163,7 @@ func TestLevel1TellsKubeProxyFromApp(t *testing.T) {
 			t.Errorf("%s: %s from %v, want %s from web-1", p.Test, p.Outcome, p.From, want[p.Test])
 		}
 	}
-	cip := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestClusterIP)
+	cip := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestClusterIP)
 	if cip.Agreement != diagnose.ProbeContradicts || !strings.Contains(cip.Note, "kube-proxy") {
 		t.Errorf("cluster-ip note = %q, want kube-proxy named", cip.Note)
 	}
@@ -176,15 +177,15 @@ func TestLevel1TellsDNSFromRefusal(t *testing.T) {
 		"tcp-service-name 1 nc: bad address 'api-svc.shop'\n"+
 		"tcp-cluster-ip 1 nc: can't connect to remote host (10.96.0.12): Connection refused\n"+
 		"tcp-pod-ip 1 nc: can't connect to remote host (10.244.0.7): Connection refused\n")
-	name := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestServiceName)
+	name := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestServiceName)
 	if name.Outcome != diagnose.ProbeUnresolved || !strings.Contains(name.Note, "DNS, not the Service") {
 		t.Errorf("by name = %s %q", name.Outcome, name.Note)
 	}
-	pod := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodIP)
+	pod := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodIP)
 	if pod.Outcome != diagnose.ProbeRefused || !strings.Contains(pod.Note, "does not listen") {
 		t.Errorf("pod ip = %s %q", pod.Outcome, pod.Note)
 	}
-	if dns := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeUnresolved {
+	if dns := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeUnresolved {
 		t.Errorf("dns = %s", dns.Outcome)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
@@ -40,17 +41,6 @@ func fakeAPIServer(t *testing.T, routes map[string]http.HandlerFunc) *httptest.S
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func probeOf(t *testing.T, got []diagnose.Probe, path string, test diagnose.ProbeTest) diagnose.Probe {
-	t.Helper()
-	for _, p := range got {
-		if p.Path == path && p.Test == test {
-			return p
-		}
-	}
-	t.Fatalf("no %s probe of %s among %+v", test, path, got)
-	return diagnose.Probe{}
 }
 
 const (
@@ -102,14 +92,14 @@ func TestLevel0ComparesWithStaticVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
+	pod := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
 	if pod.Outcome != diagnose.ProbeRefused || pod.Agreement != diagnose.ProbeContradicts || !strings.Contains(pod.Note, "127.0.0.1") {
 		t.Errorf("api-1 probe = %+v, want refused, contradicting the Ready pod, pointing at the listen address", pod)
 	}
 	if pod.Target.Name != "api-1" || pod.Address != "10.244.0.7:8080" || pod.Request != "GET "+apiPodPath {
 		t.Errorf("api-1 probe names %v %s %q", pod.Target, pod.Address, pod.Request)
 	}
-	orders := probeOf(t, got, "Service/shop/orders-svc", diagnose.ProbeTestServiceHTTP)
+	orders := diagnosetest.ProbeOf(t, got, "Service/shop/orders-svc", diagnose.ProbeTestServiceHTTP)
 	if orders.Outcome != diagnose.ProbeNoEndpoints || orders.Agreement != diagnose.ProbeConfirms {
 		t.Errorf("orders-svc probe = %+v, want no endpoints, confirming", orders)
 	}
@@ -139,7 +129,7 @@ func apiSvcPodProbe(t *testing.T, app http.HandlerFunc) diagnose.Probe {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
+	return diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
 }
 
 // TestLevel0PlainHTTPToTLSPort: a 400 whose body is a TLS-only port's
@@ -194,7 +184,7 @@ func TestLevel0Timeout(t *testing.T) {
 	if el := time.Since(start); el > 3*time.Second {
 		t.Errorf("two probes took %s with a 200ms timeout", el)
 	}
-	svc := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestServiceHTTP)
+	svc := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestServiceHTTP)
 	if svc.Outcome != diagnose.ProbeTimeout || svc.Agreement != diagnose.ProbeContradicts || !strings.Contains(svc.Note, "declared state says this works") {
 		t.Errorf("probe = %+v, want a timeout contradicting the healthy state", svc)
 	}
@@ -214,7 +204,7 @@ func TestLevel0Forbidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pod := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
+	pod := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
 	if pod.Outcome != diagnose.ProbeForbidden || pod.Agreement != diagnose.ProbeInconclusive || pod.Note != "not checked: forbidden" ||
 		!strings.Contains(pod.Detail, "needs get pods/proxy in namespace shop") {
 		t.Errorf("probe = %+v, want forbidden, not checked, naming the permission", pod)
@@ -272,7 +262,7 @@ func TestLevel0BodyIsBounded(t *testing.T) {
 	if n := read.Load(); n > 2*1025 {
 		t.Errorf("read %d body bytes for two probes bounded to 1024 each", n)
 	}
-	pod := probeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
+	pod := diagnosetest.ProbeOf(t, got, "Service/shop/api-svc", diagnose.ProbeTestPodHTTP)
 	if pod.Outcome != diagnose.ProbeAnswered || !strings.Contains(pod.Detail, "more than 1024 bytes") || len(pod.Detail) > 300 {
 		t.Errorf("detail = %q, want the bound named and a short quote", pod.Detail)
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -16,8 +15,12 @@ import (
 // healthy paths. Every value from the input is escaped: object names and
 // messages must not turn into markup.
 func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
+	return writeBuffered(w, func(t *textWriter) { writeMarkdown(t, res, opt) })
+}
+
+// writeMarkdown lays the Markdown report out on t.
+func writeMarkdown(t *textWriter, res *diagnose.Result, opt Options) {
 	v := newView(res, opt)
-	t := &textWriter{w: bufio.NewWriter(w)}
 	c := v.counts()
 	s := res.Summary
 
@@ -83,10 +86,6 @@ func renderMarkdown(w io.Writer, res *diagnose.Result, opt Options) error {
 		}
 		t.printf("\n")
 	}
-	if t.err != nil {
-		return t.err
-	}
-	return t.w.Flush()
 }
 
 func writeMarkdownPath(t *textWriter, v *view, p pathView, opt Options, explained map[string]bool) {

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -33,25 +31,17 @@ func (c palette) draw(g sign) string {
 	return c.paint(g.tone) + g.mark
 }
 
-// textWriter keeps the first write error so the layout code reads straight.
-type textWriter struct {
-	w   *bufio.Writer
-	err error
-}
-
-func (t *textWriter) printf(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
-
 // renderText writes the terminal report: broken paths as layered trees with
 // their root cause, healthy paths one line each, other findings, what could
 // not be checked, and the summary line last where the eye lands.
 func renderText(w io.Writer, res *diagnose.Result, opt Options) error {
+	return writeBuffered(w, func(t *textWriter) { writeText(t, res, opt) })
+}
+
+// writeText lays the terminal report out on t.
+func writeText(t *textWriter, res *diagnose.Result, opt Options) {
 	v := newView(res, opt)
 	c := newPalette(opt.Color)
-	t := &textWriter{w: bufio.NewWriter(w)}
 
 	failing := v.failing()
 	if len(v.paths) == 0 {
@@ -102,10 +92,6 @@ func renderText(w io.Writer, res *diagnose.Result, opt Options) error {
 	writeTextProbes(t, res.Probes, c)
 	writeTextNotes(t, res.Summary, c)
 	t.printf("%s%s%s\n", c.bold, v.summaryLine(), c.reset)
-	if t.err != nil {
-		return t.err
-	}
-	return t.w.Flush()
 }
 
 func healthyHeading(paths []pathView) string {

@@ -42,8 +42,97 @@ const KindListener = "Listener"
 // RouteKinds lists the route kinds in the order the snapshot walks them.
 var RouteKinds = []string{KindHTTPRoute, KindGRPCRoute, KindTLSRoute, KindTCPRoute, KindUDPRoute}
 
-// GatewayAPIKinds lists every Gateway API kind the snapshot models.
-var GatewayAPIKinds = append([]string{KindGatewayClass, KindGateway, KindListenerSet}, append(append([]string(nil), RouteKinds...), KindReferenceGrant, KindBackendTLSPolicy)...)
+// GatewayKind is one Gateway API kind the snapshot models: where the API
+// serves it, which versions hold it, and the list of the snapshot that
+// keeps its objects.
+type GatewayKind struct {
+	Kind string
+	// Resource is the kind's resource name (gatewayclasses).
+	Resource string
+	// ClusterScoped kinds have no namespace (only GatewayClass).
+	ClusterScoped bool
+	// Versions are the API versions a release of the Gateway API has
+	// served the kind in with the shape of today's v1. The CRDs convert
+	// between their versions without a webhook (strategy None), so an
+	// object of any of them decodes into the v1 type unchanged.
+	Versions []string
+	// New returns an empty v1 object of the kind to decode into.
+	New func() any
+
+	add      func(g *GatewayAPI, obj any) (ObjectRef, bool)
+	keepLast func(g *GatewayAPI, dup map[ObjectRef]int)
+	count    func(g *GatewayAPI) int
+	// note calls seen with the namespace of every object of the kind.
+	note func(g *GatewayAPI, seen func(kind, ns string))
+}
+
+// gatewayKind describes a Gateway API kind held in the list of g that
+// list returns.
+func gatewayKind[T any, PT interface {
+	*T
+	metav1.Object
+}](kind, resource string, clusterScoped bool, versions []string, list func(g *GatewayAPI) *[]PT) GatewayKind {
+	return GatewayKind{
+		Kind: kind, Resource: resource, ClusterScoped: clusterScoped, Versions: versions,
+		New: func() any { return PT(new(T)) },
+		add: func(g *GatewayAPI, obj any) (ObjectRef, bool) {
+			o, ok := obj.(PT)
+			if !ok {
+				return ObjectRef{}, false
+			}
+			return appendRef(list(g), o, kind), true
+		},
+		keepLast: func(g *GatewayAPI, dup map[ObjectRef]int) { *list(g) = keepLast(*list(g), kind, dup) },
+		count:    func(g *GatewayAPI) int { return len(*list(g)) },
+		note: func(g *GatewayAPI, seen func(kind, ns string)) {
+			for _, o := range *list(g) {
+				if clusterScoped {
+					seen(kind, "")
+				} else {
+					seen(kind, o.GetNamespace())
+				}
+			}
+		},
+	}
+}
+
+// GatewayKinds is the table of the Gateway API kinds the snapshot models,
+// in the order it lists them. BackendTLSPolicy v1alpha2 had another shape
+// (a single targetRef, a tls field) and is not among its versions, nor is
+// the experimental XListenerSet a kind here: the loaders skip and count
+// them.
+var GatewayKinds = []GatewayKind{
+	gatewayKind(KindGatewayClass, "gatewayclasses", true, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GatewayClass { return &g.GatewayClasses }),
+	gatewayKind(KindGateway, "gateways", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.Gateway { return &g.Gateways }),
+	gatewayKind(KindListenerSet, "listenersets", false, []string{"v1"}, func(g *GatewayAPI) *[]*gwv1.ListenerSet { return &g.ListenerSets }),
+	gatewayKind(KindHTTPRoute, "httproutes", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.HTTPRoute { return &g.HTTPRoutes }),
+	gatewayKind(KindGRPCRoute, "grpcroutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.GRPCRoute { return &g.GRPCRoutes }),
+	gatewayKind(KindTLSRoute, "tlsroutes", false, []string{"v1", "v1alpha3", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TLSRoute { return &g.TLSRoutes }),
+	gatewayKind(KindTCPRoute, "tcproutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.TCPRoute { return &g.TCPRoutes }),
+	gatewayKind(KindUDPRoute, "udproutes", false, []string{"v1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.UDPRoute { return &g.UDPRoutes }),
+	gatewayKind(KindReferenceGrant, "referencegrants", false, []string{"v1", "v1beta1", "v1alpha2"}, func(g *GatewayAPI) *[]*gwv1.ReferenceGrant { return &g.ReferenceGrants }),
+	gatewayKind(KindBackendTLSPolicy, "backendtlspolicies", false, []string{"v1", "v1alpha3"}, func(g *GatewayAPI) *[]*gwv1.BackendTLSPolicy { return &g.BackendTLSPolicies }),
+}
+
+// GatewayAPIKinds lists every Gateway API kind the snapshot models, in the
+// order of GatewayKinds.
+var GatewayAPIKinds = func() []string {
+	out := make([]string, 0, len(GatewayKinds))
+	for _, k := range GatewayKinds {
+		out = append(out, k.Kind)
+	}
+	return out
+}()
+
+// GatewayKindOf returns the row of GatewayKinds for kind.
+func GatewayKindOf(kind string) (GatewayKind, bool) {
+	for _, k := range GatewayKinds {
+		if k.Kind == kind {
+			return k, true
+		}
+	}
+	return GatewayKind{}, false
+}
 
 // GatewayAPI holds the Gateway API objects of a snapshot in input order. It is
 // embedded in Snapshot, so s.Gateways and s.HTTPRoutes read as the other
@@ -64,50 +153,29 @@ type GatewayAPI struct {
 // add appends a Gateway API object and returns its ref; false when obj is
 // not one.
 func (g *GatewayAPI) add(obj any) (ObjectRef, bool) {
-	switch o := obj.(type) {
-	case *gwv1.GatewayClass:
-		return appendRef(&g.GatewayClasses, o, KindGatewayClass), true
-	case *gwv1.Gateway:
-		return appendRef(&g.Gateways, o, KindGateway), true
-	case *gwv1.ListenerSet:
-		return appendRef(&g.ListenerSets, o, KindListenerSet), true
-	case *gwv1.HTTPRoute:
-		return appendRef(&g.HTTPRoutes, o, KindHTTPRoute), true
-	case *gwv1.GRPCRoute:
-		return appendRef(&g.GRPCRoutes, o, KindGRPCRoute), true
-	case *gwv1.TLSRoute:
-		return appendRef(&g.TLSRoutes, o, KindTLSRoute), true
-	case *gwv1.TCPRoute:
-		return appendRef(&g.TCPRoutes, o, KindTCPRoute), true
-	case *gwv1.UDPRoute:
-		return appendRef(&g.UDPRoutes, o, KindUDPRoute), true
-	case *gwv1.ReferenceGrant:
-		return appendRef(&g.ReferenceGrants, o, KindReferenceGrant), true
-	case *gwv1.BackendTLSPolicy:
-		return appendRef(&g.BackendTLSPolicies, o, KindBackendTLSPolicy), true
+	for _, k := range GatewayKinds {
+		if ref, ok := k.add(g, obj); ok {
+			return ref, true
+		}
 	}
 	return ObjectRef{}, false
 }
 
 // count is the number of Gateway API objects.
 func (g *GatewayAPI) count() int {
-	return len(g.GatewayClasses) + len(g.Gateways) + len(g.ListenerSets) + len(g.HTTPRoutes) + len(g.GRPCRoutes) +
-		len(g.TLSRoutes) + len(g.TCPRoutes) + len(g.UDPRoutes) + len(g.ReferenceGrants) + len(g.BackendTLSPolicies)
+	n := 0
+	for _, k := range GatewayKinds {
+		n += k.count(g)
+	}
+	return n
 }
 
 // dropDuplicates keeps the last definition of every object, as the other
 // kinds do.
 func (g *GatewayAPI) dropDuplicates(d map[ObjectRef]int) {
-	g.GatewayClasses = keepLast(g.GatewayClasses, KindGatewayClass, d)
-	g.Gateways = keepLast(g.Gateways, KindGateway, d)
-	g.ListenerSets = keepLast(g.ListenerSets, KindListenerSet, d)
-	g.HTTPRoutes = keepLast(g.HTTPRoutes, KindHTTPRoute, d)
-	g.GRPCRoutes = keepLast(g.GRPCRoutes, KindGRPCRoute, d)
-	g.TLSRoutes = keepLast(g.TLSRoutes, KindTLSRoute, d)
-	g.TCPRoutes = keepLast(g.TCPRoutes, KindTCPRoute, d)
-	g.UDPRoutes = keepLast(g.UDPRoutes, KindUDPRoute, d)
-	g.ReferenceGrants = keepLast(g.ReferenceGrants, KindReferenceGrant, d)
-	g.BackendTLSPolicies = keepLast(g.BackendTLSPolicies, KindBackendTLSPolicy, d)
+	for _, k := range GatewayKinds {
+		k.keepLast(g, d)
+	}
 }
 
 // Route is one route of any kind, seen the way attachment and forwarding
@@ -158,45 +226,49 @@ func (r *Route) HasHostnames() bool {
 func routeOf(obj any) *Route {
 	switch o := obj.(type) {
 	case *gwv1.HTTPRoute:
-		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r := newRoute(KindHTTPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, httpRuleParts))
 		r.HTTP = o
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
-		})
 		return r
 	case *gwv1.GRPCRoute:
-		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
+		r := newRoute(KindGRPCRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, grpcRuleParts))
 		r.GRPC = o
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
-		})
 		return r
 	case *gwv1.TLSRoute:
-		r := newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TLSRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindTLSRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, o.Spec.Hostnames, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	case *gwv1.TCPRoute:
-		r := newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.TCPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindTCPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	case *gwv1.UDPRoute:
-		r := newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus)
-		r.Rules = rulesOf(o.Spec.Rules, func(rule gwv1.UDPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
-			return rule.Name, rule.BackendRefs
-		})
-		return r
+		return newRoute(KindUDPRoute, &o.ObjectMeta, o.Spec.CommonRouteSpec, nil, &o.Status.RouteStatus, rulesOf(o.Spec.Rules, plainRuleParts))
 	}
 	return nil
 }
 
 // newRoute fills in what every route kind shares.
-func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus) *Route {
+func newRoute(kind string, meta *metav1.ObjectMeta, common gwv1.CommonRouteSpec, hosts []gwv1.Hostname, status *gwv1.RouteStatus, rules []RouteRule) *Route {
 	return &Route{Ref: Ref(kind, meta), Meta: meta, ParentRefs: common.ParentRefs, Hostnames: hosts,
-		DefaultGateways: common.UseDefaultGateways, Status: status}
+		DefaultGateways: common.UseDefaultGateways, Status: status, Rules: rules}
+}
+
+// httpRuleParts is an HTTPRoute rule's name and backends.
+func httpRuleParts(rule gwv1.HTTPRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.HTTPBackendRef) gwv1.BackendRef { return b.BackendRef })
+}
+
+// grpcRuleParts is a GRPCRoute rule's name and backends.
+func grpcRuleParts(rule gwv1.GRPCRouteRule) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return rule.Name, backendRefsOf(rule.BackendRefs, func(b gwv1.GRPCBackendRef) gwv1.BackendRef { return b.BackendRef })
+}
+
+// plainRule is the rule shape TLS, TCP and UDP routes share: a name and
+// backendRefs, nothing to match on.
+type plainRule = struct {
+	Name        *gwv1.SectionName `json:"name,omitempty"`
+	BackendRefs []gwv1.BackendRef `json:"backendRefs,omitempty"`
+}
+
+// plainRuleParts is the name and backends of a TLS, TCP or UDP route rule.
+func plainRuleParts[R ~plainRule](rule R) (*gwv1.SectionName, []gwv1.BackendRef) {
+	return plainRule(rule).Name, plainRule(rule).BackendRefs
 }
 
 // rulesOf lists the rules of any route kind with their names and backends.
@@ -231,19 +303,8 @@ func sectionName(n *gwv1.SectionName) string {
 // namespace). ok is false for a parent of another group (a mesh Service,
 // an implementation's own kind), which the Gateway API checks leave alone.
 func ParentTarget(routeNS string, p gwv1.ParentReference) (ref ObjectRef, ok bool) {
-	group, kind := GatewayGroup, KindGateway
-	if p.Group != nil {
-		group = string(*p.Group)
-	}
-	if p.Kind != nil {
-		kind = string(*p.Kind)
-	}
-	ns := routeNS
-	if p.Namespace != nil && *p.Namespace != "" {
-		ns = string(*p.Namespace)
-	}
-	ref = ObjectRef{Kind: kind, Namespace: ns, Name: string(p.Name)}
-	return ref, group == GatewayGroup && (kind == KindGateway || kind == KindListenerSet)
+	group, ref := resolveRef(p.Group, p.Kind, p.Namespace, p.Name, GatewayGroup, KindGateway, routeNS)
+	return ref, group == GatewayGroup && (ref.Kind == KindGateway || ref.Kind == KindListenerSet)
 }
 
 // BackendTarget resolves a backendRef of a route in namespace routeNS with
@@ -251,18 +312,24 @@ func ParentTarget(routeNS string, p gwv1.ParentReference) (ref ObjectRef, ok boo
 // service is false for other backend kinds (ServiceImport, an
 // implementation's own Backend), which the walk does not follow.
 func BackendTarget(routeNS string, b gwv1.BackendObjectReference) (ref ObjectRef, service bool) {
-	group, kind := "", KindService
-	if b.Group != nil {
-		group = string(*b.Group)
+	group, ref := resolveRef(b.Group, b.Kind, b.Namespace, b.Name, "", KindService, routeNS)
+	return ref, group == "" && ref.Kind == KindService
+}
+
+// resolveRef applies the API defaults to the group, kind and namespace of
+// a Gateway API reference; an empty namespace takes the default too.
+func resolveRef(group *gwv1.Group, kind *gwv1.Kind, ns *gwv1.Namespace, name gwv1.ObjectName, defGroup, defKind, defNS string) (string, ObjectRef) {
+	ref := ObjectRef{Kind: defKind, Namespace: defNS, Name: string(name)}
+	if group != nil {
+		defGroup = string(*group)
 	}
-	if b.Kind != nil {
-		kind = string(*b.Kind)
+	if kind != nil {
+		ref.Kind = string(*kind)
 	}
-	ns := routeNS
-	if b.Namespace != nil && *b.Namespace != "" {
-		ns = string(*b.Namespace)
+	if ns != nil && *ns != "" {
+		ref.Namespace = string(*ns)
 	}
-	return ObjectRef{Kind: kind, Namespace: ns, Name: string(b.Name)}, group == "" && kind == KindService
+	return defGroup, ref
 }
 
 // BackendWeight is a backendRef's weight with the API default of 1.
@@ -362,41 +429,32 @@ func (s *Snapshot) indexGatewayAPI(x *index, seen func(kind, ns string)) {
 		listeners: map[nsName][]Listener{}, attached: map[*Route][]ParentAttachment{},
 	}
 	x.gw = g
+	for _, k := range GatewayKinds {
+		k.note(&s.GatewayAPI, seen)
+	}
 	for _, o := range s.GatewayClasses {
 		g.classes[o.Name] = o
-		seen(KindGatewayClass, "")
 	}
 	for _, o := range s.Gateways {
 		g.gateways[nsName{o.Namespace, o.Name}] = o
 		g.gatewaysNS[o.Namespace] = append(g.gatewaysNS[o.Namespace], o)
-		seen(KindGateway, o.Namespace)
 	}
 	for _, o := range s.ListenerSets {
 		g.sets[nsName{o.Namespace, o.Name}] = o
 		parent := o.Spec.ParentRef
-		ns := o.Namespace
-		if parent.Namespace != nil && *parent.Namespace != "" {
-			ns = string(*parent.Namespace)
-		}
-		if (parent.Kind == nil || *parent.Kind == KindGateway) && (parent.Group == nil || *parent.Group == GatewayGroup) {
-			k := nsName{ns, string(parent.Name)}
+		if group, ref := resolveRef(parent.Group, parent.Kind, parent.Namespace, parent.Name, GatewayGroup, KindGateway, o.Namespace); group == GatewayGroup && ref.Kind == KindGateway {
+			k := nsName{ref.Namespace, ref.Name}
 			g.setsOf[k] = append(g.setsOf[k], o)
 		}
-		seen(KindListenerSet, o.Namespace)
 	}
 	for _, o := range s.ReferenceGrants {
 		g.grants[o.Namespace] = append(g.grants[o.Namespace], o)
-		seen(KindReferenceGrant, o.Namespace)
-	}
-	for _, o := range s.BackendTLSPolicies {
-		seen(KindBackendTLSPolicy, o.Namespace)
 	}
 	for _, list := range [][]any{anySlice(s.HTTPRoutes), anySlice(s.GRPCRoutes), anySlice(s.TLSRoutes), anySlice(s.TCPRoutes), anySlice(s.UDPRoutes)} {
 		for _, o := range list {
 			r := routeOf(o)
 			g.routes = append(g.routes, r)
 			g.routeBy[r.Ref] = r
-			seen(r.Ref.Kind, r.Ref.Namespace)
 			parents := map[ObjectRef]bool{}
 			for _, p := range r.ParentRefs {
 				if ref, ok := ParentTarget(r.Ref.Namespace, p); ok && !parents[ref] {
@@ -478,14 +536,10 @@ func (s *Snapshot) collectListeners(gw *gwv1.Gateway) []Listener {
 // gatewayAllowsListenerSet applies a Gateway's spec.allowedListeners to a
 // ListenerSet; why says what decided.
 func (s *Snapshot) gatewayAllowsListenerSet(gw *gwv1.Gateway, set *gwv1.ListenerSet) (bool, string) {
-	from := gwv1.NamespacesFromNone
-	var sel *metav1.LabelSelector
-	if al := gw.Spec.AllowedListeners; al != nil && al.Namespaces != nil {
-		if al.Namespaces.From != nil {
-			from = *al.Namespaces.From
-		}
-		sel = al.Namespaces.Selector
+	var rule *gwv1.RouteNamespaces
+	if al := gw.Spec.AllowedListeners; al != nil {
+		rule = (*gwv1.RouteNamespaces)(al.Namespaces)
 	}
-	v := s.namespaceAllowed(from, sel, gw.Namespace, set.Namespace)
+	v := s.namespaceAllowed(rule, gwv1.NamespacesFromNone, gw.Namespace, set.Namespace)
 	return v.Allowed, v.Why
 }

@@ -226,16 +226,12 @@ func (s *Snapshot) listenerAccepts(l Listener, r *Route) (AcceptedListener, *Rej
 		}
 		return AcceptedListener{}, &RejectedListener{Listener: l, Reason: RejectedKind, Why: why}
 	}
-	from := gwv1.NamespacesFromSame
-	var sel *metav1.LabelSelector
-	if ar := l.Spec.AllowedRoutes; ar != nil && ar.Namespaces != nil {
-		if ar.Namespaces.From != nil {
-			from = *ar.Namespaces.From
-		}
-		sel = ar.Namespaces.Selector
+	var rule *gwv1.RouteNamespaces
+	if l.Spec.AllowedRoutes != nil {
+		rule = l.Spec.AllowedRoutes.Namespaces
 	}
 	owner := l.Owner()
-	if v := s.namespaceAllowed(from, sel, owner.Namespace, r.Ref.Namespace); !v.Allowed {
+	if v := s.namespaceAllowed(rule, gwv1.NamespacesFromSame, owner.Namespace, r.Ref.Namespace); !v.Allowed {
 		reason := RejectedNamespace
 		if !v.Known {
 			reason = RejectedNamespaceUnknown
@@ -329,11 +325,21 @@ type namespaceVerdict struct {
 	Why   string
 }
 
-// namespaceAllowed applies a namespaces rule of an object in ownerNS to an
-// object in ns. A Selector is matched against the labels of the Namespace
-// object; without that object only the kubernetes.io/metadata.name label,
-// which the API server sets on every namespace, is known.
-func (s *Snapshot) namespaceAllowed(from gwv1.FromNamespaces, sel *metav1.LabelSelector, ownerNS, ns string) namespaceVerdict {
+// namespaceAllowed applies a namespaces rule (allowedRoutes.namespaces of a
+// listener, allowedListeners.namespaces of a Gateway: both have this shape)
+// of an object in ownerNS to an object in ns; a rule that is unset, or
+// names no from, admits from def. A Selector is matched against the labels
+// of the Namespace object; without that object only the
+// kubernetes.io/metadata.name label, which the API server sets on every
+// namespace, is known.
+func (s *Snapshot) namespaceAllowed(rule *gwv1.RouteNamespaces, def gwv1.FromNamespaces, ownerNS, ns string) namespaceVerdict {
+	from, sel := def, (*metav1.LabelSelector)(nil)
+	if rule != nil {
+		if rule.From != nil {
+			from = *rule.From
+		}
+		sel = rule.Selector
+	}
 	switch from {
 	case gwv1.NamespacesFromAll:
 		return namespaceVerdict{Allowed: true, Known: true, Why: "from: All"}

@@ -12,11 +12,6 @@ import (
 	"sync"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -483,10 +478,8 @@ func listAll(ctx context.Context, li listing, pageSize int64) (result, error) {
 		p, err := li.fetch(ctx, li.namespace, opts)
 		switch {
 		case err == nil:
-		case apierrors.IsForbidden(err):
-			return result{notChecked: "forbidden: " + apiMessage(err)}, nil
-		case apierrors.IsNotFound(err):
-			return result{notChecked: "not served by this API server: " + apiMessage(err)}, nil
+		case NotListedReason(err) != "":
+			return result{notChecked: NotListedReason(err)}, nil
 		case apierrors.IsResourceExpired(err) && opts.Continue != "" && !restarted:
 			// The continue token outlived etcd's compaction window (a very
 			// slow scan); start this kind over once rather than fail.
@@ -505,7 +498,23 @@ func listAll(ctx context.Context, li listing, pageSize int64) (result, error) {
 	}
 }
 
-func apiMessage(err error) string {
+// NotListedReason says why a LIST that failed with err leaves its kind not
+// checked rather than failing: "forbidden: ..." when the user may not list
+// it, "not served by this API server: ..." when the server does not serve
+// it; "" for any other error. A watch records the same reasons as a scan.
+func NotListedReason(err error) string {
+	switch {
+	case apierrors.IsForbidden(err):
+		return "forbidden: " + APIMessage(err)
+	case apierrors.IsNotFound(err):
+		return "not served by this API server: " + APIMessage(err)
+	}
+	return ""
+}
+
+// APIMessage is the API server's message in err, or err's text when the
+// error carries no status: what a "not checked" note quotes.
+func APIMessage(err error) string {
 	var st apierrors.APIStatus
 	if errors.As(err, &st) && st.Status().Message != "" {
 		return st.Status().Message
@@ -516,21 +525,33 @@ func apiMessage(err error) string {
 // fetchFunc performs one LIST request of a listing.
 type fetchFunc func(ctx context.Context, ns string, opts metav1.ListOptions) (page, error)
 
-// typedList lists resource, through the REST client of its group, into a
-// typed list L: the same request the clientset's List method makes. ns ""
-// lists every namespace, or a cluster-scoped resource.
-func typedList[L any, PL interface {
-	*L
-	runtime.Object
-}](client func() rest.Interface, resource string, gvk schema.GroupVersionKind) fetchFunc {
+// typedList lists resource, through the REST client of its group, into
+// the typed list of gvk's kind: the same request the clientset's List
+// method makes. ns "" lists every namespace, or a cluster-scoped resource.
+func typedList(client func() rest.Interface, resource string, gvk schema.GroupVersionKind) fetchFunc {
 	return func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-		list := PL(new(L))
-		err := client().Get().NamespaceIfScoped(ns, ns != "").Resource(resource).
+		list, err := scheme.Scheme.New(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err != nil {
+			return page{}, fmt.Errorf("read %s list: %w", gvk.Kind, err)
+		}
+		err = client().Get().NamespaceIfScoped(ns, ns != "").Resource(resource).
 			VersionedParams(&o, scheme.ParameterCodec).Do(ctx).Into(list)
 		if err != nil {
 			return page{}, err
 		}
 		return listPage(list, gvk)
+	}
+}
+
+// metadataList lists resource through the metadata API, which answers
+// with PartialObjectMetadata.
+func metadataList(md metadata.Interface, resource schema.GroupVersionResource, gvk schema.GroupVersionKind) fetchFunc {
+	return func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
+		l, err := md.Resource(resource).Namespace(ns).List(ctx, o)
+		if err != nil {
+			return page{}, err
+		}
+		return listPage(l, gvk)
 	}
 }
 
@@ -551,51 +572,6 @@ func listPage(list runtime.Object, gvk schema.GroupVersionKind) (page, error) {
 		p.objects = append(p.objects, obj)
 	}
 	return p, nil
-}
-
-// kinds is the table of everything a scan lists. Adding a kind to the
-// snapshot means adding a row here. The clients are only reached when a
-// LIST runs.
-func kinds(cs kubernetes.Interface, md metadata.Interface) []kindList {
-	coreClient := func() rest.Interface { return cs.CoreV1().RESTClient() }
-	appsClient := func() rest.Interface { return cs.AppsV1().RESTClient() }
-	batchClient := func() rest.Interface { return cs.BatchV1().RESTClient() }
-	networkingClient := func() rest.Interface { return cs.NetworkingV1().RESTClient() }
-	discoveryClient := func() rest.Interface { return cs.DiscoveryV1().RESTClient() }
-	core := corev1.SchemeGroupVersion
-	apps := appsv1.SchemeGroupVersion
-	batch := batchv1.SchemeGroupVersion
-	networking := networkingv1.SchemeGroupVersion
-	discovery := discoveryv1.SchemeGroupVersion
-	return []kindList{
-		{kind: snapshot.KindNamespace, resource: "namespaces", fetch: typedList[corev1.NamespaceList](coreClient, "namespaces", core.WithKind(snapshot.KindNamespace))},
-		{kind: snapshot.KindNode, resource: "nodes", fetch: typedList[corev1.NodeList](coreClient, "nodes", core.WithKind(snapshot.KindNode))},
-		{kind: snapshot.KindIngressClass, resource: "ingressclasses.networking.k8s.io", fetch: typedList[networkingv1.IngressClassList](networkingClient, "ingressclasses", networking.WithKind(snapshot.KindIngressClass))},
-		{kind: snapshot.KindPod, resource: "pods", namespaced: true, system: true, fetch: typedList[corev1.PodList](coreClient, "pods", core.WithKind(snapshot.KindPod))},
-		{kind: snapshot.KindService, resource: "services", namespaced: true, system: true, fetch: typedList[corev1.ServiceList](coreClient, "services", core.WithKind(snapshot.KindService))},
-		{kind: snapshot.KindEndpoints, resource: "endpoints", namespaced: true, system: true, fetch: typedList[corev1.EndpointsList](coreClient, "endpoints", core.WithKind(snapshot.KindEndpoints))},
-		{kind: snapshot.KindEndpointSlice, resource: "endpointslices.discovery.k8s.io", namespaced: true, system: true, fetch: typedList[discoveryv1.EndpointSliceList](discoveryClient, "endpointslices", discovery.WithKind(snapshot.KindEndpointSlice))},
-		{kind: snapshot.KindIngress, resource: "ingresses.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.IngressList](networkingClient, "ingresses", networking.WithKind(snapshot.KindIngress))},
-		{kind: snapshot.KindNetworkPolicy, resource: "networkpolicies.networking.k8s.io", namespaced: true, fetch: typedList[networkingv1.NetworkPolicyList](networkingClient, "networkpolicies", networking.WithKind(snapshot.KindNetworkPolicy))},
-		{kind: snapshot.KindConfigMap, resource: "configmaps", namespaced: true, fetch: typedList[corev1.ConfigMapList](coreClient, "configmaps", core.WithKind(snapshot.KindConfigMap))},
-		{kind: snapshot.KindSecret, resource: "secrets", namespaced: true, fetch: func(ctx context.Context, ns string, o metav1.ListOptions) (page, error) {
-			// The metadata API answers with PartialObjectMetadata: the
-			// server drops data and stringData before the response is sent.
-			l, err := md.Resource(core.WithResource("secrets")).Namespace(ns).List(ctx, o)
-			if err != nil {
-				return page{}, err
-			}
-			return listPage(l, core.WithKind(snapshot.KindSecret))
-		}},
-		{kind: snapshot.KindEvent, resource: "events", namespaced: true, fetch: typedList[corev1.EventList](coreClient, "events", core.WithKind(snapshot.KindEvent))},
-		{kind: snapshot.KindDeployment, resource: "deployments.apps", namespaced: true, system: true, fetch: typedList[appsv1.DeploymentList](appsClient, "deployments", apps.WithKind(snapshot.KindDeployment))},
-		{kind: snapshot.KindStatefulSet, resource: "statefulsets.apps", namespaced: true, fetch: typedList[appsv1.StatefulSetList](appsClient, "statefulsets", apps.WithKind(snapshot.KindStatefulSet))},
-		{kind: snapshot.KindDaemonSet, resource: "daemonsets.apps", namespaced: true, fetch: typedList[appsv1.DaemonSetList](appsClient, "daemonsets", apps.WithKind(snapshot.KindDaemonSet))},
-		{kind: snapshot.KindReplicaSet, resource: "replicasets.apps", namespaced: true, system: true, fetch: typedList[appsv1.ReplicaSetList](appsClient, "replicasets", apps.WithKind(snapshot.KindReplicaSet))},
-		{kind: snapshot.KindReplicationController, resource: "replicationcontrollers", namespaced: true, fetch: typedList[corev1.ReplicationControllerList](coreClient, "replicationcontrollers", core.WithKind(snapshot.KindReplicationController))},
-		{kind: snapshot.KindJob, resource: "jobs.batch", namespaced: true, fetch: typedList[batchv1.JobList](batchClient, "jobs", batch.WithKind(snapshot.KindJob))},
-		{kind: snapshot.KindCronJob, resource: "cronjobs.batch", namespaced: true, fetch: typedList[batchv1.CronJobList](batchClient, "cronjobs", batch.WithKind(snapshot.KindCronJob))},
-	}
 }
 
 // TraceKinds is what a trace of entries reads: the Service layers and what

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
@@ -61,7 +62,7 @@ func (l Live) addGatewayAPI(ctx context.Context, sc scope, cs kubernetes.Interfa
 	rc := cs.Discovery().RESTClient()
 	served, err := gatewayKindsServed(ctx, cs)
 	if err != nil {
-		s.Forbidden[snapshot.KindGateway] = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		s.Forbidden[snapshot.KindGateway] = "not checked: cannot discover the Gateway API: " + APIMessage(err)
 		return nil
 	}
 	if len(served) == 0 {
@@ -92,19 +93,15 @@ func gatewayKindsServed(ctx context.Context, cs kubernetes.Interface) (map[strin
 	}
 	served := map[string]servedKind{}
 	if strings.Contains(contentType, "as=APIGroupDiscoveryList") {
-		var groups apidiscoveryv2.APIGroupDiscoveryList
-		if err := json.Unmarshal(body, &groups); err != nil {
-			return nil, fmt.Errorf("decode discovery: %w", err)
+		g, err := gatewayGroup(body, func(l *apidiscoveryv2.APIGroupDiscoveryList) []apidiscoveryv2.APIGroupDiscovery { return l.Items },
+			func(g apidiscoveryv2.APIGroupDiscovery) string { return g.Name })
+		if err != nil {
+			return nil, err
 		}
-		for _, g := range groups.Items {
-			if g.Name != snapshot.GatewayGroup {
-				continue
-			}
-			for _, v := range g.Versions {
-				for _, r := range v.Resources {
-					if r.ResponseKind != nil {
-						noteServed(served, r.ResponseKind.Kind, v.Version, r.Resource)
-					}
+		for _, v := range g.Versions {
+			for _, r := range v.Resources {
+				if r.ResponseKind != nil {
+					noteServed(served, r.ResponseKind.Kind, v.Version, r.Resource)
 				}
 			}
 		}
@@ -112,27 +109,37 @@ func gatewayKindsServed(ctx context.Context, cs kubernetes.Interface) (map[strin
 	}
 	// An API server without aggregated discovery: find the group's
 	// versions, then ask each for its resources.
-	var groups metav1.APIGroupList
-	if err := json.Unmarshal(body, &groups); err != nil {
-		return nil, fmt.Errorf("decode discovery: %w", err)
+	g, err := gatewayGroup(body, func(l *metav1.APIGroupList) []metav1.APIGroup { return l.Groups },
+		func(g metav1.APIGroup) string { return g.Name })
+	if err != nil {
+		return nil, err
 	}
-	for _, g := range groups.Groups {
-		if g.Name != snapshot.GatewayGroup {
-			continue
+	for _, v := range g.Versions {
+		list, err := cs.Discovery().ServerResourcesForGroupVersion(v.GroupVersion)
+		if err != nil {
+			return nil, err
 		}
-		for _, v := range g.Versions {
-			list, err := cs.Discovery().ServerResourcesForGroupVersion(v.GroupVersion)
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range list.APIResources {
-				if !strings.Contains(r.Name, "/") {
-					noteServed(served, r.Kind, v.Version, r.Name)
-				}
-			}
+		for _, r := range list.APIResources {
+			noteServed(served, r.Kind, v.Version, r.Name)
 		}
 	}
 	return served, nil
+}
+
+// gatewayGroup decodes the API server's answer to /apis into a list L of
+// groups G and returns the Gateway API group, empty when the server serves
+// none (group names are unique in discovery).
+func gatewayGroup[L, G any](body []byte, groups func(*L) []G, name func(G) string) (G, error) {
+	var list L
+	var none G
+	if err := json.Unmarshal(body, &list); err != nil {
+		return none, fmt.Errorf("decode discovery: %w", err)
+	}
+	all := groups(&list)
+	if i := slices.IndexFunc(all, func(g G) bool { return name(g) == snapshot.GatewayGroup }); i >= 0 {
+		return all[i], nil
+	}
+	return none, nil
 }
 
 // noteServed records the first (preferred) version that serves a kind
@@ -148,7 +155,7 @@ func noteServed(served map[string]servedKind, kind, version, resource string) {
 }
 
 // gatewayFetch lists one Gateway API kind across all namespaces. The items
-// of any served version decode into the v1 type (see gatewayVersions).
+// of any served version decode into the v1 type (see snapshot.GatewayKinds).
 func gatewayFetch(rc rest.Interface, kind string, where servedKind) func(context.Context, string, metav1.ListOptions) (page, error) {
 	gvk := schema.GroupVersionKind{Group: snapshot.GatewayGroup, Version: where.version, Kind: kind}
 	decode := gatewayPageDecoders[kind]

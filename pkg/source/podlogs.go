@@ -83,11 +83,11 @@ func readPodLog(ctx context.Context, cs kubernetes.Interface, w snapshot.Contain
 	switch {
 	case err == nil:
 	case apierrors.IsForbidden(err):
-		out.Unread = "forbidden: " + apiMessage(err)
+		out.Unread = "forbidden: " + APIMessage(err)
 		return out, nil
 	case apierrors.IsNotFound(err), apierrors.IsBadRequest(err):
 		// The pod is gone, or the container has no previous run yet.
-		out.Unread = "not available: " + apiMessage(err)
+		out.Unread = "not available: " + APIMessage(err)
 		return out, nil
 	case ctx.Err() != nil:
 		return out, err
@@ -98,7 +98,7 @@ func readPodLog(ctx context.Context, cs kubernetes.Interface, w snapshot.Contain
 		}
 		// The API server answered but could not serve this log (its
 		// kubelet is unreachable, the runtime failed).
-		out.Unread = "not read: " + apiMessage(err)
+		out.Unread = "not read: " + APIMessage(err)
 		return out, nil
 	}
 	defer stream.Close()

@@ -89,7 +89,7 @@ func (l Live) lookUpNamespace(ctx context.Context, cs kubernetes.Interface, s *s
 		s.Listed[key] = true
 		return false, nil
 	case apierrors.IsForbidden(err):
-		s.Forbidden[key] = "forbidden: " + apiMessage(err)
+		s.Forbidden[key] = "forbidden: " + APIMessage(err)
 		return true, nil
 	default:
 		return false, err

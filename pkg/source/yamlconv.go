@@ -138,6 +138,15 @@ func (c *yamlConv) setLine(ls int) {
 
 func (c *yamlConv) eof() bool { return c.ls >= len(c.src) }
 
+// spacesEnd is the index of the first byte at or after j on the current
+// line that is not a space; c.le when only spaces follow.
+func (c *yamlConv) spacesEnd(j int) int {
+	for j < c.le && c.src[j] == ' ' {
+		j++
+	}
+	return j
+}
+
 func (c *yamlConv) nextLine() {
 	c.setLine(c.next)
 	c.line++
@@ -148,10 +157,7 @@ func (c *yamlConv) nextLine() {
 // byte. It returns that byte's column, or -1 at the end of the document.
 func (c *yamlConv) toContent() (int, error) {
 	for !c.eof() {
-		j := c.ls
-		for j < c.le && c.src[j] == ' ' {
-			j++
-		}
+		j := c.spacesEnd(c.ls)
 		if j < c.le && c.src[j] == '\t' {
 			// YAML forbids tabs in indentation, even on blank lines.
 			return 0, errBail
@@ -169,10 +175,7 @@ func (c *yamlConv) toContent() (int, error) {
 // restOfLine checks that only spaces and a comment follow c.i on the
 // current line, and moves to the next line.
 func (c *yamlConv) restOfLine() error {
-	j := c.i
-	for j < c.le && c.src[j] == ' ' {
-		j++
-	}
+	j := c.spacesEnd(c.i)
 	if j < c.le && (c.src[j] != '#' || j == c.i) {
 		return errBail
 	}
@@ -279,10 +282,7 @@ func (c *yamlConv) quotedIsKey() bool {
 				j += 2
 				continue
 			}
-			j++
-			for j < c.le && c.src[j] == ' ' {
-				j++
-			}
+			j = c.spacesEnd(j + 1)
 			return j < c.le && c.src[j] == ':' && (j+1 == c.le || c.src[j+1] == ' ')
 		case '\\':
 			if q == '"' {
@@ -297,10 +297,7 @@ func (c *yamlConv) quotedIsKey() bool {
 // emptyFlow converts "[]" or "{}" standing alone as a value.
 func (c *yamlConv) emptyFlow() error {
 	open := c.src[c.i]
-	j := c.i + 1
-	for j < c.le && c.src[j] == ' ' {
-		j++
-	}
+	j := c.spacesEnd(c.i + 1)
 	if j >= c.le || (open == '[' && c.src[j] != ']') || (open == '{' && c.src[j] != '}') {
 		return errBail
 	}
@@ -530,10 +527,7 @@ func (c *yamlConv) cutItems(col int) {
 		c.nextLine()
 		j := c.ls
 		for !c.eof() {
-			j = c.ls
-			for j < c.le && c.src[j] == ' ' {
-				j++
-			}
+			j = c.spacesEnd(c.ls)
 			if j < c.le && c.src[j] != '#' && j-c.ls <= col {
 				break
 			}
@@ -600,24 +594,13 @@ func (c *yamlConv) plainContinuation(n int, first []byte) ([]byte, error) {
 		// continuation follows.
 		ls, line, blanks := c.ls, c.line, 0
 		for !c.eof() {
-			j := c.ls
-			for j < c.le && c.src[j] == ' ' {
-				j++
+			if j := c.spacesEnd(c.ls); j != c.le || c.next == c.le {
+				break // content, or the document's last line without a line break
 			}
-			if j == c.le {
-				if c.next == c.le {
-					break // the document's last line, without a line break
-				}
-				blanks++
-				c.nextLine()
-				continue
-			}
-			break
+			blanks++
+			c.nextLine()
 		}
-		j := c.ls
-		for j < c.le && c.src[j] == ' ' {
-			j++
-		}
+		j := c.spacesEnd(c.ls)
 		if c.eof() || j == c.le {
 			c.setLine(ls)
 			c.line = line
@@ -670,10 +653,7 @@ func (c *yamlConv) quotedValue(n int) error {
 	if err := c.quoted(n); err != nil {
 		return err
 	}
-	j := c.i
-	for j < c.le && c.src[j] == ' ' {
-		j++
-	}
+	j := c.spacesEnd(c.i)
 	if j < c.le && c.src[j] == ':' {
 		// A quoted key where a value was expected, or a multi-line key.
 		return errBail
@@ -900,10 +880,7 @@ func (c *yamlConv) literal(n int) error {
 		ls, line, maxBlank := c.ls, c.line, 0
 		indent = -1
 		for !c.eof() {
-			j := c.ls
-			for j < c.le && c.src[j] == ' ' {
-				j++
-			}
+			j := c.spacesEnd(c.ls)
 			if j < c.le {
 				if c.src[j] == '\t' {
 					return errBail

@@ -2,6 +2,7 @@ package watch
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ func (w *Watcher) diagnoseNamespaces(b batch) {
 func (w *Watcher) scoped(redo map[string]bool) []string {
 	var out []string
 	for ns := range redo {
-		if len(w.opt.Namespaces) == 0 || contains(w.opt.Namespaces, ns) {
+		if len(w.opt.Namespaces) == 0 || slices.Contains(w.opt.Namespaces, ns) {
 			out = append(out, ns)
 		}
 	}
@@ -109,15 +110,6 @@ func (w *Watcher) scoped(redo map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // publish exports a diagnosis with the object counts and listing state of

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/hopscope/hopscope/internal/servetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 )
@@ -27,15 +28,7 @@ func startWith(t *testing.T, opt Options) *Watcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	servetest.Background(t, "Run", w.Run)
 	waitFor(t, "first diagnosis", func() bool { return w.Diagnoses() > 0 })
 	return w
 }

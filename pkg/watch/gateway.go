@@ -100,21 +100,13 @@ func (k *watchedKind) bindDynamic(f dynamicinformer.DynamicSharedInformerFactory
 	}
 }
 
-// gatewayResourceNames are the resources of the Gateway API kinds.
-var gatewayResourceNames = map[string]string{
-	snapshot.KindGatewayClass: "gatewayclasses", snapshot.KindGateway: "gateways", snapshot.KindListenerSet: "listenersets",
-	snapshot.KindHTTPRoute: "httproutes", snapshot.KindGRPCRoute: "grpcroutes", snapshot.KindTLSRoute: "tlsroutes",
-	snapshot.KindTCPRoute: "tcproutes", snapshot.KindUDPRoute: "udproutes", snapshot.KindReferenceGrant: "referencegrants",
-	snapshot.KindBackendTLSPolicy: "backendtlspolicies",
-}
-
 // GatewayResources lists the Gateway API resources a watch lists and
 // watches where they are served, for the RBAC rules that must allow it
 // (RBAC names no version; the one here is v1).
 func GatewayResources() []schema.GroupVersionResource {
-	out := make([]schema.GroupVersionResource, 0, len(snapshot.GatewayAPIKinds))
-	for _, kind := range snapshot.GatewayAPIKinds {
-		out = append(out, schema.GroupVersionResource{Group: snapshot.GatewayGroup, Version: "v1", Resource: gatewayResourceNames[kind]})
+	out := make([]schema.GroupVersionResource, 0, len(snapshot.GatewayKinds))
+	for _, k := range snapshot.GatewayKinds {
+		out = append(out, schema.GroupVersionResource{Group: snapshot.GatewayGroup, Version: "v1", Resource: k.Resource})
 	}
 	return out
 }

@@ -2,16 +2,9 @@ package watch
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,7 +13,7 @@ import (
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/hopscope/hopscope/pkg/snapshot"
+	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // LastAppliedAnnotation is written by `kubectl apply`: a full copy of the
@@ -48,35 +41,15 @@ type watchedKind struct {
 	notChecked string
 }
 
-// watchedKinds is the table of what a watch keeps: the kinds a live scan
-// lists (pkg/source), each watched across every namespace.
+// watchedKinds is what a watch keeps: the kinds a live scan lists
+// (source.ListedKinds), each watched across every namespace.
 func watchedKinds() []*watchedKind {
-	core := corev1.SchemeGroupVersion
-	apps := appsv1.SchemeGroupVersion
-	batch := batchv1.SchemeGroupVersion
-	networking := networkingv1.SchemeGroupVersion
-	discovery := discoveryv1.SchemeGroupVersion
-	return []*watchedKind{
-		{kind: snapshot.KindNamespace, resource: core.WithResource("namespaces")},
-		{kind: snapshot.KindNode, resource: core.WithResource("nodes")},
-		{kind: snapshot.KindIngressClass, resource: networking.WithResource("ingressclasses")},
-		{kind: snapshot.KindPod, resource: core.WithResource("pods")},
-		{kind: snapshot.KindService, resource: core.WithResource("services")},
-		{kind: snapshot.KindEndpoints, resource: core.WithResource("endpoints")},
-		{kind: snapshot.KindEndpointSlice, resource: discovery.WithResource("endpointslices")},
-		{kind: snapshot.KindIngress, resource: networking.WithResource("ingresses")},
-		{kind: snapshot.KindNetworkPolicy, resource: networking.WithResource("networkpolicies")},
-		{kind: snapshot.KindConfigMap, resource: core.WithResource("configmaps")},
-		{kind: snapshot.KindSecret, resource: core.WithResource("secrets"), metadataOnly: true},
-		{kind: snapshot.KindEvent, resource: core.WithResource("events")},
-		{kind: snapshot.KindDeployment, resource: apps.WithResource("deployments")},
-		{kind: snapshot.KindStatefulSet, resource: apps.WithResource("statefulsets")},
-		{kind: snapshot.KindDaemonSet, resource: apps.WithResource("daemonsets")},
-		{kind: snapshot.KindReplicaSet, resource: apps.WithResource("replicasets")},
-		{kind: snapshot.KindReplicationController, resource: core.WithResource("replicationcontrollers")},
-		{kind: snapshot.KindJob, resource: batch.WithResource("jobs")},
-		{kind: snapshot.KindCronJob, resource: batch.WithResource("cronjobs")},
+	listed := source.ListedKinds()
+	out := make([]*watchedKind, 0, len(listed))
+	for _, k := range listed {
+		out = append(out, &watchedKind{kind: k.Kind, resource: k.Resource, metadataOnly: k.MetadataOnly})
 	}
+	return out
 }
 
 // bind creates the kind's informer from the factories, with the trim
@@ -115,13 +88,8 @@ func (k *watchedKind) bind(typed informers.SharedInformerFactory, md metadatainf
 // reflector keeps retrying with backoff, so a permission granted later is
 // picked up without a restart.
 func (k *watchedKind) listFailed(err error) {
-	why := ""
-	switch {
-	case apierrors.IsForbidden(err):
-		why = "forbidden: " + apiMessage(err)
-	case apierrors.IsNotFound(err):
-		why = "not served by this API server: " + apiMessage(err)
-	default:
+	why := source.NotListedReason(err)
+	if why == "" {
 		return
 	}
 	k.mu.Lock()
@@ -137,14 +105,6 @@ func (k *watchedKind) state() (synced bool, notChecked string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return false, k.notChecked
-}
-
-func apiMessage(err error) string {
-	var st apierrors.APIStatus
-	if errors.As(err, &st) && st.Status().Message != "" {
-		return st.Status().Message
-	}
-	return err.Error()
 }
 
 // trim returns the transform every object passes before it is cached: it

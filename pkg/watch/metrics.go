@@ -95,26 +95,11 @@ func newMetrics(version string, maxPaths int) *metrics {
 			Help:    "Time to build the snapshot from the watch caches and diagnose it (the whole cluster, or the changed namespaces).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
-		diagnoses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricDiagnoses,
-			Help: "Diagnoses published, by scope: cluster (every namespace) or namespaces (only those a change touched).",
-		}, []string{"scope"}),
-		mismatches: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: MetricPartialMismatches,
-			Help: "Whole diagnoses that differed from the partial diagnoses published before them (each replaced them); expected to stay 0.",
-		}),
-		kubeEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricKubeEvents,
-			Help: "Kubernetes Events the watcher wrote (--emit-events), by reason and result: sent, failed, rate_limited.",
-		}, []string{"reason", "result"}),
-		failures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: MetricDiagnosisFailures,
-			Help: "Diagnoses that ended in an error; the previous diagnosis stays published.",
-		}),
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: MetricWatchEvents,
-			Help: "Watch events received, by kind and type (ADDED, MODIFIED, DELETED). The initial list counts as ADDED.",
-		}, []string{"kind", "type"}),
+		diagnoses:  counterVec(MetricDiagnoses, "Diagnoses published, by scope: cluster (every namespace) or namespaces (only those a change touched).", "scope"),
+		mismatches: counter(MetricPartialMismatches, "Whole diagnoses that differed from the partial diagnoses published before them (each replaced them); expected to stay 0."),
+		kubeEvents: counterVec(MetricKubeEvents, "Kubernetes Events the watcher wrote (--emit-events), by reason and result: sent, failed, rate_limited.", "reason", "result"),
+		failures:   counter(MetricDiagnosisFailures, "Diagnoses that ended in an error; the previous diagnosis stays published."),
+		events:     counterVec(MetricWatchEvents, "Watch events received, by kind and type (ADDED, MODIFIED, DELETED). The initial list counts as ADDED.", "kind", "type"),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        MetricBuildInfo,
@@ -265,3 +250,13 @@ func statusLabel(s diagnose.TraceStatus) string {
 // dashboard reads as it does in `hopscope diagnose` and is valid UTF-8,
 // which the exposition format requires.
 func label(s string) string { return safetext.Sanitize(s) }
+
+// counter is a counter of the watch's metrics.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+// counterVec is a counter of the watch's metrics, by labels.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}

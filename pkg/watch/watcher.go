@@ -200,7 +200,7 @@ func (w *Watcher) watchGatewayAPI() error {
 	served, err := gatewayKindsServed(w.clients.Typed.Discovery())
 	switch {
 	case err != nil:
-		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + apiMessage(err)
+		w.gatewayNotChecked = "not checked: cannot discover the Gateway API: " + source.APIMessage(err)
 		return nil
 	case len(served) == 0:
 		w.gatewayNotServed = source.GatewayAPINotInstalled
@@ -223,38 +223,30 @@ func (w *Watcher) watchGatewayAPI() error {
 // that changes nothing (same resourceVersion) is not a change.
 func (w *Watcher) counting(k *watchedKind) cache.ResourceEventHandler {
 	kind := k.kind
+	// seen handles one change of obj, from prev to cur (nil when the
+	// object is new or gone).
+	seen := func(change string, obj, prev, cur any) {
+		if ownEvent(obj) {
+			w.metrics.event(kind, change)
+			return
+		}
+		w.pending.note(kind, prev, cur)
+		w.metrics.event(kind, change)
+		w.poke()
+	}
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
 			k.objects.Add(1)
-			if ownEvent(obj) {
-				w.metrics.event(kind, "ADDED")
-				return
-			}
-			w.pending.note(kind, nil, obj)
-			w.metrics.event(kind, "ADDED")
-			w.poke()
+			seen("ADDED", obj, nil, obj)
 		},
 		UpdateFunc: func(prev, cur any) {
-			if sameVersion(prev, cur) {
-				return
+			if !sameVersion(prev, cur) {
+				seen("MODIFIED", cur, prev, cur)
 			}
-			if ownEvent(cur) {
-				w.metrics.event(kind, "MODIFIED")
-				return
-			}
-			w.pending.note(kind, prev, cur)
-			w.metrics.event(kind, "MODIFIED")
-			w.poke()
 		},
 		DeleteFunc: func(obj any) {
 			k.objects.Add(-1)
-			if ownEvent(obj) {
-				w.metrics.event(kind, "DELETED")
-				return
-			}
-			w.pending.note(kind, obj, nil)
-			w.metrics.event(kind, "DELETED")
-			w.poke()
+			seen("DELETED", obj, obj, nil)
 		},
 	}
 }

@@ -3,7 +3,6 @@ package watch
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	metadatafake "k8s.io/client-go/metadata/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/hopscope/hopscope/internal/servetest"
 )
 
 const selectorCheck = "service-selector-matches-no-pods"
@@ -100,23 +101,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
 func scrape(t *testing.T, srv *httptest.Server) string {
 	t.Helper()
-	code, body := get(t, srv.URL+"/metrics")
+	code, body := servetest.Get(t, srv.URL+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", code, body)
 	}
@@ -148,10 +135,10 @@ func TestFixedFindingLeavesMetrics(t *testing.T) {
 	cl, typed := fakeClients(apiService("api"), apiPod())
 	w, srv := start(t, cl)
 
-	if code, _ := get(t, srv.URL+"/readyz"); code != http.StatusOK || !w.Ready() {
+	if code, _ := servetest.Get(t, srv.URL+"/readyz"); code != http.StatusOK || !w.Ready() {
 		t.Fatalf("/readyz = %d after the first diagnosis", code)
 	}
-	if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusOK {
+	if code, _ := servetest.Get(t, srv.URL+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d", code)
 	}
 	body := scrape(t, srv)
