@@ -3,7 +3,6 @@ package testenv_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,10 +70,7 @@ spec:
 // "") with extra flags and returns the report, its exit code and stderr.
 func diagnoseJSON(t *testing.T, ns string, extra ...string) (diagnose.Result, int, string) {
 	t.Helper()
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	args := []string{"diagnose", "-o", "json"}
 	if ns != "" {
 		args = append(args, "-n", ns)

@@ -22,10 +22,7 @@ func TestKubectlPluginDiagnose(t *testing.T) {
 		t.Skip("kubectl is not on PATH")
 	}
 	bin := filepath.Dir(clitest.Build(t, "kubectl-hopscope"))
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	const ns = "plugin"
 	tempNamespace(t, ns)
 	deploy(t, ns, webApp+"---"+orphanService)

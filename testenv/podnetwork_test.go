@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/hopscope/hopscope/internal/clusterstate"
 	"github.com/hopscope/hopscope/testenv"
 )
 
@@ -135,7 +135,7 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 	}
 	// Without a readiness probe nothing notices the app bound to
 	// 127.0.0.1: the pod is Ready, and refuses.
-	if p, err := pods.Get(ctx, "local-only", metav1.GetOptions{}); err != nil || !podReady(p) {
+	if p, err := pods.Get(ctx, "local-only", metav1.GetOptions{}); err != nil || !clusterstate.PodReady(p) {
 		t.Errorf("local-only without a readiness probe is not Ready (err %v)", err)
 	}
 	for _, c := range refused {
@@ -250,10 +250,7 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 	if err != nil {
 		t.Skip("kubectl is not on PATH")
 	}
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	out, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "crash", "--previous", "--tail=2").CombinedOutput()
 	if err != nil || string(out) != "connecting to postgres://orders-db:5432/orders\n"+lookup {
 		t.Errorf("kubectl logs --previous --tail=2: %q, err %v", out, err)
@@ -288,7 +285,7 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
 		t.Fatal(err)
 	}
-	waitPod(t, ns, "slow-probed", func(p *corev1.Pod) bool { return p.Status.PodIP != "" && !podReady(p) })
+	waitPod(t, ns, "slow-probed", func(p *corev1.Pod) bool { return p.Status.PodIP != "" && !clusterstate.PodReady(p) })
 	cases := []struct {
 		pod, event string // event: the Unhealthy message, "" for a Ready pod
 	}{
@@ -298,7 +295,9 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 		{"hung-probed", "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"},
 	}
 	for _, c := range cases {
-		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool { return len(p.Status.ContainerStatuses) > 0 && podReady(p) == (c.event == "") })
+		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool {
+			return len(p.Status.ContainerStatuses) > 0 && clusterstate.PodReady(p) == (c.event == "")
+		})
 	}
 	events := eventsOnceRecorded(t, ns, func(evs []corev1.Event) bool {
 		for _, c := range cases {
@@ -314,7 +313,7 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 		}
 	}
 	// The slow starter becomes Ready once its app listens.
-	waitPod(t, ns, "slow-probed", podReady)
+	waitPod(t, ns, "slow-probed", clusterstate.PodReady)
 	body, err := cluster.Client.CoreV1().Pods(ns).ProxyGet("http", "slow-probed", "8080", "/ready", nil).DoRaw(ctx)
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)

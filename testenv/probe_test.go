@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -435,10 +434,7 @@ func TestProbeCommand(t *testing.T) {
 		t.Fatal("the readiness probe was not added to the manifest")
 	}
 	deploy(t, ns, lab)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 
 	out, errOut, code := hopscope(t, kubeconfig, "probe", "-n", ns, "--no-color")
 	t.Logf("hopscope probe -n %s:\n%s", ns, out)
