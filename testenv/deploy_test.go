@@ -19,7 +19,6 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -197,9 +196,7 @@ func (c *shippedClient) requireRestrictedPod(t *testing.T, deployment *unstructu
 // reads its metrics: every kind listed, none refused by the RBAC.
 func requireWatcherListsEveryKind(t *testing.T, namespace, serviceAccount string) {
 	t.Helper()
-	cfg := rest.CopyConfig(cluster.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + namespace + ":" + serviceAccount}
-	srv := runWatcher(t, cfg)
+	srv := runWatcher(t, impersonating("system:serviceaccount:"+namespace+":"+serviceAccount))
 	_, body := httpGet(t, srv.URL+"/metrics")
 	listed := 0
 	for _, line := range strings.Split(body, "\n") {

@@ -11,21 +11,56 @@ import (
 	"github.com/hopscope/hopscope/pkg/report"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
+	"k8s.io/client-go/rest"
 )
 
 // diagnoseLive scans the cluster as `hopscope diagnose -n ns` does (all
 // namespaces when ns is "") and runs every check.
 func diagnoseLive(t *testing.T, ns string) (*snapshot.Snapshot, *diagnose.Result) {
 	t.Helper()
-	snap, err := source.NewLiveForConfig(cluster.Config, ns).Load(context.Background())
+	return diagnoseAs(t, cluster.Config, ns)
+}
+
+// diagnoseAs is diagnoseLive through cfg, for a scan as another user
+// (impersonating).
+func diagnoseAs(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
+	t.Helper()
+	snap := scanLive(t, cfg, ns)
+	return snap, diagnoseSnapshot(t, snap, diagnose.Options{})
+}
+
+// scanLive reads namespace ns (all namespaces when ns is "") through cfg
+// as a live scan does.
+func scanLive(t *testing.T, cfg *rest.Config, ns string) *snapshot.Snapshot {
+	t.Helper()
+	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
 	if err != nil {
-		t.Fatalf("live scan of namespace %q: %v", ns, err)
+		t.Fatalf("live scan of namespace %q as %q: %v", ns, cfg.Impersonate.UserName, err)
 	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
+	return snap
+}
+
+// diagnoseSnapshot runs every check on snap.
+func diagnoseSnapshot(t *testing.T, snap *snapshot.Snapshot, opt diagnose.Options) *diagnose.Result {
+	t.Helper()
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, opt)
 	if err != nil {
 		t.Fatalf("diagnose: %v", err)
 	}
-	return snap, res
+	return res
+}
+
+// scopedTo are the options of a diagnosis scoped with -n ns, of the paths
+// from entries (every path when there are none) as `hopscope trace` does.
+func scopedTo(ns string, entries ...string) diagnose.Options {
+	return diagnose.Options{Entries: entries, Namespace: ns, Namespaces: []string{ns}}
+}
+
+// impersonating is the cluster's admin config acting as user, as --as does.
+func impersonating(user string) *rest.Config {
+	cfg := rest.CopyConfig(cluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	return cfg
 }
 
 func findingOf(res *diagnose.Result, check string, obj snapshot.ObjectRef) *diagnose.Finding {

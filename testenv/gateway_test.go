@@ -15,8 +15,6 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/internal/cli"
-	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
@@ -128,10 +126,7 @@ spec:
 func TestGatewayAPILive(t *testing.T) {
 	ctx := context.Background()
 	if !gatewayGroupServed(t) {
-		snap, err := source.NewLiveForConfig(cluster.Config, "default").Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		snap := scanLive(t, cluster.Config, "default")
 		if snap.NotServed[snapshot.GatewayGroup] != source.GatewayAPINotInstalled || len(snap.Forbidden) != 0 {
 			t.Errorf("without the CRDs: NotServed %v, Forbidden %v", snap.NotServed, snap.Forbidden)
 		}
@@ -202,10 +197,7 @@ func TestGatewayAPILive(t *testing.T) {
 		}
 	}
 
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "gw-shop", Namespaces: []string{"gw-shop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseSnapshot(t, snap, scopedTo("gw-shop", "httproute/store"))
 	if len(res.Traces) != 1 {
 		t.Fatalf("traces %+v", res.Traces)
 	}
@@ -231,10 +223,7 @@ func TestGatewayAPILive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "gw-shop", Namespaces: []string{"gw-shop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res = diagnoseSnapshot(t, snap, scopedTo("gw-shop", "httproute/store"))
 	if f := findingOf(res, "route-not-allowed", snapshot.ObjectRef{Kind: snapshot.KindHTTPRoute, Namespace: "gw-shop", Name: "store"}); f != nil {
 		t.Errorf("the listener admits gw-shop now, still: %s %v", f.Cause, f.Evidence)
 	}

@@ -108,8 +108,7 @@ func findingBy(res diagnose.Result, check, name string) *diagnose.Finding {
 // orders replica, and none of the healthy web and echo pods nor CoreDNS.
 func TestCrashLoopLogIsReadOnceAndQuoted(t *testing.T) {
 	const ns = "logs-crash"
-	tempNamespace(t, ns)
-	deploy(t, ns, logsLab)
+	namespaceWith(t, ns, logsLab)
 	var res diagnose.Result
 	var code int
 	var errOut string
@@ -159,8 +158,7 @@ spec:
 // last line is still quoted.
 func TestHugeLogCostsTheBound(t *testing.T) {
 	const ns = "logs-huge"
-	tempNamespace(t, ns)
-	deploy(t, ns, noisyLab)
+	namespaceWith(t, ns, noisyLab)
 	var res diagnose.Result
 	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, ns) })
 	if len(reads) != 1 || reads[0].Pod != "noisy" {
@@ -200,8 +198,7 @@ roleRef: {kind: Role, name: log-less-reader, apiGroup: rbac.authorization.k8s.io
 // exit code of the findings and no error; the kubelet is never asked.
 func TestForbiddenLogIsNotChecked(t *testing.T) {
 	const ns = "logs-forbidden"
-	tempNamespace(t, ns)
-	deploy(t, ns, logsLab+"---\n"+logLessReader)
+	namespaceWith(t, ns, logsLab+"---\n"+logLessReader)
 	var res diagnose.Result
 	var code int
 	var errOut string
@@ -300,24 +297,8 @@ func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
 
 // upstreamLab: the Ingress shop routes to api, whose app listens on
 // 127.0.0.1 only, so its readiness probe fails and the path is broken.
-const upstreamLab = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api
-  labels: {app: api}
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+var upstreamLab = simulatedAppPod("api", "localhost", httpPort+", readinessProbe: {tcpSocket: {port: 8080}}") +
+	httpService("api", "api") + `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: shop}
@@ -335,8 +316,7 @@ spec:
 // about the path's own backend is quoted on the Ingress.
 func TestIngressControllerLogReadForBrokenPath(t *testing.T) {
 	const ns = "logs-upstream"
-	tempNamespace(t, ns)
-	deploy(t, ns, upstreamLab)
+	namespaceWith(t, ns, upstreamLab)
 	ctx := context.Background()
 	api, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "api", metav1.GetOptions{})
 	if err != nil {

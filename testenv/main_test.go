@@ -93,6 +93,14 @@ func namespaceGone(ns string) error {
 	return fmt.Errorf("namespace %s exists (phase %s)", ns, got.Status.Phase)
 }
 
+// namespaceWith creates namespace ns for one test (tempNamespace) and
+// deploys manifest into it.
+func namespaceWith(t *testing.T, ns, manifest string) {
+	t.Helper()
+	tempNamespace(t, ns)
+	deploy(t, ns, manifest)
+}
+
 // deploy applies manifest into ns, as `kubectl apply` would, and waits
 // until the controllers and the kubelet stand-in caught up with it.
 func deploy(t *testing.T, ns, manifest string) {

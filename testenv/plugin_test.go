@@ -24,8 +24,7 @@ func TestKubectlPluginDiagnose(t *testing.T) {
 	bin := filepath.Dir(clitest.Build(t, "kubectl-hopscope"))
 	kubeconfig := writeKubeconfig(t)
 	const ns = "plugin"
-	tempNamespace(t, ns)
-	deploy(t, ns, webApp+"---"+orphanService)
+	namespaceWith(t, ns, webApp+"---"+orphanService)
 
 	kubectlHopscope := func(kubeconfig string, args ...string) (string, int) {
 		cmd := exec.Command(kubectl, append([]string{"hopscope"}, args...)...)

@@ -14,10 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/probe"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // probeLab is the fault only traffic shows: api's app listens on
@@ -25,40 +23,13 @@ import (
 // (no readiness probe), listed in its Service's endpoints and refuses every
 // connection to its IP. echo is the same app listening properly; web is a
 // client whose environment names api-svc.
-const probeLab = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api
-  labels: {app: api}
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api-svc}
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: echo
-  labels: {app: echo}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo-svc}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+var probeLab = probeLabWithAPI(httpPort)
+
+// probeLabWithAPI is probeLab with api's container fields (its ports and
+// probes) in apiContainer.
+func probeLabWithAPI(apiContainer string) string {
+	return simulatedAppPod("api", "localhost", apiContainer) + httpService("api-svc", "api") +
+		simulatedAppPod("echo", "", httpPort) + httpService("echo-svc", "echo") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -70,6 +41,7 @@ spec:
     image: shop/web:1.0
     env: [{name: API_URL, value: "http://api-svc:80/v1"}]
 `
+}
 
 // probeReader may read the namespace's objects but not proxy to them nor
 // add ephemeral containers: RBAC rules on "pods" do not reach pods/proxy
@@ -97,15 +69,8 @@ roleRef: {kind: Role, name: probe-reader, apiGroup: rbac.authorization.k8s.io}
 // does before probing.
 func probeDiagnosis(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
 	t.Helper()
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
-	if err != nil {
-		t.Fatalf("live scan of %s: %v", ns, err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Namespace: ns, Namespaces: []string{ns}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, res
+	snap := scanLive(t, cfg, ns)
+	return snap, diagnoseSnapshot(t, snap, scopedTo(ns))
 }
 
 func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.ProbeTest) diagnose.Probe {
@@ -124,8 +89,7 @@ func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.
 // refused by the app bound to 127.0.0.1 and answered by the other.
 func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 	const ns = "probe-level0"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab)
+	namespaceWith(t, ns, probeLab)
 	snap, res := probeDiagnosis(t, cluster.Config, ns)
 	for _, tr := range res.Traces {
 		if tr.Status != diagnose.TraceOK {
@@ -169,10 +133,8 @@ func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 // dry run names the write and the refusal and writes nothing either.
 func TestProbeForbiddenWritesNothing(t *testing.T) {
 	const ns = "probe-forbidden"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab+"---\n"+probeReader)
-	carol := rest.CopyConfig(cluster.Config)
-	carol.Impersonate = rest.ImpersonationConfig{UserName: "carol"}
+	namespaceWith(t, ns, probeLab+"---\n"+probeReader)
+	carol := impersonating("carol")
 	snap, res := probeDiagnosis(t, carol, ns)
 	plan := probe.Build(res, snap, probe.Options{Level: 1, AllPaths: true})
 	if len(plan.Clients) == 0 {
@@ -269,8 +231,7 @@ func runLevelOne(t *testing.T, plan probe.Plan) []diagnose.Probe {
 // 127.0.0.1.
 func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 	const ns = "probe-level1"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab)
+	namespaceWith(t, ns, probeLab)
 	plan, run := levelOneRun(t, ns, "api-svc")
 	if run.Client.Name != "web" || run.LookupName != "api-svc" {
 		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
@@ -344,8 +305,7 @@ spec:
 // the name, not the app, for the first break.
 func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	const ns = "probe-dns"
-	tempNamespace(t, ns)
-	deploy(t, ns, dnsLab)
+	namespaceWith(t, ns, dnsLab)
 	plan, run := levelOneRun(t, ns, "orders")
 	if run.Client.Name != "web" || run.LookupName != "orders" {
 		t.Fatalf("client run = %+v, want from web naming orders", run)
@@ -427,13 +387,7 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 // confirms it and says why the pod is not Ready.
 func TestProbeCommand(t *testing.T) {
 	const ns = "probe-command"
-	tempNamespace(t, ns)
-	lab := strings.Replace(probeLab, "ports: [{name: http, containerPort: 8080}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}",
-		"ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}", 1)
-	if lab == probeLab {
-		t.Fatal("the readiness probe was not added to the manifest")
-	}
-	deploy(t, ns, lab)
+	namespaceWith(t, ns, probeLabWithAPI(httpPort+", readinessProbe: {tcpSocket: {port: 8080}}"))
 	kubeconfig := writeKubeconfig(t)
 
 	out, errOut, code := hopscope(t, kubeconfig, "probe", "-n", ns, "--no-color")

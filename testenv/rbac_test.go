@@ -1,16 +1,11 @@
 package testenv_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/rest"
-
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // webApp is a healthy two-pod web server behind its Service.
@@ -92,10 +87,8 @@ spec:
 // without errors while a broken Service in it is still found.
 func TestNamespaceReaderGetsPartialResults(t *testing.T) {
 	const ns = "team-a"
-	tempNamespace(t, ns)
-	deploy(t, ns, webApp+"---"+namespaceReader)
-	alice := rest.CopyConfig(cluster.Config)
-	alice.Impersonate = rest.ImpersonationConfig{UserName: "alice"}
+	namespaceWith(t, ns, webApp+"---"+namespaceReader)
+	alice := impersonating("alice")
 
 	snap, res := diagnoseAs(t, alice, ns)
 	for _, kind := range []string{snapshot.KindNode, snapshot.KindIngressClass, snapshot.KindNamespace,
@@ -126,17 +119,4 @@ func TestNamespaceReaderGetsPartialResults(t *testing.T) {
 	if errs := errorsOf(res); len(errs) != 1 {
 		t.Errorf("want exactly the orphan Service's error, got %v", errs)
 	}
-}
-
-func diagnoseAs(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
-	t.Helper()
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
-	if err != nil {
-		t.Fatalf("scan as %s: %v", cfg.Impersonate.UserName, err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, res
 }

@@ -16,7 +16,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // recorder is a RoundTripper that records every request of a scan and,
@@ -136,10 +135,7 @@ func seedConfigMaps(t *testing.T, ns string, n int) {
 func TestFullScanListsEachKindOnce(t *testing.T) {
 	seedConfigMaps(t, "paging", 600)
 	cfg, rec := recordedConfig(false)
-	snap, err := source.NewLiveForConfig(cfg, "").Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cfg, "")
 
 	perKind := map[string]int{}
 	discovery, gatewayLists := 0, 0
@@ -215,10 +211,7 @@ func sortedKinds() []string {
 // services, endpoints, deployments and replicasets, and marks exactly what
 // it listed.
 func TestNamespaceScanAddsKubeSystemForDNS(t *testing.T) {
-	snap, err := source.NewLiveForConfig(cluster.Config, "default").Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cluster.Config, "default")
 	for _, kind := range []string{snapshot.KindPod, snapshot.KindService, snapshot.KindDeployment} {
 		if !snap.Knows(kind, "kube-system") {
 			t.Errorf("%s in kube-system not listed; DNS checks need it", kind)
@@ -265,10 +258,7 @@ func TestSecretDataNeverReachesTheProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, rec := recordedConfig(true)
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cfg, ns)
 	if got := snap.Secret(ns, "tls"); got == nil || got.Annotations["note"] != "metadata is fine" {
 		t.Fatalf("secret metadata missing from the snapshot: %+v", got)
 	}

@@ -143,29 +143,6 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	t.Logf("%d collections, requests per collection (lists, watches): %v", len(perResource), perResource)
 }
 
-// breakLab breaks lab and returns the function that fixes it; the lab is
-// fixed when the test ends in any case.
-func breakLab(t *testing.T, lab testenv.Lab) (fix func()) {
-	t.Helper()
-	ctx := context.Background()
-	if err := cluster.Break(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed := false
-	t.Cleanup(func() {
-		if !fixed {
-			_ = cluster.Fix(ctx, lab)
-		}
-	})
-	return func() {
-		t.Helper()
-		if err := cluster.Fix(ctx, lab); err != nil {
-			t.Fatal(err)
-		}
-		fixed = true
-	}
-}
-
 // seriesLines are the lines of a scrape of metric name.
 func seriesLines(body, name string) []string {
 	var out []string
