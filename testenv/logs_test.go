@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -102,6 +103,23 @@ func findingBy(res diagnose.Result, check, name string) *diagnose.Finding {
 	return nil
 }
 
+// serveLogs makes the kubelet stand-in answer log as the log of each of
+// pods (testenv.LogsAnnotation) until the test ends.
+func serveLogs(t *testing.T, pods []corev1.Pod, log string) {
+	t.Helper()
+	ctx := context.Background()
+	annotate := func(value any) {
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
+		for _, p := range pods {
+			if _, err := cluster.Client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	annotate(log)
+	t.Cleanup(func() { annotate(nil) })
+}
+
 // TestCrashLoopLogIsReadOnceAndQuoted: the crash loop's finding moves to
 // the DNS layer and quotes its previous run's matching line with its line
 // number; the diagnosis reads exactly one log, the previous run of one
@@ -176,22 +194,11 @@ func TestHugeLogCostsTheBound(t *testing.T) {
 
 // logLessReader may read everything hopscope lists in the namespace but
 // not pods/log: RBAC on "pods" does not reach the subresource.
-const logLessReader = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: log-less-reader}
-rules:
+var logLessReader = userRole("dave", "log-less-reader", `
 - apiGroups: ["", apps, batch, networking.k8s.io, discovery.k8s.io]
   resources: [pods, services, endpoints, events, configmaps, secrets, replicationcontrollers,
     deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, ingresses, networkpolicies, endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: dave-reads}
-subjects: [{kind: User, name: dave, apiGroup: rbac.authorization.k8s.io}]
-roleRef: {kind: Role, name: log-less-reader, apiGroup: rbac.authorization.k8s.io}
-`
+  verbs: [get, list, watch]`)
 
 // TestForbiddenLogIsNotChecked: a user without pods/log gets the crash
 // loop's own finding, the log "not checked: forbidden" in the summary, the
@@ -261,16 +268,7 @@ func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
 		t.Fatalf("CoreDNS pods: %v, %v", coredns, err)
 	}
 	const failure = `[ERROR] plugin/kubernetes: pkg/mod/k8s.io/client-go/tools/cache/reflector.go:251: Failed to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: endpointslices.discovery.k8s.io is forbidden: User "system:serviceaccount:kube-system:coredns" cannot list resource "endpointslices"`
-	annotate := func(value any) {
-		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
-		for _, p := range coredns.Items {
-			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	annotate(".:53\nCoreDNS-1.12.1\n" + failure)
-	t.Cleanup(func() { annotate(nil) })
+	serveLogs(t, coredns.Items, ".:53\nCoreDNS-1.12.1\n"+failure)
 	deploy(t, ns, dnsTimeoutLab)
 
 	var res diagnose.Result
@@ -328,16 +326,7 @@ func TestIngressControllerLogReadForBrokenPath(t *testing.T) {
 		t.Fatalf("ingress-nginx pods: %v, %v", controllers, err)
 	}
 	line := `2026/12/04 18:00:00 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting to upstream, client: 10.244.0.1, server: shop.example, request: "GET / HTTP/1.1", upstream: "http://` + api.Status.PodIP + `:8080/", host: "shop.example"`
-	annotate := func(value any) {
-		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
-		for _, p := range controllers.Items {
-			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	annotate("NGINX Ingress controller\n" + line)
-	t.Cleanup(func() { annotate(nil) })
+	serveLogs(t, controllers.Items, "NGINX Ingress controller\n"+line)
 
 	var res diagnose.Result
 	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, "", "-A") })

@@ -46,24 +46,13 @@ spec:
 // probeReader may read the namespace's objects but not proxy to them nor
 // add ephemeral containers: RBAC rules on "pods" do not reach pods/proxy
 // or pods/ephemeralcontainers.
-const probeReader = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: probe-reader}
-rules:
+var probeReader = userRole("carol", "probe-reader", `
 - apiGroups: [""]
   resources: [pods, services, endpoints, events, configmaps, namespaces]
   verbs: [get, list, watch]
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: carol-reads}
-subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
-roleRef: {kind: Role, name: probe-reader, apiGroup: rbac.authorization.k8s.io}
-`
+  verbs: [get, list, watch]`)
 
 // probeDiagnosis scans ns live and diagnoses it, as `hopscope probe -n ns`
 // does before probing.
@@ -102,17 +91,7 @@ func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 			t.Errorf("level 0 plans a write: %s %s", r.Method, r.Path)
 		}
 	}
-	pr, err := probe.NewProber(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pr.Run(context.Background(), plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range got {
-		t.Logf("%s %s: %s, %s — %s", p.Path, p.Test, p.Outcome, p.Detail, p.Agreement)
-	}
+	got := runProbes(t, cluster.Config, plan)
 	api := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestPodHTTP)
 	if api.Outcome != diagnose.ProbeRefused || api.Agreement != diagnose.ProbeContradicts || !strings.Contains(api.Note, "127.0.0.1") {
 		t.Errorf("api probe = %+v, want refused, contradicting the Ready pod, naming 127.0.0.1", api)
@@ -160,15 +139,7 @@ func TestProbeForbiddenWritesNothing(t *testing.T) {
 		}
 	}
 
-	pr, err := probe.NewProber(carol)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pr.Run(context.Background(), plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range got {
+	for _, p := range runProbes(t, carol, plan) {
 		if p.Outcome == diagnose.ProbeNotRun {
 			continue
 		}
@@ -202,16 +173,19 @@ func levelOneRun(t *testing.T, ns, svc string) (probe.Plan, probe.ClientRun) {
 	return plan, probe.ClientRun{}
 }
 
-// runLevelOne runs plan's level-1 containers through the real API server;
-// the kubelet stand-in answers them.
-func runLevelOne(t *testing.T, plan probe.Plan) []diagnose.Probe {
+// runProbes runs plan through the real API server as the user of cfg: its
+// proxy requests reach the simulated apps, and the kubelet stand-in answers
+// its level-1 containers.
+func runProbes(t *testing.T, cfg *rest.Config, plan probe.Plan) []diagnose.Probe {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	pr, err := probe.NewProber(cluster.Config)
+	pr, err := probe.NewProber(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The stand-in answers a level-1 container at once: read it back often
+	// and give up well before the command's default wait.
 	pr.Poll, pr.Wait = 100*time.Millisecond, 30*time.Second
 	got, err := pr.Run(ctx, plan)
 	if err != nil {
@@ -236,7 +210,7 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 	if run.Client.Name != "web" || run.LookupName != "api-svc" {
 		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
 	}
-	got := runLevelOne(t, plan)
+	got := runProbes(t, cluster.Config, plan)
 	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +232,7 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 	}
 	// The healthy echo-svc answers on every test.
 	plan, _ = levelOneRun(t, ns, "echo-svc")
-	for _, p := range runLevelOne(t, plan) {
+	for _, p := range runProbes(t, cluster.Config, plan) {
 		if p.Outcome != diagnose.ProbeAnswered || p.Agreement != diagnose.ProbeConfirms {
 			t.Errorf("echo-svc %s: %s (%s), %s; want answered, confirming", p.Test, p.Outcome, p.Detail, p.Agreement)
 		}
@@ -267,7 +241,7 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 
 // dnsLab: orders' app refuses every connection (nothing listens) behind
 // a Ready pod; web's environment names orders.
-const dnsLab = `
+var dnsLab = `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -278,13 +252,7 @@ spec:
   containers:
   - {name: app, image: shop/orders:2.3.1, ports: [{name: http, containerPort: 8080}]}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: orders}
-spec:
-  selector: {app: orders}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+` + httpService("orders", "orders") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -312,7 +280,7 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	}
 	path := "Service/" + ns + "/orders"
 
-	got := runLevelOne(t, plan)
+	got := runProbes(t, cluster.Config, plan)
 	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered {
 		t.Errorf("orders: dns = %+v, want answered", dns)
 	}
@@ -335,7 +303,7 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 		t.Fatalf("client run = %+v, want from web looking up orders.shop, saying why", run)
 	}
 	path = "Service/" + wrongNS + "/orders"
-	got = runLevelOne(t, plan)
+	got = runProbes(t, cluster.Config, plan)
 	dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
 	if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeConfirms || !strings.Contains(dns.Detail, "NXDOMAIN") ||
 		!strings.Contains(dns.Note, "orders.shop is looked up in namespace shop, which holds no Service orders; Service orders is in namespace "+wrongNS) {
