@@ -1,23 +1,20 @@
 package testenv_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/internal/cli"
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
+	"github.com/hopscope/hopscope/testenv"
 )
 
 // The Gateway API against a real API server: without the CRDs a scan notes
@@ -54,19 +51,11 @@ func applyGatewayObjects(t *testing.T, manifest string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(manifest)))
-	for {
-		doc, err := dec.Read()
-		if err != nil {
-			break
-		}
-		if strings.TrimSpace(string(doc)) == "" {
-			continue
-		}
-		obj := &unstructured.Unstructured{}
-		if err := sigsyaml.Unmarshal(doc, &obj.Object); err != nil {
-			t.Fatal(err)
-		}
+	objs, err := testenv.DecodeManifest([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
 		gvr := schema.GroupVersionResource{Group: snapshot.GatewayGroup, Version: "v1", Resource: gatewayResources[obj.GetKind()]}
 		var target dynamic.ResourceInterface = dyn.Resource(gvr)
 		if obj.GetNamespace() != "" {
