@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/hopscope/hopscope/internal/cli"
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
 
@@ -38,6 +39,13 @@ func writeKubeconfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// kubectlBinary finds the machine's kubectl for the tests that run it as a
+// user does, or skips (fails when HOPSCOPE_REQUIRE_KUBECTL=1).
+func kubectlBinary(t *testing.T) string {
+	t.Helper()
+	return testbinary.Find(t, "HOPSCOPE_REQUIRE_KUBECTL", "https://kubernetes.io/docs/tasks/tools/", "kubectl")
 }
 
 // pasteCommands runs the fix and verify commands of every finding in res

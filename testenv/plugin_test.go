@@ -17,10 +17,7 @@ import (
 // diagnose` with the machine's kubectl against the local cluster, as a user
 // who installed the plugin would.
 func TestKubectlPluginDiagnose(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not on PATH")
-	}
+	kubectl := kubectlBinary(t)
 	bin := filepath.Dir(clitest.Build(t, "kubectl-hopscope"))
 	kubeconfig := writeKubeconfig(t)
 	const ns = "plugin"

@@ -246,10 +246,7 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 		t.Errorf("log reads of noisy: %+v", reads)
 	}
 
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not on PATH")
-	}
+	kubectl := kubectlBinary(t)
 	kubeconfig := writeKubeconfig(t)
 	out, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "crash", "--previous", "--tail=2").CombinedOutput()
 	if err != nil || string(out) != "connecting to postgres://orders-db:5432/orders\n"+lookup {
