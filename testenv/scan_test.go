@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,16 +47,30 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// recorded are the requests recorded so far, while the client may still
+// be sending more.
+func (r *recorder) recorded() []*http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.requests)
+}
+
 // recordedConfig is the cluster's config with every request going through
 // a recorder.
 func recordedConfig(keepBodies bool) (*rest.Config, *recorder) {
-	rec := &recorder{keepBodies: keepBodies}
 	cfg := rest.CopyConfig(cluster.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+	return cfg, record(cfg, keepBodies)
+}
+
+// record sends every request of cfg through a new recorder, behind what
+// cfg already wraps its transport in.
+func record(cfg *rest.Config, keepBodies bool) *recorder {
+	rec := &recorder{keepBodies: keepBodies}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		rec.next = rt
 		return rec
-	}
-	return cfg, rec
+	})
+	return rec
 }
 
 // kindOfPath maps a LIST path to the snapshot kind it lists.
