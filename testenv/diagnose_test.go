@@ -36,7 +36,7 @@ func scanLive(t *testing.T, cfg *rest.Config, ns string) *snapshot.Snapshot {
 	t.Helper()
 	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
 	if err != nil {
-		t.Fatalf("live scan of namespace %q as %q: %v", ns, cfg.Impersonate.UserName, err)
+		t.Fatalf("live scan of namespace %q: %v", ns, err)
 	}
 	return snap
 }
