@@ -2,7 +2,6 @@ package testenv_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -315,46 +314,6 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
-}
-
-// simulatedAppPod is the manifest of a Pod labelled app: name whose one
-// container, app, runs the kubelet stand-in's simulated app with behaviour
-// (the hopscope.dev/app annotation: localhost, tls, hang, slow-start=D,
-// port=N; "" for none, an app that listens where it declares); container is
-// the rest of the container's fields, its ports and probes.
-func simulatedAppPod(name, behaviour, container string) string {
-	annotations := ""
-	if behaviour != "" {
-		annotations = "\n  annotations: {hopscope.dev/app: " + behaviour + "}"
-	}
-	return fmt.Sprintf(`
-apiVersion: v1
-kind: Pod
-metadata:
-  name: %[1]s
-  labels: {app: %[1]s}%[2]s
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, %[3]s}
----
-`, name, annotations, container)
-}
-
-// httpPort is a container's one port, 8080, named http.
-const httpPort = "ports: [{name: http, containerPort: 8080}]"
-
-// httpService is the manifest of Service name, which sends its port 80,
-// http, to the port named http of the pods labelled app: app.
-func httpService(name, app string) string {
-	return fmt.Sprintf(`
-apiVersion: v1
-kind: Service
-metadata: {name: %s}
-spec:
-  selector: {app: %s}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-`, name, app)
 }
 
 // readsOf are the kubelet stand-in's log reads of one pod.

@@ -1,7 +1,6 @@
 package testenv_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -49,24 +48,6 @@ var namespaceReader = userRole("alice", "namespace-reader", `
 - apiGroups: ["", "apps", "batch", "networking.k8s.io", "discovery.k8s.io"]
   resources: ["*"]
   verbs: ["get", "list", "watch"]`)
-
-// userRole is the manifest of Role role, whose rules are the YAML list
-// rules, and of the RoleBinding that grants it to user in the namespace it
-// is applied to.
-func userRole(user, role, rules string) string {
-	return fmt.Sprintf(`
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: %[2]s}
-rules:%[3]s
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: %[1]s-reads}
-subjects: [{kind: User, name: %[1]s, apiGroup: rbac.authorization.k8s.io}]
-roleRef: {kind: Role, name: %[2]s, apiGroup: rbac.authorization.k8s.io}
-`, user, role, rules)
-}
 
 const orphanService = `
 apiVersion: v1
