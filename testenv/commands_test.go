@@ -1,13 +1,52 @@
 package testenv_test
 
 import (
+	"bytes"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hopscope/hopscope/internal/cli"
+	"github.com/hopscope/hopscope/internal/testbinary"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 )
+
+// hopscope runs the command tree as the binary would, against the local
+// cluster's kubeconfig.
+func hopscope(t *testing.T, kubeconfig string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	root := cli.NewRootCommand(streams)
+	root.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
+	err := root.Execute()
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), cli.ExitCode(err)
+}
+
+// writeKubeconfig writes the local cluster's admin kubeconfig into the
+// test's temporary directory and returns its path, for commands run as a
+// user runs them.
+func writeKubeconfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := cluster.WriteKubeconfig(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// kubectlBinary finds the machine's kubectl for the tests that run it as a
+// user does, or skips (fails when HOPSCOPE_REQUIRE_KUBECTL=1).
+func kubectlBinary(t *testing.T) string {
+	t.Helper()
+	return testbinary.Find(t, "HOPSCOPE_REQUIRE_KUBECTL", "https://kubernetes.io/docs/tasks/tools/", "kubectl")
+}
 
 // pasteCommands runs the fix and verify commands of every finding in res
 // through a shell and the machine's kubectl against the local cluster, as an
@@ -25,10 +64,7 @@ func pasteCommands(t *testing.T, res *diagnose.Result) {
 		t.Log("kubectl is not on PATH: printed commands not pasted")
 		return
 	}
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	ran := 0
 	for _, f := range res.Findings {
 		for _, line := range []string{f.Verify, f.Fix} {

@@ -12,15 +12,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -45,7 +40,7 @@ func TestDeployKustomizeIsAcceptedAndSufficient(t *testing.T) {
 		}
 	}
 	ns := findObject(objs, "Namespace").GetName()
-	c := newShippedClient(t, ns)
+	c := newShippedClient(ns)
 	c.apply(t, objs)
 	if t.Failed() {
 		return
@@ -82,44 +77,25 @@ func findObject(objs []*unstructured.Unstructured, kind string) *unstructured.Un
 	return nil
 }
 
-// shippedClient sends shipped manifests to the test's API server.
+// shippedClient sends shipped manifests to the test's API server through
+// the cluster's applier, which learns the kinds of CRDs a test installed.
 type shippedClient struct {
-	dyn    dynamic.Interface
-	mapper *restmapper.DeferredDiscoveryRESTMapper
 	// namespace is where a namespaced object without one goes, as
 	// `helm install -n` or `kubectl apply -n` would put it.
 	namespace string
 }
 
-// newShippedClient discovers the server's resources now, after any CRD a
-// test installed.
-func newShippedClient(t *testing.T, namespace string) *shippedClient {
-	t.Helper()
-	dyn, err := dynamic.NewForConfig(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &shippedClient{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc)), namespace: namespace}
+func newShippedClient(namespace string) *shippedClient {
+	return &shippedClient{namespace: namespace}
 }
 
 func (c *shippedClient) resource(t *testing.T, obj *unstructured.Unstructured) dynamic.ResourceInterface {
 	t.Helper()
-	gvk := obj.GroupVersionKind()
-	mapping, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	target, err := cluster.Target(obj, c.namespace)
 	if err != nil {
-		t.Fatalf("%s %s: %v", gvk, obj.GetName(), err)
+		t.Fatal(err)
 	}
-	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-		if obj.GetNamespace() == "" {
-			obj.SetNamespace(c.namespace)
-		}
-		return c.dyn.Resource(mapping.Resource).Namespace(obj.GetNamespace())
-	}
-	return c.dyn.Resource(mapping.Resource)
+	return target
 }
 
 // createdForReal are the kinds the tests create rather than dry-run: the
@@ -197,9 +173,7 @@ func (c *shippedClient) requireRestrictedPod(t *testing.T, deployment *unstructu
 // reads its metrics: every kind listed, none refused by the RBAC.
 func requireWatcherListsEveryKind(t *testing.T, namespace, serviceAccount string) {
 	t.Helper()
-	cfg := rest.CopyConfig(cluster.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + namespace + ":" + serviceAccount}
-	srv := runWatcher(t, cfg)
+	srv := runWatcher(t, impersonating("system:serviceaccount:"+namespace+":"+serviceAccount))
 	_, body := httpGet(t, srv.URL+"/metrics")
 	listed := 0
 	for _, line := range strings.Split(body, "\n") {

@@ -3,14 +3,10 @@ package testenv_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/diagnose/checks"
@@ -23,15 +19,49 @@ import (
 // namespaces when ns is "") and runs every check.
 func diagnoseLive(t *testing.T, ns string) (*snapshot.Snapshot, *diagnose.Result) {
 	t.Helper()
-	snap, err := source.NewLiveForConfig(cluster.Config, ns).Load(context.Background())
+	return diagnoseAs(t, cluster.Config, ns)
+}
+
+// diagnoseAs is diagnoseLive through cfg, for a scan as another user
+// (impersonating).
+func diagnoseAs(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
+	t.Helper()
+	snap := scanLive(t, cfg, ns)
+	return snap, diagnoseSnapshot(t, snap, diagnose.Options{})
+}
+
+// scanLive reads namespace ns (all namespaces when ns is "") through cfg
+// as a live scan does.
+func scanLive(t *testing.T, cfg *rest.Config, ns string) *snapshot.Snapshot {
+	t.Helper()
+	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
 	if err != nil {
 		t.Fatalf("live scan of namespace %q: %v", ns, err)
 	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
+	return snap
+}
+
+// diagnoseSnapshot runs every check on snap.
+func diagnoseSnapshot(t *testing.T, snap *snapshot.Snapshot, opt diagnose.Options) *diagnose.Result {
+	t.Helper()
+	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, opt)
 	if err != nil {
 		t.Fatalf("diagnose: %v", err)
 	}
-	return snap, res
+	return res
+}
+
+// scopedTo are the options of a diagnosis scoped with -n ns, of the paths
+// from entries (every path when there are none) as `hopscope trace` does.
+func scopedTo(ns string, entries ...string) diagnose.Options {
+	return diagnose.Options{Entries: entries, Namespace: ns, Namespaces: []string{ns}}
+}
+
+// impersonating is the cluster's admin config acting as user, as --as does.
+func impersonating(user string) *rest.Config {
+	cfg := rest.CopyConfig(cluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	return cfg
 }
 
 func findingOf(res *diagnose.Result, check string, obj snapshot.ObjectRef) *diagnose.Finding {
@@ -81,51 +111,4 @@ func keys(res *diagnose.Result) string {
 		ks = append(ks, string(f.Severity)+" "+f.Key())
 	}
 	return strings.Join(ks, "\n  ")
-}
-
-// tempNamespace creates namespace ns for one test and deletes it (the
-// namespace controller removes its contents) when the test ends, so that
-// no test leaves a broken object behind for the diagnoses of others.
-func tempNamespace(t *testing.T, ns string) {
-	t.Helper()
-	ctx := context.Background()
-	nss := cluster.Client.CoreV1().Namespaces()
-	if _, err := nss.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := nss.Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
-			t.Errorf("delete namespace %s: %v", ns, err)
-			return
-		}
-		if !eventually(time.Minute, 200*time.Millisecond, func() bool { return namespaceGone(ns) == nil }) {
-			t.Errorf("namespace %s still exists a minute after its deletion", ns)
-		}
-	})
-}
-
-// namespaceGone is nil once the API server answers NotFound for namespace
-// ns, and otherwise says what it answered.
-func namespaceGone(ns string) error {
-	got, err := cluster.Client.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil
-	case err != nil:
-		return err
-	}
-	return fmt.Errorf("namespace %s exists (phase %s)", ns, got.Status.Phase)
-}
-
-// deploy applies manifest into ns, as `kubectl apply` would, and waits
-// until the controllers and the kubelet stand-in caught up with it.
-func deploy(t *testing.T, ns, manifest string) {
-	t.Helper()
-	ctx := context.Background()
-	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitSettled(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -1,25 +1,20 @@
 package testenv_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/internal/cli"
-	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/labs"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
+	"github.com/hopscope/hopscope/testenv"
 )
 
 // The Gateway API against a real API server: without the CRDs a scan notes
@@ -56,19 +51,11 @@ func applyGatewayObjects(t *testing.T, manifest string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(manifest)))
-	for {
-		doc, err := dec.Read()
-		if err != nil {
-			break
-		}
-		if strings.TrimSpace(string(doc)) == "" {
-			continue
-		}
-		obj := &unstructured.Unstructured{}
-		if err := sigsyaml.Unmarshal(doc, &obj.Object); err != nil {
-			t.Fatal(err)
-		}
+	objs, err := testenv.DecodeManifest([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
 		gvr := schema.GroupVersionResource{Group: snapshot.GatewayGroup, Version: "v1", Resource: gatewayResources[obj.GetKind()]}
 		var target dynamic.ResourceInterface = dyn.Resource(gvr)
 		if obj.GetNamespace() != "" {
@@ -128,10 +115,7 @@ spec:
 func TestGatewayAPILive(t *testing.T) {
 	ctx := context.Background()
 	if !gatewayGroupServed(t) {
-		snap, err := source.NewLiveForConfig(cluster.Config, "default").Load(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		snap := scanLive(t, cluster.Config, "default")
 		if snap.NotServed[snapshot.GatewayGroup] != source.GatewayAPINotInstalled || len(snap.Forbidden) != 0 {
 			t.Errorf("without the CRDs: NotServed %v, Forbidden %v", snap.NotServed, snap.Forbidden)
 		}
@@ -202,10 +186,7 @@ func TestGatewayAPILive(t *testing.T) {
 		}
 	}
 
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "gw-shop", Namespaces: []string{"gw-shop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseSnapshot(t, snap, scopedTo("gw-shop", "httproute/store"))
 	if len(res.Traces) != 1 {
 		t.Fatalf("traces %+v", res.Traces)
 	}
@@ -231,10 +212,7 @@ func TestGatewayAPILive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Entries: []string{"httproute/store"}, Namespace: "gw-shop", Namespaces: []string{"gw-shop"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res = diagnoseSnapshot(t, snap, scopedTo("gw-shop", "httproute/store"))
 	if f := findingOf(res, "route-not-allowed", snapshot.ObjectRef{Kind: snapshot.KindHTTPRoute, Namespace: "gw-shop", Name: "store"}); f != nil {
 		t.Errorf("the listener admits gw-shop now, still: %s %v", f.Cause, f.Evidence)
 	}

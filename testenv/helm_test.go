@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"reflect"
@@ -22,10 +20,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/hopscope/hopscope/internal/testbinary"
+	"github.com/hopscope/hopscope/testenv"
 )
 
 const (
@@ -116,7 +114,7 @@ func TestHelmChartIsAcceptedAndMatchesKustomize(t *testing.T) {
 			if t.Failed() {
 				return
 			}
-			c := newShippedClient(t, helmNamespace)
+			c := newShippedClient(helmNamespace)
 			c.apply(t, objs)
 			if t.Failed() {
 				return
@@ -264,20 +262,11 @@ func runHelm(t *testing.T, helm string, args ...string) []byte {
 // decodeRendered splits helm's output into objects.
 func decodeRendered(t *testing.T, out []byte) []*unstructured.Unstructured {
 	t.Helper()
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(out), 4096)
-	var objs []*unstructured.Unstructured
-	for n := 1; ; n++ {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs
-			}
-			t.Fatalf("helm template output, document %d: %v", n, err)
-		}
-		if len(m) > 0 {
-			objs = append(objs, &unstructured.Unstructured{Object: m})
-		}
+	objs, err := testenv.DecodeManifest(out)
+	if err != nil {
+		t.Fatalf("helm template output: %v", err)
 	}
+	return objs
 }
 
 func clusterRoleRules(t *testing.T, obj *unstructured.Unstructured) []rbacv1.PolicyRule {

@@ -2,16 +2,15 @@ package testenv_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/hopscope/hopscope/internal/clusterstate"
 	"github.com/hopscope/hopscope/testenv"
 )
 
@@ -87,7 +86,7 @@ func TestKubeletStandIn(t *testing.T) {
 			if p.Status.Phase != c.phase {
 				t.Errorf("phase %s, want %s", p.Status.Phase, c.phase)
 			}
-			if got := podReady(p); got != c.ready {
+			if got := clusterstate.PodReady(p); got != c.ready {
 				t.Errorf("ready %v, want %v (conditions %+v)", got, c.ready, p.Status.Conditions)
 			}
 			if c.selector == nil {
@@ -125,7 +124,7 @@ func TestKubeletStandIn(t *testing.T) {
 	if _, err := cluster.Client.CoreV1().Pods(ns).Update(ctx, p, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitPod(t, ns, "healthy", func(p *corev1.Pod) bool { return !podReady(p) && p.Status.PodIP == ip })
+	waitPod(t, ns, "healthy", func(p *corev1.Pod) bool { return !clusterstate.PodReady(p) && p.Status.PodIP == ip })
 
 	// A deleted pod goes away at once: nothing waits for a grace period.
 	if err := cluster.Client.CoreV1().Pods(ns).Delete(ctx, "healthy", metav1.DeleteOptions{}); err != nil {
@@ -136,62 +135,5 @@ func TestKubeletStandIn(t *testing.T) {
 	}
 	if _, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "healthy", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("deleted pod still there (err %v): the stand-in must finish graceful deletion", err)
-	}
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// eventsOnceRecorded lists the Events of ns once recorded says all the
-// wanted ones are there, or after 10s: the kubelet stand-in records an
-// Event right after the status it explains, so a settled namespace may
-// not show it yet.
-func eventsOnceRecorded(t *testing.T, ns string, recorded func([]corev1.Event) bool) []corev1.Event {
-	t.Helper()
-	var events []corev1.Event
-	eventually(10*time.Second, 100*time.Millisecond, func() bool {
-		list, err := cluster.Client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = list.Items
-		return recorded(events)
-	})
-	return events
-}
-
-func hasEvent(evs []corev1.Event, pod, reason, text string) bool {
-	for _, e := range evs {
-		if e.InvolvedObject.Name == pod && e.Reason == reason && e.Type == corev1.EventTypeWarning && strings.Contains(e.Message, text) {
-			return true
-		}
-	}
-	return false
-}
-
-func eventLines(evs []corev1.Event, pod string) string {
-	var out []string
-	for _, e := range evs {
-		if e.InvolvedObject.Name == pod {
-			out = append(out, fmt.Sprintf("%s %s %q", e.Type, e.Reason, e.Message))
-		}
-	}
-	return strings.Join(out, "; ")
-}
-
-func waitPod(t *testing.T, ns, name string, cond func(*corev1.Pod) bool) {
-	t.Helper()
-	reached := eventually(30*time.Second, 100*time.Millisecond, func() bool {
-		p, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
-		return err == nil && cond(p)
-	})
-	if !reached {
-		t.Fatalf("pod %s/%s did not reach the expected state in 30s", ns, name)
 	}
 }

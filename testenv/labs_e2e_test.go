@@ -1,12 +1,10 @@
 package testenv_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hopscope/hopscope/internal/cli"
@@ -28,21 +25,6 @@ import (
 // finding, is fixed with `lab solution --apply`, must then pass, and its
 // reset must leave no lab namespace and the cluster as it was. A change of
 // any lab's expected finding fails here.
-
-// hopscope runs the command tree as the binary would, against the local
-// cluster's kubeconfig.
-func hopscope(t *testing.T, kubeconfig string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	root := cli.NewRootCommand(streams)
-	root.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
-	err := root.Execute()
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), cli.ExitCode(err)
-}
 
 // labVerdict is the part of `lab check -o json` the test reads.
 type labVerdict struct {
@@ -83,15 +65,6 @@ func checkLab(t *testing.T, kubeconfig, id string, extra ...string) (labVerdict,
 		t.Fatalf("lab check %s: exit %d, not JSON (%v)\nstdout:\n%s\nstderr:\n%s", id, code, err, out, errOut)
 	}
 	return v, code, out
-}
-
-func writeKubeconfig(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // markLocal puts the local-cluster marker in place for the test and removes

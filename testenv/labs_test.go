@@ -34,16 +34,7 @@ func TestSeedLabs(t *testing.T) {
 	ctx := context.Background()
 	for _, lab := range testenv.Labs() {
 		t.Run(fmt.Sprintf("lab%d", lab.Number), func(t *testing.T) {
-			if err := cluster.Break(ctx, lab); err != nil {
-				t.Fatal(err)
-			}
-			fixed := false
-			t.Cleanup(func() {
-				// Never leave cluster DNS down for the tests that follow.
-				if !fixed {
-					_ = cluster.Fix(ctx, lab)
-				}
-			})
+			fix := breakLab(t, lab)
 
 			_, res := diagnoseLive(t, lab.Namespace)
 			f := findingOf(res, lab.Check, lab.Object)
@@ -74,10 +65,7 @@ func TestSeedLabs(t *testing.T) {
 				}
 			}
 
-			if err := cluster.Fix(ctx, lab); err != nil {
-				t.Fatal(err)
-			}
-			fixed = true
+			fix()
 			_, res = diagnoseLive(t, lab.Namespace)
 			if findingOf(res, lab.Check, lab.Object) != nil {
 				t.Errorf("fixed lab %d still reports %s on %s\n%s", lab.Number, lab.Check, lab.Object, rendered(res))
@@ -99,4 +87,28 @@ func rootCauseOfSomeTrace(res *diagnose.Result, key string) bool {
 		}
 	}
 	return false
+}
+
+// breakLab breaks lab and returns the function that fixes it; the lab is
+// fixed when the test ends in any case.
+func breakLab(t *testing.T, lab testenv.Lab) (fix func()) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cluster.Break(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	fixed := false
+	t.Cleanup(func() {
+		// Never leave cluster DNS down for the tests that follow.
+		if !fixed {
+			_ = cluster.Fix(ctx, lab)
+		}
+	})
+	return func() {
+		t.Helper()
+		if err := cluster.Fix(ctx, lab); err != nil {
+			t.Fatal(err)
+		}
+		fixed = true
+	}
 }

@@ -3,10 +3,10 @@ package testenv_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -71,10 +71,7 @@ spec:
 // "") with extra flags and returns the report, its exit code and stderr.
 func diagnoseJSON(t *testing.T, ns string, extra ...string) (diagnose.Result, int, string) {
 	t.Helper()
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	args := []string{"diagnose", "-o", "json"}
 	if ns != "" {
 		args = append(args, "-n", ns)
@@ -106,14 +103,30 @@ func findingBy(res diagnose.Result, check, name string) *diagnose.Finding {
 	return nil
 }
 
+// serveLogs makes the kubelet stand-in answer log as the log of each of
+// pods (testenv.LogsAnnotation) until the test ends.
+func serveLogs(t *testing.T, pods []corev1.Pod, log string) {
+	t.Helper()
+	ctx := context.Background()
+	annotate := func(value any) {
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
+		for _, p := range pods {
+			if _, err := cluster.Client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	annotate(log)
+	t.Cleanup(func() { annotate(nil) })
+}
+
 // TestCrashLoopLogIsReadOnceAndQuoted: the crash loop's finding moves to
 // the DNS layer and quotes its previous run's matching line with its line
 // number; the diagnosis reads exactly one log, the previous run of one
 // orders replica, and none of the healthy web and echo pods nor CoreDNS.
 func TestCrashLoopLogIsReadOnceAndQuoted(t *testing.T) {
 	const ns = "logs-crash"
-	tempNamespace(t, ns)
-	deploy(t, ns, logsLab)
+	namespaceWith(t, ns, logsLab)
 	var res diagnose.Result
 	var code int
 	var errOut string
@@ -163,8 +176,7 @@ spec:
 // last line is still quoted.
 func TestHugeLogCostsTheBound(t *testing.T) {
 	const ns = "logs-huge"
-	tempNamespace(t, ns)
-	deploy(t, ns, noisyLab)
+	namespaceWith(t, ns, noisyLab)
 	var res diagnose.Result
 	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, ns) })
 	if len(reads) != 1 || reads[0].Pod != "noisy" {
@@ -182,30 +194,18 @@ func TestHugeLogCostsTheBound(t *testing.T) {
 
 // logLessReader may read everything hopscope lists in the namespace but
 // not pods/log: RBAC on "pods" does not reach the subresource.
-const logLessReader = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: log-less-reader}
-rules:
+var logLessReader = userRole("dave", "log-less-reader", `
 - apiGroups: ["", apps, batch, networking.k8s.io, discovery.k8s.io]
   resources: [pods, services, endpoints, events, configmaps, secrets, replicationcontrollers,
     deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, ingresses, networkpolicies, endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: dave-reads}
-subjects: [{kind: User, name: dave, apiGroup: rbac.authorization.k8s.io}]
-roleRef: {kind: Role, name: log-less-reader, apiGroup: rbac.authorization.k8s.io}
-`
+  verbs: [get, list, watch]`)
 
 // TestForbiddenLogIsNotChecked: a user without pods/log gets the crash
 // loop's own finding, the log "not checked: forbidden" in the summary, the
 // exit code of the findings and no error; the kubelet is never asked.
 func TestForbiddenLogIsNotChecked(t *testing.T) {
 	const ns = "logs-forbidden"
-	tempNamespace(t, ns)
-	deploy(t, ns, logsLab+"---\n"+logLessReader)
+	namespaceWith(t, ns, logsLab+"---\n"+logLessReader)
 	var res diagnose.Result
 	var code int
 	var errOut string
@@ -268,16 +268,7 @@ func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
 		t.Fatalf("CoreDNS pods: %v, %v", coredns, err)
 	}
 	const failure = `[ERROR] plugin/kubernetes: pkg/mod/k8s.io/client-go/tools/cache/reflector.go:251: Failed to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: endpointslices.discovery.k8s.io is forbidden: User "system:serviceaccount:kube-system:coredns" cannot list resource "endpointslices"`
-	annotate := func(value any) {
-		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
-		for _, p := range coredns.Items {
-			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	annotate(".:53\nCoreDNS-1.12.1\n" + failure)
-	t.Cleanup(func() { annotate(nil) })
+	serveLogs(t, coredns.Items, ".:53\nCoreDNS-1.12.1\n"+failure)
 	deploy(t, ns, dnsTimeoutLab)
 
 	var res diagnose.Result
@@ -304,24 +295,8 @@ func TestCoreDNSLogReadWhenLookupsTimeOut(t *testing.T) {
 
 // upstreamLab: the Ingress shop routes to api, whose app listens on
 // 127.0.0.1 only, so its readiness probe fails and the path is broken.
-const upstreamLab = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api
-  labels: {app: api}
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api}
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+var upstreamLab = simulatedAppPod("api", "localhost", httpPort+", readinessProbe: {tcpSocket: {port: 8080}}") +
+	httpService("api", "api") + `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: shop}
@@ -339,8 +314,7 @@ spec:
 // about the path's own backend is quoted on the Ingress.
 func TestIngressControllerLogReadForBrokenPath(t *testing.T) {
 	const ns = "logs-upstream"
-	tempNamespace(t, ns)
-	deploy(t, ns, upstreamLab)
+	namespaceWith(t, ns, upstreamLab)
 	ctx := context.Background()
 	api, err := cluster.Client.CoreV1().Pods(ns).Get(ctx, "api", metav1.GetOptions{})
 	if err != nil {
@@ -352,16 +326,7 @@ func TestIngressControllerLogReadForBrokenPath(t *testing.T) {
 		t.Fatalf("ingress-nginx pods: %v, %v", controllers, err)
 	}
 	line := `2026/12/04 18:00:00 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting to upstream, client: 10.244.0.1, server: shop.example, request: "GET / HTTP/1.1", upstream: "http://` + api.Status.PodIP + `:8080/", host: "shop.example"`
-	annotate := func(value any) {
-		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{testenv.LogsAnnotation: value}}})
-		for _, p := range controllers.Items {
-			if _, err := pods.Patch(ctx, p.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	annotate("NGINX Ingress controller\n" + line)
-	t.Cleanup(func() { annotate(nil) })
+	serveLogs(t, controllers.Items, "NGINX Ingress controller\n"+line)
 
 	var res diagnose.Result
 	reads := logReadsDuring(func() { res, _, _ = diagnoseJSON(t, "", "-A") })

@@ -115,8 +115,7 @@ spec:
 // tool can write, patch, delete or even watch.
 func TestMCPToolsOnlyRead(t *testing.T) {
 	const ns = "mcp-reads"
-	tempNamespace(t, ns)
-	deploy(t, ns, webApp+"---"+orphanService+"---"+shopIngress)
+	namespaceWith(t, ns, webApp+"---"+orphanService+"---"+shopIngress)
 	kubeconfig, counter := countingKubeconfig(t)
 
 	bin := clitest.Build(t, "hopscope")

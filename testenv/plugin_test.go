@@ -17,18 +17,11 @@ import (
 // diagnose` with the machine's kubectl against the local cluster, as a user
 // who installed the plugin would.
 func TestKubectlPluginDiagnose(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not on PATH")
-	}
+	kubectl := kubectlBinary(t)
 	bin := filepath.Dir(clitest.Build(t, "kubectl-hopscope"))
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig := writeKubeconfig(t)
 	const ns = "plugin"
-	tempNamespace(t, ns)
-	deploy(t, ns, webApp+"---"+orphanService)
+	namespaceWith(t, ns, webApp+"---"+orphanService)
 
 	kubectlHopscope := func(kubeconfig string, args ...string) (string, int) {
 		cmd := exec.Command(kubectl, append([]string{"hopscope"}, args...)...)

@@ -2,10 +2,8 @@ package testenv_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
+	"github.com/hopscope/hopscope/internal/clusterstate"
 	"github.com/hopscope/hopscope/testenv"
 )
 
@@ -135,7 +134,7 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 	}
 	// Without a readiness probe nothing notices the app bound to
 	// 127.0.0.1: the pod is Ready, and refuses.
-	if p, err := pods.Get(ctx, "local-only", metav1.GetOptions{}); err != nil || !podReady(p) {
+	if p, err := pods.Get(ctx, "local-only", metav1.GetOptions{}); err != nil || !clusterstate.PodReady(p) {
 		t.Errorf("local-only without a readiness probe is not Ready (err %v)", err)
 	}
 	for _, c := range refused {
@@ -246,14 +245,8 @@ func TestContainerLogsThroughKubelet(t *testing.T) {
 		t.Errorf("log reads of noisy: %+v", reads)
 	}
 
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl is not on PATH")
-	}
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubectl := kubectlBinary(t)
+	kubeconfig := writeKubeconfig(t)
 	out, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "-n", ns, "logs", "crash", "--previous", "--tail=2").CombinedOutput()
 	if err != nil || string(out) != "connecting to postgres://orders-db:5432/orders\n"+lookup {
 		t.Errorf("kubectl logs --previous --tail=2: %q, err %v", out, err)
@@ -288,7 +281,7 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 	if err := cluster.Apply(ctx, []byte(manifest), ns); err != nil {
 		t.Fatal(err)
 	}
-	waitPod(t, ns, "slow-probed", func(p *corev1.Pod) bool { return p.Status.PodIP != "" && !podReady(p) })
+	waitPod(t, ns, "slow-probed", func(p *corev1.Pod) bool { return p.Status.PodIP != "" && !clusterstate.PodReady(p) })
 	cases := []struct {
 		pod, event string // event: the Unhealthy message, "" for a Ready pod
 	}{
@@ -298,7 +291,9 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 		{"hung-probed", "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"},
 	}
 	for _, c := range cases {
-		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool { return len(p.Status.ContainerStatuses) > 0 && podReady(p) == (c.event == "") })
+		waitPod(t, ns, c.pod, func(p *corev1.Pod) bool {
+			return len(p.Status.ContainerStatuses) > 0 && clusterstate.PodReady(p) == (c.event == "")
+		})
 	}
 	events := eventsOnceRecorded(t, ns, func(evs []corev1.Event) bool {
 		for _, c := range cases {
@@ -314,29 +309,11 @@ func TestAppBehaviourDrivesReadiness(t *testing.T) {
 		}
 	}
 	// The slow starter becomes Ready once its app listens.
-	waitPod(t, ns, "slow-probed", podReady)
+	waitPod(t, ns, "slow-probed", clusterstate.PodReady)
 	body, err := cluster.Client.CoreV1().Pods(ns).ProxyGet("http", "slow-probed", "8080", "/ready", nil).DoRaw(ctx)
 	if err != nil || !strings.Contains(string(body), "answered GET /ready with 200") {
 		t.Errorf("slow-probed once Ready: body %q, err %v", body, err)
 	}
-}
-
-// simulatedAppPod is the manifest of a Pod whose one container, app, runs
-// the kubelet stand-in's simulated app with behaviour (the hopscope.dev/app
-// annotation: localhost, tls, hang, slow-start=D, port=N); container is the
-// rest of the container's fields, its ports and probes.
-func simulatedAppPod(name, behaviour, container string) string {
-	return fmt.Sprintf(`
-apiVersion: v1
-kind: Pod
-metadata:
-  name: %s
-  annotations: {hopscope.dev/app: %s}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, %s}
----
-`, name, behaviour, container)
 }
 
 // readsOf are the kubelet stand-in's log reads of one pod.
@@ -354,8 +331,7 @@ func readsOf(ns, pod string) []testenv.LogRead {
 // and returns its pods and the names of the two pods of Deployment web.
 func deployPodNetwork(t *testing.T, ns string) (pods corev1client.PodInterface, web1, web2 string) {
 	t.Helper()
-	tempNamespace(t, ns)
-	deploy(t, ns, podNetworkManifest)
+	namespaceWith(t, ns, podNetworkManifest)
 	pods = cluster.Client.CoreV1().Pods(ns)
 	list, err := pods.List(context.Background(), metav1.ListOptions{LabelSelector: "app=web"})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +14,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/probe"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // probeLab is the fault only traffic shows: api's app listens on
@@ -26,40 +23,13 @@ import (
 // (no readiness probe), listed in its Service's endpoints and refuses every
 // connection to its IP. echo is the same app listening properly; web is a
 // client whose environment names api-svc.
-const probeLab = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api
-  labels: {app: api}
-  annotations: {hopscope.dev/app: localhost}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api-svc}
-spec:
-  selector: {app: api}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: echo
-  labels: {app: echo}
-spec:
-  containers:
-  - {name: app, image: shop/api:1.0, ports: [{name: http, containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo-svc}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+var probeLab = probeLabWithAPI(httpPort)
+
+// probeLabWithAPI is probeLab with api's container fields (its ports and
+// probes) in apiContainer.
+func probeLabWithAPI(apiContainer string) string {
+	return simulatedAppPod("api", "localhost", apiContainer) + httpService("api-svc", "api") +
+		simulatedAppPod("echo", "", httpPort) + httpService("echo-svc", "echo") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -71,42 +41,25 @@ spec:
     image: shop/web:1.0
     env: [{name: API_URL, value: "http://api-svc:80/v1"}]
 `
+}
 
 // probeReader may read the namespace's objects but not proxy to them nor
 // add ephemeral containers: RBAC rules on "pods" do not reach pods/proxy
 // or pods/ephemeralcontainers.
-const probeReader = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: probe-reader}
-rules:
+var probeReader = userRole("carol", "probe-reader", `
 - apiGroups: [""]
   resources: [pods, services, endpoints, events, configmaps, namespaces]
   verbs: [get, list, watch]
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: carol-reads}
-subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
-roleRef: {kind: Role, name: probe-reader, apiGroup: rbac.authorization.k8s.io}
-`
+  verbs: [get, list, watch]`)
 
 // probeDiagnosis scans ns live and diagnoses it, as `hopscope probe -n ns`
 // does before probing.
 func probeDiagnosis(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
 	t.Helper()
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
-	if err != nil {
-		t.Fatalf("live scan of %s: %v", ns, err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Namespace: ns, Namespaces: []string{ns}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, res
+	snap := scanLive(t, cfg, ns)
+	return snap, diagnoseSnapshot(t, snap, scopedTo(ns))
 }
 
 func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.ProbeTest) diagnose.Probe {
@@ -125,8 +78,7 @@ func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.
 // refused by the app bound to 127.0.0.1 and answered by the other.
 func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 	const ns = "probe-level0"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab)
+	namespaceWith(t, ns, probeLab)
 	snap, res := probeDiagnosis(t, cluster.Config, ns)
 	for _, tr := range res.Traces {
 		if tr.Status != diagnose.TraceOK {
@@ -139,17 +91,7 @@ func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 			t.Errorf("level 0 plans a write: %s %s", r.Method, r.Path)
 		}
 	}
-	pr, err := probe.NewProber(cluster.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pr.Run(context.Background(), plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range got {
-		t.Logf("%s %s: %s, %s — %s", p.Path, p.Test, p.Outcome, p.Detail, p.Agreement)
-	}
+	got := runProbes(t, cluster.Config, plan)
 	api := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestPodHTTP)
 	if api.Outcome != diagnose.ProbeRefused || api.Agreement != diagnose.ProbeContradicts || !strings.Contains(api.Note, "127.0.0.1") {
 		t.Errorf("api probe = %+v, want refused, contradicting the Ready pod, naming 127.0.0.1", api)
@@ -170,10 +112,8 @@ func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 // dry run names the write and the refusal and writes nothing either.
 func TestProbeForbiddenWritesNothing(t *testing.T) {
 	const ns = "probe-forbidden"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab+"---\n"+probeReader)
-	carol := rest.CopyConfig(cluster.Config)
-	carol.Impersonate = rest.ImpersonationConfig{UserName: "carol"}
+	namespaceWith(t, ns, probeLab+"---\n"+probeReader)
+	carol := impersonating("carol")
 	snap, res := probeDiagnosis(t, carol, ns)
 	plan := probe.Build(res, snap, probe.Options{Level: 1, AllPaths: true})
 	if len(plan.Clients) == 0 {
@@ -199,15 +139,7 @@ func TestProbeForbiddenWritesNothing(t *testing.T) {
 		}
 	}
 
-	pr, err := probe.NewProber(carol)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pr.Run(context.Background(), plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range got {
+	for _, p := range runProbes(t, carol, plan) {
 		if p.Outcome == diagnose.ProbeNotRun {
 			continue
 		}
@@ -241,16 +173,19 @@ func levelOneRun(t *testing.T, ns, svc string) (probe.Plan, probe.ClientRun) {
 	return plan, probe.ClientRun{}
 }
 
-// runLevelOne runs plan's level-1 containers through the real API server;
-// the kubelet stand-in answers them.
-func runLevelOne(t *testing.T, plan probe.Plan) []diagnose.Probe {
+// runProbes runs plan through the real API server as the user of cfg: its
+// proxy requests reach the simulated apps, and the kubelet stand-in answers
+// its level-1 containers.
+func runProbes(t *testing.T, cfg *rest.Config, plan probe.Plan) []diagnose.Probe {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	pr, err := probe.NewProber(cluster.Config)
+	pr, err := probe.NewProber(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The stand-in answers a level-1 container at once: read it back often
+	// and give up well before the command's default wait.
 	pr.Poll, pr.Wait = 100*time.Millisecond, 30*time.Second
 	got, err := pr.Run(ctx, plan)
 	if err != nil {
@@ -270,13 +205,12 @@ func runLevelOne(t *testing.T, plan probe.Plan) []diagnose.Probe {
 // 127.0.0.1.
 func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 	const ns = "probe-level1"
-	tempNamespace(t, ns)
-	deploy(t, ns, probeLab)
+	namespaceWith(t, ns, probeLab)
 	plan, run := levelOneRun(t, ns, "api-svc")
 	if run.Client.Name != "web" || run.LookupName != "api-svc" {
 		t.Fatalf("client run = %+v, want from web (its environment names api-svc)", run)
 	}
-	got := runLevelOne(t, plan)
+	got := runProbes(t, cluster.Config, plan)
 	web, err := cluster.Client.CoreV1().Pods(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +232,7 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 	}
 	// The healthy echo-svc answers on every test.
 	plan, _ = levelOneRun(t, ns, "echo-svc")
-	for _, p := range runLevelOne(t, plan) {
+	for _, p := range runProbes(t, cluster.Config, plan) {
 		if p.Outcome != diagnose.ProbeAnswered || p.Agreement != diagnose.ProbeConfirms {
 			t.Errorf("echo-svc %s: %s (%s), %s; want answered, confirming", p.Test, p.Outcome, p.Detail, p.Agreement)
 		}
@@ -307,7 +241,7 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 
 // dnsLab: orders' app refuses every connection (nothing listens) behind
 // a Ready pod; web's environment names orders.
-const dnsLab = `
+var dnsLab = `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -318,13 +252,7 @@ spec:
   containers:
   - {name: app, image: shop/orders:2.3.1, ports: [{name: http, containerPort: 8080}]}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: orders}
-spec:
-  selector: {app: orders}
-  ports: [{name: http, port: 80, targetPort: http}]
----
+` + httpService("orders", "orders") + `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -345,15 +273,14 @@ spec:
 // the name, not the app, for the first break.
 func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	const ns = "probe-dns"
-	tempNamespace(t, ns)
-	deploy(t, ns, dnsLab)
+	namespaceWith(t, ns, dnsLab)
 	plan, run := levelOneRun(t, ns, "orders")
 	if run.Client.Name != "web" || run.LookupName != "orders" {
 		t.Fatalf("client run = %+v, want from web naming orders", run)
 	}
 	path := "Service/" + ns + "/orders"
 
-	got := runLevelOne(t, plan)
+	got := runProbes(t, cluster.Config, plan)
 	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered {
 		t.Errorf("orders: dns = %+v, want answered", dns)
 	}
@@ -376,7 +303,7 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 		t.Fatalf("client run = %+v, want from web looking up orders.shop, saying why", run)
 	}
 	path = "Service/" + wrongNS + "/orders"
-	got = runLevelOne(t, plan)
+	got = runProbes(t, cluster.Config, plan)
 	dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
 	if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeConfirms || !strings.Contains(dns.Detail, "NXDOMAIN") ||
 		!strings.Contains(dns.Note, "orders.shop is looked up in namespace shop, which holds no Service orders; Service orders is in namespace "+wrongNS) {
@@ -428,17 +355,8 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 // confirms it and says why the pod is not Ready.
 func TestProbeCommand(t *testing.T) {
 	const ns = "probe-command"
-	tempNamespace(t, ns)
-	lab := strings.Replace(probeLab, "ports: [{name: http, containerPort: 8080}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}",
-		"ports: [{name: http, containerPort: 8080}], readinessProbe: {tcpSocket: {port: 8080}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api-svc}", 1)
-	if lab == probeLab {
-		t.Fatal("the readiness probe was not added to the manifest")
-	}
-	deploy(t, ns, lab)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := cluster.WriteKubeconfig(kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	namespaceWith(t, ns, probeLabWithAPI(httpPort+", readinessProbe: {tcpSocket: {port: 8080}}"))
+	kubeconfig := writeKubeconfig(t)
 
 	out, errOut, code := hopscope(t, kubeconfig, "probe", "-n", ns, "--no-color")
 	t.Logf("hopscope probe -n %s:\n%s", ns, out)

@@ -1,16 +1,11 @@
 package testenv_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/rest"
-
 	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // webApp is a healthy two-pod web server behind its Service.
@@ -49,29 +44,10 @@ spec:
 
 // namespaceReader lets user alice read the namespace it is applied to, and
 // nothing else.
-const namespaceReader = `
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: namespace-reader
-rules:
+var namespaceReader = userRole("alice", "namespace-reader", `
 - apiGroups: ["", "apps", "batch", "networking.k8s.io", "discovery.k8s.io"]
   resources: ["*"]
-  verbs: ["get", "list", "watch"]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: alice-reads
-subjects:
-- kind: User
-  name: alice
-  apiGroup: rbac.authorization.k8s.io
-roleRef:
-  kind: Role
-  name: namespace-reader
-  apiGroup: rbac.authorization.k8s.io
-`
+  verbs: ["get", "list", "watch"]`)
 
 const orphanService = `
 apiVersion: v1
@@ -92,10 +68,8 @@ spec:
 // without errors while a broken Service in it is still found.
 func TestNamespaceReaderGetsPartialResults(t *testing.T) {
 	const ns = "team-a"
-	tempNamespace(t, ns)
-	deploy(t, ns, webApp+"---"+namespaceReader)
-	alice := rest.CopyConfig(cluster.Config)
-	alice.Impersonate = rest.ImpersonationConfig{UserName: "alice"}
+	namespaceWith(t, ns, webApp+"---"+namespaceReader)
+	alice := impersonating("alice")
 
 	snap, res := diagnoseAs(t, alice, ns)
 	for _, kind := range []string{snapshot.KindNode, snapshot.KindIngressClass, snapshot.KindNamespace,
@@ -126,17 +100,4 @@ func TestNamespaceReaderGetsPartialResults(t *testing.T) {
 	if errs := errorsOf(res); len(errs) != 1 {
 		t.Errorf("want exactly the orphan Service's error, got %v", errs)
 	}
-}
-
-func diagnoseAs(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapshot, *diagnose.Result) {
-	t.Helper()
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(context.Background())
-	if err != nil {
-		t.Fatalf("scan as %s: %v", cfg.Impersonate.UserName, err)
-	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, res
 }

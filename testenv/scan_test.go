@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/hopscope/hopscope/pkg/snapshot"
-	"github.com/hopscope/hopscope/pkg/source"
 )
 
 // recorder is a RoundTripper that records every request of a scan and,
@@ -47,16 +47,30 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// recorded are the requests recorded so far, while the client may still
+// be sending more.
+func (r *recorder) recorded() []*http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.requests)
+}
+
 // recordedConfig is the cluster's config with every request going through
 // a recorder.
 func recordedConfig(keepBodies bool) (*rest.Config, *recorder) {
-	rec := &recorder{keepBodies: keepBodies}
 	cfg := rest.CopyConfig(cluster.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+	return cfg, record(cfg, keepBodies)
+}
+
+// record sends every request of cfg through a new recorder, behind what
+// cfg already wraps its transport in.
+func record(cfg *rest.Config, keepBodies bool) *recorder {
+	rec := &recorder{keepBodies: keepBodies}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		rec.next = rt
 		return rec
-	}
-	return cfg, rec
+	})
+	return rec
 }
 
 // kindOfPath maps a LIST path to the snapshot kind it lists.
@@ -136,10 +150,7 @@ func seedConfigMaps(t *testing.T, ns string, n int) {
 func TestFullScanListsEachKindOnce(t *testing.T) {
 	seedConfigMaps(t, "paging", 600)
 	cfg, rec := recordedConfig(false)
-	snap, err := source.NewLiveForConfig(cfg, "").Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cfg, "")
 
 	perKind := map[string]int{}
 	discovery, gatewayLists := 0, 0
@@ -215,10 +226,7 @@ func sortedKinds() []string {
 // services, endpoints, deployments and replicasets, and marks exactly what
 // it listed.
 func TestNamespaceScanAddsKubeSystemForDNS(t *testing.T) {
-	snap, err := source.NewLiveForConfig(cluster.Config, "default").Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cluster.Config, "default")
 	for _, kind := range []string{snapshot.KindPod, snapshot.KindService, snapshot.KindDeployment} {
 		if !snap.Knows(kind, "kube-system") {
 			t.Errorf("%s in kube-system not listed; DNS checks need it", kind)
@@ -265,10 +273,7 @@ func TestSecretDataNeverReachesTheProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, rec := recordedConfig(true)
-	snap, err := source.NewLiveForConfig(cfg, ns).Load(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := scanLive(t, cfg, ns)
 	if got := snap.Secret(ns, "tls"); got == nil || got.Annotations["note"] != "metadata is fine" {
 		t.Fatalf("secret metadata missing from the snapshot: %+v", got)
 	}

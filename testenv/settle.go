@@ -3,14 +3,15 @@ package testenv
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/hopscope/hopscope/internal/clusterstate"
 )
 
 // WaitSettled waits until the controllers and the kubelet stand-in have
@@ -102,11 +103,15 @@ func (c *Cluster) unsettled(ctx context.Context, ns string) (string, error) {
 			}
 		}
 	}
+	podRefs := make([]*corev1.Pod, len(pods.Items))
+	for i := range pods.Items {
+		podRefs[i] = &pods.Items[i]
+	}
 	for _, svc := range svcs.Items {
 		if len(svc.Spec.Selector) == 0 {
 			continue
 		}
-		want := readyIPs(pods.Items, svc.Spec.Selector)
+		want := readyIPs(&svc, podRefs)
 		switch {
 		case !fromEndpoints.has(svc.Name):
 			return "service " + svc.Name + " has no Endpoints object yet", nil
@@ -136,13 +141,13 @@ func (p publishedAddresses) has(svc string) bool {
 	return ok
 }
 
-func readyIPs(pods []corev1.Pod, selector map[string]string) string {
-	sel := labels.SelectorFromSet(selector)
+// readyIPs are the IPs of svc's Ready pods that are not terminating: what
+// its Endpoints and EndpointSlices list as ready once the controllers have
+// caught up, as one sorted, space-separated string.
+func readyIPs(svc *corev1.Service, pods []*corev1.Pod) string {
 	var ips []string
-	for i := range pods {
-		p := &pods[i]
-		if sel.Matches(labels.Set(p.Labels)) && p.Status.PodIP != "" && p.DeletionTimestamp == nil &&
-			hasCondition(p, corev1.PodReady, corev1.ConditionTrue) {
+	for _, p := range clusterstate.SelectedPods(svc, pods) {
+		if p.Status.PodIP != "" && p.DeletionTimestamp == nil && clusterstate.PodReady(p) {
 			ips = append(ips, p.Status.PodIP)
 		}
 	}
@@ -150,14 +155,8 @@ func readyIPs(pods []corev1.Pod, selector map[string]string) string {
 }
 
 func uniqueSorted(xs []string) string {
-	sort.Strings(xs)
-	out := xs[:0]
-	for i, x := range xs {
-		if i == 0 || x != xs[i-1] {
-			out = append(out, x)
-		}
-	}
-	return strings.Join(out, " ")
+	slices.Sort(xs)
+	return strings.Join(slices.Compact(xs), " ")
 }
 
 // WaitDeployment waits until the Deployment's controller caught up with its

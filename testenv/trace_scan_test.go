@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hopscope/hopscope/pkg/diagnose"
-	"github.com/hopscope/hopscope/pkg/diagnose/checks"
 	"github.com/hopscope/hopscope/pkg/snapshot"
 	"github.com/hopscope/hopscope/pkg/source"
 )
@@ -60,10 +58,7 @@ spec:
 			t.Errorf("a Service trace listed %s", req.URL.Path)
 		}
 	}
-	res, err := diagnose.Engine{Checks: checks.All()}.Run(snap, diagnose.Options{Entries: []string{"service/api-svc"}, Namespace: ns, Namespaces: []string{ns}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := diagnoseSnapshot(t, snap, scopedTo(ns, "service/api-svc"))
 	if len(res.Findings) == 0 || res.Findings[0].Check != "service-selector-matches-no-pods" {
 		t.Fatalf("findings %+v", res.Findings)
 	}

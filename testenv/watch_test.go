@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,23 +29,6 @@ var collectionPath = regexp.MustCompile(`^/apis?(/[a-z0-9.-]+)?/v1[a-z0-9]*/[a-z
 // Gateway API kinds the server serves (/apis, then the group's versions).
 var watchDiscoveryPath = regexp.MustCompile(`^/(api|apis)(/[a-z0-9.-]+/v1[a-z0-9]*)?$`)
 
-// acceptRecorder remembers the Accept header of every Secrets request, to
-// prove they ask for metadata only.
-type acceptRecorder struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	seen []string
-}
-
-func (a *acceptRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.HasSuffix(r.URL.Path, "/secrets") {
-		a.mu.Lock()
-		a.seen = append(a.seen, r.Header.Get("Accept"))
-		a.mu.Unlock()
-	}
-	return a.next.RoundTrip(r)
-}
-
 // TestWatchPublishesLabOneAndItsFix runs the watcher in-process against
 // the real API server, behind the request counter. It breaks the seed's lab
 // 1, reads /metrics until the finding and the broken path show, fixes the
@@ -63,8 +45,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepts := &acceptRecorder{}
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { accepts.next = rt; return accepts })
+	rec := record(cfg, false)
 
 	srv := runWatcher(t, cfg)
 	if code, body := httpGet(t, srv.URL+"/readyz"); code != http.StatusOK {
@@ -132,38 +113,20 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 			t.Errorf("%s: %d LISTs and %d WATCHes, want at most one LIST and exactly one WATCH", path, n[0], n[1])
 		}
 	}
-	if len(accepts.seen) == 0 {
-		t.Error("no Secrets request seen")
-	}
-	for _, a := range accepts.seen {
-		if !strings.Contains(a, "as=PartialObjectMetadata") {
+	secrets := 0
+	for _, r := range rec.recorded() {
+		if !strings.HasSuffix(r.URL.Path, "/secrets") {
+			continue
+		}
+		secrets++
+		if a := r.Header.Get("Accept"); !strings.Contains(a, "as=PartialObjectMetadata") {
 			t.Errorf("a Secrets request accepted %q: Secrets must be read as metadata only", a)
 		}
 	}
+	if secrets == 0 {
+		t.Error("no Secrets request seen")
+	}
 	t.Logf("%d collections, requests per collection (lists, watches): %v", len(perResource), perResource)
-}
-
-// breakLab breaks lab and returns the function that fixes it; the lab is
-// fixed when the test ends in any case.
-func breakLab(t *testing.T, lab testenv.Lab) (fix func()) {
-	t.Helper()
-	ctx := context.Background()
-	if err := cluster.Break(ctx, lab); err != nil {
-		t.Fatal(err)
-	}
-	fixed := false
-	t.Cleanup(func() {
-		if !fixed {
-			_ = cluster.Fix(ctx, lab)
-		}
-	})
-	return func() {
-		t.Helper()
-		if err := cluster.Fix(ctx, lab); err != nil {
-			t.Fatal(err)
-		}
-		fixed = true
-	}
 }
 
 // seriesLines are the lines of a scrape of metric name.
