@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/hopscope/hopscope/internal/servetest"
 	"github.com/hopscope/hopscope/pkg/watch"
 )
 
@@ -174,7 +175,7 @@ func (c *shippedClient) requireRestrictedPod(t *testing.T, deployment *unstructu
 func requireWatcherListsEveryKind(t *testing.T, namespace, serviceAccount string) {
 	t.Helper()
 	srv := runWatcher(t, impersonating("system:serviceaccount:"+namespace+":"+serviceAccount))
-	_, body := httpGet(t, srv.URL+"/metrics")
+	_, body := servetest.Get(t, srv.URL+"/metrics")
 	listed := 0
 	for _, line := range strings.Split(body, "\n") {
 		if !strings.HasPrefix(line, watch.MetricKindListed+"{") {

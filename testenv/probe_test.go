@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/hopscope/hopscope/internal/diagnosetest"
 	"github.com/hopscope/hopscope/pkg/diagnose"
 	"github.com/hopscope/hopscope/pkg/probe"
 	"github.com/hopscope/hopscope/pkg/snapshot"
@@ -62,17 +63,6 @@ func probeDiagnosis(t *testing.T, cfg *rest.Config, ns string) (*snapshot.Snapsh
 	return snap, diagnoseSnapshot(t, snap, scopedTo(ns))
 }
 
-func probeFor(t *testing.T, probes []diagnose.Probe, path string, test diagnose.ProbeTest) diagnose.Probe {
-	t.Helper()
-	for _, p := range probes {
-		if p.Path == path && p.Test == test {
-			return p
-		}
-	}
-	t.Fatalf("no %s probe of %s among %+v", test, path, probes)
-	return diagnose.Probe{}
-}
-
 // TestProbeLevel0FindsLocalhostOnlyApp: the declared state calls both
 // paths healthy; the GET through the real API server's pods/proxy is
 // refused by the app bound to 127.0.0.1 and answered by the other.
@@ -92,15 +82,15 @@ func TestProbeLevel0FindsLocalhostOnlyApp(t *testing.T) {
 		}
 	}
 	got := runProbes(t, cluster.Config, plan)
-	api := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestPodHTTP)
+	api := diagnosetest.ProbeOf(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestPodHTTP)
 	if api.Outcome != diagnose.ProbeRefused || api.Agreement != diagnose.ProbeContradicts || !strings.Contains(api.Note, "127.0.0.1") {
 		t.Errorf("api probe = %+v, want refused, contradicting the Ready pod, naming 127.0.0.1", api)
 	}
-	svc := probeFor(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestServiceHTTP)
+	svc := diagnosetest.ProbeOf(t, got, "Service/"+ns+"/api-svc", diagnose.ProbeTestServiceHTTP)
 	if svc.Outcome != diagnose.ProbeRefused || svc.Agreement != diagnose.ProbeContradicts {
 		t.Errorf("api-svc probe = %+v, want refused through services/proxy too", svc)
 	}
-	echo := probeFor(t, got, "Service/"+ns+"/echo-svc", diagnose.ProbeTestPodHTTP)
+	echo := diagnosetest.ProbeOf(t, got, "Service/"+ns+"/echo-svc", diagnose.ProbeTestPodHTTP)
 	if echo.Outcome != diagnose.ProbeAnswered || echo.Agreement != diagnose.ProbeConfirms || !strings.HasPrefix(echo.Detail, "HTTP 200") {
 		t.Errorf("echo probe = %+v, want HTTP 200, confirming", echo)
 	}
@@ -219,15 +209,15 @@ func TestProbeLevel1TellsAppFromDNS(t *testing.T) {
 		t.Errorf("pod web has ephemeral containers %+v, want one hopscope-probe-*", web.Spec.EphemeralContainers)
 	}
 	path := "Service/" + ns + "/api-svc"
-	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered || dns.Agreement != diagnose.ProbeConfirms ||
+	if dns := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered || dns.Agreement != diagnose.ProbeConfirms ||
 		!strings.Contains(dns.Detail, "Name: api-svc."+ns+".svc.cluster.local Address: "+run.ClusterIP) {
 		t.Errorf("dns = %+v, want answered with the ClusterIP, confirming", dns)
 	}
-	pod := probeFor(t, got, path, diagnose.ProbeTestPodIP)
+	pod := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestPodIP)
 	if pod.Outcome != diagnose.ProbeRefused || pod.Agreement != diagnose.ProbeContradicts || !strings.Contains(pod.Note, "does not listen") {
 		t.Errorf("pod ip = %+v, want refused: the app, not DNS or kube-proxy", pod)
 	}
-	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused || !strings.Contains(cip.Note, "pod does not answer on its IP either") {
+	if cip := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused || !strings.Contains(cip.Note, "pod does not answer on its IP either") {
 		t.Errorf("cluster ip = %+v, want refused, pointing at the pod's own refusal", cip)
 	}
 	// The healthy echo-svc answers on every test.
@@ -281,11 +271,11 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	path := "Service/" + ns + "/orders"
 
 	got := runProbes(t, cluster.Config, plan)
-	if dns := probeFor(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered {
+	if dns := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestDNS); dns.Outcome != diagnose.ProbeAnswered {
 		t.Errorf("orders: dns = %+v, want answered", dns)
 	}
 	for _, test := range []diagnose.ProbeTest{diagnose.ProbeTestServiceName, diagnose.ProbeTestClusterIP, diagnose.ProbeTestPodIP} {
-		if p := probeFor(t, got, path, test); p.Outcome != diagnose.ProbeRefused || !strings.Contains(p.Detail, "Connection refused") {
+		if p := diagnosetest.ProbeOf(t, got, path, test); p.Outcome != diagnose.ProbeRefused || !strings.Contains(p.Detail, "Connection refused") {
 			t.Errorf("orders: %s = %+v, want refused", test, p)
 		}
 	}
@@ -304,16 +294,16 @@ func TestProbeLevel1TellsDNSFromRefusal(t *testing.T) {
 	}
 	path = "Service/" + wrongNS + "/orders"
 	got = runProbes(t, cluster.Config, plan)
-	dns := probeFor(t, got, path, diagnose.ProbeTestDNS)
+	dns := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestDNS)
 	if dns.Outcome != diagnose.ProbeUnresolved || dns.Agreement != diagnose.ProbeConfirms || !strings.Contains(dns.Detail, "NXDOMAIN") ||
 		!strings.Contains(dns.Note, "orders.shop is looked up in namespace shop, which holds no Service orders; Service orders is in namespace "+wrongNS) {
 		t.Errorf("orders.shop: dns = %+v, want NXDOMAIN, confirming the name finds no Service", dns)
 	}
-	byName := probeFor(t, got, path, diagnose.ProbeTestServiceName)
+	byName := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestServiceName)
 	if byName.Outcome != diagnose.ProbeUnresolved || byName.Address != "orders.shop:80" || !strings.Contains(byName.Note, "holds no Service orders") {
 		t.Errorf("orders.shop: tcp-service-name = %+v, want unresolved, pointing at the name", byName)
 	}
-	if cip := probeFor(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused {
+	if cip := diagnosetest.ProbeOf(t, got, path, diagnose.ProbeTestClusterIP); cip.Outcome != diagnose.ProbeRefused {
 		t.Errorf("orders.shop: tcp-cluster-ip = %+v, want refused by the app still", cip)
 	}
 

@@ -2,7 +2,6 @@ package testenv_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/hopscope/hopscope/internal/servetest"
 	"github.com/hopscope/hopscope/pkg/watch"
 	"github.com/hopscope/hopscope/testenv"
 )
@@ -48,7 +48,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	rec := record(cfg, false)
 
 	srv := runWatcher(t, cfg)
-	if code, body := httpGet(t, srv.URL+"/readyz"); code != http.StatusOK {
+	if code, body := servetest.Get(t, srv.URL+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %s after Ready", code, body)
 	}
 
@@ -57,7 +57,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 	brokenPath := `hopscope_path_broken_info{check="` + lab.Check + `",entry="Service/lab1/api-svc",layer="service",namespace="lab1",root_cause_object="` + lab.Object.String() + `"} 1`
 	var body string
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool {
-		_, body = httpGet(t, srv.URL+"/metrics")
+		_, body = servetest.Get(t, srv.URL+"/metrics")
 		return strings.Contains(body, finding) && strings.Contains(body, brokenPath)
 	}) {
 		t.Fatalf("broken lab 1: /metrics never showed\n  %s\n  %s\nlast scrape:\n%s", finding, brokenPath, lab1Lines(body))
@@ -65,7 +65,7 @@ func TestWatchPublishesLabOneAndItsFix(t *testing.T) {
 
 	fix()
 	if !eventually(30*time.Second, 100*time.Millisecond, func() bool {
-		_, body = httpGet(t, srv.URL+"/metrics")
+		_, body = servetest.Get(t, srv.URL+"/metrics")
 		// Other tests of this binary may leave their own broken Services
 		// behind: only lab 1's series count.
 		return !strings.Contains(body, finding) && !strings.Contains(body, `entry="Service/lab1/api-svc"`) &&
@@ -155,15 +155,7 @@ func runWatcherWith(t *testing.T, opt watch.Options) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("watcher: %v", err)
-		}
-	})
+	servetest.Background(t, "watcher", w.Run)
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)
 	if !eventually(time.Minute, 50*time.Millisecond, w.Ready) {
@@ -182,20 +174,6 @@ func lab1Lines(body string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-func httpGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
 }
 
 // TestWatchEventsOnLabOne runs the watcher with EmitEvents against the real
