@@ -39,6 +39,9 @@ func TestCatalogLoads(t *testing.T) {
 		// The Gateway API path, listener → route → backendRef → Service.
 		"route-parent-missing", "route-not-allowed", "route-backend-not-permitted", "route-hostname-mismatch",
 		"route-backend-port-missing", "route-backend-weights-zero",
+		// The Gateway's own listeners, judged from the spec: a missing
+		// certificate Secret, and one in another namespace without a grant.
+		"gateway-tls-certificate-missing", "gateway-certificate-ref-not-permitted",
 	} {
 		if !checksUsed[id] {
 			t.Errorf("no lab expects check %s", id)
