@@ -61,7 +61,7 @@ func (d *diagnosis) walkGatewayPath(en entry) Trace {
 // Gateway, the listeners the request can enter through, the route and the
 // backend. Listener findings (Affects naming a listener) break only paths
 // through that listener; route findings about one parentRef or one backend
-// break only the paths through those.
+// (or one port of a backend Service) break only the paths through those.
 func (d *diagnosis) gatewayScope(p *gatewayPath) map[snapshot.ObjectRef]bool {
 	scope := map[snapshot.ObjectRef]bool{}
 	if p.gateway != nil {
@@ -93,6 +93,9 @@ func (d *diagnosis) gatewayScope(p *gatewayPath) map[snapshot.ObjectRef]bool {
 	if p.route != nil && p.backend >= 0 {
 		ref, _ := p.backendService()
 		scope[ref] = true
+		if port := p.route.Rules[p.rule].Backends[p.backend].Port; port != nil {
+			scope[snapshot.ServicePortRef(ref, int32(*port))] = true
+		}
 	}
 	return scope
 }

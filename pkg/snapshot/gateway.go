@@ -10,6 +10,7 @@ package snapshot
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -38,6 +39,17 @@ const (
 // about one listener use it in Affects, so that they break only the paths
 // that enter through that listener.
 const KindListener = "Listener"
+
+// KindServicePort names one port of a Service in an ObjectRef
+// (ServicePort/NAMESPACE/SERVICE/PORT). Like KindListener it is no
+// Kubernetes kind: a finding about what one port of a backend speaks uses
+// it in Affects, so that it breaks only the paths to that port.
+const KindServicePort = "ServicePort"
+
+// ServicePortRef names port (its number) of Service svc.
+func ServicePortRef(svc ObjectRef, port int32) ObjectRef {
+	return ObjectRef{Kind: KindServicePort, Namespace: svc.Namespace, Name: svc.Name + "/" + strconv.Itoa(int(port))}
+}
 
 // RouteKinds lists the route kinds in the order the snapshot walks them.
 var RouteKinds = []string{KindHTTPRoute, KindGRPCRoute, KindTLSRoute, KindTCPRoute, KindUDPRoute}

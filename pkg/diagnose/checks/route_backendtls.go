@@ -25,7 +25,7 @@ import (
 
 // backendTLSChecks are the route layer's checks of TLS to backends.
 var backendTLSChecks = []*diagnose.Check{
-	routeBackendTLSMissing, backendTLSPolicyTargetMissing, backendTLSPolicyCAMissing, backendTLSPolicyRejected,
+	routeBackendTLSMissing, backendTLSPolicyTargetMissing, backendTLSPolicyCAMissing, backendTLSPolicyRejected, routeBackendTLSPlain,
 }
 
 var backendTLSPolicyTargetMissing = &diagnose.Check{

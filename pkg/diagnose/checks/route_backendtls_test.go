@@ -144,3 +144,21 @@ func TestConflictedPolicyNamesThePolicyThatWins(t *testing.T) {
 	wantEvidenceLine(t, f, "Accepted=False (Conflicted)")
 	wantEvidenceLine(t, f, "BackendTLSPolicy shop/vault-tls (created 2026-01-01T00:00:00Z) also selects Service vault and takes precedence as the older policy")
 }
+
+// TestRouteBackendTLSPlain: a policy without sectionName that covers a
+// plain-HTTP port is an error with a patch limiting it to the TLS port when
+// appProtocol proves the port plain, and a warning when only the port's
+// name and number suggest it.
+func TestRouteBackendTLSPlain(t *testing.T) {
+	wantFinding(t, findingWant{check: routeBackendTLSPlain, file: "testdata/route-backend-tls-plain/bad-policy-covers-http-port.yaml",
+		severity: diagnose.SeverityError, cause: []string{"forwards to Service vault port 8080, whose backend speaks plain HTTP", "BackendTLSPolicy vault-tls"},
+		evidence: [][]string{{"Service vault port 8080 has appProtocol http"}, {"vault-tls", "without sectionName, so it covers every port, ui among them"}},
+		fixHas:   []string{"kubectl patch backendtlspolicies.gateway.networking.k8s.io -n shop", `"path":"/spec/targetRefs/0/sectionName","value":"https"`, "-- vault-tls"}})
+	f := wantFinding(t, findingWant{check: routeBackendTLSPlain, file: "testdata/route-backend-tls-plain/bad-externalname-http-port.yaml",
+		severity: diagnose.SeverityWarning, cause: []string{"judged by the port's name and number only"},
+		evidence: [][]string{{"port 80 is named http and targets port 80"}, {`port "https" is the only port of Service httpbin that serves TLS`}},
+		fixHas:   []string{`"path":"/spec/targetRefs/0/sectionName","value":"https"`, "-- httpbin-tls"}})
+	if len(f.Affects) != 1 || f.Affects[0].String() != "ServicePort/default/httpbin/80" {
+		t.Errorf("affects %v, want only port 80 of httpbin: the paths to its https port are fine", f.Affects)
+	}
+}
