@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -171,11 +172,14 @@ func runSteps(steps ...func() error) func(*cobra.Command, []string) error {
 	}
 }
 
-// interruptible is the command's context, cancelled by Ctrl-C.
+// interruptible is the command's context, cancelled by Ctrl-C and by
+// SIGTERM: the kubelet stops a pod (the watcher's) with SIGTERM, and a CI
+// runner cancels a job with it, so both end the command the way Ctrl-C
+// does, closing what it opened, rather than killing it mid-write.
 func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
 	parent := cmd.Context()
 	if parent == nil {
 		parent = context.Background()
 	}
-	return signal.NotifyContext(parent, os.Interrupt)
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
