@@ -68,7 +68,17 @@ func policyRef(p *gwv1.BackendTLSPolicy) snapshot.ObjectRef {
 // serviceTarget reports whether a policy targetRef names a core Service;
 // other kinds (ServiceImport, an implementation's Backend) are not judged.
 func serviceTarget(t gwv1.LocalPolicyTargetReferenceWithSectionName) bool {
-	return t.Group == "" && t.Kind == snapshot.KindService
+	return coreGroup(t.Group) && t.Kind == snapshot.KindService
+}
+
+// coreGroup reports whether a policy reference names the core API group.
+// The Gateway API spells it "", and Kong's controller also reads "core" (its
+// published BackendTLSPolicy example writes it): taking "core" as core keeps
+// such a policy in effect instead of calling its backend unprotected. A
+// controller that refuses "core" says so in the policy's status, which
+// backend-tls-policy-rejected quotes.
+func coreGroup(g gwv1.Group) bool {
+	return g == "" || g == "core"
 }
 
 // servicePortNamed returns the port of svc with that name, or nil.
@@ -287,7 +297,7 @@ func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked fu
 		pointer := fmt.Sprintf("/spec/validation/caCertificateRefs/%d/name", i)
 		name := string(c.Name)
 		switch {
-		case c.Group == "" && c.Kind == snapshot.KindConfigMap:
+		case coreGroup(c.Group) && c.Kind == snapshot.KindConfigMap:
 			if !s.Knows(snapshot.KindConfigMap, p.Namespace) {
 				notChecked(fmt.Sprintf("the input has no ConfigMaps in namespace %s: cannot tell whether CA ConfigMap %s exists", p.Namespace, name))
 				resolved++
@@ -312,7 +322,7 @@ func caRefProblems(s *snapshot.Snapshot, p *gwv1.BackendTLSPolicy, notChecked fu
 				}
 			}
 			problems = append(problems, pr)
-		case c.Group == "" && c.Kind == snapshot.KindSecret:
+		case coreGroup(c.Group) && c.Kind == snapshot.KindSecret:
 			if !s.Knows(snapshot.KindSecret, p.Namespace) {
 				notChecked(fmt.Sprintf("the input has no Secrets in namespace %s: cannot tell whether CA Secret %s exists", p.Namespace, name))
 				resolved++

@@ -162,3 +162,20 @@ func TestRouteBackendTLSPlain(t *testing.T) {
 		t.Errorf("affects %v, want only port 80 of httpbin: the paths to its https port are fine", f.Affects)
 	}
 }
+
+// TestBackendTLSPolicyCoreGroupApplies: Kong's published policy names its
+// Service and CA with group "core", which Kong reads as the core group. On
+// a TLS-only backend (appProtocol https) the policy is in effect, so the
+// route is not reported as sending plain HTTP.
+func TestBackendTLSPolicyCoreGroupApplies(t *testing.T) {
+	s := loadCase(t, "../../../testdata/realworld-gateway/kong-gateway-backendtlspolicy.yaml")
+	svc := s.Service("default", "goecho")
+	if svc == nil || len(svc.Spec.Ports) != 1 {
+		t.Fatalf("the Kong example's goecho Service: %v", svc)
+	}
+	https := "https"
+	svc.Spec.Ports[0].AppProtocol = &https
+	if got := runCheck(routeBackendTLSMissing, s); len(got) != 0 {
+		t.Errorf("a policy with group core applies to goecho, yet: %+v", got)
+	}
+}
