@@ -578,15 +578,22 @@ func brokenPoliciesIn(s *snapshot.Snapshot, ns string) []*gwv1.BackendTLSPolicy 
 	return out
 }
 
-func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
+// routedPort is one Service port a route's backendRef sends requests to.
+type routedPort struct {
+	backend routeBackend
+	svc     *corev1.Service
+	sp      *corev1.ServicePort
+}
+
+// httpRoutedPorts lists the Service ports an HTTPRoute or GRPCRoute sends
+// requests to, each once, in backendRef order: the ports whose backends
+// the Gateway opens HTTP (or TLS) connections to. TLS, TCP and UDP routes
+// pass the client's bytes through, so they have none.
+func httpRoutedPorts(s *snapshot.Snapshot, r *snapshot.Route) []routedPort {
 	if r.HTTP == nil && r.GRPC == nil {
-		// TLS, TCP and UDP routes pass the client's bytes through.
 		return nil
 	}
-	var evidence []string
-	var affects, explainedBy []snapshot.ObjectRef
-	var manifests []string
-	cause := ""
+	var out []routedPort
 	seen := map[string]bool{}
 	for _, b := range serviceBackends(r) {
 		svc := s.Service(b.service.Namespace, b.service.Name)
@@ -594,14 +601,23 @@ func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(st
 			continue
 		}
 		sp := servicePort(svc, *b.ref.Port)
-		if sp == nil {
-			continue
-		}
-		key := fmt.Sprintf("%s:%d", b.service, sp.Port)
-		if seen[key] {
+		key := fmt.Sprintf("%s:%d", b.service, *b.ref.Port)
+		if sp == nil || seen[key] {
 			continue
 		}
 		seen[key] = true
+		out = append(out, routedPort{backend: b, svc: svc, sp: sp})
+	}
+	return out
+}
+
+func analyzeBackendTLSMissing(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
+	var evidence []string
+	var affects, explainedBy []snapshot.ObjectRef
+	var manifests []string
+	cause := ""
+	for _, rp := range httpRoutedPorts(s, r) {
+		b, svc, sp := rp.backend, rp.svc, rp.sp
 		tls, why := backendServesTLS(s, svc, *sp)
 		if policies := policiesFor(s, svc, *sp); len(policies) > 0 {
 			lines, refs := policiesNotInEffect(s, policies, tls < 0)

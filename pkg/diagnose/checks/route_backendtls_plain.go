@@ -25,24 +25,11 @@ var routeBackendTLSPlain = &diagnose.Check{
 }
 
 func analyzeBackendTLSPlain(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
-	if r.HTTP == nil && r.GRPC == nil {
-		// TLS, TCP and UDP routes pass the client's bytes through.
-		return nil
-	}
 	var v routeVerdict
 	var patched snapshot.ObjectRef // the policy v.ops patch
 	proven := false
-	seen := map[string]bool{}
-	for _, b := range serviceBackends(r) {
-		svc := s.Service(b.service.Namespace, b.service.Name)
-		if svc == nil || b.ref.Port == nil {
-			continue
-		}
-		sp := servicePort(svc, *b.ref.Port)
-		if sp == nil || seen[b.service.String()+sp.Name] {
-			continue
-		}
-		seen[b.service.String()+sp.Name] = true
+	for _, rp := range httpRoutedPorts(s, r) {
+		b, svc, sp := rp.backend, rp.svc, rp.sp
 		policies := policiesInEffect(s, policiesFor(s, svc, *sp))
 		if len(policies) == 0 {
 			continue
