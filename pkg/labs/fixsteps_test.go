@@ -27,7 +27,7 @@ var (
 
 // patchKinds are the kubectl resource names the fix steps patch.
 var patchKinds = map[string]string{"deployment": "Deployment", "svc": "Service", "ingress": "Ingress",
-	"gateway": "Gateway", "httproute": "HTTPRoute"}
+	"gateway": "Gateway", "httproute": "HTTPRoute", "backendtlspolicy": "BackendTLSPolicy"}
 
 func TestFixStepsSolveTheLab(t *testing.T) {
 	all, err := labs.Catalog()
