@@ -32,7 +32,7 @@ var gatewayAPICRDs []byte
 // gatewayAPIServed are the resources the labs use; the install waits until
 // discovery lists them all.
 var gatewayAPIServed = map[string][]string{
-	labs.GatewayAPIGroup + "/v1":      {"gatewayclasses", "gateways", "httproutes", "referencegrants"},
+	labs.GatewayAPIGroup + "/v1":      {"gatewayclasses", "gateways", "httproutes", "referencegrants", "backendtlspolicies"},
 	labs.GatewayAPIGroup + "/v1beta1": {"referencegrants"},
 }
 
