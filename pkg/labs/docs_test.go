@@ -64,7 +64,9 @@ func writeDocs(b *bytes.Buffer, all []*Lab) {
 	}
 	p("\n\"Seed lab\" is the lab of the article hopscope grows from that the scenario comes from. \"Seen offline\" says\n")
 	p("whether `hopscope diagnose -f` on the broken manifests alone already names the root cause; the others need\n")
-	p("the state of a cluster.\n\n")
+	p("the state of a cluster. It is judged on the lab's objects placed as `lab start` places them: a lab with a\n")
+	p("second namespace keeps that namespace's manifests in a subfolder of `broken/` without a namespace, so\n")
+	p("`diagnose -f broken/` alone reads them into the default namespace and reports the other as not checked.\n\n")
 	p("Some faults show in no declared state at all, only in what the cluster does: an app bound to 127.0.0.1, plain\n")
 	p("HTTP spoken to a port that serves only TLS, a dependency's name that does not resolve. For those labs (%s)\n", needsList(all))
 	p("`lab check` also reads, and only reads: the bounded logs of failing containers (`needs: logs`, GET pods/log) and\n")
