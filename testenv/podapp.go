@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ import (
 //	tls             the app speaks HTTPS with a self-signed certificate, so a
 //	                plain HTTP request gets 400 "Client sent an HTTP request
 //	                to an HTTPS server."
+//	tls=8443        HTTPS on these ports only (repeatable), plain HTTP on
+//	                the others: an app with a TLS port and a plain one
 //	slow-start=30s  connections are refused until the container has run
 //	                that long
 //	port=8081       the app listens on these ports (repeatable) instead of
@@ -51,6 +54,8 @@ type appBehaviour struct {
 	localhost, refuse, tls, hang bool
 	slowStart                    time.Duration
 	ports                        []int32
+	// tlsPorts are the ports that speak HTTPS when not all do (tls=PORT).
+	tlsPorts []int32
 	// invalid is the word that could not be parsed, if any.
 	invalid string
 }
@@ -77,13 +82,17 @@ func parseAppBehaviour(pod *corev1.Pod) appBehaviour {
 				continue
 			}
 			b.slowStart = d
-		case name == AppPort && hasValue:
+		case (name == AppPort || name == AppTLS) && hasValue:
 			p, err := strconv.ParseInt(value, 10, 32)
 			if err != nil || p <= 0 || p > 65535 {
 				b.invalid = word
 				continue
 			}
-			b.ports = append(b.ports, int32(p))
+			if name == AppTLS {
+				b.tlsPorts = append(b.tlsPorts, int32(p))
+			} else {
+				b.ports = append(b.ports, int32(p))
+			}
 		default:
 			b.invalid = word
 		}
@@ -156,7 +165,7 @@ func listeningApp(pod *corev1.Pod, port int32, now time.Time) (destination, bool
 	if running == nil || now.Before(running.Add(b.slowStart)) {
 		return destination{}, false
 	}
-	return destination{pod: pod, container: container, port: port, tls: b.tls}, true
+	return destination{pod: pod, container: container, port: port, tls: b.tls || slices.Contains(b.tlsPorts, port)}, true
 }
 
 // runningSince is when the named container started, nil when it is not

@@ -48,6 +48,7 @@ spec:
 ` +
 	simulatedAppPod("local-only", "localhost", "ports: [{containerPort: 8080}]") +
 	simulatedAppPod("secure", "tls", "ports: [{containerPort: 8443}]") +
+	simulatedAppPod("mixed", "tls=8443", "ports: [{containerPort: 8443}, {containerPort: 8080}]") +
 	simulatedAppPod("slow", "slow-start=3s", "ports: [{containerPort: 8080}]") +
 	simulatedAppPod("moved", "port=8081", "ports: [{containerPort: 8080}]") +
 	simulatedAppPod("stuck", "hang", "ports: [{containerPort: 8080}]") + `
@@ -159,6 +160,16 @@ func TestPodProxyThroughPodNetwork(t *testing.T) {
 	}
 	if body, err := get("http", "secure", "8443", "/"); err == nil || !strings.Contains(body+err.Error(), "HTTP request to an HTTPS server") {
 		t.Errorf("plain http to secure: body %q, err %v; want the HTTPS server's 400", body, err)
+	}
+	// tls=8443: HTTPS on 8443, plain HTTP on the pod's other port.
+	if body, err := get("https", "mixed", "8443", "/"); err != nil || !strings.Contains(body, "/mixed ") {
+		t.Errorf("https to mixed:8443: body %q, err %v", body, err)
+	}
+	if body, err := get("http", "mixed", "8080", "/"); err != nil || !strings.Contains(body, "/mixed ") {
+		t.Errorf("plain http to mixed:8080: body %q, err %v", body, err)
+	}
+	if body, err := get("http", "mixed", "8443", "/"); err == nil || !strings.Contains(body+err.Error(), "HTTP request to an HTTPS server") {
+		t.Errorf("plain http to mixed:8443: body %q, err %v, want the TLS server's 400", body, err)
 	}
 
 	// A hung app accepts and never answers: the client times out.
