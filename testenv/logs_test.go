@@ -49,12 +49,7 @@ spec:
   template:
     metadata:
       labels: {app: orders}
-      annotations:
-        hopscope.dev/simulate: crashloop
-        hopscope.dev/logs: |
-          starting orders-api 2.3.1
-          connecting to postgres://orders-db:5432/orders
-          dial tcp: lookup orders-db on 10.96.0.10:53: no such host
+      annotations: ` + ordersCrashLoop + `
     spec:
       containers:
       - {name: app, image: shop/orders:2.3.1, ports: [{containerPort: 8080}]}

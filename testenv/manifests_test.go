@@ -5,6 +5,12 @@ import "fmt"
 // The builders of the manifest parts many tests share: a reader of a test
 // sees the lab it deploys as these calls plus the YAML that is its own.
 
+// ordersCrashLoop is the annotations of the orders-api container that
+// crash-loops because the database's name does not resolve: the three lines
+// its run prints, the last one the lookup failure. A flow mapping, so that
+// a Pod and a Deployment's pod template carry it at any indentation.
+const ordersCrashLoop = `{hopscope.dev/simulate: crashloop, hopscope.dev/logs: "starting orders-api 2.3.1\nconnecting to postgres://orders-db:5432/orders\ndial tcp: lookup orders-db on 10.96.0.10:53: no such host\n"}`
+
 // simulatedAppPod is the manifest of a Pod labelled app: name whose one
 // container, app, runs the kubelet stand-in's simulated app with behaviour
 // (the hopscope.dev/app annotation: localhost, tls, hang, slow-start=D,
