@@ -26,7 +26,9 @@ var routeBackendTLSPlain = &diagnose.Check{
 
 func analyzeBackendTLSPlain(s *snapshot.Snapshot, r *snapshot.Route, _ func(string)) *diagnose.Finding {
 	var v routeVerdict
-	var patched snapshot.ObjectRef // the policy v.ops patch
+	// policy is what the fix changes: the policy the cause names, or the
+	// one v.ops patch.
+	var policy snapshot.ObjectRef
 	proven := false
 	for _, rp := range httpRoutedPorts(s, r) {
 		b, svc, sp := rp.backend, rp.svc, rp.sp
@@ -46,6 +48,9 @@ func analyzeBackendTLSPlain(s *snapshot.Snapshot, r *snapshot.Route, _ func(stri
 		// Only the paths to this port break: the Service's TLS port is
 		// what the policy is for.
 		v.affects = append(v.affects, snapshot.ServicePortRef(b.service, sp.Port))
+		if v.cause == "" {
+			policy = policyRef(policies[0])
+		}
 		v.because("%s %s forwards to Service %s port %d, whose backend speaks plain HTTP, and BackendTLSPolicy %s makes the Gateway open TLS to it", r.Ref.Kind, r.Ref.Name, svc.Name, sp.Port, policies[0].Name)
 		if len(v.ops) > 0 || len(policies) != 1 {
 			continue
@@ -58,7 +63,7 @@ func analyzeBackendTLSPlain(s *snapshot.Snapshot, r *snapshot.Route, _ func(stri
 			if name, ok := onlyTLSPort(s, svc); ok {
 				path := fmt.Sprintf("/spec/targetRefs/%d", i)
 				v.ops = []diagnose.JSONPatchOp{{Op: "test", Path: path + "/name", Value: svc.Name}, {Op: "add", Path: path + "/sectionName", Value: name}}
-				patched = policyRef(p)
+				policy = policyRef(p)
 				v.evidence = append(v.evidence, fmt.Sprintf("port %q is the only port of Service %s that serves TLS: sectionName %s limits the policy to it", name, svc.Name, name))
 			}
 			break
@@ -68,9 +73,9 @@ func analyzeBackendTLSPlain(s *snapshot.Snapshot, r *snapshot.Route, _ func(stri
 		return nil
 	}
 	// The fix is the policy's: limit it to the TLS port, or edit it.
-	fix := diagnose.EditCmd(patched)
+	fix := diagnose.EditCmd(policy)
 	if len(v.ops) > 0 {
-		fix = diagnose.JSONPatchCmd(patched, v.ops...)
+		fix = diagnose.JSONPatchCmd(policy, v.ops...)
 	}
 	f := v.finding(r, "requests the route sends to that backend fail (HTTP 502 or 503 from the Gateway): the TLS handshake with a plain-HTTP backend cannot succeed", fix, diagnose.DescribeCmd(r.Ref))
 	if !proven {

@@ -154,6 +154,10 @@ func TestRouteBackendTLSPlain(t *testing.T) {
 		severity: diagnose.SeverityError, cause: []string{"forwards to Service vault port 8080, whose backend speaks plain HTTP", "BackendTLSPolicy vault-tls"},
 		evidence: [][]string{{"Service vault port 8080 has appProtocol http"}, {"vault-tls", "without sectionName, so it covers every port, ui among them"}},
 		fixHas:   []string{"kubectl patch backendtlspolicies.gateway.networking.k8s.io -n shop", `"path":"/spec/targetRefs/0/sectionName","value":"https"`, "-- vault-tls"}})
+	// With two TLS ports no sectionName is certain: the fix edits the
+	// policy the cause names.
+	wantFinding(t, findingWant{check: routeBackendTLSPlain, file: "testdata/route-backend-tls-plain/bad-two-tls-ports.yaml",
+		severity: diagnose.SeverityError, fix: "kubectl edit backendtlspolicies.gateway.networking.k8s.io -n shop -- vault-tls"})
 	f := wantFinding(t, findingWant{check: routeBackendTLSPlain, file: "testdata/route-backend-tls-plain/bad-externalname-http-port.yaml",
 		severity: diagnose.SeverityWarning, cause: []string{"judged by the port's name and number only"},
 		evidence: [][]string{{"port 80 is named http and targets port 80"}, {`port "https" is the only port of Service httpbin that serves TLS`}},
