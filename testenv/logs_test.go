@@ -152,19 +152,7 @@ func TestCrashLoopLogIsReadOnceAndQuoted(t *testing.T) {
 
 // noisyLab is a crash loop whose log is 1 GiB of lines before the one
 // that explains it.
-const noisyLab = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: noisy
-  annotations:
-    hopscope.dev/simulate: crashloop
-    hopscope.dev/log-bytes: 1Gi
-    hopscope.dev/logs: "dial tcp: lookup orders-db on 10.96.0.10:53: no such host"
-spec:
-  containers:
-  - {name: app, image: shop/batch:1.0}
-`
+var noisyLab = noisyPod("dial tcp: lookup orders-db on 10.96.0.10:53: no such host")
 
 // TestHugeLogCostsTheBound: reading a 1 GiB log costs at most
 // logscan.MaxBytes (docs/logs.md: 64 KiB) sent by the kubelet, and its

@@ -11,6 +11,26 @@ import "fmt"
 // a Pod and a Deployment's pod template carry it at any indentation.
 const ordersCrashLoop = `{hopscope.dev/simulate: crashloop, hopscope.dev/logs: "starting orders-api 2.3.1\nconnecting to postgres://orders-db:5432/orders\ndial tcp: lookup orders-db on 10.96.0.10:53: no such host\n"}`
 
+// noisyPod is the manifest of Pod noisy, a crash loop whose previous run
+// wrote 1 GiB of padding lines and then lastLine: the log a bounded read
+// must not pull whole.
+func noisyPod(lastLine string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noisy
+  annotations:
+    hopscope.dev/simulate: crashloop
+    hopscope.dev/log-bytes: 1Gi
+    hopscope.dev/logs: %q
+spec:
+  containers:
+  - {name: app, image: shop/batch:1.0}
+---
+`, lastLine)
+}
+
 // simulatedAppPod is the manifest of a Pod labelled app: name whose one
 // container, app, runs the kubelet stand-in's simulated app with behaviour
 // (the hopscope.dev/app annotation: localhost, tls, hang, slow-start=D,

@@ -61,18 +61,7 @@ spec:
   containers:
   - {name: app, image: shop/orders:2.3.1, ports: [{containerPort: 8080}]}
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: noisy
-  annotations:
-    hopscope.dev/simulate: crashloop
-    hopscope.dev/log-bytes: 1Gi
-    hopscope.dev/logs: "panic: dial tcp 10.96.0.20:5432: i/o timeout"
-spec:
-  containers:
-  - {name: app, image: shop/batch:1.0}
----
+` + noisyPod("panic: dial tcp 10.96.0.20:5432: i/o timeout") + `
 apiVersion: v1
 kind: Pod
 metadata:
